@@ -1,0 +1,51 @@
+# Two commands do everything on a fresh machine with Python 3.11 and pip:
+#   make run    install, then run the whole pipeline on the sample data in raw/
+#   make test   install, then run the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+MANIFEST := dbt/target/manifest.json
+DBT_SOURCES := $(shell find dbt -path dbt/target -prune -o -path dbt/logs -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
+
+export JEMBER_RAW_DIR ?= raw
+export JEMBER_DATA_DIR ?= data
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+
+.PHONY: install manifest run test dev bench bench-linkage clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+# Dagster reads dbt's manifest at definition time; it is prepared here, never on import.
+manifest: $(MANIFEST)
+
+$(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
+	cd dbt && ../$(BIN)/dbt parse --quiet --project-dir . --profiles-dir .
+	touch $@
+
+$(DAGSTER_HOME):
+	mkdir -p $@
+
+run: $(MANIFEST) | $(DAGSTER_HOME)
+	$(BIN)/jember run --raw-dir $(JEMBER_RAW_DIR) --data-dir $(JEMBER_DATA_DIR)
+
+test: $(MANIFEST)
+	$(BIN)/python -m pytest
+
+dev: $(MANIFEST) | $(DAGSTER_HOME)
+	$(BIN)/dagster dev -m dagster_project.definitions
+
+# Generates the jember scale (~1M persons) and runs the pipeline on it, per stage timings.
+bench: $(MANIFEST)
+	$(BIN)/python -m dagster_project.benchmark --scale jember --out bench
+
+clean:
+	rm -rf data .dagster_home dbt/target dbt/logs

@@ -1,0 +1,60 @@
+"""The dbt project as Dagster assets: every model, seed and source keyed by its DuckDB relation.
+
+One rule maps dbt resources to asset keys: `[schema, relation name]` (`raw/dtks`,
+`staging/stg_dtks__persons`, `marts/mart_desa`), so dbt sources land on the ingestion assets
+that write them and Great Expectations checks can name their asset as `schema.table`.
+The manifest is prepared by the build step (`make manifest`, i.e. `dbt parse`), not at import.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from dagster_project.resources import DBT_PROJECT_DIR, PipelinePaths
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()  # only under `dagster dev`: re-parse so edits show up
+
+
+class JemberDbtTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        relation = (
+            dbt_resource_props.get("alias")
+            or dbt_resource_props.get("identifier")
+            or dbt_resource_props["name"]
+        )
+        return dg.AssetKey([dbt_resource_props["schema"], relation])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props["schema"]
+
+
+dbt_translator = JemberDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(
+        enable_asset_checks=True,
+        enable_source_tests_as_checks=True,
+    )
+)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=dbt_translator,
+)
+def jember_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: PipelinePaths):
+    # The dbt profile reads the warehouse path from the environment; dbt runs as a child
+    # process that inherits it.
+    os.environ["JEMBER_DUCKDB_PATH"] = str(paths.warehouse)
+    yield from dbt.cli(["build"], context=context).stream()

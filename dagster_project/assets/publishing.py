@@ -1,0 +1,66 @@
+"""The `publish` asset: the analyst tier, switched in only after the quality gate passed."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from dagster_project.assets.dbt import jember_dbt_models
+from dagster_project.publishing import (
+    build_release,
+    new_release_id,
+    prune_releases,
+    switch_published,
+)
+from dagster_project.quality import marts_fingerprint, read_verdict
+from dagster_project.resources import PipelinePaths
+
+MART_KEYS = sorted(
+    (k for k in jember_dbt_models.keys if k.path[0] == "marts"), key=lambda k: k.to_user_string()
+)
+
+
+class GateBlocked(dg.Failure):
+    """Publishing refused because the quality gate did not pass for these marts."""
+
+
+@dg.asset(
+    key=dg.AssetKey(["published", "analyst_tier"]),
+    group_name="published",
+    deps=MART_KEYS,
+    kinds={"duckdb", "parquet"},
+    description="data/published/: jember.duckdb and one Parquet file per mart, for analysts. "
+    "Replaced atomically, and only when every blocking quality check passed.",
+)
+def publish(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+    verdict = read_verdict(paths.quality)
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        fingerprint = marts_fingerprint(con)
+        if verdict is None or not verdict["passed"]:
+            failed = [s["suite"] for s in (verdict or {}).get("suites", []) if not s["passed"]]
+            raise GateBlocked(
+                description="Quality gate did not pass; the previous release stays published. "
+                f"Failed suites: {', '.join(failed) or 'no verdict (checks not run)'}"
+            )
+        if verdict["marts_fingerprint"] != fingerprint:
+            raise GateBlocked(
+                description="The marts changed after they were validated; run the quality "
+                "checks again before publishing. The previous release stays published."
+            )
+        release = build_release(
+            con,
+            paths.releases,
+            new_release_id(context.run_id),
+            {"run_id": context.run_id, "validated_in_run": verdict["run_id"]},
+        )
+    switch_published(paths.published, release)
+    removed = prune_releases(paths.releases, release)
+    context.log.info(f"published {release.name} -> {paths.published}")
+    return dg.MaterializeResult(
+        metadata={
+            "release": release.name,
+            "path": dg.MetadataValue.path(str(paths.published)),
+            "tables": len(list(release.glob("*.parquet"))),
+            "old_releases_removed": len(removed),
+        }
+    )

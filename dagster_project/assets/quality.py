@@ -1,0 +1,74 @@
+"""The quality gate: every Great Expectations suite in expectations/ as a Dagster asset check.
+
+All checks run in one op after dbt, against the warehouse. They are declared `blocking`, so a
+check that fails with ERROR severity (a `critical` expectation failed) stops `publish` in the
+same run; a failed `warning` expectation gives a WARN result and publishing goes on. The op
+also writes the gate's verdict, which `publish` re-reads so that publishing on its own (from
+the UI) cannot skip the gate.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from dagster_project.quality import (
+    load_suite_specs,
+    marts_fingerprint,
+    validate_suites,
+    write_verdict,
+)
+from dagster_project.resources import EXPECTATIONS_DIR, PipelinePaths
+
+SUITE_SPECS = load_suite_specs(EXPECTATIONS_DIR)
+
+
+def _failure_table(outcome) -> str:
+    lines = ["| expectation | column | severity | unexpected | observed |", "|---|---|---|---|---|"]
+    for e in outcome.failed:
+        lines.append(
+            f"| {e.expectation} | {e.column or ''} | {e.severity} | "
+            f"{'' if e.unexpected_count is None else e.unexpected_count} | "
+            f"{'' if e.observed_value is None else e.observed_value} |"
+        )
+    return "\n".join(lines)
+
+
+@dg.multi_asset_check(
+    name="great_expectations_gate",
+    specs=[
+        dg.AssetCheckSpec(
+            name=f"gx_{spec.name}",
+            asset=dg.AssetKey(spec.asset_path),
+            blocking=True,
+            description=spec.description or f"Great Expectations suite {spec.name}",
+        )
+        for spec in SUITE_SPECS
+    ],
+)
+def great_expectations_gate(context: dg.AssetCheckExecutionContext, paths: PipelinePaths):
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        outcomes = validate_suites(con, EXPECTATIONS_DIR, SUITE_SPECS)
+        fingerprint = marts_fingerprint(con)
+    write_verdict(paths.quality, outcomes, fingerprint, context.run_id)
+    for spec, outcome in zip(SUITE_SPECS, outcomes):
+        context.log.info(
+            f"check {outcome.suite}: {'passed' if outcome.passed else 'BLOCKED'} "
+            f"({len(outcome.failed)} of {len(outcome.expectations)} expectations failed)"
+        )
+        yield dg.AssetCheckResult(
+            check_name=f"gx_{spec.name}",
+            asset_key=dg.AssetKey(spec.asset_path),
+            passed=not outcome.failed,
+            severity=dg.AssetCheckSeverity.ERROR
+            if outcome.blocking_failures
+            else dg.AssetCheckSeverity.WARN,
+            metadata={
+                "rows_validated": outcome.rows,
+                "batches": outcome.batches,
+                "expectations": len(outcome.expectations),
+                "failed_blocking": len(outcome.blocking_failures),
+                "failed_warning": len(outcome.failed) - len(outcome.blocking_failures),
+                "failures": dg.MetadataValue.md(_failure_table(outcome) if outcome.failed else "none"),
+            },
+        )

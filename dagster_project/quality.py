@@ -1,0 +1,222 @@
+"""The bridge between Great Expectations suites and Dagster asset checks.
+
+The rules live in the suites under `expectations/gx/expectations/*.json` (a GX file data
+context committed to git). Each suite names what it validates in its `meta`:
+
+- `asset`: the warehouse relation, `schema.table` (e.g. `marts.mart_desa`), which is also the
+  Dagster asset key the check attaches to;
+- `query` (optional): SQL over the warehouse whose result is validated instead of the whole
+  relation; used for table-level facts (totals, conservation) on large tables;
+- `batch_rows` (optional): validate in batches of this many rows so memory stays flat at
+  province scale. Expectations in a batched suite must be row-level (column values); their
+  counts are summed over batches and `mostly` is re-evaluated on the totals.
+
+Each expectation's `severity` says what a failure means: `critical` blocks publishing,
+`warning` publishes and is reported. GX cannot validate DuckDB through SQLAlchemy here
+(great_expectations issues 10738, 11579), so batches are fetched from DuckDB as Arrow and
+validated as pandas dataframes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+SUITES_SUBDIR = Path("gx") / "expectations"
+DEFAULT_BATCH_ROWS = 250_000
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    name: str
+    asset: str  # schema.table
+    query: str | None
+    batch_rows: int | None
+    description: str
+
+    @property
+    def asset_path(self) -> list[str]:
+        return self.asset.split(".")
+
+    @property
+    def sql(self) -> str:
+        return self.query or f"select * from {self.asset}"
+
+
+def load_suite_specs(expectations_dir: Path) -> list[SuiteSpec]:
+    """Read suite names and targets from the JSON files; cheap enough for definition time."""
+    specs = []
+    for path in sorted((expectations_dir / SUITES_SUBDIR).glob("*.json")):
+        suite = json.loads(path.read_text())
+        meta = suite.get("meta") or {}
+        specs.append(
+            SuiteSpec(
+                name=suite["name"],
+                asset=meta["asset"],
+                query=meta.get("query"),
+                batch_rows=meta.get("batch_rows"),
+                description=meta.get("description", ""),
+            )
+        )
+    return specs
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    element_count: int | None = None
+    unexpected_count: int | None = None
+    observed_value: object = None
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    asset: str
+    rows: int
+    batches: int
+    expectations: list[ExpectationOutcome]
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [e for e in self.expectations if not e.success]
+
+    @property
+    def blocking_failures(self) -> list[ExpectationOutcome]:
+        return [e for e in self.failed if e.severity == "critical"]
+
+    @property
+    def passed(self) -> bool:
+        """Passed means publishable: warnings may have failed."""
+        return not self.blocking_failures
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "passed": self.passed}
+
+
+def _gx_runtime():
+    """An in-memory GX context for data, and the file context that holds the suites."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    runtime = gx.get_context(mode="ephemeral")
+    runtime.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch_definition = (
+        runtime.data_sources.add_pandas("warehouse")
+        .add_dataframe_asset("batch")
+        .add_batch_definition_whole_dataframe("whole")
+    )
+    return gx, batch_definition
+
+
+def _observed(result: dict) -> object:
+    value = result.get("observed_value")
+    if value is None or isinstance(value, (int, float, str, bool)):
+        return value
+    return str(value)
+
+
+def validate_suites(
+    con: duckdb.DuckDBPyConnection, expectations_dir: Path, specs: list[SuiteSpec]
+) -> list[SuiteOutcome]:
+    gx, batch_definition = _gx_runtime()
+    suite_store = gx.get_context(mode="file", project_root_dir=str(expectations_dir))
+    outcomes = []
+    for spec in specs:
+        suite = suite_store.suites.get(spec.name)
+        configs = [e.configuration for e in suite.expectations]
+        totals = [
+            ExpectationOutcome(
+                expectation=c.type,
+                column=c.kwargs.get("column"),
+                severity=str(getattr(c, "severity", "critical") or "critical").split(".")[-1].lower(),
+                success=True,
+                kwargs={k: v for k, v in c.kwargs.items() if k != "batch_id"},
+            )
+            for c in configs
+        ]
+        nonnull = [0] * len(configs)
+        rows = batches = 0
+        reader = con.execute(spec.sql).fetch_record_batch(spec.batch_rows or DEFAULT_BATCH_ROWS)
+        for record_batch in _batches_or_empty(reader):
+            frame = record_batch.to_pandas()
+            rows += len(frame)
+            batches += 1
+            result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
+                suite, result_format="SUMMARY"
+            )
+            for i, r in enumerate(result.results):
+                total = totals[i]
+                total.success = total.success and bool(r.success)
+                res = r.result or {}
+                if "element_count" in res:
+                    total.element_count = (total.element_count or 0) + int(res["element_count"])
+                    nonnull[i] += int(res["element_count"]) - int(res.get("missing_count") or 0)
+                if "unexpected_count" in res:
+                    total.unexpected_count = (total.unexpected_count or 0) + int(
+                        res["unexpected_count"] or 0
+                    )
+                total.observed_value = _observed(res) if batches == 1 else total.observed_value
+                if r.exception_info and r.exception_info.get("raised_exception"):
+                    total.observed_value = r.exception_info.get("exception_message")
+        for i, total in enumerate(totals):
+            # `mostly` holds over the whole table, not batch by batch.
+            mostly = total.kwargs.get("mostly")
+            if mostly is not None and batches > 1 and nonnull[i]:
+                total.success = 1 - (total.unexpected_count or 0) / nonnull[i] >= mostly
+        outcomes.append(SuiteOutcome(spec.name, spec.asset, rows, batches, totals))
+    return outcomes
+
+
+def _batches_or_empty(reader):
+    """Yield record batches; an empty result still gets validated once (row counts etc.)."""
+    seen = False
+    for batch in reader:
+        seen = True
+        yield batch
+    if not seen:
+        yield reader.schema.empty_table()
+
+
+def write_verdict(quality_dir: Path, outcomes: list[SuiteOutcome], fingerprint: str, run_id: str) -> dict:
+    """The gate's verdict, read by the publish asset: what was validated and whether it passed."""
+    quality_dir.mkdir(parents=True, exist_ok=True)
+    verdict = {
+        "run_id": run_id,
+        "passed": all(o.passed for o in outcomes),
+        "marts_fingerprint": fingerprint,
+        "suites": [o.to_dict() for o in outcomes],
+    }
+    tmp = quality_dir / "verdict.json.tmp"
+    tmp.write_text(json.dumps(verdict, indent=2, default=str))
+    tmp.replace(quality_dir / "verdict.json")
+    return verdict
+
+
+def read_verdict(quality_dir: Path) -> dict | None:
+    path = quality_dir / "verdict.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def marts_fingerprint(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> str:
+    """Content fingerprint of every table in a schema: what was validated is what is published."""
+    tables = [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+            [schema],
+        ).fetchall()
+    ]
+    parts = []
+    for table in tables:
+        n, h = con.execute(f'select count(*), bit_xor(hash(t)) from {schema}."{table}" t').fetchone()
+        parts.append(f"{table}:{n}:{h}")
+    return ";".join(parts)

@@ -1,0 +1,107 @@
+"""End to end: generated files -> `jember run` (real Dagster, dbt, GX, DuckDB) -> published files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from conftest import copy_tree, run_jember
+
+
+def _published_snapshot(data: Path) -> dict[str, str]:
+    published = data / "published"
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(published.resolve().iterdir())
+    } | {"->": os.readlink(published)}
+
+
+def test_clean_delivery_is_published(tiny_run):
+    result = tiny_run["result"]
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert "published" in result.stdout and "wall time" in result.stdout
+    published = tiny_run["data"] / "published"
+    assert published.is_symlink()
+    with duckdb.connect(str(published / "jember.duckdb"), read_only=True) as con:
+        tables = {r[0] for r in con.execute("show tables").fetchall()}
+        assert {"mart_desa", "dim_wilayah"} <= tables
+        assert con.execute("select count(*) from mart_desa").fetchone()[0] == 248
+        assert con.execute("select count(distinct kode_desa) from mart_desa").fetchone()[0] == 248
+        persons = con.execute("select sum(dtks_persons) from mart_desa").fetchone()[0]
+        assert persons > 1000
+    for table in tables:
+        parquet = published / f"{table}.parquet"
+        assert parquet.exists(), f"{table}.parquet missing"
+    assert pq.read_table(published / "mart_desa.parquet").num_rows == 248
+
+
+def test_every_raw_dtks_and_pkh_row_is_loaded_or_rejected_with_its_identity(tiny_run):
+    truth = duckdb.sql(
+        f"select source, source_path, sheet, row_number from read_parquet('{tiny_run['truth']}/rows.parquet')"
+    ).fetchall()
+    with duckdb.connect(str(tiny_run["data"] / "warehouse.duckdb"), read_only=True) as con:
+        loaded = con.execute(
+            """
+            select _source, _source_path, _sheet, _row_number from raw.dtks
+            union all select _source, _source_path, _sheet, _row_number from raw.pkh
+            union all select source, source_path, sheet, row_number from raw.ingest_rejected_rows
+            where source in ('dtks', 'pkh')
+            """
+        ).fetchall()
+    assert len(loaded) == len(set(loaded)), "a raw row was loaded twice"
+    assert set(loaded) == set(truth)
+
+
+def test_quality_gate_blocks_bad_delivery_and_keeps_the_published_release(tiny_generated, tmp_path):
+    raw = copy_tree(tiny_generated / "raw", tmp_path / "raw")
+    data = tmp_path / "data"
+    first = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
+    before = _published_snapshot(data)
+
+    # A delivery whose villages are nonsense: most DTKS rows can no longer be placed.
+    bad = raw / "dtks" / "kiriman-rusak" / "dtks_rusak.csv"
+    bad.parent.mkdir(parents=True)
+    lines = ["NO_KK;NIK;NAMA;JK;TGL LAHIR;SHDK;DESA;KECAMATAN"]
+    for i in range(6000):
+        lines.append(
+            f"35099901{i:08d}"[:16] + f";3509994101{i % 90 + 10:02d}{i % 9000 + 1000:04d};"
+            f"WARGA {i};P;01-07-1960;ISTRI;Desa Antah Berantah {i % 50};Kecamatan Entah"
+        )
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    second = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
+    assert second.returncode == 2, second.stdout[-4000:] + second.stderr[-4000:]
+    assert "FAILED" in second.stdout
+    assert _published_snapshot(data) == before
+
+
+def test_an_analyst_holding_the_published_file_open_does_not_block_a_run(tiny_run, tmp_path):
+    data = tiny_run["data"]
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time\n"
+            f"con = duckdb.connect({str(data / 'published' / 'jember.duckdb')!r}, read_only=True)\n"
+            "print(con.execute('select count(*) from mart_desa').fetchone()[0], flush=True)\n"
+            "time.sleep(600)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "248"
+        again = run_jember("run", "--raw-dir", str(tiny_run["raw"]), "--data-dir", str(data))
+        assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-4000:]
+        assert reader.poll() is None, "the reader should still be running"
+    finally:
+        reader.kill()
+        reader.wait()
