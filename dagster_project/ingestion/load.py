@@ -1,0 +1,229 @@
+"""Writing one source folder into the raw schema of the warehouse DuckDB.
+
+``ingest_source`` reads every file of one source with ``reader.read_file`` and replaces, in one
+transaction, that source's raw tables and its rows of the two log tables. Schemas:
+docs/raw-tables.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from dagster_project.contract import SOURCES
+from dagster_project.ingestion.reader import (
+    IngestFileRecord,
+    RejectedRow,
+    SheetRead,
+    raw_table_schema,
+    read_file,
+)
+
+READABLE_SUFFIXES = (".csv", ".xlsx")
+
+INGEST_FILES_DDL = """
+create table if not exists raw.ingest_files (
+    source varchar,
+    source_path varchar,
+    sheet varchar,
+    table_name varchar,
+    sha256 varchar,
+    size_bytes bigint,
+    status varchar,
+    message varchar,
+    encoding varchar,
+    delimiter varchar,
+    header_record integer,
+    data_rows bigint,
+    non_data_rows bigint,
+    rejected_rows bigint,
+    duplicate_of varchar,
+    ingested_at timestamp
+)
+"""
+
+INGEST_REJECTED_ROWS_DDL = """
+create table if not exists raw.ingest_rejected_rows (
+    source varchar,
+    source_path varchar,
+    sheet varchar,
+    row_number integer,
+    reason varchar,
+    message varchar
+)
+"""
+
+INGEST_FILES_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("source_path", pa.string()),
+        ("sheet", pa.string()),
+        ("table_name", pa.string()),
+        ("sha256", pa.string()),
+        ("size_bytes", pa.int64()),
+        ("status", pa.string()),
+        ("message", pa.string()),
+        ("encoding", pa.string()),
+        ("delimiter", pa.string()),
+        ("header_record", pa.int32()),
+        ("data_rows", pa.int64()),
+        ("non_data_rows", pa.int64()),
+        ("rejected_rows", pa.int64()),
+        ("duplicate_of", pa.string()),
+        ("ingested_at", pa.timestamp("us")),
+    ]
+)
+
+REJECTED_ROWS_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("source_path", pa.string()),
+        ("sheet", pa.string()),
+        ("row_number", pa.int32()),
+        ("reason", pa.string()),
+        ("message", pa.string()),
+    ]
+)
+
+
+@dataclass
+class IngestSummary:
+    """What one `ingest_source` call did, for logs and asset metadata.
+
+    `files` counts every file looked at (ignored `.`/`~$` files excepted); `files_failed` the
+    files with a failed record (the whole file, or one of its sheets); `sheets_skipped` the
+    skipped records (xlsx sheets without a header, files that are not .csv/.xlsx).
+    """
+
+    source: str
+    files: int = 0
+    files_failed: int = 0
+    sheets_skipped: int = 0
+    rows_loaded: dict[str, int] = field(default_factory=dict)
+    rows_rejected: int = 0
+    non_data_rows: int = 0
+    duplicate_files: int = 0
+    messages: list[str] = field(default_factory=list)
+
+
+def list_source_files(raw_dir: Path, source: str) -> list[Path]:
+    """Files under raw_dir/<source>/, sorted by relative path, lock and hidden files left out.
+
+    Names starting with `.` or `~$` are ignored, for folders too (`.git`, `.ipynb_checkpoints`).
+    """
+    source_dir = Path(raw_dir) / source
+    if not source_dir.is_dir():
+        return []
+    files = []
+    for path in source_dir.rglob("*"):
+        relative = path.relative_to(source_dir)
+        if any(part.startswith((".", "~$")) for part in relative.parts):
+            continue
+        if path.is_file():
+            files.append(path)
+    return sorted(files, key=lambda p: p.relative_to(raw_dir).as_posix())
+
+
+def ingest_source(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) -> IngestSummary:
+    """Read every file of `source` and (re)write its raw tables and log rows in `con`.
+
+    Never raises for a bad file: it is recorded in raw.ingest_files with status `failed`. Every
+    contract table of the source is created even when no file supplied rows for it.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected one of {sorted(SOURCES)}")
+    raw_dir = Path(raw_dir)
+    summary = IngestSummary(source=source)
+    tables = SOURCES[source]
+    data_by_table: dict[str, list[pa.Table]] = {t.name: [] for t in tables}
+    records: list[IngestFileRecord] = []
+    rejected: list[RejectedRow] = []
+    first_path_by_sha: dict[str, str] = {}
+
+    for path in list_source_files(raw_dir, source):
+        sheets: list[SheetRead] = read_file(raw_dir, path, source)
+        summary.files += 1
+        file_record = sheets[0].record
+        duplicate_of = first_path_by_sha.setdefault(file_record.sha256, file_record.source_path)
+        is_duplicate = duplicate_of != file_record.source_path
+        if is_duplicate:
+            summary.duplicate_files += 1
+        if any(s.record.status == "failed" for s in sheets):
+            summary.files_failed += 1
+        for sheet in sheets:
+            record = sheet.record
+            if is_duplicate:
+                record.duplicate_of = duplicate_of
+            if record.status == "skipped":
+                summary.sheets_skipped += 1
+            if record.message:
+                summary.messages.append(record.message)
+            if sheet.rejected:
+                first = sheet.rejected[0]
+                summary.messages.append(
+                    f"{len(sheet.rejected)} row(s) rejected; first: {first.message}"
+                )
+            if sheet.data is not None:
+                data_by_table[record.table_name].append(sheet.data)
+            summary.non_data_rows += record.non_data_rows
+            summary.rows_rejected += record.rejected_rows
+            records.append(record)
+            rejected.extend(sheet.rejected)
+
+    con.execute("begin transaction")
+    try:
+        con.execute("create schema if not exists raw")
+        for table in tables:
+            chunks = data_by_table[table.name]
+            schema = raw_table_schema(table)
+            arrow = pa.concat_tables(chunks) if chunks else schema.empty_table()
+            summary.rows_loaded[table.name] = arrow.num_rows
+            _replace_raw_table(con, table.name, arrow)
+        _replace_log_rows(con, source, records, rejected)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return summary
+
+
+def _replace_raw_table(con: duckdb.DuckDBPyConnection, table_name: str, arrow: pa.Table) -> None:
+    # Casts pin the documented types (dictionary columns would otherwise be read as is).
+    select_list = ", ".join(
+        f'cast("{name}" as integer) as "{name}"'
+        if name == "_row_number"
+        else f'cast("{name}" as varchar) as "{name}"'
+        for name in arrow.column_names
+    )
+    view_name = f"_ingest_{table_name}"
+    con.register(view_name, arrow)
+    try:
+        con.execute(f"create or replace table raw.{table_name} as select {select_list} from {view_name}")
+    finally:
+        con.unregister(view_name)
+
+
+def _replace_log_rows(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    records: list[IngestFileRecord],
+    rejected: list[RejectedRow],
+) -> None:
+    con.execute(INGEST_FILES_DDL)
+    con.execute(INGEST_REJECTED_ROWS_DDL)
+    con.execute("delete from raw.ingest_files where source = ?", [source])
+    con.execute("delete from raw.ingest_rejected_rows where source = ?", [source])
+    files = pa.Table.from_pylist([dataclasses.asdict(r) for r in records], schema=INGEST_FILES_SCHEMA)
+    rows = pa.Table.from_pylist([dataclasses.asdict(r) for r in rejected], schema=REJECTED_ROWS_SCHEMA)
+    for name, arrow in (("ingest_files", files), ("ingest_rejected_rows", rows)):
+        view_name = f"_ingest_log_{name}"
+        con.register(view_name, arrow)
+        try:
+            columns = ", ".join(arrow.column_names)
+            con.execute(f"insert into raw.{name} ({columns}) select {columns} from {view_name}")
+        finally:
+            con.unregister(view_name)
