@@ -1,0 +1,12 @@
+"""Synthetic raw files for the Jember pipeline, with ground truth.
+
+    from dagster_project.generator import generate
+    summary = generate(out_dir, scale="tiny", seed=1)   # tiny | small | jember | province
+
+Writes ``out_dir/raw/{dtks,pkh,bps,koperasi}/...`` per ../shared/raw-contract.md and
+``out_dir/truth/*.parquet`` (see the README written there). Same seed, same bytes.
+"""
+
+from .core import SCALES, generate
+
+__all__ = ["SCALES", "generate"]
