@@ -23,7 +23,7 @@ COMPONENT_AMOUNTS = {
 COMPONENTS = ("bumil", "aud", "sd", "smp", "sma", "disabilitas", "lansia")  # column order
 MAX_PAID_COMPONENTS = 4
 # Share of eligible families enrolled, by desil 1..10 (desil >= 6 only by planted inclusion).
-ENROL_BY_DESIL = np.array([0.72, 0.58, 0.40, 0.20, 0.06, 0, 0, 0, 0, 0])
+ENROL_BY_DESIL = np.array([0.80, 0.65, 0.45, 0.23, 0.07, 0, 0, 0, 0, 0])
 BANKS = np.array(["BRI", "BNI", "MANDIRI", "BSI", "POS"])
 BANK_P = np.array([0.5, 0.2, 0.1, 0.1, 0.1])
 
