@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import shutil
 import time
 from dataclasses import dataclass
@@ -104,39 +102,29 @@ def totals_row(style: f.FileStyle, header: list[str], n: int) -> list[str] | Non
     return row
 
 
-class UpdateFile:
-    """The regency-wide DTKS update delivery, appended chunk by chunk (one header)."""
+def write_update_delivery(seed: int, raw: Path, updates: list[pd.DataFrame], styles: f.StyleRotation,
+                          truth: TruthWriter) -> list[tuple[str, str, int, int]]:
+    """The later DTKS delivery: one file per kecamatan where the listed people now live.
 
-    def __init__(self, raw: Path, rel_path: str, style: f.FileStyle):
-        self.rel_path, self.style = rel_path, style
-        path = raw / rel_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        encoding = "utf-8-sig" if style.encoding == "utf-8-sig" else style.encoding
-        self.handle = open(path, "w", encoding=encoding, newline="")
-        self.writer = csv.writer(self.handle, delimiter=style.delimiter, lineterminator=style.line_end)
-        self.header: list[str] | None = None
-        self.rows = 0
-
-    def append(self, header: list[str], columns: list[np.ndarray]) -> int:
-        if self.header is None:
-            self.header = header
-            for line in f.title_lines(self.style, "PEMUTAKHIRAN DTKS KABUPATEN JEMBER", "Periode: Oktober 2025"):
-                self.handle.write(line + self.style.line_end)
-            self.writer.writerow(header)
-        first = self.rows + 1
-        if self.style.row_number_column:  # the NO column runs on over the chunks
-            columns = [np.arange(first, first + len(columns[0])).astype(str).astype(object)] + columns[1:]
-        self.writer.writerows(zip(*[c.tolist() for c in columns]))
-        self.rows += len(columns[0])
-        return first
-
-    def close(self) -> int:
-        if self.header is not None:
-            totals = totals_row(self.style, self.header, self.rows)
-            if totals:
-                self.writer.writerow(totals)
-        self.handle.close()
-        return (Path(self.handle.name)).stat().st_size
+    Movers thus appear in two kecamatan files (the April file of the old one, this file of
+    the new one). The records are small (about 1% of persons), so they are kept until the end.
+    """
+    files = []
+    everything = pd.concat(updates, ignore_index=True)
+    everything["kode_kecamatan"] = everything["kode_desa"].str[:8]
+    for i, (kode_kec, rec) in enumerate(everything.groupby("kode_kecamatan", sort=True)):
+        rng = np.random.default_rng([seed, 1_000_000 + i])
+        rec = rec.sort_values(["kode_desa", "person_id"], kind="stable").reset_index(drop=True)
+        name = rec["nama_kecamatan"].iloc[0]
+        path = f"dtks/2025-10/pemutakhiran_dtks_{slug(name)}_oktober_2025.csv"
+        style = styles.next()
+        header, columns, damage = dtks.render(rng, rec, style)
+        size = f.write_csv(raw / path, header, columns, style,
+                           f.title_lines(style, f"PEMUTAKHIRAN DTKS KECAMATAN {name.upper()}", "Periode: Oktober 2025"),
+                           totals_row(style, header, len(rec)))
+        truth.write("rows", truth_rows("dtks", path, "", rec, damage), ROWS_SCHEMA)
+        files.append(("dtks", path, len(rec), size))
+    return files
 
 
 def village_family_counts(rng: np.random.Generator, wilayah: pd.DataFrame, scale: Scale,
@@ -166,8 +154,7 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
     styles = f.StyleRotation(master)
     truth = TruthWriter(truth_dir)
     files: list[tuple[str, str, int, int]] = []  # source, path, data rows, bytes
-    update = UpdateFile(raw, "dtks/2025-10/dtks_pemutakhiran_2025-10.csv", styles.next())
-    update_first_file = True
+    all_updates: list[pd.DataFrame] = []
     counts = {"persons": 0, "families": 0, "dtks_rows": 0, "pkh_rows": 0}
 
     chunk_index = 0
@@ -212,10 +199,8 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
             counts["dtks_rows"] += len(records)
 
             # --- DTKS update delivery ---------------------------------------------------
-            updates, new_families = dtks.update_records(rng, chunk, base, wilayah, id_base + len(chunk.families))
-            header, columns, damage = dtks.render(rng, updates, update.style)
-            first = update.append(header, columns)
-            truth.write("rows", truth_rows("dtks", update.rel_path, "", updates, damage, first), ROWS_SCHEMA)
+            updates, new_families = dtks.update_records(rng, chunk, base, wilayah, id_base + len(chunk.families), kecamatan)
+            all_updates.append(updates)
             counts["dtks_rows"] += len(updates)
 
             # --- PKH --------------------------------------------------------------------
@@ -253,8 +238,7 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
             chunk_index += 1
             del chunk, plan, base, records, updates
 
-    update_size = update.close()
-    files.append(("dtks", update.rel_path, update.rows, update_size))
+    files += write_update_delivery(seed, raw, all_updates, styles, truth)
 
     bps_files = others.write_bps(master, raw, wilayah, styles, load_poverty())
     files += [("bps",) + item for item in bps_files]

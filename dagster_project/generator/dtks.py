@@ -50,7 +50,7 @@ def _with_region(rec: pd.DataFrame, wilayah: pd.DataFrame) -> pd.DataFrame:
 
 
 def update_records(rng: np.random.Generator, chunk: Chunk, base: pd.DataFrame, wilayah: pd.DataFrame,
-                   id_base: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   id_base: int, kecamatan_in_scope: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows of the later update delivery, and the new families it creates.
 
     Movers (a person now in a village of another kecamatan, on a new NO_KK), split families
@@ -70,7 +70,11 @@ def update_records(rng: np.random.Generator, chunk: Chunk, base: pd.DataFrame, w
     n_dup = max(1, int(n * 0.002))
     typos, variants = np.sort(rest[:n_dup]), np.sort(rest[n_dup:2 * n_dup])
 
-    other_villages = wilayah[wilayah["kode_kecamatan"] != chunk.kode_kecamatan]["kode_desa"].to_numpy()
+    # Movers go to another kecamatan the run covers, so they appear in two kecamatan files.
+    destination = wilayah["kode_kecamatan"].isin(kecamatan_in_scope) & (wilayah["kode_kecamatan"] != chunk.kode_kecamatan)
+    if not destination.any():
+        destination = wilayah["kode_kecamatan"] != chunk.kode_kecamatan
+    other_villages = wilayah[destination]["kode_desa"].to_numpy()
     moved = base.iloc[movers].copy()
     moved["kode_desa"] = other_villages[rng.integers(0, len(other_villages), len(moved))]
     moved["hubungan"] = np.where(rng.random(len(moved)) < 0.5, HEAD, FAMILI_LAIN)
