@@ -1,0 +1,65 @@
+{#- NIK structure (Dukcapil): digits 1-6 the region (province 2, regency 2, district 2),
+    digits 7-12 the birth date DDMMYY with 40 added to DD for women, digits 13-16 a serial,
+    never 0000. Each macro takes an already parsed 16-digit NIK (parse_id_number) and
+    returns NULL when it cannot say. -#}
+
+{% macro nik_birth_day_part(nik) -%}
+    try_cast(substr({{ nik }}, 7, 2) as integer)
+{%- endmacro %}
+
+{% macro nik_sex(nik) -%}
+    case
+        when length({{ nik }}) != 16 then null
+        when {{ nik_birth_day_part(nik) }} between 1 and 31 then 'L'
+        when {{ nik_birth_day_part(nik) }} between 41 and 71 then 'P'
+    end
+{%- endmacro %}
+
+{#- The NIK holds only a two-digit year. The century is the latest one that does not put the
+    birth in the future; comparisons against TANGGAL_LAHIR use day, month and two-digit year
+    only (nik_birth_date_mismatch), so a centenarian is not flagged for the century guess. -#}
+{% macro nik_birth_date(nik) -%}
+    case when length({{ nik }}) = 16 then
+        try_strptime(
+            lpad(cast({{ nik_birth_day_part(nik) }} % 40 as varchar), 2, '0')
+            || substr({{ nik }}, 9, 2)
+            || case
+                when 2000 + cast(substr({{ nik }}, 11, 2) as integer) <= year(current_date)
+                    then '20' else '19'
+            end
+            || substr({{ nik }}, 11, 2),
+            '%d%m%Y'
+        )::date
+    end
+{%- endmacro %}
+
+{% macro nik_structure_status(nik) -%}
+    case
+        when {{ nik }} is null or length({{ nik }}) != 16 then 'not_checked'
+        when not regexp_full_match(substr({{ nik }}, 1, 6), '[1-9][0-9](0[1-9]|[1-9][0-9]){2}')
+            then 'invalid_region'
+        when {{ nik_birth_day_part(nik) }} not between 1 and 71
+            or {{ nik_birth_day_part(nik) }} between 32 and 40
+            or {{ nik_birth_date(nik) }} is null
+            then 'invalid_birth_date'
+        when substr({{ nik }}, 13, 4) = '0000' then 'invalid_serial'
+        else 'valid'
+    end
+{%- endmacro %}
+
+{% macro nik_birth_date_mismatch(nik, birth_date) -%}
+    coalesce(
+        {{ nik_birth_date(nik) }} is not null
+        and {{ birth_date }} is not null
+        and (
+            day({{ nik_birth_date(nik) }}) != day({{ birth_date }})
+            or month({{ nik_birth_date(nik) }}) != month({{ birth_date }})
+            or year({{ nik_birth_date(nik) }}) % 100 != year({{ birth_date }}) % 100
+        ),
+        false
+    )
+{%- endmacro %}
+
+{% macro nik_sex_mismatch(nik, sex) -%}
+    coalesce({{ nik_sex(nik) }} != {{ sex }}, false)
+{%- endmacro %}

@@ -1,0 +1,103 @@
+{#- First-cut counts per village. The counting rules live here and only here (a later step
+    replaces them with entity resolution):
+    - DTKS person = a distinct valid NIK, else a distinct row, among rows that are not a
+      repeat delivery of an already delivered file;
+    - DTKS family = a distinct valid (16-digit) NO_KK among those rows;
+    - PKH family  = a distinct ID_PKH among non-repeat rows, over all years and stages.
+    Rows whose village could not be matched are not here: see mart_region_match_summary. -#}
+with
+
+villages as (
+    select * from {{ ref('dim_wilayah') }}
+),
+
+dtks_rows as (
+    select * from {{ ref('int_dtks__persons_cleaned') }}
+    where kode_desa is not null
+),
+
+dtks_counts as (
+    select
+        kode_desa,
+        count(*) as dtks_rows,
+        count(*) filter (where not is_repeat_delivery) as dtks_rows_first_delivery,
+        count(distinct case when is_nik_valid then nik else row_key end)
+            filter (where not is_repeat_delivery) as dtks_persons,
+        count(distinct no_kk) filter (where not is_repeat_delivery and is_no_kk_valid)
+            as dtks_families,
+    from dtks_rows
+    group by kode_desa
+),
+
+pkh_rows as (
+    select * from {{ ref('int_pkh__disbursements_cleaned') }}
+    where kode_desa is not null
+),
+
+pkh_counts as (
+    select
+        kode_desa,
+        count(*) as pkh_rows,
+        count(distinct id_pkh) filter (where not is_repeat_delivery) as pkh_families,
+        sum(nominal) filter (where not is_repeat_delivery) as pkh_nominal_rp,
+    from pkh_rows
+    group by kode_desa
+),
+
+-- BPS population: the latest year delivered for the village; on a tie the file whose path
+-- sorts last, then the later row
+bps_latest as (
+    select *
+    from {{ ref('int_bps__population_cleaned') }}
+    where kode_desa is not null and not is_repeat_delivery
+    qualify row_number() over (
+        partition by kode_desa
+        order by tahun desc nulls last, source_path desc, sheet desc, row_number desc
+    ) = 1
+),
+
+-- Koperasi: a stage never goes backwards, so the current stage is the highest reached
+koperasi_progress as (
+    select
+        kode_desa,
+        max(tahapan_urutan) as koperasi_tahapan_urutan,
+        max(tanggal_laporan) as koperasi_tanggal_laporan_terakhir,
+        count(*) filter (where not is_repeat_delivery) as koperasi_reports,
+    from {{ ref('int_koperasi__reports_cleaned') }}
+    where kode_desa is not null
+    group by kode_desa
+),
+
+stages as (
+    select * from {{ ref('koperasi_tahapan') }}
+)
+
+select
+    villages.kode_desa,
+    villages.kode_kecamatan,
+    villages.nama_kecamatan,
+    villages.nama_desa,
+    villages.jenis,
+    coalesce(dtks_counts.dtks_rows, 0) as dtks_rows,
+    coalesce(dtks_counts.dtks_rows_first_delivery, 0) as dtks_rows_first_delivery,
+    coalesce(dtks_counts.dtks_persons, 0) as dtks_persons,
+    coalesce(dtks_counts.dtks_families, 0) as dtks_families,
+    coalesce(pkh_counts.pkh_rows, 0) as pkh_rows,
+    coalesce(pkh_counts.pkh_families, 0) as pkh_families,
+    coalesce(pkh_counts.pkh_nominal_rp, 0) as pkh_nominal_rp,
+    bps_latest.tahun as bps_tahun,
+    bps_latest.penduduk_l as bps_penduduk_l,
+    bps_latest.penduduk_p as bps_penduduk_p,
+    bps_latest.penduduk_l + bps_latest.penduduk_p as bps_penduduk,
+    bps_latest.jumlah_kk as bps_jumlah_kk,
+    bps_latest.luas_km2 as bps_luas_km2,
+    stages.tahapan as koperasi_tahapan,
+    koperasi_progress.koperasi_tahapan_urutan,
+    koperasi_progress.koperasi_tanggal_laporan_terakhir,
+    coalesce(koperasi_progress.koperasi_reports, 0) as koperasi_reports,
+from villages
+left join dtks_counts on dtks_counts.kode_desa = villages.kode_desa
+left join pkh_counts on pkh_counts.kode_desa = villages.kode_desa
+left join bps_latest on bps_latest.kode_desa = villages.kode_desa
+left join koperasi_progress on koperasi_progress.kode_desa = villages.kode_desa
+left join stages on stages.urutan = koperasi_progress.koperasi_tahapan_urutan

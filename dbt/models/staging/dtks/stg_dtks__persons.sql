@@ -1,0 +1,69 @@
+with
+
+source as (
+    select * from {{ source('dtks', 'dtks') }}
+),
+
+parsed as (
+    select
+        {{ delivery_columns() }}
+        nullif(trim(raw_rows.id_dtks), '') as id_dtks,
+        raw_rows.no_kk as no_kk_raw,
+        {{ parse_id_number('raw_rows.no_kk') }} as no_kk,
+        {{ id_number_status('raw_rows.no_kk') }} as no_kk_status,
+        {{ id_number_from_numeric_cell('raw_rows._id_numeric_cells', 'no_kk') }}
+            as no_kk_last_digit_untrusted,
+        raw_rows.nik as nik_raw,
+        {{ parse_id_number('raw_rows.nik') }} as nik,
+        {{ id_number_status('raw_rows.nik') }} as nik_status,
+        {{ id_number_from_numeric_cell('raw_rows._id_numeric_cells', 'nik') }}
+            as nik_last_digit_untrusted,
+        nullif(regexp_replace(trim(raw_rows.nama), '\s+', ' ', 'g'), '') as nama,
+        raw_rows.jenis_kelamin as jenis_kelamin_raw,
+        {{ parse_sex('raw_rows.jenis_kelamin') }} as jenis_kelamin,
+        nullif(trim(raw_rows.tempat_lahir), '') as tempat_lahir,
+        raw_rows.tanggal_lahir as tanggal_lahir_raw,
+        {{ parse_date_id('raw_rows.tanggal_lahir') }} as tanggal_lahir,
+        raw_rows.hubungan_keluarga as hubungan_keluarga_raw,
+        {{ parse_relationship_code('raw_rows.hubungan_keluarga') }} as hubungan_keluarga_kode,
+        nullif(trim(raw_rows.alamat), '') as alamat,
+        {{ parse_integer_id('raw_rows.rt') }} as rt,
+        {{ parse_integer_id('raw_rows.rw') }} as rw,
+        raw_rows.kecamatan as kecamatan_raw,
+        raw_rows.desa as desa_raw,
+        raw_rows.kode_desa as kode_desa_raw,
+        raw_rows.desil as desil_raw,
+        case
+            when {{ parse_integer_id('raw_rows.desil') }} between 1 and 10
+                then {{ parse_integer_id('raw_rows.desil') }}::integer
+        end as desil,
+        {{ parse_is_padan('raw_rows.status_padan') }} as is_padan,
+        {{ parse_yes_no('raw_rows.disabilitas') }} as is_disabilitas,
+        {{ parse_yes_no('raw_rows.hamil') }} as is_hamil,
+        {{ parse_is_alive('raw_rows.status_hidup') }} as is_alive,
+        {{ parse_date_id('raw_rows.tanggal_update') }} as tanggal_update,
+    from source as raw_rows
+    {{ join_deliveries() }}
+),
+
+checked as (
+    select
+        *,
+        {{ relationship_text('hubungan_keluarga_kode') }} as hubungan_keluarga,
+        {{ nik_structure_status('nik') }} as nik_structure_status,
+        {{ nik_birth_date('nik') }} as nik_birth_date,
+        {{ nik_sex('nik') }} as nik_sex,
+        {{ nik_birth_date_mismatch('nik', 'tanggal_lahir') }} as nik_birth_date_mismatch,
+        {{ nik_sex_mismatch('nik', 'jenis_kelamin') }} as nik_sex_mismatch,
+        nik_status = 'valid_length' and {{ nik_structure_status('nik') }} = 'valid'
+            as is_nik_valid,
+        no_kk_status = 'valid_length' as is_no_kk_valid,
+        -- contract: a row is rejected only when nothing identifies a person in it
+        case
+            when nik_status = 'empty' and nama is null and no_kk_status = 'empty'
+                then 'no_identifying_value'
+        end as rejection_reason,
+    from parsed
+)
+
+select * from checked

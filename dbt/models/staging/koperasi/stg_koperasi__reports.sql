@@ -1,0 +1,43 @@
+with
+
+source as (
+    select * from {{ source('koperasi', 'koperasi') }}
+),
+
+stages as (
+    select * from {{ ref('koperasi_tahapan') }}
+),
+
+parsed as (
+    select
+        {{ delivery_columns() }}
+        raw_rows.kecamatan as kecamatan_raw,
+        raw_rows.desa as desa_raw,
+        raw_rows.kode_desa as kode_desa_raw,
+        -- a village row needs a DESA or a KODE_DESA to mean anything
+        case
+            when nullif(trim(raw_rows.desa), '') is null
+                and nullif(trim(raw_rows.kode_desa), '') is null
+                then 'no_village'
+        end as rejection_reason,
+        nullif(trim(raw_rows.nama_koperasi), '') as nama_koperasi,
+        raw_rows.tahapan as tahapan_raw,
+        stages.tahapan,
+        stages.urutan as tahapan_urutan,
+        {{ parse_date_id('raw_rows.tanggal_musdesus') }} as tanggal_musdesus,
+        {{ parse_integer_id('raw_rows.jumlah_anggota') }} as jumlah_anggota,
+        nullif(trim(raw_rows.nomor_akta), '') as nomor_akta,
+        {{ parse_date_id('raw_rows.tanggal_akta') }} as tanggal_akta,
+        nullif(trim(raw_rows.nomor_sk_ahu), '') as nomor_sk_ahu,
+        {{ parse_date_id('raw_rows.tanggal_sk') }} as tanggal_sk,
+        nullif(trim(raw_rows.unit_usaha), '') as unit_usaha,
+        {{ parse_number_id('raw_rows.modal_awal') }} as modal_awal,
+        raw_rows.tanggal_laporan as tanggal_laporan_raw,
+        {{ parse_date_id('raw_rows.tanggal_laporan') }} as tanggal_laporan,
+    from source as raw_rows
+    {{ join_deliveries() }}
+    left join stages
+        on {{ enum_key('stages.tahapan') }} = {{ enum_key('raw_rows.tahapan') }}
+)
+
+select * from parsed

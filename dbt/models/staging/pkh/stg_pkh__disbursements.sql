@@ -1,0 +1,62 @@
+with
+
+source as (
+    select * from {{ source('pkh', 'pkh') }}
+),
+
+parsed as (
+    select
+        {{ delivery_columns() }}
+        nullif(trim(raw_rows.id_pkh), '') as id_pkh,
+        raw_rows.nik_pengurus as nik_pengurus_raw,
+        {{ parse_id_number('raw_rows.nik_pengurus') }} as nik_pengurus,
+        {{ id_number_status('raw_rows.nik_pengurus') }} as nik_pengurus_status,
+        {{ id_number_from_numeric_cell('raw_rows._id_numeric_cells', 'nik_pengurus') }}
+            as nik_pengurus_last_digit_untrusted,
+        nullif(regexp_replace(trim(raw_rows.nama_pengurus), '\s+', ' ', 'g'), '')
+            as nama_pengurus,
+        raw_rows.no_kk as no_kk_raw,
+        {{ parse_id_number('raw_rows.no_kk') }} as no_kk,
+        {{ id_number_status('raw_rows.no_kk') }} as no_kk_status,
+        {{ id_number_from_numeric_cell('raw_rows._id_numeric_cells', 'no_kk') }}
+            as no_kk_last_digit_untrusted,
+        raw_rows.kecamatan as kecamatan_raw,
+        raw_rows.desa as desa_raw,
+        raw_rows.kode_desa as kode_desa_raw,
+        nullif(trim(raw_rows.alamat), '') as alamat,
+        {{ parse_integer_id('raw_rows.tahun') }}::integer as tahun,
+        {{ parse_integer_id('raw_rows.tahap') }}::integer as tahap,
+        {%- for komponen in ['bumil', 'aud', 'sd', 'smp', 'sma', 'disabilitas', 'lansia'] %}
+        {#- contract: a blank component count means 0 #}
+        coalesce({{ parse_integer_id('raw_rows.' ~ komponen) }}, 0)::integer
+            as jumlah_{{ komponen }},
+        {%- endfor %}
+        raw_rows.nominal as nominal_raw,
+        {{ parse_number_id('raw_rows.nominal') }} as nominal,
+        raw_rows.status_kpm as status_kpm_raw,
+        {{ parse_status_kpm('raw_rows.status_kpm') }} as status_kpm,
+        nullif(upper(trim(raw_rows.bank)), '') as bank,
+    from source as raw_rows
+    {{ join_deliveries() }}
+),
+
+checked as (
+    select
+        *,
+        nik_pengurus_status = 'valid_length'
+            and {{ nik_structure_status('nik_pengurus') }} = 'valid' as is_nik_pengurus_valid,
+        {{ nik_structure_status('nik_pengurus') }} as nik_pengurus_structure_status,
+        {{ nik_sex('nik_pengurus') }} as nik_pengurus_sex,
+        no_kk_status = 'valid_length' as is_no_kk_valid,
+        -- contract: a row is rejected only when nothing identifies a family in it
+        case
+            when id_pkh is null
+                and nik_pengurus_status = 'empty'
+                and nama_pengurus is null
+                and no_kk_status = 'empty'
+                then 'no_identifying_value'
+        end as rejection_reason,
+    from parsed
+)
+
+select * from checked
