@@ -138,7 +138,11 @@ def village_family_counts(rng: np.random.Generator, wilayah: pd.DataFrame, scale
 
 
 def generate(out_dir: Path, scale: str, seed: int) -> dict:
-    """Write raw/ and truth/ under out_dir; deterministic per seed. Returns a summary."""
+    """Write raw/ and truth/ under out_dir; deterministic per seed. Returns a summary.
+
+    Existing out_dir/raw and out_dir/truth are removed first, so no stale file survives
+    (a run's output is exactly what this seed makes).
+    """
     started = time.perf_counter()
     out_dir = Path(out_dir)
     settings = SCALES[scale]
