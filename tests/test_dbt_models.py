@@ -29,6 +29,7 @@ SUMBERSARI_KEBONSARI = "35.09.21.1001"
 SUMBERSARI_SUMBERSARI = "35.09.21.1002"
 KALIWATES_MANGLI = "35.09.19.1001"
 PUGER_MOJOSARI = "35.09.08.2003"
+SEMBORO_SEMBORO = "35.09.07.2004"
 
 DTKS_FILE = "dtks/2025-04/ajung.csv"
 DTKS_REPEAT_FILE = "dtks/2025-05/ajung.csv"  # the same bytes delivered again
@@ -69,9 +70,11 @@ DTKS_ROWS: list[tuple[int, dict]] = [
     # 11: NIK birth date 15-01-80 but TANGGAL_LAHIR 16-01-1980: birth date mismatch
     (11, dict(nik="3509015501800011", no_kk="3509010101100004", nama="Joko", jenis_kelamin="P",
               tanggal_lahir="16-01-1980", hubungan_keluarga="2")),
-    # 12: serial 0000 and a numeric xlsx cell (16th digit untrusted)
+    # 12: a numeric xlsx cell: the 16th digit reads 0, so serial 0000 is unknown, not wrong
     (12, dict(nik="3509011505800000", no_kk="3509010101100004", nama="Kiki", jenis_kelamin="L",
               tanggal_lahir="15-05-1980", hubungan_keluarga="3", _id_numeric_cells="nik,no_kk")),
+    # 25: serial 0000 typed as text: invalid
+    (25, dict(nik="3509011505800000", no_kk=None, nama="Lala", jenis_kelamin="L", tanggal_lahir="15-05-1980")),
     # 13: nothing identifies a person: rejected in dbt
     (13, dict(nik=None, no_kk=None, nama=None, jenis_kelamin="L", tanggal_lahir="01-01-1990")),
     # 14-22: one row per village-matching variant
@@ -86,6 +89,8 @@ DTKS_ROWS: list[tuple[int, dict]] = [
     (20, dict(nik="3509010101900020", nama="Unmatched Kecamatan", kecamatan="Atlantis", desa="Ajung")),
     (21, dict(nik="3509010101900021", nama="Unmatched Desa", kecamatan="Ajung", desa="Zzyzx")),
     (22, dict(nik="3509010101900022", nama="Ambiguous", kecamatan="Puger", desa="Monosari")),
+    # 26: two adjacent letters swapped (one edit for Damerau-Levenshtein)
+    (26, dict(nik="3509010101900026", nama="Swapped", kecamatan="Kecamatan Semboor", desa="Semboro")),
     # 23: an invalid code loses to the names
     (23, dict(nik="3509010101900023", nama="Bad Code", kecamatan="Puger", desa="Desa Mojosari",
               kode_desa="35.09.99.9999")),
@@ -287,9 +292,11 @@ def test_nik_structure_gives_birth_date_and_sex(warehouse):
     assert dtks_row(warehouse, 10, "nik_sex, nik_sex_mismatch, nik_birth_date_mismatch") == ("L", True, False)
     # row 11: NIK 15-01-80, TANGGAL_LAHIR 16-01-1980
     assert dtks_row(warehouse, 11, "nik_birth_date_mismatch, nik_sex_mismatch") == (True, False)
-    # row 12: serial 0000, numeric xlsx cells
+    # row 12: numeric xlsx cells: structure fine as far as it can be read, but not valid for counting
     assert dtks_row(warehouse, 12, "nik_structure_status, is_nik_valid, nik_last_digit_untrusted, "
-                                   "no_kk_last_digit_untrusted") == ("invalid_serial", False, True, True)
+                                   "no_kk_last_digit_untrusted") == ("valid", False, True, True)
+    # row 25: the same digits typed as text: serial 0000 is wrong
+    assert dtks_row(warehouse, 25, "nik_structure_status, is_nik_valid") == ("invalid_serial", False)
     assert dtks_row(warehouse, 1, "nik_last_digit_untrusted") == (False,)
     assert dtks_row(warehouse, 8, "nik_structure_status, is_nik_valid") == ("not_checked", False)
 
@@ -355,6 +362,7 @@ def test_numbers_in_every_contract_form(warehouse):
         (21, None, "unmatched_desa"),
         (22, None, "ambiguous"),  # Monosari: one letter from both Mojosari and Wonosari
         (23, PUGER_MOJOSARI, "normalised"),  # code not in the list: names decide
+        (26, SEMBORO_SEMBORO, "fuzzy"),  # 'Semboor': adjacent letters swapped
     ],
 )
 def test_each_village_variant_is_matched_with_its_method(warehouse, row_number, kode_desa, method):
@@ -410,10 +418,10 @@ def test_mart_desa_has_every_village_and_counts_the_hand_made_rows(warehouse):
         "from marts.mart_desa where kode_desa = ?",
         [AJUNG_AJUNG],
     )
-    # Ajung/Ajung DTKS rows: 1-12 (13 is rejected) plus the 3 repeated rows.
-    # Persons: valid NIKs of rows 1-6, 10, 11 (8) + rows 7, 8, 9, 12 by row (4) = 12.
+    # Ajung/Ajung DTKS rows: 1-12 and 25 (13 is rejected) plus the 3 repeated rows.
+    # Persons: valid NIKs of rows 1-6, 10, 11 (8) + rows 7, 8, 9, 12, 25 by row (5) = 13.
     # Families: NO_KK ...01, ...02, ...03, ...04 = 4. PKH: PKH-001, -002, -003 = 3.
-    assert ajung == [(15, 12, 12, 4, 3, 750000.0 * 3 + 1234.5, 2024, 10100, 3000, "BADAN HUKUM")]
+    assert ajung == [(16, 13, 13, 4, 3, 750000.0 * 3 + 1234.5, 2024, 10100, 3000, "BADAN HUKUM")]
     assert query(warehouse, "select dtks_persons from marts.mart_desa where kode_desa = ?", [KALIWATES_MANGLI]) == [
         (2,)]
 

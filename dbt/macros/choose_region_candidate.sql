@@ -4,7 +4,8 @@
     candidate_code (NULL unless matched) and match_method:
     exact | normalised | fuzzy | ambiguous | unmatched.
     A fuzzy candidate must be a small misspelling (Jaro-Winkler >= 0.85 and at most one edit
-    per four letters, at most three) and clearly better than the runner-up: fewer edits, or
+    per four letters, at most three; an edit is an insertion, deletion, substitution or swap
+    of two adjacent letters) and clearly better than the runner-up: fewer edits, or
     as few edits and a similarity ahead by at least 0.05. Otherwise two close names are
     `ambiguous`, not guessed. -#}
 {% macro choose_region_candidate(candidates, key) -%}

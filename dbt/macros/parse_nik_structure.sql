@@ -33,7 +33,9 @@
     end
 {%- endmacro %}
 
-{% macro nik_structure_status(nik) -%}
+{#- last_digit_untrusted: a boolean expression; a NIK read from a numeric .xlsx cell has its
+    16th digit forced to 0, so a `0000` serial is then unknown rather than wrong. -#}
+{% macro nik_structure_status(nik, last_digit_untrusted='false') -%}
     case
         when {{ nik }} is null or length({{ nik }}) != 16 then 'not_checked'
         when not regexp_full_match(substr({{ nik }}, 1, 6), '[1-9][0-9](0[1-9]|[1-9][0-9]){2}')
@@ -42,7 +44,8 @@
             or {{ nik_birth_day_part(nik) }} between 32 and 40
             or {{ nik_birth_date(nik) }} is null
             then 'invalid_birth_date'
-        when substr({{ nik }}, 13, 4) = '0000' then 'invalid_serial'
+        when substr({{ nik }}, 13, 4) = '0000' and not {{ last_digit_untrusted }}
+            then 'invalid_serial'
         else 'valid'
     end
 {%- endmacro %}

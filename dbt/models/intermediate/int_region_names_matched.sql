@@ -68,7 +68,7 @@ kecamatan_candidates as (
         jaro_winkler_similarity(
             kecamatan_texts.kecamatan_normalised, kecamatans.kecamatan_normalised
         ) as similarity,
-        levenshtein(
+        damerau_levenshtein(
             kecamatan_texts.kecamatan_normalised, kecamatans.kecamatan_normalised
         ) as edit_distance,
     from kecamatan_texts
@@ -103,7 +103,7 @@ desa_candidates as (
         end as method_rank,
         jaro_winkler_similarity(desa_texts.desa_normalised, villages.desa_normalised)
             as similarity,
-        levenshtein(desa_texts.desa_normalised, villages.desa_normalised) as edit_distance,
+        damerau_levenshtein(desa_texts.desa_normalised, villages.desa_normalised) as edit_distance,
     from desa_texts
     inner join villages
         on villages.kode_kecamatan = desa_texts.kode_kecamatan

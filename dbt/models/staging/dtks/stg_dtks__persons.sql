@@ -50,12 +50,15 @@ checked as (
     select
         *,
         {{ relationship_text('hubungan_keluarga_kode') }} as hubungan_keluarga,
-        {{ nik_structure_status('nik') }} as nik_structure_status,
+        {{ nik_structure_status('nik', 'nik_last_digit_untrusted') }} as nik_structure_status,
         {{ nik_birth_date('nik') }} as nik_birth_date,
         {{ nik_sex('nik') }} as nik_sex,
         {{ nik_birth_date_mismatch('nik', 'tanggal_lahir') }} as nik_birth_date_mismatch,
         {{ nik_sex_mismatch('nik', 'jenis_kelamin') }} as nik_sex_mismatch,
-        nik_status = 'valid_length' and {{ nik_structure_status('nik') }} = 'valid'
+        -- a NIK whose 16th digit is unknown cannot tell two people apart: not valid for counting
+        nik_status = 'valid_length'
+            and {{ nik_structure_status('nik', 'nik_last_digit_untrusted') }} = 'valid'
+            and not nik_last_digit_untrusted
             as is_nik_valid,
         no_kk_status = 'valid_length' as is_no_kk_valid,
         -- contract: a row is rejected only when nothing identifies a person in it

@@ -44,8 +44,12 @@ checked as (
     select
         *,
         nik_pengurus_status = 'valid_length'
-            and {{ nik_structure_status('nik_pengurus') }} = 'valid' as is_nik_pengurus_valid,
-        {{ nik_structure_status('nik_pengurus') }} as nik_pengurus_structure_status,
+            and {{ nik_structure_status('nik_pengurus', 'nik_pengurus_last_digit_untrusted') }}
+                = 'valid'
+            and not nik_pengurus_last_digit_untrusted
+            as is_nik_pengurus_valid,
+        {{ nik_structure_status('nik_pengurus', 'nik_pengurus_last_digit_untrusted') }}
+            as nik_pengurus_structure_status,
         {{ nik_sex('nik_pengurus') }} as nik_pengurus_sex,
         no_kk_status = 'valid_length' as is_no_kk_valid,
         -- contract: a row is rejected only when nothing identifies a family in it
