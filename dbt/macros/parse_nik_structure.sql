@@ -50,19 +50,17 @@
     end
 {%- endmacro %}
 
-{% macro nik_birth_date_mismatch(nik, birth_date) -%}
+{#- The mismatch flags take the values derived from the NIK (nik_birth_date, nik_sex) so each
+    is computed once per row. -#}
+{% macro nik_birth_date_mismatch(nik_birth_date, birth_date) -%}
     coalesce(
-        {{ nik_birth_date(nik) }} is not null
-        and {{ birth_date }} is not null
-        and (
-            day({{ nik_birth_date(nik) }}) != day({{ birth_date }})
-            or month({{ nik_birth_date(nik) }}) != month({{ birth_date }})
-            or year({{ nik_birth_date(nik) }}) % 100 != year({{ birth_date }}) % 100
-        ),
+        day({{ nik_birth_date }}) != day({{ birth_date }})
+        or month({{ nik_birth_date }}) != month({{ birth_date }})
+        or year({{ nik_birth_date }}) % 100 != year({{ birth_date }}) % 100,
         false
     )
 {%- endmacro %}
 
-{% macro nik_sex_mismatch(nik, sex) -%}
-    coalesce({{ nik_sex(nik) }} != {{ sex }}, false)
+{% macro nik_sex_mismatch(nik_sex, sex) -%}
+    coalesce({{ nik_sex }} != {{ sex }}, false)
 {%- endmacro %}

@@ -46,18 +46,24 @@ parsed as (
     {{ join_deliveries() }}
 ),
 
-checked as (
+derived as (
     select
         *,
         {{ relationship_text('hubungan_keluarga_kode') }} as hubungan_keluarga,
         {{ nik_structure_status('nik', 'nik_last_digit_untrusted') }} as nik_structure_status,
         {{ nik_birth_date('nik') }} as nik_birth_date,
         {{ nik_sex('nik') }} as nik_sex,
-        {{ nik_birth_date_mismatch('nik', 'tanggal_lahir') }} as nik_birth_date_mismatch,
-        {{ nik_sex_mismatch('nik', 'jenis_kelamin') }} as nik_sex_mismatch,
+    from parsed
+),
+
+checked as (
+    select
+        *,
+        {{ nik_birth_date_mismatch('nik_birth_date', 'tanggal_lahir') }} as nik_birth_date_mismatch,
+        {{ nik_sex_mismatch('nik_sex', 'jenis_kelamin') }} as nik_sex_mismatch,
         -- a NIK whose 16th digit is unknown cannot tell two people apart: not valid for counting
         nik_status = 'valid_length'
-            and {{ nik_structure_status('nik', 'nik_last_digit_untrusted') }} = 'valid'
+            and nik_structure_status = 'valid'
             and not nik_last_digit_untrusted
             as is_nik_valid,
         no_kk_status = 'valid_length' as is_no_kk_valid,
@@ -66,7 +72,7 @@ checked as (
             when nik_status = 'empty' and nama is null and no_kk_status = 'empty'
                 then 'no_identifying_value'
         end as rejection_reason,
-    from parsed
+    from derived
 )
 
 select * from checked

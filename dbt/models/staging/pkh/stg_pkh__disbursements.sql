@@ -40,17 +40,22 @@ parsed as (
     {{ join_deliveries() }}
 ),
 
+derived as (
+    select
+        *,
+        {{ nik_structure_status('nik_pengurus', 'nik_pengurus_last_digit_untrusted') }}
+            as nik_pengurus_structure_status,
+        {{ nik_sex('nik_pengurus') }} as nik_pengurus_sex,
+    from parsed
+),
+
 checked as (
     select
         *,
         nik_pengurus_status = 'valid_length'
-            and {{ nik_structure_status('nik_pengurus', 'nik_pengurus_last_digit_untrusted') }}
-                = 'valid'
+            and nik_pengurus_structure_status = 'valid'
             and not nik_pengurus_last_digit_untrusted
             as is_nik_pengurus_valid,
-        {{ nik_structure_status('nik_pengurus', 'nik_pengurus_last_digit_untrusted') }}
-            as nik_pengurus_structure_status,
-        {{ nik_sex('nik_pengurus') }} as nik_pengurus_sex,
         no_kk_status = 'valid_length' as is_no_kk_valid,
         -- contract: a row is rejected only when nothing identifies a family in it
         case
@@ -60,7 +65,7 @@ checked as (
                 and no_kk_status = 'empty'
                 then 'no_identifying_value'
         end as rejection_reason,
-    from parsed
+    from derived
 )
 
 select * from checked
