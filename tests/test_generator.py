@@ -256,8 +256,9 @@ def test_pkh_components_and_planted_cases(tiny):
     birth = pd.to_datetime(persons["tanggal_lahir"])
     ref = pd.Timestamp("2025-01-01")
     age = ref.year - birth.dt.year - ((birth.dt.month > 1) | ((birth.dt.month == 1) & (birth.dt.day > 1))).astype(int)
-    alive = ~persons["is_deceased"]
-    # Deceased planted recipients were alive when the counts were made: only adults, no component.
+    # Planted deceased recipients died after the counts were made (they may count as LANSIA).
+    died_later = persons["person_id"].isin(planted.loc[planted["kind"] == "deceased_recipient", "person_id"])
+    alive = ~persons["is_deceased"] | died_later
     lansia = persons[alive & (age >= 70) & ~persons["hamil"] & ~persons["disabilitas"]]
     counts = lansia.groupby("original_family_id").size()
     pkh_fams = families[families["id_pkh"] != ""].set_index("family_id")

@@ -331,8 +331,9 @@ running number (families and persons have separate runs). All Parquet.
   of a mover or split-off child, the new family), `kode_desa` (true village of the row,
   dotted), `damage` (comma list of what was done to the row, e.g.
   `nik_scientific,desa_misspelled`; `repeated_delivery` on copies; `duplicate_person` on
-  update rows re-listing a person; `duplicate_aid`, `component_mismatch` not tagged per row
-  except `duplicate_aid` rows), `should_reject` (nothing identifying in the row).
+  update rows re-listing a person; on PKH rows of a family with a planted targeting problem
+  its kinds: `inclusion`, `duplicate_aid`, `deceased_recipient`, `component_mismatch`),
+  `should_reject` (nothing identifying in the row).
 - `persons.parquet`: true attributes of every person (also those whose family the DTKS files
   leave out). `family_id` is the current family (after a move or split),
   `original_family_id` the family of the April delivery. `nik` is the true NIK.

@@ -184,6 +184,10 @@ def plan_pkh(rng: np.random.Generator, chunk: Chunk) -> PkhPlan:
     planted_df = pd.concat(planted, ignore_index=True) if planted else pd.DataFrame()
     id_by_fam = kpm.drop_duplicates("fam_row").set_index("fam_row")["id_pkh"]
     planted_df["id_pkh"] = planted_df["fam_row"].map(id_by_fam).fillna("").astype(str)
+    # Each PKH row of a family with a planted problem carries the kinds in its damage tags.
+    kinds = planted_df[planted_df["kind"] != "exclusion"].groupby("fam_row")["kind"].agg(
+        lambda s: ",".join(sorted(set(s))))
+    kpm["planted"] = kpm["fam_row"].map(kinds).fillna("").astype(str)
     return PkhPlan(kpm, planted_df)
 
 
@@ -207,7 +211,7 @@ def stage_records(plan: PkhPlan, chunk: Chunk, wilayah: pd.DataFrame, stage: int
         "bank": kpm["bank"].to_numpy(),
         "person_id": per["person_id"].to_numpy()[recipient],
         "family_id": kpm["family_id"].to_numpy(),
-        "damage": [p.split(":")[0] if p else "" for p in kpm["planted"].tolist()],
+        "damage": kpm["planted"].to_numpy(),
         "should_reject": False,
     })
     for c in COMPONENTS:
