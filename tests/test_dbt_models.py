@@ -132,6 +132,8 @@ KOPERASI_ROWS: list[tuple[int, dict]] = [
              nomor_akta="12", nomor_sk_ahu="AHU-1")),
     # a later report that goes backwards: the highest stage reached stays current
     (3, dict(kecamatan="Ajung", desa="Ajung", tahapan="SOSIALISASI", tanggal_laporan="01-07-2025")),
+    # OPERASIONAL without NOMOR_AKTA / NOMOR_SK_AHU: flagged
+    (4, dict(kecamatan="Ajung", desa="Klompangan", tahapan="Operasional", tanggal_laporan="2025-07-01")),
 ]
 
 POVERTY_FILE = "bps/kemiskinan.csv"
@@ -414,16 +416,23 @@ def test_mart_desa_has_every_village_and_counts_the_hand_made_rows(warehouse):
     ajung = query(
         warehouse,
         "select dtks_rows, dtks_rows_first_delivery, dtks_persons, dtks_families, pkh_families, "
-        "pkh_nominal_rp, bps_tahun, bps_penduduk, bps_jumlah_kk, koperasi_tahapan "
+        "pkh_nominal_rp, bps_tahun, bps_penduduk, bps_jumlah_kk, koperasi_tahapan, "
+        "koperasi_has_stage_regression, koperasi_lacks_legal_documents "
         "from marts.mart_desa where kode_desa = ?",
         [AJUNG_AJUNG],
     )
     # Ajung/Ajung DTKS rows: 1-12 and 25 (13 is rejected) plus the 3 repeated rows.
     # Persons: valid NIKs of rows 1-6, 10, 11 (8) + rows 7, 8, 9, 12, 25 by row (5) = 13.
     # Families: NO_KK ...01, ...02, ...03, ...04 = 4. PKH: PKH-001, -002, -003 = 3.
-    assert ajung == [(16, 13, 13, 4, 3, 750000.0 * 3 + 1234.5, 2024, 10100, 3000, "BADAN HUKUM")]
+    assert ajung == [(16, 13, 13, 4, 3, 750000.0 * 3 + 1234.5, 2024, 10100, 3000, "BADAN HUKUM", True, False)]
     assert query(warehouse, "select dtks_persons from marts.mart_desa where kode_desa = ?", [KALIWATES_MANGLI]) == [
         (2,)]
+    assert query(
+        warehouse,
+        "select koperasi_tahapan, koperasi_has_stage_regression, koperasi_lacks_legal_documents "
+        "from marts.mart_desa where kode_desa = ?",
+        [AJUNG_KLOMPANGAN],
+    ) == [("OPERASIONAL", False, True)]
 
 
 def test_unmatched_rows_are_counted_not_lost(warehouse):

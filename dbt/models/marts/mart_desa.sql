@@ -56,15 +56,35 @@ bps_latest as (
     ) = 1
 ),
 
--- Koperasi: a stage never goes backwards, so the current stage is the highest reached
+-- Koperasi reports in report order (TANGGAL_LAPORAN; on a tie the file whose path sorts
+-- last, then the later row), each with the highest stage any earlier report reached
+koperasi_reports as (
+    select
+        *,
+        max(tahapan_urutan) over (
+            partition by kode_desa
+            order by tanggal_laporan, source_path, sheet, row_number
+            rows between unbounded preceding and 1 preceding
+        ) as earlier_tahapan_urutan,
+    from {{ ref('int_koperasi__reports_cleaned') }}
+    where kode_desa is not null and not is_repeat_delivery
+),
+
+-- A stage never goes backwards, so the current stage is the highest reached; a report that
+-- goes back stays visible as a flag
 koperasi_progress as (
     select
         kode_desa,
         max(tahapan_urutan) as koperasi_tahapan_urutan,
         max(tanggal_laporan) as koperasi_tanggal_laporan_terakhir,
-        count(*) filter (where not is_repeat_delivery) as koperasi_reports,
-    from {{ ref('int_koperasi__reports_cleaned') }}
-    where kode_desa is not null
+        count(*) as koperasi_reports,
+        coalesce(bool_or(tahapan_urutan < earlier_tahapan_urutan), false)
+            as koperasi_has_stage_regression,
+        -- BADAN HUKUM or later must carry NOMOR_AKTA and NOMOR_SK_AHU in some report
+        max(tahapan_urutan) >= 7
+            and (count(nomor_akta) = 0 or count(nomor_sk_ahu) = 0)
+            as koperasi_lacks_legal_documents,
+    from koperasi_reports
     group by kode_desa
 ),
 
@@ -95,6 +115,10 @@ select
     koperasi_progress.koperasi_tahapan_urutan,
     koperasi_progress.koperasi_tanggal_laporan_terakhir,
     coalesce(koperasi_progress.koperasi_reports, 0) as koperasi_reports,
+    coalesce(koperasi_progress.koperasi_has_stage_regression, false)
+        as koperasi_has_stage_regression,
+    coalesce(koperasi_progress.koperasi_lacks_legal_documents, false)
+        as koperasi_lacks_legal_documents,
 from villages
 left join dtks_counts on dtks_counts.kode_desa = villages.kode_desa
 left join pkh_counts on pkh_counts.kode_desa = villages.kode_desa
