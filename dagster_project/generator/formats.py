@@ -126,7 +126,8 @@ class StyleRotation:
     def next(self) -> FileStyle:
         k = self.ordinal
         self.ordinal += 1
-        # Field i advances every (1 + i % 3) files so that fields do not move in lockstep.
+        # Fields advance at different speeds so that they do not move in lockstep; each
+        # field still cycles through all its options over consecutive files.
         values = {}
         for i, (name, options) in enumerate(STYLE_OPTIONS.items()):
             step = k if i % 3 == 0 else (k * 7 + i) // (1 + i % 3)

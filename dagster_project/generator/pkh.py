@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .names import spelling_variant
 from .population import CHILD, HEAD, MENANTU, SPOUSE, Chunk, age_on
 
 YEAR = 2025
@@ -245,10 +246,15 @@ def render(rng: np.random.Generator, rec: pd.DataFrame, style, xlsx_cells: bool 
     damage = f.Damage(n)
     damage.tags = np.array(["," + d if d else "" for d in rec["damage"].tolist()], dtype=object)
     identifying = rec["id_pkh"].to_numpy() != ""
+    # The programme's operator sometimes spells the recipient's name otherwise than DTKS.
+    names = rec["nama_pengurus"].to_numpy().copy()
+    variant = f.pick_rows(rng, n, {"name_variant": 0.01}, allowed=identifying)["name_variant"]
+    names[variant] = [spelling_variant(v) for v in names[variant].tolist()]
+    damage.add(variant, "name_variant")
     cells = {
         "id_pkh": rec["id_pkh"].to_numpy().astype(object),
         "nik_pengurus": f.damage_identity(rng, rec["nik_pengurus"].to_numpy(), damage, "nik", 1.0, identifying),
-        "nama_pengurus": f.apply_case(rng, rec["nama_pengurus"].to_numpy(), style.name_case),
+        "nama_pengurus": f.apply_case(rng, names, style.name_case),
         "kecamatan": f.region_text(rng, rec["nama_kecamatan"].to_numpy(), None, "kecamatan", style, damage, 0.5),
         "desa": f.region_text(rng, rec["nama_desa"].to_numpy(), rec["is_kelurahan"].to_numpy(), "desa", style, damage),
         "kode_desa": f.kode_desa_text(rec["kode_desa"].to_numpy(), style),
