@@ -446,3 +446,11 @@ def test_unmatched_rows_are_counted_not_lost(warehouse):
     assert summary["unmatched_desa"] == 1
     assert summary["ambiguous"] == 1
     assert sum(summary.values()) == query(warehouse, "select count(*) from intermediate.int_dtks__persons_cleaned")[0][0]
+
+
+@pytest.mark.parametrize("name", ["wilayah_jember.csv", "bps_kemiskinan_jember.csv"])
+def test_seeds_are_copies_of_the_shared_reference(name):
+    shared = REPO.parent / "shared" / "reference" / name
+    if not shared.exists():
+        pytest.skip("shared reference folder not present in this checkout")
+    assert (DBT_DIR / "seeds" / name).read_bytes() == shared.read_bytes()
