@@ -44,9 +44,6 @@ class Damage:
         if len(rows):
             self.tags[rows] = self.tags[rows] + "," + tag
 
-    def extend(self, other: "Damage") -> None:
-        self.tags = np.concatenate([self.tags, other.tags])
-
     def result(self) -> np.ndarray:
         return np.array([t[1:] for t in self.tags.tolist()], dtype=object)
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..contract import PKH
+from . import formats as f
 from .names import spelling_variant
 from .population import CHILD, HEAD, MENANTU, SPOUSE, Chunk, age_on
 
@@ -237,11 +239,9 @@ def add_reject_rows(rng: np.random.Generator, rec: pd.DataFrame) -> pd.DataFrame
     return pd.concat([rec.iloc[:position], reject, rec.iloc[position:]], ignore_index=True)
 
 
-def render(rng: np.random.Generator, rec: pd.DataFrame, style, xlsx_cells: bool = False):
+def render(rng: np.random.Generator, rec: pd.DataFrame, style: f.FileStyle,
+           xlsx_cells: bool = False) -> tuple[list[str], list[np.ndarray], np.ndarray]:
     """Header, column cells and damage tags for one PKH stage file (or sheet)."""
-    from ..contract import PKH
-    from . import formats as f
-
     n = len(rec)
     damage = f.Damage(n)
     damage.tags = np.array(["," + d if d else "" for d in rec["damage"].tolist()], dtype=object)
