@@ -147,10 +147,19 @@ def make_chunk(
     sp = all_fam[has_spouse]
     add(sp, SPOUSE, spouse_age[sp], ~head_female[sp])
     ch = np.repeat(all_fam, n_children)
-    # Born when the mother was 18-44.
-    youngest = np.clip(mother_age[ch] - 44, 0, None)
-    oldest = np.clip(mother_age[ch] - 18, youngest, None)
-    add(ch, CHILD, youngest + np.floor(rng.random(len(ch)) * (oldest - youngest + 1)), rng.random(len(ch)) < 0.5)
+    # The eldest child was born when the mother was 18-44; siblings follow 1.5-6 years apart
+    # (children not yet born by that spacing are dropped).
+    youngest = np.clip(mother_age - 44, 0, None)
+    oldest = np.clip(mother_age - 18, youngest, None)
+    eldest_age = youngest + rng.random(n_fam) * (oldest - youngest + 1)
+    gap = 1.5 + rng.gamma(2.0, 0.9, len(ch))
+    first_of_family = np.r_[True, ch[1:] != ch[:-1]]
+    gap[first_of_family] = 0.0
+    spacing = pd.Series(gap).groupby(ch).cumsum().to_numpy()
+    child_age = np.floor(eldest_age[ch] - spacing)
+    born = child_age >= 0
+    ch, child_age = ch[born], child_age[born]
+    add(ch, CHILD, child_age, rng.random(len(ch)) < 0.5)
     me = all_fam[has_menantu]
     add(me, MENANTU, np.clip(head_age[me] - rng.integers(20, 30, len(me)), 17, None), rng.random(len(me)) < 0.5)
     gc = np.repeat(all_fam, n_grandchildren)
