@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 STAGES = {
-    "ingest": ("ingest_",),
+    "ingest": ("ingest_raw_files",),
     "dbt": ("jember_dbt_models",),
     "checks": ("great_expectations_gate",),
     "publish": ("publish",),

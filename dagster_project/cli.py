@@ -8,6 +8,7 @@ publishing (the previous release stays), 1 on any other error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -20,8 +21,13 @@ from pathlib import Path
 EXIT_PUBLISHED, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 2
 
 
+# The terminal, kept aside: during a run sys.stdout goes to the run's log file, because dbt's
+# own output (hundreds of lines) is written to stdout by dagster-dbt.
+_CONSOLE = sys.stdout
+
+
 def _print(msg: str) -> None:
-    print(msg, flush=True)
+    print(msg, file=_CONSOLE, flush=True)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -37,31 +43,56 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def ensure_dbt_manifest() -> None:
     """The Dagster definitions read dbt's manifest; build it once if this checkout lacks it."""
-    from dagster_project.resources import DBT_PROJECT_DIR
+    from dagster_project.resources import DBT_EXECUTABLE, DBT_PROJECT_DIR
 
     if not (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
         subprocess.run(
-            ["dbt", "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+            [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
              "--profiles-dir", str(DBT_PROJECT_DIR)],
             check=True,
             cwd=DBT_PROJECT_DIR,
         )
 
 
+STAGE_OF_STEP = {
+    "ingest_raw_files": "ingest",
+    "jember_dbt_models": "dbt",
+    "great_expectations_gate": "checks",
+    "published__analyst_tier": "publish",
+}
+
+
 class _StageLogHandler(logging.Handler):
-    """Print the pipeline's own progress lines (not Dagster's event chatter) as they happen."""
+    """Print stage starts and ends, and the pipeline's own messages, as they happen."""
 
     def __init__(self, started: float):
-        super().__init__(logging.INFO)
+        super().__init__(logging.DEBUG)
         self.started = started
+        self.step_started: dict[str, float] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
-        if meta.get("dagster_event") is not None:
-            return
         step = meta.get("step_key") or ""
-        message = meta.get("orig_message") or record.getMessage()
-        _print(f"[{time.perf_counter() - self.started:7.1f}s] {step:<32} {message}")
+        stage = STAGE_OF_STEP.get(step, step)
+        now = time.perf_counter()
+        event = meta.get("dagster_event")
+        if event is not None:
+            kind = event.event_type_value
+            if kind == "STEP_START":
+                self.step_started[step] = now
+                line = "started"
+            elif kind == "STEP_SUCCESS":
+                line = f"done in {now - self.step_started.get(step, now):.1f} s"
+            elif kind == "STEP_FAILURE":
+                line = f"FAILED after {now - self.step_started.get(step, now):.1f} s"
+            else:
+                return
+        else:
+            # dbt's chatter stays in the log file; its warnings and errors come through.
+            if record.levelno < logging.INFO or (stage == "dbt" and record.levelno < logging.WARNING):
+                return
+            line = meta.get("orig_message") or record.getMessage()
+        _print(f"[{now - self.started:6.1f}s] {stage:<8} {line}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -81,18 +112,29 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     handler = _StageLogHandler(started)
-    dagster_logger = logging.getLogger("dagster")
-    dagster_logger.addHandler(handler)
-    job = defs.resolve_job_def("jember_pipeline")
+
+    @dg.logger
+    def stage_logger(_init_context):
+        stage = logging.getLogger("jember.stage")
+        stage.setLevel(logging.DEBUG)
+        stage.propagate = False
+        stage.handlers = [handler]
+        return stage
+
+    job = defs.resolve_job_def("jember_pipeline").with_logger_defs({"stage": stage_logger})
+    log_path = data_dir / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     _print(f"jember run: raw={raw_dir} data={data_dir}")
+    _print(f"full log (dbt output included): {log_path}")
     try:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        )
+        with open(log_path, "w") as log_file, contextlib.redirect_stdout(log_file):
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config={"loggers": {"stage": {}}},
+            )
     finally:
-        dagster_logger.removeHandler(handler)
+        handler.close()
     return summarise(result, data_dir, time.perf_counter() - started)
 
 
@@ -112,8 +154,7 @@ def summarise(result, data_dir: Path, seconds: float) -> int:
             ev = event.event_specific_data
             checks.append((f"{ev.asset_key.to_user_string()}:{ev.check_name}", ev.passed, ev.severity.value))
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            err = event.event_specific_data.error
-            failures.append(f"{event.step_key}: {(err.message if err else '').strip().splitlines()[0] if err else ''}")
+            failures.append(f"{event.step_key}: {_root_cause(event.event_specific_data.error)}")
 
     rows_in = sum(
         int(meta.get("dagster/row_count", 0) or 0)
@@ -153,6 +194,16 @@ def summarise(result, data_dir: Path, seconds: float) -> int:
         return EXIT_BLOCKED
     _print("result: ERROR (exit 1)")
     return EXIT_ERROR
+
+
+def _root_cause(error) -> str:
+    """The innermost error's message: what actually went wrong, not the wrapper."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    if error is None:
+        return ""
+    lines = [line for line in error.message.strip().splitlines() if line.strip()]
+    return " ".join(lines[:3])
 
 
 def _count_rejected(data_dir: Path) -> int | None:

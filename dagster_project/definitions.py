@@ -4,14 +4,14 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.dbt import dbt_project, jember_dbt_models
-from dagster_project.assets.ingestion import ingest_assets, ingest_log
+from dagster_project.assets.ingestion import ingest_raw_files
 from dagster_project.assets.publishing import publish
 from dagster_project.assets.quality import great_expectations_gate
-from dagster_project.resources import PipelinePaths
+from dagster_project.resources import DBT_EXECUTABLE, PipelinePaths
 from dagster_project.sensors import pipeline_job, raw_files_sensor
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, ingest_log, jember_dbt_models, publish],
+    assets=[ingest_raw_files, jember_dbt_models, publish],
     asset_checks=[great_expectations_gate],
     jobs=[pipeline_job],
     sensors=[raw_files_sensor],
@@ -19,7 +19,7 @@ defs = dg.Definitions(
         "paths": PipelinePaths(
             raw_dir=dg.EnvVar("JEMBER_RAW_DIR"), data_dir=dg.EnvVar("JEMBER_DATA_DIR")
         ),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     },
     # One DuckDB file has one writer: steps run one after another in the run's process.
     executor=dg.in_process_executor,

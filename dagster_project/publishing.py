@@ -22,38 +22,36 @@ PUBLISHED_DB = "jember.duckdb"
 KEEP_RELEASES = 3
 
 
-def mart_tables(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> list[str]:
+def mart_tables(con: duckdb.DuckDBPyConnection, schema: str = "marts", catalog: str | None = None) -> list[str]:
     return [
         r[0]
         for r in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
-            [schema],
+            "select table_name from information_schema.tables where table_schema = ? "
+            "and table_type = 'BASE TABLE' and (? is null or table_catalog = ?) order by table_name",
+            [schema, catalog, catalog],
         ).fetchall()
     ]
 
 
-def build_release(con: duckdb.DuckDBPyConnection, releases_dir: Path, release_id: str, info: dict) -> Path:
-    """Copy the marts into a new release folder; returns the finished folder."""
+def build_release(warehouse: Path, releases_dir: Path, release_id: str, info: dict) -> Path:
+    """Copy the warehouse's marts into a new release folder; returns the finished folder."""
     releases_dir.mkdir(parents=True, exist_ok=True)
     partial = releases_dir / f".{release_id}.partial"
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir()
-    tables = mart_tables(con)
     counts = {}
-    con.execute(f"attach '{partial / PUBLISHED_DB}' as release")
-    try:
-        for table in tables:
+    with duckdb.connect(str(partial / PUBLISHED_DB)) as con:
+        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        for table in mart_tables(con, catalog="warehouse"):
             # Sorted so the same inputs give byte-for-byte the same Parquet files.
-            con.execute(f'create table release.main."{table}" as select * from marts."{table}" order by all')
+            con.execute(f'create table main."{table}" as select * from warehouse.marts."{table}" order by all')
             con.execute(
-                f"copy (select * from release.main.\"{table}\") to '{partial / (table + '.parquet')}' "
+                f"copy (select * from main.\"{table}\") to '{partial / (table + '.parquet')}' "
                 "(format parquet, compression zstd)"
             )
-            counts[table] = con.execute(f'select count(*) from release.main."{table}"').fetchone()[0]
-    finally:
-        con.execute("detach release")
+            counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
+        con.execute("detach warehouse")
     manifest = {"release_id": release_id, "tables": counts, **info}
     (partial / "release.json").write_text(json.dumps(manifest, indent=2, default=str))
     final = releases_dir / release_id

@@ -142,9 +142,11 @@ def validate_suites(
             )
             for c in configs
         ]
+        # GX does not return results in suite order: match them back by configuration.
+        index_of = {_config_key(c): i for i, c in enumerate(configs)}
         nonnull = [0] * len(configs)
         rows = batches = 0
-        reader = con.execute(spec.sql).fetch_record_batch(spec.batch_rows or DEFAULT_BATCH_ROWS)
+        reader = con.execute(spec.sql).to_arrow_reader(spec.batch_rows or DEFAULT_BATCH_ROWS)
         for record_batch in _batches_or_empty(reader):
             frame = record_batch.to_pandas()
             rows += len(frame)
@@ -152,7 +154,8 @@ def validate_suites(
             result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
                 suite, result_format="SUMMARY"
             )
-            for i, r in enumerate(result.results):
+            for r in result.results:
+                i = index_of[_config_key(r.expectation_config)]
                 total = totals[i]
                 total.success = total.success and bool(r.success)
                 res = r.result or {}
@@ -173,6 +176,11 @@ def validate_suites(
                 total.success = 1 - (total.unexpected_count or 0) / nonnull[i] >= mostly
         outcomes.append(SuiteOutcome(spec.name, spec.asset, rows, batches, totals))
     return outcomes
+
+
+def _config_key(config) -> str:
+    kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+    return json.dumps([config.type, kwargs, str(getattr(config, "severity", ""))], sort_keys=True, default=str)
 
 
 def _batches_or_empty(reader):

@@ -8,7 +8,8 @@ process. Relative paths are taken from the working directory.
 
 from __future__ import annotations
 
-import os
+import shutil
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -16,6 +17,8 @@ import dagster as dg
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+# dbt installed beside this interpreter (the venv), so an unactivated venv works too.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt") if (Path(sys.executable).parent / "dbt").exists() else (shutil.which("dbt") or "dbt")
 
 
 class PipelinePaths(dg.ConfigurableResource):

@@ -1,6 +1,5 @@
 """Notice new or changed files under raw/ and run the whole pipeline once per change."""
 
-from __future__ import annotations
 
 import hashlib
 

@@ -6,7 +6,6 @@ that write them and Great Expectations checks can name their asset as `schema.ta
 The manifest is prepared by the build step (`make manifest`, i.e. `dbt parse`), not at import.
 """
 
-from __future__ import annotations
 
 import os
 from collections.abc import Mapping

@@ -1,6 +1,5 @@
 """The `publish` asset: the analyst tier, switched in only after the quality gate passed."""
 
-from __future__ import annotations
 
 import dagster as dg
 import duckdb
@@ -36,23 +35,23 @@ def publish(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.Mater
     verdict = read_verdict(paths.quality)
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         fingerprint = marts_fingerprint(con)
-        if verdict is None or not verdict["passed"]:
-            failed = [s["suite"] for s in (verdict or {}).get("suites", []) if not s["passed"]]
-            raise GateBlocked(
-                description="Quality gate did not pass; the previous release stays published. "
-                f"Failed suites: {', '.join(failed) or 'no verdict (checks not run)'}"
-            )
-        if verdict["marts_fingerprint"] != fingerprint:
-            raise GateBlocked(
-                description="The marts changed after they were validated; run the quality "
-                "checks again before publishing. The previous release stays published."
-            )
-        release = build_release(
-            con,
-            paths.releases,
-            new_release_id(context.run_id),
-            {"run_id": context.run_id, "validated_in_run": verdict["run_id"]},
+    if verdict is None or not verdict["passed"]:
+        failed = [s["suite"] for s in (verdict or {}).get("suites", []) if not s["passed"]]
+        raise GateBlocked(
+            description="Quality gate did not pass; the previous release stays published. "
+            f"Failed suites: {', '.join(failed) or 'no verdict (checks not run)'}"
         )
+    if verdict["marts_fingerprint"] != fingerprint:
+        raise GateBlocked(
+            description="The marts changed after they were validated; run the quality "
+            "checks again before publishing. The previous release stays published."
+        )
+    release = build_release(
+        paths.warehouse,
+        paths.releases,
+        new_release_id(context.run.run_id),
+        {"run_id": context.run.run_id, "validated_in_run": verdict["run_id"]},
+    )
     switch_published(paths.published, release)
     removed = prune_releases(paths.releases, release)
     context.log.info(f"published {release.name} -> {paths.published}")

@@ -7,7 +7,6 @@ also writes the gate's verdict, which `publish` re-reads so that publishing on i
 the UI) cannot skip the gate.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 import duckdb
@@ -50,7 +49,7 @@ def great_expectations_gate(context: dg.AssetCheckExecutionContext, paths: Pipel
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         outcomes = validate_suites(con, EXPECTATIONS_DIR, SUITE_SPECS)
         fingerprint = marts_fingerprint(con)
-    write_verdict(paths.quality, outcomes, fingerprint, context.run_id)
+    write_verdict(paths.quality, outcomes, fingerprint, context.run.run_id)
     for spec, outcome in zip(SUITE_SPECS, outcomes):
         context.log.info(
             f"check {outcome.suite}: {'passed' if outcome.passed else 'BLOCKED'} "
