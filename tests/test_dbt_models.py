@@ -30,6 +30,8 @@ SUMBERSARI_SUMBERSARI = "35.09.21.1002"
 KALIWATES_MANGLI = "35.09.19.1001"
 PUGER_MOJOSARI = "35.09.08.2003"
 SEMBORO_SEMBORO = "35.09.07.2004"
+UMBULSARI_SIDOREJO = "35.09.05.2002"
+AJUNG_PANCAKARYA = "35.09.17.2003"
 
 DTKS_FILE = "dtks/2025-04/ajung.csv"
 DTKS_REPEAT_FILE = "dtks/2025-05/ajung.csv"  # the same bytes delivered again
@@ -91,6 +93,10 @@ DTKS_ROWS: list[tuple[int, dict]] = [
     (22, dict(nik="3509010101900022", nama="Ambiguous", kecamatan="Puger", desa="Monosari")),
     # 26: two adjacent letters swapped (one edit for Damerau-Levenshtein)
     (26, dict(nik="3509010101900026", nama="Swapped", kecamatan="Kecamatan Semboor", desa="Semboro")),
+    # 27: 'Ummbulsari' is one edit from Umbulsari and from Mumbulsari; only Umbulsari has a Sidorejo
+    (27, dict(nik="3509010101900027", nama="Settled By Desa", kecamatan="Kec. Ummbulsari", desa="Sidorejo")),
+    # 28: a missing first vowel (Jaro-Winkler 0.84)
+    (28, dict(nik="3509010101900028", nama="Missing Vowel", kecamatan="Ajung", desa="Desa Pncakarya")),
     # 23: an invalid code loses to the names
     (23, dict(nik="3509010101900023", nama="Bad Code", kecamatan="Puger", desa="Desa Mojosari",
               kode_desa="35.09.99.9999")),
@@ -365,6 +371,8 @@ def test_numbers_in_every_contract_form(warehouse):
         (22, None, "ambiguous"),  # Monosari: one letter from both Mojosari and Wonosari
         (23, PUGER_MOJOSARI, "normalised"),  # code not in the list: names decide
         (26, SEMBORO_SEMBORO, "fuzzy"),  # 'Semboor': adjacent letters swapped
+        (27, UMBULSARI_SIDOREJO, "fuzzy"),  # tied kecamatan settled by the desa
+        (28, AJUNG_PANCAKARYA, "fuzzy"),
     ],
 )
 def test_each_village_variant_is_matched_with_its_method(warehouse, row_number, kode_desa, method):

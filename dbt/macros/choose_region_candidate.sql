@@ -1,11 +1,20 @@
+{#- A small misspelling of a reference name: Jaro-Winkler similarity >= 0.80 and at most one
+    edit per four letters of the reference name (at least one, at most three), where an edit is
+    an insertion, deletion, substitution or swap of two adjacent letters. Over columns
+    similarity, edit_distance and candidate_normalised. -#}
+{% macro is_small_misspelling() -%}
+    (
+        similarity >= 0.80
+        and edit_distance <= least(3, greatest(1, length(candidate_normalised) // 4))
+    )
+{%- endmacro %}
+
 {#- Picks, per text, the best candidate region out of a candidates relation with columns
     (<key>, candidate_code, candidate_normalised, method_rank, similarity, edit_distance),
     method_rank 1 = exact, 2 = normalised, 3 = other. Returns one row per key with
     candidate_code (NULL unless matched) and match_method:
     exact | normalised | fuzzy | ambiguous | unmatched.
-    A fuzzy candidate must be a small misspelling (Jaro-Winkler >= 0.85 and at most one edit
-    per four letters, at most three; an edit is an insertion, deletion, substitution or swap
-    of two adjacent letters) and clearly better than the runner-up: fewer edits, or
+    A fuzzy candidate must be a small misspelling (is_small_misspelling below) and clearly better than the runner-up: fewer edits, or
     as few edits and a similarity ahead by at least 0.05. Otherwise two close names are
     `ambiguous`, not guessed. -#}
 {% macro choose_region_candidate(candidates, key) -%}
@@ -32,9 +41,7 @@
     from (
         select
             *,
-            similarity >= 0.85
-                and edit_distance <= least(3, greatest(1, length(candidate_normalised) // 4))
-                as is_small_misspelling,
+            {{ is_small_misspelling() }} as is_small_misspelling,
             lead(method_rank) over candidate_order as next_method_rank,
             coalesce(
                 lead(edit_distance) over candidate_order > edit_distance

@@ -3,7 +3,9 @@
     1. a KODE_DESA that is in the reference list (with or without dots) wins;
     2. otherwise the kecamatan name is matched first (exact, normalised, fuzzy), then the
        desa name only among the villages of that kecamatan: ten desa names repeat across
-       kecamatan, so a desa name is never matched outside its kecamatan.
+       kecamatan, so a desa name is never matched outside its kecamatan. A kecamatan
+       misspelling equally close to two kecamatan (`Ummbulsari`: Umbulsari or Mumbulsari)
+       is settled by the desa when the desa name matches in only one of them.
     desa_match_method is the weaker of the two steps (exact < normalised < fuzzy). -#}
 with
 
@@ -79,21 +81,42 @@ kecamatan_matches as (
     {{ choose_region_candidate('kecamatan_candidates', 'text_key') }}
 ),
 
+-- the kecamatan a text may name: its match, or every tied candidate when it is ambiguous
+kecamatan_options as (
+    select
+        text_key,
+        candidate_code as kode_kecamatan,
+    from kecamatan_matches
+    where candidate_code is not null
+    union all
+    select
+        kecamatan_candidates.text_key,
+        kecamatan_candidates.candidate_code as kode_kecamatan,
+    from kecamatan_candidates
+    inner join kecamatan_matches
+        on kecamatan_matches.text_key = kecamatan_candidates.text_key
+    where kecamatan_matches.match_method = 'ambiguous'
+        and (
+            kecamatan_candidates.method_rank < 3
+            or {{ is_small_misspelling() }}
+        )
+),
+
 desa_texts as (
     select distinct
-        kecamatan_matches.candidate_code as kode_kecamatan,
+        kecamatan_options.text_key as kecamatan_exact,
+        kecamatan_options.kode_kecamatan,
         texts.desa_exact,
         texts.desa_normalised,
     from texts
-    inner join kecamatan_matches
-        on kecamatan_matches.text_key = texts.kecamatan_exact
-    where kecamatan_matches.candidate_code is not null
-        and texts.desa_normalised != ''
+    inner join kecamatan_options
+        on kecamatan_options.text_key = texts.kecamatan_exact
+    where texts.desa_normalised != ''
 ),
 
 desa_candidates as (
     select
-        desa_texts.kode_kecamatan || '|' || desa_texts.desa_exact as text_key,
+        desa_texts.kecamatan_exact || '|' || desa_texts.desa_exact as text_key,
         villages.kode_desa as candidate_code,
         villages.desa_normalised as candidate_normalised,
         case
@@ -125,10 +148,15 @@ matched as (
             else 'not_in_reference'
         end as kode_desa_status,
         kecamatan_matches.candidate_code as name_kode_kecamatan,
-        coalesce(kecamatan_matches.match_method, 'unmatched') as kecamatan_match_method,
+        case
+            when kecamatan_matches.match_method = 'ambiguous'
+                and desa_matches.candidate_code is not null
+                then 'settled_by_desa'
+            else coalesce(kecamatan_matches.match_method, 'unmatched')
+        end as kecamatan_match_method,
         desa_matches.candidate_code as name_kode_desa,
         case
-            when kecamatan_matches.candidate_code is null then null
+            when coalesce(kecamatan_matches.match_method, 'unmatched') = 'unmatched' then null
             when texts.desa_normalised = '' or texts.desa_normalised is null then 'unmatched'
             else coalesce(desa_matches.match_method, 'unmatched')
         end as desa_name_match_method,
@@ -141,7 +169,7 @@ matched as (
     left join kecamatan_matches
         on kecamatan_matches.text_key = texts.kecamatan_exact
     left join desa_matches
-        on desa_matches.text_key = kecamatan_matches.candidate_code || '|' || texts.desa_exact
+        on desa_matches.text_key = texts.kecamatan_exact || '|' || texts.desa_exact
 ),
 
 decided as (
@@ -153,7 +181,9 @@ decided as (
             when kecamatan_match_method = 'unmatched' then 'unmatched_kecamatan'
             when desa_name_match_method = 'ambiguous' then 'ambiguous'
             when desa_name_match_method = 'unmatched' then 'unmatched_desa'
-            when 'fuzzy' in (kecamatan_match_method, desa_name_match_method) then 'fuzzy'
+            when 'fuzzy' in (kecamatan_match_method, desa_name_match_method)
+                or kecamatan_match_method = 'settled_by_desa'
+                then 'fuzzy'
             when 'normalised' in (kecamatan_match_method, desa_name_match_method)
                 then 'normalised'
             else 'exact'
