@@ -51,10 +51,10 @@ def test_lineage_runs_from_raw_files_to_publish():
 
 def test_dbt_tests_and_great_expectations_suites_are_asset_checks():
     checks = {(c.asset_key.to_user_string(), c.name) for c in _graph().asset_check_keys}
-    dbt_checks = [c for c in checks if c[1].startswith(("unique_", "not_null_", "relationships_"))]
+    dbt_checks = [c for c in checks if c[1].startswith(("unique_", "not_null_", "relationships_", "source_"))]
     assert any(a == "marts/mart_desa" and n.startswith("unique_") for a, n in dbt_checks)
     # Source tests on the raw tables are checks too, on the ingestion assets.
-    assert any(a.startswith("raw/") for a, _ in dbt_checks)
+    assert any(a == "raw/dtks" and n.startswith("source_not_null") for a, n in dbt_checks)
     gx_checks = [c for c in checks if c[1].startswith("gx_")]
     assert any(a == "marts/mart_desa" for a, _ in gx_checks)
     assert any(a.startswith("staging/") for a, _ in gx_checks)
