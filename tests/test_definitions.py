@@ -80,3 +80,10 @@ def test_sensor_requests_a_run_when_raw_files_change(tmp_path):
     (raw / "dtks" / "b.csv").write_text("NIK,NAMA\n2,B\n")
     changed = raw_files_sensor(dg.build_sensor_context(resources={"paths": paths}, cursor=first.run_key))
     assert isinstance(changed, dg.RunRequest) and changed.run_key != first.run_key
+
+
+def test_cross_model_truths_are_asset_checks():
+    """Singular dbt tests (conservation, totals) attach to the model they guard."""
+    checks = {(c.asset_key.to_user_string(), c.name) for c in _graph().asset_check_keys}
+    assert ("intermediate/rejected_rows", "assert_every_raw_row_accounted_for") in checks
+    assert ("marts/mart_desa", "assert_mart_desa_has_every_village") in checks

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rejected_rows'}}}) }}
 -- Conservation: every raw data row is in exactly one of (a cleaned model, rejected_rows),
 -- and nothing is there that was not delivered. Returns the offending row keys.
 with

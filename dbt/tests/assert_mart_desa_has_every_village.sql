@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'mart_desa'}}}) }}
 -- mart_desa has one row per village of the reference list: never fewer, never more.
 with
 

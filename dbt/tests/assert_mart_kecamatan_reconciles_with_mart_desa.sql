@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'mart_kecamatan'}}}) }}
 -- mart_kecamatan has the 31 kecamatan and its totals equal the sum of mart_desa.
 with
 
