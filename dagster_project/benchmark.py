@@ -55,32 +55,35 @@ class MemorySampler(threading.Thread):
         super().__init__(daemon=True)
         self.interval = interval
         self.samples: list[tuple[float, int]] = []
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def run(self) -> None:
         me = os.getpid()
-        while not self._stop.is_set():
+        while not self._done.is_set():
             total = _rss_bytes(me) + sum(_rss_bytes(p) for p in _descendants(me))
             self.samples.append((time.time(), total))
-            self._stop.wait(self.interval)
+            self._done.wait(self.interval)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._done.set()
         self.join()
 
     def peak(self, start: float = 0.0, end: float = float("inf")) -> int:
         return max((b for t, b in self.samples if start <= t <= end), default=0)
 
 
-def _step_windows(result) -> dict[str, tuple[float, float]]:
+def _step_windows(instance, run_id: str) -> dict[str, tuple[float, float]]:
     import dagster as dg
 
     starts, ends = {}, {}
-    for event in result.all_events:
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None:
+            continue
         if event.event_type == dg.DagsterEventType.STEP_START:
-            starts[event.step_key] = event.timestamp
+            starts[event.step_key] = entry.timestamp
         elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
-            ends[event.step_key] = event.timestamp
+            ends[event.step_key] = entry.timestamp
     return {k: (starts[k], ends.get(k, starts[k])) for k in starts}
 
 
@@ -125,15 +128,16 @@ def main(argv: list[str] | None = None) -> int:
     sampler = MemorySampler()
     sampler.start()
     t0 = time.perf_counter()
+    instance = dg.DagsterInstance.ephemeral()
     result = defs.resolve_job_def("jember_pipeline").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
     wall = time.perf_counter() - t0
     sampler.stop()
 
-    windows = _step_windows(result)
+    windows = _step_windows(instance, result.run_id)
     stages = {}
     for stage, prefixes in STAGES.items():
         keys = [k for k in windows if k.startswith(prefixes)]

@@ -110,7 +110,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from dagster_project.definitions import defs
 
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    # With DAGSTER_HOME (the Makefile sets it) runs are recorded where the UI shows them.
+    if os.environ.get("DAGSTER_HOME"):
+        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+        instance = dg.DagsterInstance.get()
+    else:
+        instance = dg.DagsterInstance.ephemeral()
     handler = _StageLogHandler(started)
 
     @dg.logger

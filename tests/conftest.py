@@ -18,7 +18,8 @@ def run_jember(*args: str, env: dict | None = None, timeout: int = 900) -> subpr
     return subprocess.run(
         [sys.executable, "-m", "dagster_project.cli", *args],
         cwd=REPO,
-        env={**os.environ, **(env or {})},
+        # No DAGSTER_HOME: test runs use an ephemeral instance, not the engineer's UI history.
+        env={**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,
