@@ -42,16 +42,24 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def ensure_dbt_manifest() -> None:
-    """The Dagster definitions read dbt's manifest; build it once if this checkout lacks it."""
+    """The Dagster definitions read dbt's manifest: (re)build it when missing or older than dbt's files."""
     from dagster_project.resources import DBT_EXECUTABLE, DBT_PROJECT_DIR
 
-    if not (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
-        subprocess.run(
-            [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-             "--profiles-dir", str(DBT_PROJECT_DIR)],
-            check=True,
-            cwd=DBT_PROJECT_DIR,
-        )
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    sources = [
+        p
+        for folder in ("models", "macros", "seeds", "tests")
+        for p in (DBT_PROJECT_DIR / folder).rglob("*")
+        if p.is_file()
+    ] + [DBT_PROJECT_DIR / "dbt_project.yml"]
+    if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
+        return
+    subprocess.run(
+        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        check=True,
+        cwd=DBT_PROJECT_DIR,
+    )
 
 
 STAGE_OF_STEP = {
@@ -157,7 +165,10 @@ def summarise(result, data_dir: Path, seconds: float) -> int:
             }
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             ev = event.event_specific_data
-            checks.append((f"{ev.asset_key.to_user_string()}:{ev.check_name}", ev.passed, ev.severity.value))
+            checks.append(
+                (f"{ev.asset_key.to_user_string()}:{ev.check_name}", ev.passed, ev.severity.value,
+                 _failed_expectations(ev.metadata))
+            )
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             failures.append(f"{event.step_key}: {_root_cause(event.event_specific_data.error)}")
 
@@ -177,8 +188,10 @@ def summarise(result, data_dir: Path, seconds: float) -> int:
     _print(f"  rows rejected              {rejected if rejected is not None else 'n/a'}")
     _print(f"  checks                     {len(checks) - len(failed_checks)} passed, "
            f"{len(failed_checks)} failed ({len(blocking_failed)} blocking)")
-    for name, _, severity in failed_checks:
+    for name, _, severity, details in failed_checks:
         _print(f"    FAILED [{severity}] {name}")
+        for detail in details:
+            _print(f"      - {detail}")
     for failure in failures:
         _print(f"  step failed: {failure}")
     if published:
@@ -199,6 +212,14 @@ def summarise(result, data_dir: Path, seconds: float) -> int:
         return EXIT_BLOCKED
     _print("result: ERROR (exit 1)")
     return EXIT_ERROR
+
+
+def _failed_expectations(metadata) -> list[str]:
+    """The rows of a Great Expectations check's `failures` table, as short lines."""
+    table = metadata.get("failures")
+    text = getattr(table, "value", None) or ""
+    lines = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| expectation")]
+    return [" ".join(cell.strip() for cell in line.strip("| ").split("|") if cell.strip()) for line in lines]
 
 
 def _root_cause(error) -> str:
