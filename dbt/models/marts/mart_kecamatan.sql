@@ -1,27 +1,110 @@
-{#- mart_desa rolled up. Sums of per-village distinct counts: a person listed in two
-    villages of one kecamatan counts twice (first cut, as in mart_desa). -#}
+{#- One row per kecamatan (31): mart_desa summed over its villages, DTKS persons and families
+    by desil beside BPS population, and the koperasi funnel of its desa (kelurahan apart).
+    Sums of per-village distinct counts: a person listed in two villages of one kecamatan
+    counts twice (first cut, as in mart_desa). -#}
+
+{#- mart_desa measures that add up over villages -#}
+{%- set desa_sums = [
+    'dtks_rows', 'dtks_rows_first_delivery', 'dtks_persons', 'dtks_families',
+    'pkh_rows', 'pkh_families', 'pkh_nominal_rp',
+    'bps_penduduk_l', 'bps_penduduk_p', 'bps_penduduk', 'bps_jumlah_kk', 'bps_luas_km2',
+] -%}
+{%- set stages = [
+    'belum_mulai', 'sosialisasi', 'musdesus', 'pengurus_terbentuk', 'ad_art', 'akta_notaris',
+    'badan_hukum', 'operasional',
+] -%}
+
 with
+
+kecamatan as (
+    select distinct kode_kecamatan, nama_kecamatan from {{ ref('dim_wilayah') }}
+),
 
 villages as (
     select * from {{ ref('mart_desa') }}
+),
+
+-- DTKS persons and families by desil, counted per village by mart_desa's first-cut rule
+-- (a distinct valid NIK, else a row; a distinct valid NO_KK; first deliveries only).
+-- TODO(issue 3): read households by desil from mart_desa once it carries them.
+dtks_desil_per_village as (
+    select
+        kode_desa,
+        count(distinct case when is_nik_valid then nik else row_key end)
+            filter (where desil between 1 and 2) as dtks_persons_desil_1_2,
+        count(distinct case when is_nik_valid then nik else row_key end)
+            filter (where desil between 1 and 4) as dtks_persons_desil_1_4,
+        count(distinct no_kk) filter (where is_no_kk_valid and desil between 1 and 2)
+            as dtks_families_desil_1_2,
+        count(distinct no_kk) filter (where is_no_kk_valid and desil between 1 and 4)
+            as dtks_families_desil_1_4,
+    from {{ ref('int_dtks__persons_cleaned') }}
+    where kode_desa is not null and not is_repeat_delivery
+    group by kode_desa
+),
+
+village_sums as (
+    select
+        villages.kode_kecamatan,
+        count(*) as villages,
+        count(*) filter (where villages.jenis = 'DESA') as desa,
+        count(*) filter (where villages.jenis = 'KELURAHAN') as kelurahan,
+        {%- for column in desa_sums %}
+        coalesce(sum(villages.{{ column }}), 0)
+            {%- if column not in ['pkh_nominal_rp', 'bps_luas_km2'] %}::bigint{% endif %} as {{ column }},
+        {%- endfor %}
+        count(*) filter (where villages.bps_tahun is null) as villages_without_bps,
+        coalesce(sum(dtks_desil_per_village.dtks_persons_desil_1_2), 0)::bigint as dtks_persons_desil_1_2,
+        coalesce(sum(dtks_desil_per_village.dtks_persons_desil_1_4), 0)::bigint as dtks_persons_desil_1_4,
+        coalesce(sum(dtks_desil_per_village.dtks_families_desil_1_2), 0)::bigint as dtks_families_desil_1_2,
+        coalesce(sum(dtks_desil_per_village.dtks_families_desil_1_4), 0)::bigint as dtks_families_desil_1_4,
+    from villages
+    left join dtks_desil_per_village
+        on dtks_desil_per_village.kode_desa = villages.kode_desa
+    group by villages.kode_kecamatan
+),
+
+-- the koperasi funnel: target desa per current stage; kelurahan counted apart
+koperasi_funnel as (
+    select
+        kode_kecamatan,
+        {%- for stage in stages %}
+        count(*) filter (where is_target_desa and tahapan_urutan = {{ loop.index }})
+            as koperasi_desa_{{ stage }},
+        {%- endfor %}
+        count(*) filter (where is_target_desa and tahapan_urutan is null)
+            as koperasi_desa_without_stage,
+        -- urutan 7 = BADAN HUKUM, 8 = OPERASIONAL in the koperasi_tahapan seed
+        count(*) filter (where is_target_desa and tahapan_urutan >= 7)
+            as koperasi_desa_badan_hukum_or_later,
+        count(*) filter (where is_target_desa and has_stage_regression)
+            as koperasi_desa_with_stage_regression,
+        count(*) filter (where is_target_desa and is_legal_docs_missing)
+            as koperasi_desa_legal_docs_missing,
+        count(*) filter (where is_target_desa and has_no_report) as koperasi_desa_no_report,
+        count(*) filter (where is_target_desa and is_stuck) as koperasi_desa_stuck,
+        coalesce(sum(jumlah_anggota) filter (where is_target_desa), 0)::bigint
+            as koperasi_desa_anggota,
+        count(*) filter (where not is_target_desa and not has_no_report)
+            as koperasi_kelurahan_reporting,
+        count(*) filter (where not is_target_desa and tahapan_urutan >= 7)
+            as koperasi_kelurahan_badan_hukum_or_later,
+        count(*) filter (where not is_target_desa and tahapan_urutan = 8)
+            as koperasi_kelurahan_operasional,
+    from {{ ref('mart_koperasi_progress') }}
+    group by kode_kecamatan
 )
 
 select
-    kode_kecamatan,
-    nama_kecamatan,
-    count(*) as villages,
-    count(*) filter (where jenis = 'DESA') as desa,
-    count(*) filter (where jenis = 'KELURAHAN') as kelurahan,
-    sum(dtks_rows) as dtks_rows,
-    sum(dtks_persons) as dtks_persons,
-    sum(dtks_families) as dtks_families,
-    sum(pkh_families) as pkh_families,
-    sum(pkh_nominal_rp) as pkh_nominal_rp,
-    sum(bps_penduduk_l) as bps_penduduk_l,
-    sum(bps_penduduk_p) as bps_penduduk_p,
-    sum(bps_penduduk) as bps_penduduk,
-    sum(bps_jumlah_kk) as bps_jumlah_kk,
-    sum(bps_luas_km2) as bps_luas_km2,
-    count(*) filter (where koperasi_tahapan_urutan >= 7) as koperasi_badan_hukum_or_later,
-from villages
-group by kode_kecamatan, nama_kecamatan
+    kecamatan.kode_kecamatan,
+    kecamatan.nama_kecamatan,
+    village_sums.* exclude (kode_kecamatan),
+    -- DTKS beside BPS: the share of BPS population listed in DTKS desil 1-2 and 1-4
+    round(100.0 * village_sums.dtks_persons_desil_1_2 / nullif(village_sums.bps_penduduk, 0), 2)
+        as dtks_desil_1_2_persen_penduduk,
+    round(100.0 * village_sums.dtks_persons_desil_1_4 / nullif(village_sums.bps_penduduk, 0), 2)
+        as dtks_desil_1_4_persen_penduduk,
+    koperasi_funnel.* exclude (kode_kecamatan),
+from kecamatan
+inner join village_sums on village_sums.kode_kecamatan = kecamatan.kode_kecamatan
+inner join koperasi_funnel on koperasi_funnel.kode_kecamatan = kecamatan.kode_kecamatan

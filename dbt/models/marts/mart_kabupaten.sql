@@ -1,0 +1,115 @@
+{#- One row for Kabupaten Jember: mart_kecamatan summed over its 31 kecamatan, set beside
+    the BPS poverty series (the latest year that has each figure; a delivered BPS file wins
+    over the reference seed for the same year, the seed fills what no delivery has). -#}
+with
+
+kecamatan as (
+    select * from {{ ref('mart_kecamatan') }}
+),
+
+kecamatan_sums as (
+    select
+        count(*) as kecamatan,
+        sum(villages)::bigint as villages,
+        sum(desa)::bigint as desa,
+        sum(kelurahan)::bigint as kelurahan,
+        sum(dtks_rows)::bigint as dtks_rows,
+        sum(dtks_rows_first_delivery)::bigint as dtks_rows_first_delivery,
+        sum(dtks_persons)::bigint as dtks_persons,
+        sum(dtks_families)::bigint as dtks_families,
+        sum(pkh_rows)::bigint as pkh_rows,
+        sum(pkh_families)::bigint as pkh_families,
+        sum(pkh_nominal_rp) as pkh_nominal_rp,
+        sum(bps_penduduk_l)::bigint as bps_penduduk_l,
+        sum(bps_penduduk_p)::bigint as bps_penduduk_p,
+        sum(bps_penduduk)::bigint as bps_penduduk,
+        sum(bps_jumlah_kk)::bigint as bps_jumlah_kk,
+        sum(bps_luas_km2) as bps_luas_km2,
+        sum(villages_without_bps)::bigint as villages_without_bps,
+        sum(dtks_persons_desil_1_2)::bigint as dtks_persons_desil_1_2,
+        sum(dtks_persons_desil_1_4)::bigint as dtks_persons_desil_1_4,
+        sum(dtks_families_desil_1_2)::bigint as dtks_families_desil_1_2,
+        sum(dtks_families_desil_1_4)::bigint as dtks_families_desil_1_4,
+        {%- for stage in [
+            'belum_mulai', 'sosialisasi', 'musdesus', 'pengurus_terbentuk', 'ad_art',
+            'akta_notaris', 'badan_hukum', 'operasional', 'without_stage',
+            'badan_hukum_or_later', 'with_stage_regression', 'legal_docs_missing', 'no_report',
+            'stuck', 'anggota',
+        ] %}
+        sum(koperasi_desa_{{ stage }})::bigint as koperasi_desa_{{ stage }},
+        {%- endfor %}
+        sum(koperasi_kelurahan_reporting)::bigint as koperasi_kelurahan_reporting,
+        sum(koperasi_kelurahan_badan_hukum_or_later)::bigint as koperasi_kelurahan_badan_hukum_or_later,
+        sum(koperasi_kelurahan_operasional)::bigint as koperasi_kelurahan_operasional,
+    from kecamatan
+),
+
+-- the delivered series: one row per year (on a repeat of a year, the file whose path sorts
+-- last, then the later row)
+delivered as (
+    select *
+    from {{ ref('int_bps__poverty_cleaned') }}
+    where not is_repeat_delivery and tahun is not null
+    qualify row_number() over (
+        partition by tahun order by source_path desc, sheet desc, row_number desc
+    ) = 1
+),
+
+reference as (
+    select * from {{ ref('bps_kemiskinan_jember') }}
+),
+
+series as (
+    select
+        coalesce(delivered.tahun, reference.tahun) as tahun,
+        coalesce(delivered.persen_miskin, reference.persen_miskin) as persen_miskin,
+        case when delivered.persen_miskin is not null then 'delivered' else 'reference' end
+            as persen_miskin_source,
+        coalesce(delivered.jumlah_miskin_ribu, reference.jumlah_miskin_ribu) as jumlah_miskin_ribu,
+        case when delivered.jumlah_miskin_ribu is not null then 'delivered' else 'reference' end
+            as jumlah_miskin_source,
+        coalesce(delivered.garis_kemiskinan_rp, reference.garis_kemiskinan_rp)
+            as garis_kemiskinan_rp,
+        case when delivered.garis_kemiskinan_rp is not null then 'delivered' else 'reference' end
+            as garis_kemiskinan_source,
+    from delivered
+    full outer join reference on reference.tahun = delivered.tahun
+),
+
+poverty as (
+    select
+        max(tahun) filter (where persen_miskin is not null) as bps_persen_miskin_tahun,
+        arg_max(persen_miskin, tahun) filter (where persen_miskin is not null)
+            as bps_persen_miskin,
+        arg_max(persen_miskin_source, tahun) filter (where persen_miskin is not null)
+            as bps_persen_miskin_source,
+        max(tahun) filter (where jumlah_miskin_ribu is not null) as bps_jumlah_miskin_tahun,
+        round(1000 * arg_max(jumlah_miskin_ribu, tahun) filter (where jumlah_miskin_ribu is not null))::bigint
+            as bps_jumlah_miskin,
+        arg_max(jumlah_miskin_source, tahun) filter (where jumlah_miskin_ribu is not null)
+            as bps_jumlah_miskin_source,
+        max(tahun) filter (where garis_kemiskinan_rp is not null)
+            as bps_garis_kemiskinan_tahun,
+        arg_max(garis_kemiskinan_rp, tahun) filter (where garis_kemiskinan_rp is not null)
+            as bps_garis_kemiskinan_rp,
+        arg_max(garis_kemiskinan_source, tahun) filter (where garis_kemiskinan_rp is not null)
+            as bps_garis_kemiskinan_source,
+    from series
+)
+
+select
+    '35.09' as kode_kabupaten,
+    'Jember' as nama_kabupaten,
+    kecamatan_sums.*,
+    poverty.*,
+    -- DTKS beside BPS: persons in the poorest desil against BPS's count of poor
+    round(kecamatan_sums.dtks_persons_desil_1_2 / nullif(poverty.bps_jumlah_miskin, 0), 3)
+        as dtks_desil_1_2_per_bps_miskin,
+    round(kecamatan_sums.dtks_persons_desil_1_4 / nullif(poverty.bps_jumlah_miskin, 0), 3)
+        as dtks_desil_1_4_per_bps_miskin,
+    round(100.0 * kecamatan_sums.dtks_persons_desil_1_2 / nullif(kecamatan_sums.bps_penduduk, 0), 2)
+        as dtks_desil_1_2_persen_penduduk,
+    round(100.0 * kecamatan_sums.dtks_persons_desil_1_4 / nullif(kecamatan_sums.bps_penduduk, 0), 2)
+        as dtks_desil_1_4_persen_penduduk,
+from kecamatan_sums
+cross join poverty
