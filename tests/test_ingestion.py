@@ -374,3 +374,13 @@ def test_every_table_exists_even_without_files_and_reruns_replace_only_this_sour
     assert rows(con, "select source, count(*) as n from raw.ingest_files group by 1") == [{"source": "dtks", "n": 1}]
     types = {r["column_name"]: r["column_type"] for r in rows(con, "describe raw.dtks")}
     assert types["_row_number"] == "INTEGER" and types["nik"] == "VARCHAR" and types["_sheet"] == "VARCHAR"
+
+
+def test_a_relative_raw_dir_works(raw_dir, con, monkeypatch):
+    write(raw_dir / "dtks/sub/a.csv", f"{DTKS_HEADER}\n{dtks_row(1)}\n")
+    monkeypatch.chdir(raw_dir.parent)
+
+    summary = ingest_source(Path("raw"), "dtks", con)
+
+    assert summary.rows_loaded == {"dtks": 1} and summary.messages == []
+    assert rows(con, "select _source_path from raw.dtks") == [{"_source_path": "dtks/sub/a.csv"}]

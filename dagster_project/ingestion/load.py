@@ -115,7 +115,8 @@ def list_source_files(raw_dir: Path, source: str) -> list[Path]:
 
     Names starting with `.` or `~$` are ignored, for folders too (`.git`, `.ipynb_checkpoints`).
     """
-    source_dir = Path(raw_dir) / source
+    raw_dir = Path(raw_dir).absolute()
+    source_dir = raw_dir / source
     if not source_dir.is_dir():
         return []
     files = []

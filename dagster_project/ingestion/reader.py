@@ -119,11 +119,17 @@ def read_file(raw_dir: Path, path: Path, source: str) -> list[SheetRead]:
     `path` may be absolute or relative to `raw_dir`. Never raises for a bad file: problems come
     back as records with status `failed` (or `skipped`) and a message naming the file.
     """
-    raw_dir = Path(raw_dir)
+    # absolute() (not resolve()): symlinked files inside raw/ keep their path under raw/.
+    raw_dir = Path(raw_dir).absolute()
     path = Path(path)
     full_path = path if path.is_absolute() else raw_dir / path
     source_path = full_path.relative_to(raw_dir).as_posix()
-    content = full_path.read_bytes()
+    try:
+        content = full_path.read_bytes()
+    except OSError as problem:
+        record = IngestFileRecord(source, source_path, "", None, "", 0, "failed")
+        record.message = f"{source_path}: cannot be read ({problem.strerror or problem})"
+        return [SheetRead(record)]
     file = _FileInfo(
         source=source,
         source_path=source_path,
