@@ -1,8 +1,7 @@
-{#- First-cut counts per village. The counting rules live here and only here (a later step
-    replaces them with entity resolution):
-    - DTKS person = a distinct valid NIK, else a distinct row, among rows that are not a
-      repeat delivery of an already delivered file;
-    - DTKS family = a distinct valid (16-digit) NO_KK among those rows;
+{#- Counts per village. The counting rules live here and only here:
+    - DTKS person = a resolved person (int_person_xref.person_id), counted in the village of
+      their latest DTKS row (by TANGGAL_UPDATE), so a mover counts once, where they live now;
+    - DTKS family = a resolved household (mart_household), counted in its village;
     - PKH family  = a distinct ID_PKH among non-repeat rows, over all years and stages.
     Rows whose village could not be matched are not here: see mart_region_match_summary. -#}
 with
@@ -16,17 +15,55 @@ dtks_rows as (
     where kode_desa is not null
 ),
 
-dtks_counts as (
+dtks_row_counts as (
     select
         kode_desa,
         count(*) as dtks_rows,
         count(*) filter (where not is_repeat_delivery) as dtks_rows_first_delivery,
-        count(distinct case when is_nik_valid then nik else row_key end)
-            filter (where not is_repeat_delivery) as dtks_persons,
-        count(distinct no_kk) filter (where not is_repeat_delivery and is_no_kk_valid)
-            as dtks_families,
     from dtks_rows
     group by kode_desa
+),
+
+-- each resolved person's latest DTKS row
+dtks_persons_current as (
+    select
+        xref.person_id,
+        arg_max(
+            dtks.kode_desa,
+            coalesce(dtks.tanggal_update, date '1900-01-01')::varchar || '|' || dtks.source_path
+            || '|' || lpad(dtks.row_number::varchar, 9, '0')
+        ) as kode_desa,
+    from {{ ref('int_person_xref') }} as xref
+    inner join {{ ref('int_dtks__persons_cleaned') }} as dtks on dtks.row_key = xref.record_key
+    where xref.source = 'dtks' and not dtks.is_repeat_delivery
+    group by xref.person_id
+),
+
+dtks_person_counts as (
+    select kode_desa, count(*) as dtks_persons
+    from dtks_persons_current
+    where kode_desa is not null
+    group by kode_desa
+),
+
+dtks_family_counts as (
+    select kode_desa, count(*) as dtks_families
+    from {{ ref('mart_household') }}
+    where kode_desa is not null
+    group by kode_desa
+),
+
+dtks_counts as (
+    select
+        villages.kode_desa,
+        dtks_row_counts.dtks_rows,
+        dtks_row_counts.dtks_rows_first_delivery,
+        dtks_person_counts.dtks_persons,
+        dtks_family_counts.dtks_families,
+    from villages
+    left join dtks_row_counts using (kode_desa)
+    left join dtks_person_counts using (kode_desa)
+    left join dtks_family_counts using (kode_desa)
 ),
 
 pkh_rows as (

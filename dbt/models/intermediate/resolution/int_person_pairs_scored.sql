@@ -1,0 +1,194 @@
+{#- Candidate pairs of person records, each scored with its evidence. Never all pairs: a pair
+    is considered only when the two records share a block:
+      nik        the same NIK (first 15 digits when a 16th digit is untrusted)
+      nik_1digit NIKs one digit apart (twins and 1 July elders are often that: needs more)
+      no_kk      the same family card
+      id_pkh     the same PKH family id (a recipient's rows over stages)
+      birth_name the same birth date and name key
+      desa_name  the same village and name key, when one record has no usable NIK
+    Only canonical rows (not repeats of a delivery) take part.
+
+    Score (log-odds-like points, thresholds in vars): NIK equal +12, one digit apart +2,
+    otherwise different -10; birth date equal +4 (+2 for the 1 July default), different -6;
+    sex different -6; name key equal +w with w = log2(records / records with that name key)
+    bounded to [2, 10] (frequent names weak, rare strong), similar (Jaro-Winkler >= 0.92 on
+    the normal form) +0.6 w, clearly different (< 0.80) -12; NO_KK equal +4; ID_PKH equal +6;
+    village equal +1. -#}
+{%- set link_score = var('person_link_score', 10) -%}
+{%- set review_score = var('person_review_score', 6) -%}
+with
+
+records as (
+    select * from {{ ref('int_person_records') }}
+    where not is_repeat_delivery
+),
+
+name_weights as (
+    select
+        nama_key,
+        least(10.0, greatest(2.0, log2((select count(*) from records) / count(*))))
+            as name_weight,
+    from records
+    where nama_key is not null
+    group by nama_key
+),
+
+keyed as (
+    select
+        records.*,
+        left(records.nik, 15) as nik15,
+        name_weights.name_weight,
+    from records
+    left join name_weights using (nama_key)
+),
+
+distinct_niks as (
+    select distinct nik from keyed where nik is not null
+),
+
+-- each NIK with one position masked; two NIKs sharing a masked form differ in that digit only
+nik_masks as (
+    select
+        nik,
+        pos,
+        left(nik, pos - 1) || '_' || substr(nik, pos + 1) as masked,
+    from distinct_niks, range(1, 17) as positions(pos)
+),
+
+nik_one_digit_pairs as (
+    select a.nik as nik_a, b.nik as nik_b
+    from nik_masks as a
+    inner join nik_masks as b
+        on a.pos = b.pos and a.masked = b.masked and a.nik < b.nik
+),
+
+candidates as (
+    select a.record_key as key_a, b.record_key as key_b
+    from keyed as a inner join keyed as b
+        on a.nik15 = b.nik15 and a.record_key < b.record_key
+    union
+    select a.record_key, b.record_key
+    from nik_one_digit_pairs as p
+    inner join keyed as a on a.nik = p.nik_a
+    inner join keyed as b on b.nik = p.nik_b
+    union
+    select a.record_key, b.record_key
+    from keyed as a inner join keyed as b
+        on a.no_kk = b.no_kk and a.record_key < b.record_key
+    union
+    select a.record_key, b.record_key
+    from keyed as a inner join keyed as b
+        on a.id_pkh = b.id_pkh and a.record_key < b.record_key
+    union
+    select a.record_key, b.record_key
+    from keyed as a inner join keyed as b
+        on a.tanggal_lahir = b.tanggal_lahir and a.nama_key = b.nama_key
+        and a.record_key < b.record_key
+    union
+    select a.record_key, b.record_key
+    from keyed as a inner join keyed as b
+        on a.kode_desa = b.kode_desa and a.nama_key = b.nama_key
+        and a.record_key < b.record_key
+        and (a.nik is null or b.nik is null)
+),
+
+compared as (
+    select
+        c.key_a as record_key_a,
+        c.key_b as record_key_b,
+        a.source as source_a,
+        b.source as source_b,
+        -- NIK: equal, one digit apart or different; a 16th digit that cannot be trusted is ignored
+        case
+            when a.nik is null or b.nik is null then null
+            when a.is_nik_last_digit_untrusted or b.is_nik_last_digit_untrusted
+                then case
+                    when a.nik15 = b.nik15 then 0
+                    else hamming(a.nik15, b.nik15)
+                end
+            else hamming(a.nik, b.nik)
+        end as nik_digits_different,
+        not (a.is_nik_last_digit_untrusted or b.is_nik_last_digit_untrusted) as is_nik_trusted_pair,
+        case
+            when a.tanggal_lahir is null or b.tanggal_lahir is null then null
+            else a.tanggal_lahir = b.tanggal_lahir
+        end as is_birth_date_equal,
+        coalesce(month(a.tanggal_lahir) = 7 and day(a.tanggal_lahir) = 1, false)
+            as is_default_birth_date,
+        case
+            when a.jenis_kelamin is null or b.jenis_kelamin is null then null
+            else a.jenis_kelamin = b.jenis_kelamin
+        end as is_sex_equal,
+        case
+            when a.nama_key is null or b.nama_key is null then null
+            else a.nama_key = b.nama_key
+        end as is_name_key_equal,
+        jaro_winkler_similarity(a.nama_normal, b.nama_normal) as name_similarity,
+        least(a.name_weight, b.name_weight) as name_weight,
+        a.no_kk is not null and a.no_kk = b.no_kk as is_no_kk_equal,
+        a.id_pkh is not null and a.id_pkh = b.id_pkh as is_id_pkh_equal,
+        a.kode_desa is not null and a.kode_desa = b.kode_desa as is_kode_desa_equal,
+    from (
+        select distinct least(key_a, key_b) as key_a, greatest(key_a, key_b) as key_b
+        from candidates
+    ) as c
+    inner join keyed as a on a.record_key = c.key_a
+    inner join keyed as b on b.record_key = c.key_b
+),
+
+scored as (
+    select
+        *,
+        case
+            when nik_digits_different is null then 0
+            when nik_digits_different = 0 and is_nik_trusted_pair then 12
+            when nik_digits_different = 0 then 5
+            when nik_digits_different = 1 then -2
+            else -10
+        end
+        + case
+            when is_birth_date_equal is null then 0
+            when is_birth_date_equal and is_default_birth_date then 2
+            when is_birth_date_equal then 4
+            else -6
+        end
+        + case when is_sex_equal = false then -6 else 0 end
+        + case
+            when is_name_key_equal then name_weight
+            when name_similarity >= 0.92 then 0.6 * coalesce(name_weight, 2)
+            when name_similarity >= 0.80 then -6
+            else -12
+        end
+        + case when is_no_kk_equal then 7 else 0 end
+        + case when is_id_pkh_equal then 8 else 0 end
+        + case when is_kode_desa_equal then 1 else 0 end
+            as score,
+        -- what a link needs besides the score: a trusted NIK, the family card or the PKH id
+        -- in common, or (15-digit NIK from a number cell) the name and village too
+        (nik_digits_different = 0 and is_nik_trusted_pair)
+        or is_no_kk_equal
+        or is_id_pkh_equal
+        or (nik_digits_different = 0 and is_name_key_equal and is_kode_desa_equal)
+            as has_anchor,
+    from compared
+)
+
+select
+    *,
+    case
+        when score >= {{ link_score }} and has_anchor then 'linked'
+        when score >= {{ review_score }} then 'needs_review'
+        else 'distinct'
+    end as band,
+    -- the rule that joined the pair, for the per-row explanation
+    case
+        when score < {{ link_score }} or not has_anchor then null
+        when nik_digits_different = 0 and is_nik_trusted_pair and source_a = source_b
+            then 'nik_exact'
+        when nik_digits_different = 0 and is_nik_trusted_pair then 'nik_exact_pkh_dtks'
+        when is_id_pkh_equal then 'id_pkh_and_name'
+        when is_no_kk_equal then 'no_kk_and_name'
+        else 'nik15_name_desa'
+    end as match_rule,
+from scored
+where score >= {{ review_score }}
