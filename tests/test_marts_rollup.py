@@ -61,9 +61,10 @@ def test_funnel_places_every_target_desa_once(marts):
 def test_dtks_poorest_desil_counts_nest_and_sit_beside_bps_poverty(marts):
     kecamatan = marts["mart_kecamatan"]
     assert (kecamatan["dtks_persons_desil_1_2"] <= kecamatan["dtks_persons_desil_1_4"]).all()
-    assert (kecamatan["dtks_persons_desil_1_4"] <= kecamatan["dtks_persons"]).all()
-    assert kecamatan["dtks_persons_desil_1_2"].sum() > 0
+    assert (kecamatan["dtks_families_desil_1_2"] <= kecamatan["dtks_families_desil_1_4"]).all()
     row = marts["mart_kabupaten"].iloc[0]
+    assert 0 < row["dtks_persons_desil_1_2"] and row["dtks_persons_desil_1_4"] <= row["dtks_persons"]
+    assert 0 < row["dtks_families_desil_1_2"] and row["dtks_families_desil_1_4"] <= row["dtks_families"]
     assert row["bps_persen_miskin_tahun"] >= 2024 and 0 < row["bps_persen_miskin"] < 100
     assert row["bps_jumlah_miskin"] > 100_000 and row["bps_garis_kemiskinan_rp"] > 0
     assert row["dtks_desil_1_2_per_bps_miskin"] == pytest.approx(

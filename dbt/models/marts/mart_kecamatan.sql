@@ -1,7 +1,6 @@
 {#- One row per kecamatan (31): mart_desa summed over its villages, DTKS persons and families
     by desil beside BPS population, and the koperasi funnel of its desa (kelurahan apart).
-    Sums of per-village distinct counts: a person listed in two villages of one kecamatan
-    counts twice (first cut, as in mart_desa). -#}
+    Every count is a sum over villages, so totals reconcile with mart_desa. -#}
 
 {#- mart_desa measures that add up over villages -#}
 {%- set desa_sums = [
@@ -24,22 +23,17 @@ villages as (
     select * from {{ ref('mart_desa') }}
 ),
 
--- DTKS persons and families by desil, counted per village by mart_desa's first-cut rule
--- (a distinct valid NIK, else a row; a distinct valid NO_KK; first deliveries only).
--- TODO(issue 3): read households by desil from mart_desa once it carries them.
+-- DTKS households (resolved, as mart_desa counts dtks_families) by desil, and their living
+-- members, per village
 dtks_desil_per_village as (
     select
         kode_desa,
-        count(distinct case when is_nik_valid then nik else row_key end)
-            filter (where desil between 1 and 2) as dtks_persons_desil_1_2,
-        count(distinct case when is_nik_valid then nik else row_key end)
-            filter (where desil between 1 and 4) as dtks_persons_desil_1_4,
-        count(distinct no_kk) filter (where is_no_kk_valid and desil between 1 and 2)
-            as dtks_families_desil_1_2,
-        count(distinct no_kk) filter (where is_no_kk_valid and desil between 1 and 4)
-            as dtks_families_desil_1_4,
-    from {{ ref('int_dtks__persons_cleaned') }}
-    where kode_desa is not null and not is_repeat_delivery
+        sum(member_count) filter (where desil between 1 and 2) as dtks_persons_desil_1_2,
+        sum(member_count) filter (where desil between 1 and 4) as dtks_persons_desil_1_4,
+        count(*) filter (where desil between 1 and 2) as dtks_families_desil_1_2,
+        count(*) filter (where desil between 1 and 4) as dtks_families_desil_1_4,
+    from {{ ref('mart_household') }}
+    where kode_desa is not null
     group by kode_desa
 ),
 
