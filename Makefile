@@ -47,5 +47,10 @@ dev: $(MANIFEST) | $(DAGSTER_HOME)
 bench: $(MANIFEST)
 	$(BIN)/python -m dagster_project.benchmark --scale jember --out bench
 
+# Resolution accuracy against ground truth on `small` (seed 1): person, PKH-to-DTKS and family
+# pairwise F1, village accuracy, conservation. TIMING=jember also times resolution at that scale.
+bench-linkage: $(MANIFEST)
+	$(BIN)/python -m dagster_project.linkage_benchmark --scale small --seed 1 --out bench-linkage $(if $(TIMING),--timing-scale $(TIMING))
+
 clean:
 	rm -rf data .dagster_home dbt/target dbt/logs

@@ -7,11 +7,12 @@ from dagster_project.assets.dbt import dbt_project, jember_dbt_models
 from dagster_project.assets.ingestion import ingest_raw_files
 from dagster_project.assets.publishing import publish
 from dagster_project.assets.quality import great_expectations_gate
+from dagster_project.assets.restricted import restricted_files
 from dagster_project.resources import DBT_EXECUTABLE, PipelinePaths
 from dagster_project.sensors import pipeline_job, raw_files_sensor
 
 defs = dg.Definitions(
-    assets=[ingest_raw_files, jember_dbt_models, publish],
+    assets=[ingest_raw_files, jember_dbt_models, publish, restricted_files],
     asset_checks=[great_expectations_gate],
     jobs=[pipeline_job],
     sensors=[raw_files_sensor],
