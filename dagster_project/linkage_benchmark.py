@@ -31,7 +31,7 @@ import duckdb
 
 from dagster_project.resources import DBT_EXECUTABLE, DBT_PROJECT_DIR
 
-RESOLUTION_SELECTOR = "resolution restricted mart_household"
+RESOLUTION_SELECTOR = "path:models/intermediate/resolution path:models/restricted mart_household"
 
 
 def run_pipeline(raw_dir: Path, data_dir: Path) -> tuple[bool, float]:

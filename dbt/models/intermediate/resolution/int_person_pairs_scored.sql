@@ -8,12 +8,15 @@
       desa_name  the same village and name key, when one record has no usable NIK
     Only canonical rows (not repeats of a delivery) take part.
 
-    Score (log-odds-like points, thresholds in vars): NIK equal +12, one digit apart +2,
-    otherwise different -10; birth date equal +4 (+2 for the 1 July default), different -6;
+    Score (log-odds-like points, thresholds in vars): NIK equal +12 (first 15 digits equal
+    when a 16th digit is untrusted: +5), one digit apart -2, otherwise different -10;
+    birth date equal +4 (+2 for the 1 July default), different -6;
     sex different -6; name key equal +w with w = log2(records / records with that name key)
     bounded to [2, 10] (frequent names weak, rare strong), similar (Jaro-Winkler >= 0.92 on
-    the normal form) +0.6 w, clearly different (< 0.80) -12; NO_KK equal +4; ID_PKH equal +6;
-    village equal +1. -#}
+    the normal form, only when the NIKs do not disagree) +0.6 w, otherwise -6, clearly
+    different (< 0.80) -12; NO_KK equal +7; ID_PKH equal +8; village equal +1.
+    A link also needs an anchor: the same trusted NIK, NO_KK or ID_PKH (or, for a NIK whose
+    16th digit is untrusted, the same first 15 digits, name key and village). -#}
 {%- set link_score = var('person_link_score', 10) -%}
 {%- set review_score = var('person_review_score', 6) -%}
 with
@@ -128,6 +131,7 @@ compared as (
         a.no_kk is not null and a.no_kk = b.no_kk as is_no_kk_equal,
         a.id_pkh is not null and a.id_pkh = b.id_pkh as is_id_pkh_equal,
         a.kode_desa is not null and a.kode_desa = b.kode_desa as is_kode_desa_equal,
+        a.source_path = b.source_path and a.sheet = b.sheet as is_same_file,
     from (
         select distinct least(key_a, key_b) as key_a, greatest(key_a, key_b) as key_b
         from candidates
@@ -155,7 +159,10 @@ scored as (
         + case when is_sex_equal = false then -6 else 0 end
         + case
             when is_name_key_equal then name_weight
-            when name_similarity >= 0.92 then 0.6 * coalesce(name_weight, 2)
+            -- a similar spelling counts only when the NIKs do not disagree (twins are
+            -- often named alike: AHMAD FAUZI / AHMAD FAUZAN)
+            when name_similarity >= 0.92 and coalesce(nik_digits_different, 0) = 0
+                then 0.6 * coalesce(name_weight, 2)
             when name_similarity >= 0.80 then -6
             else -12
         end
@@ -164,11 +171,17 @@ scored as (
         + case when is_kode_desa_equal then 1 else 0 end
             as score,
         -- what a link needs besides the score: a trusted NIK, the family card or the PKH id
-        -- in common, or (15-digit NIK from a number cell) the name and village too
+        -- in common, or (15-digit NIK from a number cell) the name and village too. Without
+        -- the same trusted NIK, a birth-date disagreement or two different NIKs in one file
+        -- (a file lists a person once: same-named twins) rule a link out.
         (nik_digits_different = 0 and is_nik_trusted_pair)
-        or is_no_kk_equal
-        or is_id_pkh_equal
-        or (nik_digits_different = 0 and is_name_key_equal and is_kode_desa_equal)
+        or (
+            (is_no_kk_equal
+                or is_id_pkh_equal
+                or (nik_digits_different = 0 and is_name_key_equal and is_kode_desa_equal))
+            and is_birth_date_equal is distinct from false
+            and not (is_same_file and coalesce(nik_digits_different, 0) > 0)
+        )
             as has_anchor,
     from compared
 )
