@@ -6,6 +6,15 @@ is written under a temporary name, renamed when complete, and only then made cur
 replacing the symlink with `os.replace` (atomic on POSIX). A reader therefore sees the old
 release or the new one, never a mix; a reader holding the old DuckDB file open keeps reading
 it, and never blocks a run, because no run writes to a published file.
+
+A run killed at any point leaves the published release alone: the warehouse is only the
+pipeline's working file (DuckDB replays its WAL at the next open), a half-written release is a
+hidden `.<id>.partial` folder that the next successful publish deletes, and the switch is one
+rename. tests/test_publishing_safety.py kills real runs with SIGKILL in every stage to show it.
+
+While copying, the privacy rules of privacy.py are applied (pseudonyms, small-count
+suppression, a refusal when a 16-digit identity number would be published), and DOUBLE columns
+are rounded to 12 significant digits so that the same inputs publish byte-identical files.
 """
 
 from __future__ import annotations
@@ -17,6 +26,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+
+from dagster_project import privacy
 
 PUBLISHED_DB = "jember.duckdb"
 KEEP_RELEASES = 3
@@ -33,30 +44,108 @@ def mart_tables(con: duckdb.DuckDBPyConnection, schema: str = "marts", catalog: 
     ]
 
 
-def build_release(warehouse: Path, releases_dir: Path, release_id: str, info: dict) -> Path:
-    """Copy the warehouse's marts into a new release folder; returns the finished folder."""
+def build_release(
+    warehouse: Path,
+    releases_dir: Path,
+    release_id: str,
+    info: dict,
+    privacy_rules: dict[str, dict[str, str]] | None = None,
+    small_count_threshold: int = privacy.DEFAULT_SMALL_COUNT_THRESHOLD,
+) -> Path:
+    """Copy the warehouse's marts into a new release folder; returns the finished folder.
+
+    `privacy_rules` ({table: {column: rule}}, from dbt column meta, see privacy.py) is applied
+    to the copy: `pseudonymise` columns get the keyed pseudonym, `small_count` columns lose
+    counts below the threshold. Before anything is written out, every table is scanned for
+    16-digit identity numbers; finding one refuses the release (PrivacyError).
+    """
     releases_dir.mkdir(parents=True, exist_ok=True)
     partial = releases_dir / f".{release_id}.partial"
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir()
-    counts = {}
-    with duckdb.connect(str(partial / PUBLISHED_DB)) as con:
-        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
-        for table in mart_tables(con, catalog="warehouse"):
-            # Sorted so the same inputs give byte-for-byte the same Parquet files.
-            con.execute(f'create table main."{table}" as select * from warehouse.marts."{table}" order by all')
-            con.execute(
-                f"copy (select * from main.\"{table}\") to '{partial / (table + '.parquet')}' "
-                "(format parquet, compression zstd)"
-            )
-            counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
-        con.execute("detach warehouse")
-    manifest = {"release_id": release_id, "tables": counts, **info}
+    try:
+        applied = _fill_release(partial, warehouse, privacy_rules or {}, small_count_threshold)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    manifest = {"release_id": release_id, **applied, **info}
     (partial / "release.json").write_text(json.dumps(manifest, indent=2, default=str))
     final = releases_dir / release_id
     partial.rename(final)
     return final
+
+
+def _fill_release(partial: Path, warehouse: Path, privacy_rules: dict, threshold: int) -> dict:
+    counts, suppressed, pseudonymised = {}, {}, {}
+    with duckdb.connect(str(partial / PUBLISHED_DB)) as con:
+        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        tables = mart_tables(con, catalog="warehouse")
+        if any(privacy.PSEUDONYMISE_META in rules.values() for rules in privacy_rules.values()):
+            # The key is read only when a published column needs it.
+            privacy.register_pseudonym_function(con, privacy.load_key())
+        for table in tables:
+            con.execute(
+                f'create table main."{table}" as select {_stable_columns(con, table)} '
+                f'from warehouse.marts."{table}" order by all'
+            )
+            rules = privacy_rules.get(table, {})
+            for column in [c for c, rule in rules.items() if rule == privacy.PSEUDONYMISE_META]:
+                con.execute(f'update main."{table}" set "{column}" = jember_pseudonym("{column}"::varchar)')
+                pseudonymised.setdefault(table, []).append(column)
+            small = [c for c, rule in rules.items() if rule == privacy.SUPPRESS_META]
+            if small:
+                suppressed[table] = privacy.suppress_small_counts(con, f'main."{table}"', small, threshold)
+            leaks = privacy.identity_number_cells(con, table)
+            if leaks:
+                raise privacy.PrivacyError(
+                    f"marts.{table} holds values shaped like 16-digit identity numbers in "
+                    f"{leaks}; analyst-tier tables must not carry NIK/NO_KK (move the table to "
+                    "schema restricted, or mark the column `meta: {privacy: pseudonymise}`)"
+                )
+            counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
+        con.execute("detach warehouse")
+        for table in tables:
+            # Sorted so the same inputs give byte-for-byte the same Parquet files.
+            con.execute(
+                f"copy (select * from main.\"{table}\" order by all) to '{partial / (table + '.parquet')}' "
+                "(format parquet, compression zstd)"
+            )
+    return {
+        "tables": counts,
+        "small_count_threshold": threshold,
+        "cells_suppressed": suppressed,
+        "columns_pseudonymised": pseudonymised,
+    }
+
+
+FLOAT_SIGNIFICANT_DIGITS = 12
+
+
+def _stable_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The select list that copies a mart, with DOUBLE columns rounded to 12 significant digits.
+
+    A sum of doubles depends on the order DuckDB's threads add them (81.96 one run,
+    81.96000000000001 the next), so the same inputs would not give the same published data.
+    Rounding far below any meaningful precision (a double holds ~16 digits, the summation error
+    of a few thousand terms is ~1e-13 relative) makes the result repeatable.
+    """
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = 'warehouse' and table_schema = 'marts' and table_name = ? "
+        "order by ordinal_position",
+        [table],
+    ).fetchall()
+    select = []
+    for name, data_type in columns:
+        if data_type == "DOUBLE":
+            select.append(
+                f'case when "{name}" = 0 or not isfinite("{name}") then "{name}" else round("{name}", '
+                f'{FLOAT_SIGNIFICANT_DIGITS} - cast(ceil(log10(abs("{name}"))) as integer)) end as "{name}"'
+            )
+        else:
+            select.append(f'"{name}"')
+    return ", ".join(select)
 
 
 def switch_published(published: Path, release: Path) -> None:

@@ -72,6 +72,7 @@ class ExpectationOutcome:
     success: bool
     element_count: int | None = None
     unexpected_count: int | None = None
+    missing_count: int | None = None
     observed_value: object = None
     kwargs: dict = field(default_factory=dict)
 
@@ -161,6 +162,7 @@ def validate_suites(
                 res = r.result or {}
                 if "element_count" in res:
                     total.element_count = (total.element_count or 0) + int(res["element_count"])
+                    total.missing_count = (total.missing_count or 0) + int(res.get("missing_count") or 0)
                     nonnull[i] += int(res["element_count"]) - int(res.get("missing_count") or 0)
                 if "unexpected_count" in res:
                     total.unexpected_count = (total.unexpected_count or 0) + int(
@@ -228,3 +230,125 @@ def marts_fingerprint(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> 
         n, h = con.execute(f'select count(*), bit_xor(hash(t)) from {schema}."{table}" t').fetchone()
         parts.append(f"{table}:{n}:{h}")
     return ";".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation results as JSON per run, and Great Expectations Data Docs (static HTML)
+
+GX_SITE_NAME = "local_site"  # its builder options live in expectations/gx/great_expectations.yml
+
+
+def write_validation_results_and_docs(
+    outcomes: list[SuiteOutcome],
+    expectations_dir: Path,
+    results_dir: Path,
+    docs_dir: Path,
+    run_id: str,
+) -> Path:
+    """Store each suite's outcome as a GX validation result (JSON, one per suite and run) under
+    `results_dir`, and rebuild the Data Docs site under `docs_dir`; returns its index.html.
+
+    The results are the batch totals computed by `validate_suites`, turned back into GX's own
+    result objects so its renderer draws them. No row values are kept (no `partial_unexpected_list`):
+    the reports folder is not a restricted tier, and failing values may be NIKs or names.
+    """
+    from datetime import datetime, timezone
+
+    import great_expectations as gx
+    from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    gx_root = (expectations_dir / "gx").resolve()
+    suite_store = gx.get_context(mode="file", project_root_dir=str(expectations_dir))
+    site = dict(suite_store.get_config().data_docs_sites[GX_SITE_NAME])
+    site["store_backend"] = {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())}
+    results_dir.mkdir(parents=True, exist_ok=True)
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(
+        mode="ephemeral",
+        project_config=DataContextConfig(
+            config_version=4,
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False),
+            stores={
+                "expectations_store": {
+                    "class_name": "ExpectationsStore",
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(gx_root / "expectations"),
+                    },
+                },
+                "validation_results_store": {
+                    "class_name": "ValidationResultsStore",
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(results_dir.resolve()),
+                    },
+                },
+            },
+            expectations_store_name="expectations_store",
+            validation_results_store_name="validation_results_store",
+            data_docs_sites={GX_SITE_NAME: site},
+        ),
+    )
+    gx_run = RunIdentifier(run_name=run_id, run_time=datetime.now(timezone.utc))
+    for outcome in outcomes:
+        suite = suite_store.suites.get(outcome.suite)
+        results = [
+            ExpectationValidationResult(
+                success=e.success,
+                expectation_config=expectation.configuration,
+                result=_gx_result(e),
+            )
+            for expectation, e in zip(suite.expectations, outcome.expectations)
+        ]
+        evaluated, successful = len(results), sum(1 for e in outcome.expectations if e.success)
+        validation = ExpectationSuiteValidationResult(
+            success=outcome.passed,
+            results=results,
+            suite_name=outcome.suite,
+            statistics={
+                "evaluated_expectations": evaluated,
+                "successful_expectations": successful,
+                "unsuccessful_expectations": evaluated - successful,
+                "success_percent": 100.0 * successful / evaluated if evaluated else None,
+            },
+            meta={
+                "great_expectations_version": gx.__version__,
+                "run_id": gx_run.to_json_dict(),
+                "validation_time": gx_run.run_time.isoformat(),
+                "batch_spec": {"query": outcome.asset, "rows": outcome.rows, "batches": outcome.batches},
+                "active_batch_definition": {"datasource_name": "warehouse", "data_asset_name": outcome.asset},
+                "jember": {"passed_gate": outcome.passed, "rows_validated": outcome.rows},
+            },
+        )
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=outcome.suite),
+            run_id=gx_run,
+            batch_identifier=outcome.asset,
+        )
+        context.validation_results_store.set(key, validation)
+    context.build_data_docs(site_names=[GX_SITE_NAME])
+    return docs_dir / "index.html"
+
+
+def _gx_result(e: ExpectationOutcome) -> dict:
+    result: dict = {}
+    if e.observed_value is not None:
+        result["observed_value"] = e.observed_value
+    if e.element_count is not None:
+        result["element_count"] = e.element_count
+        result["missing_count"] = e.missing_count or 0
+        result["missing_percent"] = 100.0 * (e.missing_count or 0) / e.element_count if e.element_count else None
+    if e.unexpected_count is not None:
+        nonnull = (e.element_count or 0) - (e.missing_count or 0)
+        result["unexpected_count"] = e.unexpected_count
+        result["unexpected_percent"] = 100.0 * e.unexpected_count / nonnull if nonnull else 0.0
+        result["unexpected_percent_nonmissing"] = result["unexpected_percent"]
+        result["partial_unexpected_list"] = []
+    return result

@@ -1,16 +1,20 @@
 """The `publish` asset: the analyst tier, switched in only after the quality gate passed."""
 
 
+import json
+
 import dagster as dg
 import duckdb
 
-from dagster_project.assets.dbt import jember_dbt_models
+from dagster_project import privacy
+from dagster_project.assets.dbt import dbt_project, jember_dbt_models
 from dagster_project.publishing import (
     build_release,
     new_release_id,
     prune_releases,
     switch_published,
 )
+from dagster_project.privacy import restricted_dir
 from dagster_project.quality import marts_fingerprint, read_verdict
 from dagster_project.resources import PipelinePaths
 
@@ -46,14 +50,20 @@ def publish(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.Mater
             description="The marts changed after they were validated; run the quality "
             "checks again before publishing. The previous release stays published."
         )
+    # Privacy rules come from the dbt column meta (`meta: {privacy: ...}`), read at run time.
+    privacy_rules = privacy.columns_with_privacy_meta(json.loads(dbt_project.manifest_path.read_text()))
     release = build_release(
         paths.warehouse,
         paths.releases,
         new_release_id(context.run.run_id),
         {"run_id": context.run.run_id, "validated_in_run": verdict["run_id"]},
+        privacy_rules=privacy_rules,
+        small_count_threshold=privacy.small_count_threshold(),
     )
     switch_published(paths.published, release)
     removed = prune_releases(paths.releases, release)
+    # Identifiable outputs written during the run are closed to owner-only here at the latest.
+    restricted_dir(paths)
     context.log.info(f"published {release.name} -> {paths.published}")
     return dg.MaterializeResult(
         metadata={
@@ -61,5 +71,7 @@ def publish(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.Mater
             "path": dg.MetadataValue.path(str(paths.published)),
             "tables": len(list(release.glob("*.parquet"))),
             "old_releases_removed": len(removed),
+            "small_count_threshold": privacy.small_count_threshold(),
+            "columns_with_privacy_rules": dg.MetadataValue.json(privacy_rules),
         }
     )

@@ -4,7 +4,8 @@ All checks run in one op after dbt, against the warehouse. They are declared `bl
 check that fails with ERROR severity (a `critical` expectation failed) stops `publish` in the
 same run; a failed `warning` expectation gives a WARN result and publishing goes on. The op
 also writes the gate's verdict, which `publish` re-reads so that publishing on its own (from
-the UI) cannot skip the gate.
+the UI) cannot skip the gate, each suite's result as GX validation-result JSON under
+`data/quality/validations/<suite>/<run id>/`, and the Data Docs site `data/reports/gx/index.html`.
 """
 
 
@@ -15,6 +16,7 @@ from dagster_project.quality import (
     load_suite_specs,
     marts_fingerprint,
     validate_suites,
+    write_validation_results_and_docs,
     write_verdict,
 )
 from dagster_project.resources import EXPECTATIONS_DIR, PipelinePaths
@@ -50,6 +52,14 @@ def great_expectations_gate(context: dg.AssetCheckExecutionContext, paths: Pipel
         outcomes = validate_suites(con, EXPECTATIONS_DIR, SUITE_SPECS)
         fingerprint = marts_fingerprint(con)
     write_verdict(paths.quality, outcomes, fingerprint, context.run.run_id)
+    docs_index = paths.data / "reports" / "gx" / "index.html"
+    try:
+        docs_index = write_validation_results_and_docs(
+            outcomes, EXPECTATIONS_DIR, paths.quality / "validations", docs_index.parent, context.run.run_id
+        )
+        context.log.info(f"Data Docs: {docs_index}")
+    except Exception as error:  # the docs report on the gate; failing to draw them must not move it
+        context.log.warning(f"Data Docs not built: {error!r}")
     for spec, outcome in zip(SUITE_SPECS, outcomes):
         context.log.info(
             f"check {outcome.suite}: {'passed' if outcome.passed else 'BLOCKED'} "
@@ -69,5 +79,6 @@ def great_expectations_gate(context: dg.AssetCheckExecutionContext, paths: Pipel
                 "failed_blocking": len(outcome.blocking_failures),
                 "failed_warning": len(outcome.failed) - len(outcome.blocking_failures),
                 "failures": dg.MetadataValue.md(_failure_table(outcome) if outcome.failed else "none"),
+                "data_docs": dg.MetadataValue.path(str(docs_index)),
             },
         )

@@ -1,0 +1,226 @@
+"""Privacy tiers (UU PDP No 27/2022): pseudonyms, the restricted folder, small-count suppression.
+
+- Analyst tier (`data/published/`) carries no direct identifier. Where a table needs a stable
+  person id, it carries a pseudonym: a keyed HMAC-SHA256 of the NIK. A plain hash is not enough:
+  a NIK has ~10^6 plausible values per region and birth date, so sha256(NIK) is reversed by
+  enumeration in seconds. Without the key, the HMAC cannot be recomputed.
+- The key comes from the environment (`JEMBER_PSEUDONYM_KEY`) or a key file outside the
+  repository (`JEMBER_PSEUDONYM_KEY_FILE`, default `~/.config/jember/pseudonym.key`), created on
+  first use, owner-only. The same key gives the same ids run after run; losing or changing it
+  changes every pseudonym (keep a copy where the key custodian keeps secrets).
+- Restricted tier (`data/restricted/`): identifiable outputs, owner-only (dir 0700, files 0600).
+- Counts below a threshold (config/privacy.yml, default 5) are suppressed in analyst-tier
+  columns that dbt marks as small-area counts (see `SUPPRESS_META`).
+
+Nothing here runs at import time: keys and configuration are read when a function is called.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import stat
+from pathlib import Path
+
+import yaml
+
+from dagster_project.resources import PROJECT_ROOT
+
+KEY_ENV = "JEMBER_PSEUDONYM_KEY"
+KEY_FILE_ENV = "JEMBER_PSEUDONYM_KEY_FILE"
+DEFAULT_KEY_FILE = Path("~/.config/jember/pseudonym.key")
+PSEUDONYM_PREFIX = "P"
+# 64 bits of the HMAC (no collision expected among tens of millions of NIKs), written in
+# base32 (a-z, 2-7): 13 characters, so a pseudonym can never look like a 16-digit NIK, which hex
+# could (1 in 1,800 hex ids is all digits) and the identity-number guard would then refuse.
+PSEUDONYM_BYTES = 8
+
+CONFIG_FILE = PROJECT_ROOT / "config" / "privacy.yml"
+DEFAULT_SMALL_COUNT_THRESHOLD = 5
+
+# dbt column meta read at publish time (e.g. `meta: {privacy: small_count}` on a column of a
+# model in schema `marts`): what publishing must do to that column before analysts see it.
+META_KEY = "privacy"
+SUPPRESS_META = "small_count"  # a count within a village (cross-tab) or below village level
+PSEUDONYMISE_META = "pseudonymise"  # holds a NIK in the warehouse; published as its pseudonym
+
+
+class PrivacyError(RuntimeError):
+    """A privacy rule would be broken (key readable by others, key inside the repository...)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Pseudonymisation key and pseudonyms
+
+
+def key_file_path() -> Path:
+    return Path(os.environ.get(KEY_FILE_ENV) or DEFAULT_KEY_FILE).expanduser().resolve()
+
+
+def load_key() -> bytes:
+    """The pseudonymisation key: from the environment, else from the key file (created if missing)."""
+    from_env = os.environ.get(KEY_ENV)
+    if from_env:
+        if len(from_env) < 32:
+            raise PrivacyError(f"{KEY_ENV} is too short: use at least 32 random characters")
+        return from_env.encode("utf-8")
+    path = key_file_path()
+    if path == PROJECT_ROOT or PROJECT_ROOT in path.parents:
+        raise PrivacyError(f"the pseudonym key file {path} must live outside the repository")
+    if not path.exists():
+        _create_key_file(path)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise PrivacyError(
+            f"the pseudonym key file {path} is readable by others (mode {mode:o}); "
+            f"run `chmod 600 {path}`"
+        )
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise PrivacyError(f"the pseudonym key file {path} holds too short a key")
+    return key.encode("utf-8")
+
+
+def _create_key_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent, 0o700)
+    try:
+        # O_EXCL: when two runs start together, one creates the key and the other reads it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32) + "\n")
+
+
+def pseudonym(nik: str | None, key: bytes) -> str | None:
+    """Stable pseudonymous id of a NIK: `P` + base32 of the first 8 bytes of HMAC-SHA256(key, NIK)."""
+    if nik is None:
+        return None
+    nik = str(nik).strip()
+    if not nik:
+        return None
+    digest = hmac.new(key, nik.encode("utf-8"), hashlib.sha256).digest()
+    return PSEUDONYM_PREFIX + base64.b32encode(digest[:PSEUDONYM_BYTES]).decode("ascii").rstrip("=").lower()
+
+
+def register_pseudonym_function(con, key: bytes, name: str = "jember_pseudonym") -> str:
+    """Make `jember_pseudonym(nik)` callable in SQL on this DuckDB connection; returns the name."""
+    import duckdb.sqltypes as t
+
+    con.create_function(name, lambda nik: pseudonym(nik, key), [t.VARCHAR], t.VARCHAR, null_handling="special")
+    return name
+
+
+# ---------------------------------------------------------------------------------------------
+# Restricted tier
+
+
+def restricted_dir(paths) -> Path:
+    """`data/restricted/`, owner-only: created if missing, dir 0700, files in it 0600.
+
+    Everyone who writes identifiable output (person xref, rejected rows, verification lists)
+    writes it here, through this function. `paths` is the pipeline's `PipelinePaths` resource
+    (anything with a `data` attribute). Files already in the folder are tightened to 0600 on
+    every call, so a file written with the default umask is closed again at the next call (the
+    folder's 0700 keeps others out meanwhile).
+    """
+    folder = Path(paths.data) / "restricted"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)
+    for path in folder.rglob("*"):
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
+    return folder
+
+
+# ---------------------------------------------------------------------------------------------
+# Small-count suppression
+
+
+def load_privacy_config(path: Path | None = None) -> dict:
+    path = path or CONFIG_FILE
+    config = yaml.safe_load(path.read_text()) if path.exists() else {}
+    return config or {}
+
+
+def small_count_threshold(config: dict | None = None) -> int:
+    config = load_privacy_config() if config is None else config
+    threshold = int(config.get("small_count_threshold", DEFAULT_SMALL_COUNT_THRESHOLD))
+    if threshold < 1:
+        raise PrivacyError("small_count_threshold must be at least 1")
+    return threshold
+
+
+def suppress_small_counts(con, table: str, columns: list[str], threshold: int) -> dict[str, int]:
+    """Set counts 1..threshold-1 to NULL in these columns of `table`; returns cells suppressed.
+
+    Zero stays zero (nobody to identify), NULL means "suppressed or unknown". A column that is
+    suppressed is not summed back into totals here: totals are published only at village level
+    or above, where they are not small-area counts.
+    """
+    suppressed = {}
+    for column in columns:
+        n = con.execute(
+            f'select count(*) from {table} where "{column}" >= 1 and "{column}" < ?', [threshold]
+        ).fetchone()[0]
+        con.execute(
+            f'update {table} set "{column}" = null where "{column}" >= 1 and "{column}" < ?', [threshold]
+        )
+        suppressed[column] = n
+    return suppressed
+
+
+def columns_with_privacy_meta(manifest: dict, schema: str = "marts") -> dict[str, dict[str, str]]:
+    """{relation: {column: rule}} for models in `schema` whose columns carry `meta.privacy`.
+
+    Read from dbt's manifest, so a model author marks a column in the model's YAML:
+    `meta: {privacy: small_count}` or `meta: {privacy: pseudonymise}`.
+    """
+    rules: dict[str, dict[str, str]] = {}
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") != "model" or node.get("schema") != schema:
+            continue
+        relation = node.get("alias") or node["name"]
+        for column_name, column in (node.get("columns") or {}).items():
+            meta = {**(column.get("config") or {}).get("meta", {}), **(column.get("meta") or {})}
+            rule = meta.get(META_KEY)
+            if rule is None:
+                continue
+            if rule not in (SUPPRESS_META, PSEUDONYMISE_META):
+                raise PrivacyError(
+                    f"{relation}.{column_name}: unknown meta.{META_KEY} '{rule}' "
+                    f"(expected {SUPPRESS_META} or {PSEUDONYMISE_META})"
+                )
+            rules.setdefault(relation, {})[column_name] = rule
+    return rules
+
+
+# ---------------------------------------------------------------------------------------------
+# A last guard: no identity number leaves in the analyst tier
+
+
+IDENTITY_NUMBER_PATTERN = r"(^|[^0-9])[0-9]{16}([^0-9]|$)"
+
+
+def identity_number_cells(con, table: str) -> dict[str, int]:
+    """{column: cells that look like a 16-digit NIK/NO_KK} in one table (text or whole numbers)."""
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_name = ? and table_schema = 'main' order by ordinal_position",
+        [table],
+    ).fetchall()
+    found = {}
+    for column, data_type in columns:
+        if data_type in ("VARCHAR",):
+            condition = f"regexp_matches(\"{column}\", '{IDENTITY_NUMBER_PATTERN}')"
+        elif data_type in ("BIGINT", "HUGEINT", "UBIGINT", "UHUGEINT", "DOUBLE") or data_type.startswith("DECIMAL"):
+            condition = f'abs("{column}") >= 1e15 and abs("{column}") < 1e16'
+        else:
+            continue
+        n = con.execute(f'select count(*) from main."{table}" where {condition}').fetchone()[0]
+        if n:
+            found[column] = n
+    return found
