@@ -14,7 +14,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: install manifest run test dev bench bench-linkage clean
+.PHONY: install manifest run test report-tools dev bench bench-linkage clean
 
 install: $(INSTALLED)
 
@@ -37,8 +37,14 @@ $(DAGSTER_HOME):
 run: $(MANIFEST) | $(DAGSTER_HOME)
 	$(BIN)/jember run --raw-dir $(JEMBER_RAW_DIR) --data-dir $(JEMBER_DATA_DIR)
 
-test: $(MANIFEST)
+test: $(MANIFEST) report-tools
 	$(BIN)/python -m pytest
+
+# The report tests render HTML in headless Chromium and turn the PDF into PNG (Debian packages).
+report-tools:
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils fonts-dejavu-core >/dev/null; } || \
+	  echo "warning: could not install chromium/poppler-utils; report rendering tests will be skipped"
 
 dev: $(MANIFEST) | $(DAGSTER_HOME)
 	$(BIN)/dagster dev -m dagster_project.definitions

@@ -67,6 +67,7 @@ STAGE_OF_STEP = {
     "jember_dbt_models": "dbt",
     "great_expectations_gate": "checks",
     "published__analyst_tier": "publish",
+    "reports__laporan": "report",
 }
 
 
@@ -146,9 +147,22 @@ def cmd_run(args: argparse.Namespace) -> int:
                 raise_on_error=False,
                 run_config={"loggers": {"stage": {}}},
             )
+            # The report follows every run, published or blocked (see assets/reporting.py).
+            report = (
+                defs.resolve_job_def("jember_report")
+                .with_logger_defs({"stage": stage_logger})
+                .execute_in_process(instance=instance, raise_on_error=False, run_config={"loggers": {"stage": {}}})
+            )
     finally:
         handler.close()
-    return summarise(result, data_dir, time.perf_counter() - started)
+    code = summarise(result, data_dir, time.perf_counter() - started)
+    reports = sorted((data_dir / "reports").glob("laporan-*.html"), key=lambda p: p.stat().st_mtime)
+    if report.success and reports:
+        pdf = reports[-1].with_suffix(".pdf")
+        _print(f"  report                     {reports[-1]}" + (f" (+ {pdf.name})" if pdf.exists() else " (no PDF: Chromium not installed)"))
+        return code
+    _print("  report                     FAILED to render (see the run log)")
+    return EXIT_ERROR
 
 
 def summarise(result, data_dir: Path, seconds: float) -> int:

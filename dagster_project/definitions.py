@@ -1,4 +1,4 @@
-"""Everything Dagster shows: ingestion -> dbt models -> quality gate -> publish."""
+"""Everything Dagster shows: ingestion -> dbt models -> quality gate -> publish -> report."""
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
@@ -8,14 +8,21 @@ from dagster_project.assets.ingestion import ingest_raw_files
 from dagster_project.assets.publishing import publish
 from dagster_project.assets.quality import great_expectations_gate
 from dagster_project.assets.restricted import restricted_files
+from dagster_project.assets.reporting import laporan
 from dagster_project.resources import DBT_EXECUTABLE, PipelinePaths
-from dagster_project.sensors import pipeline_job, raw_files_sensor
+from dagster_project.sensors import (
+    pipeline_job,
+    raw_files_sensor,
+    report_after_blocked_run,
+    report_after_published_run,
+    report_job,
+)
 
 defs = dg.Definitions(
-    assets=[ingest_raw_files, jember_dbt_models, publish, restricted_files],
+    assets=[ingest_raw_files, jember_dbt_models, publish, laporan, restricted_files],
     asset_checks=[great_expectations_gate],
-    jobs=[pipeline_job],
-    sensors=[raw_files_sensor],
+    jobs=[pipeline_job, report_job],
+    sensors=[raw_files_sensor, report_after_published_run, report_after_blocked_run],
     resources={
         "paths": PipelinePaths(
             raw_dir=dg.EnvVar("JEMBER_RAW_DIR"), data_dir=dg.EnvVar("JEMBER_DATA_DIR")

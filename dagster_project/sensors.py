@@ -9,8 +9,14 @@ from dagster_project.resources import PipelinePaths
 
 pipeline_job = dg.define_asset_job(
     "jember_pipeline",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("reports"),
     description="Ingest raw/, build the dbt models, run the quality gate, publish.",
+)
+
+report_job = dg.define_asset_job(
+    "jember_report",
+    selection=dg.AssetSelection.groups("reports"),
+    description="Render the meeting report from the latest pipeline run, published or blocked.",
 )
 
 
@@ -34,3 +40,23 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, paths: PipelinePaths):
         return dg.SkipReason("no new or changed files under raw/")
     context.update_cursor(fingerprint)
     return dg.RunRequest(run_key=fingerprint)
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[pipeline_job],
+    request_job=report_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def report_after_published_run(context: dg.RunStatusSensorContext):
+    return dg.RunRequest(run_key=f"report-{context.dagster_run.run_id}")
+
+
+@dg.run_failure_sensor(
+    monitored_jobs=[pipeline_job],
+    request_job=report_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def report_after_blocked_run(context: dg.RunFailureSensorContext):
+    """A blocked gate fails the run; the report says why."""
+    return dg.RunRequest(run_key=f"report-{context.dagster_run.run_id}")

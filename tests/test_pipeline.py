@@ -79,8 +79,13 @@ def test_quality_gate_blocks_bad_delivery_and_keeps_the_published_release(tiny_g
 
     second = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
     assert second.returncode == 2, second.stdout[-4000:] + second.stderr[-4000:]
-    assert "FAILED" in second.stdout
+    assert "FAILED" in second.stdout and "kode_desa" in second.stdout
     assert _published_snapshot(data) == before
+    # The meeting report says publishing was blocked, which check failed and which file is behind it.
+    report = sorted((data / "reports").glob("laporan-*.html"))[-1].read_text(encoding="utf-8")
+    assert "DIBLOKIR" in report
+    assert "int_dtks__persons_cleaned" in report
+    assert "dtks/kiriman-rusak/dtks_rusak.csv" in report
 
 
 def test_an_analyst_holding_the_published_file_open_does_not_block_a_run(tiny_run, tmp_path):

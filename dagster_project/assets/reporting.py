@@ -1,0 +1,40 @@
+"""The meeting report (Bahasa Indonesia), rendered after every pipeline run, blocked or not.
+
+It runs as its own job (`jember_report`) after `jember_pipeline`, never inside it: inside, a
+blocked gate would skip it, and a blocked run is exactly when the meeting must be told why.
+"""
+
+import dagster as dg
+
+from dagster_project.publishing import current_release
+from dagster_project.quality import read_verdict
+from dagster_project.report import write_report
+from dagster_project.resources import PipelinePaths
+
+REPORT_KEY = dg.AssetKey(["reports", "laporan"])
+
+
+@dg.asset(
+    key=REPORT_KEY,
+    group_name="reports",
+    deps=[dg.AssetKey(["marts", "mart_desa"]), dg.AssetKey(["marts", "mart_kecamatan"])],
+    kinds={"html", "pdf"},
+    description="data/reports/laporan-<period>.html and .pdf: the coordination meeting's report, "
+    "aggregates only, with the gate's verdict and the open data problems by agency.",
+)
+def laporan(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+    release = current_release(paths.published)
+    files = write_report(
+        paths.warehouse,
+        paths.data / "reports",
+        read_verdict(paths.quality),
+        release.name if release else None,
+    )
+    context.log.info(f"report {files.html}" + (f" and {files.pdf.name}" if files.pdf else " (no PDF: Chromium not installed)"))
+    return dg.MaterializeResult(
+        metadata={
+            "period": files.period,
+            "html": dg.MetadataValue.path(str(files.html)),
+            "pdf": dg.MetadataValue.path(str(files.pdf)) if files.pdf else "not rendered",
+        }
+    )
