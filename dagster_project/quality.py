@@ -25,6 +25,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.publishing import mart_tables
+
 SUITES_SUBDIR = Path("gx") / "expectations"
 DEFAULT_BATCH_ROWS = 250_000
 
@@ -217,16 +219,8 @@ def read_verdict(quality_dir: Path) -> dict | None:
 
 def marts_fingerprint(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> str:
     """Content fingerprint of every table in a schema: what was validated is what is published."""
-    tables = [
-        r[0]
-        for r in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
-            [schema],
-        ).fetchall()
-    ]
     parts = []
-    for table in tables:
+    for table in mart_tables(con, schema):
         n, h = con.execute(f'select count(*), bit_xor(hash(t)) from {schema}."{table}" t').fetchone()
         parts.append(f"{table}:{n}:{h}")
     return ";".join(parts)
