@@ -68,6 +68,8 @@ STAGE_OF_STEP = {
     "great_expectations_gate": "checks",
     "published__analyst_tier": "publish",
     "reports__laporan": "report",
+    "restricted__person_xref_files": "restricted",
+    "restricted__verification_workbooks": "restricted",
 }
 
 
@@ -112,6 +114,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     os.environ["JEMBER_RAW_DIR"] = str(raw_dir)
     os.environ["JEMBER_DATA_DIR"] = str(data_dir)
+    if args.period:
+        from dagster_project.resources import PERIOD_PATTERN
+
+        if not PERIOD_PATTERN.fullmatch(args.period):
+            _print(f"error: --period {args.period!r} is not YYYY-MM (e.g. 2025-10)")
+            return EXIT_ERROR
+        os.environ["JEMBER_PERIOD"] = args.period
     started = time.perf_counter()
     ensure_dbt_manifest()
 
@@ -269,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="ingest, transform, check and publish")
     run.add_argument("--raw-dir", default="raw")
     run.add_argument("--data-dir", default="data")
+    run.add_argument("--period", default=os.environ.get("JEMBER_PERIOD", ""),
+                     help="reporting period YYYY-MM; default: the month the data describes. "
+                     "Re-running a period replaces that period's history only")
     run.set_defaults(func=cmd_run)
 
     args = parser.parse_args(argv)

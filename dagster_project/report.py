@@ -87,15 +87,14 @@ class _Warehouse:
 
 
 def reporting_period(con: duckdb.DuckDBPyConnection) -> str:
-    """The month the data describes: the latest DTKS update or cooperative report date."""
+    """The run's period, as dbt decided it (intermediate.int_reporting_period: --period, else
+    the month the data describes); the current month when dbt did not get that far."""
     wh = _Warehouse(con)
-    candidates = []
-    if "tanggal_update" in wh.columns("intermediate.int_dtks__persons_cleaned"):
-        candidates.append(wh.one("select max(tanggal_update) from intermediate.int_dtks__persons_cleaned"))
-    if "tanggal_laporan" in wh.columns("intermediate.int_koperasi__reports_cleaned"):
-        candidates.append(wh.one("select max(tanggal_laporan) from intermediate.int_koperasi__reports_cleaned"))
-    dates = [d for d in candidates if d is not None]
-    return max(dates).strftime("%Y-%m") if dates else datetime.now(timezone.utc).strftime("%Y-%m")
+    if wh.has("intermediate.int_reporting_period"):
+        period = wh.one("select period from intermediate.int_reporting_period")
+        if period:
+            return period
+    return datetime.now(timezone.utc).strftime("%Y-%m")
 
 
 def _period_label(period: str) -> str:

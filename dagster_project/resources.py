@@ -8,6 +8,8 @@ process. Relative paths are taken from the working directory.
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -19,6 +21,23 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 # dbt installed beside this interpreter (the venv), so an unactivated venv works too.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt") if (Path(sys.executable).parent / "dbt").exists() else (shutil.which("dbt") or "dbt")
+
+
+class ReportingPeriod(dg.ConfigurableResource):
+    """The run's reporting period, `YYYY-MM`; empty = taken from the data (dbt model
+    int_reporting_period). `jember run --period` sets it through `JEMBER_PERIOD`."""
+
+    period: str = ""
+
+    def dbt_vars(self) -> list[str]:
+        if not self.period:
+            return []
+        if not PERIOD_PATTERN.fullmatch(self.period):
+            raise ValueError(f"reporting period {self.period!r} is not YYYY-MM (e.g. 2025-10)")
+        return ["--vars", json.dumps({"period": self.period})]
+
+
+PERIOD_PATTERN = re.compile(r"20[0-9]{2}-(0[1-9]|1[0-2])")
 
 
 class PipelinePaths(dg.ConfigurableResource):

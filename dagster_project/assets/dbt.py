@@ -20,7 +20,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from dagster_project.resources import DBT_PROJECT_DIR, PipelinePaths
+from dagster_project.resources import DBT_PROJECT_DIR, PipelinePaths, ReportingPeriod
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()  # only under `dagster dev`: re-parse so edits show up
@@ -52,8 +52,10 @@ dbt_translator = JemberDbtTranslator(
     project=dbt_project,
     dagster_dbt_translator=dbt_translator,
 )
-def jember_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: PipelinePaths):
+def jember_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: PipelinePaths, period: ReportingPeriod
+):
     # The dbt profile reads the warehouse path from the environment; dbt runs as a child
     # process that inherits it.
     os.environ["JEMBER_DUCKDB_PATH"] = str(paths.warehouse)
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(["build", *period.dbt_vars()], context=context).stream()
