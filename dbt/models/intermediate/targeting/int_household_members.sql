@@ -1,0 +1,128 @@
+{#- One row per resolved person and household they were ever listed in (canonical DTKS rows).
+    `is_current`: the household of the person's latest DTKS row (TANGGAL_UPDATE, then later
+    path, then later row), where they count as a member. Person attributes are their latest
+    known value. `komponen_pasti` is the one PKH component the person certainly counts in on
+    1 January of the PKH year (lowest prioritas in the pkh_komponen seed), NULL when none;
+    `komponen_mungkin` lists every component the person could count in once unknown values
+    (blank HAMIL or DISABILITAS, an unreadable birth date, a birth during the year) are taken
+    into account. The targeting rules compare PKH's counts with both. -#}
+with
+
+period as (
+    select * from {{ ref('int_reporting_period') }}
+),
+
+komponen as (
+    select * from {{ ref('pkh_komponen') }}
+),
+
+rows_placed as (
+    select
+        xref.person_id,
+        xref.household_id,
+        dtks.tanggal_lahir,
+        dtks.jenis_kelamin,
+        dtks.is_alive,
+        dtks.is_hamil,
+        dtks.is_disabilitas,
+        dtks.hubungan_keluarga,
+        dtks.desil,
+        coalesce(dtks.tanggal_update, date '1900-01-01')::varchar || '|' || dtks.source_path
+            || '|' || dtks.sheet || '|' || lpad(dtks.row_number::varchar, 9, '0') as recency,
+    from {{ ref('int_person_xref') }} as xref
+    inner join {{ ref('int_dtks__persons_cleaned') }} as dtks on dtks.row_key = xref.record_key
+    where xref.source = 'dtks'
+        and xref.match_rule <> 'repeat_delivery'
+        and xref.household_id is not null
+),
+
+persons as (
+    select
+        person_id,
+        arg_max(household_id, recency) as current_household_id,
+        arg_max(tanggal_lahir, recency) filter (where tanggal_lahir is not null) as tanggal_lahir,
+        arg_max(jenis_kelamin, recency) filter (where jenis_kelamin is not null) as jenis_kelamin,
+        arg_max(is_alive, recency) filter (where is_alive is not null) as is_alive,
+        arg_max(is_hamil, recency) filter (where is_hamil is not null) as is_hamil,
+        arg_max(is_disabilitas, recency) filter (where is_disabilitas is not null) as is_disabilitas,
+    from rows_placed
+    group by person_id
+),
+
+memberships as (
+    select
+        person_id,
+        household_id,
+        arg_max(hubungan_keluarga, recency) filter (where hubungan_keluarga is not null)
+            as hubungan_keluarga,
+        count(*) as dtks_rows,
+    from rows_placed
+    group by person_id, household_id
+),
+
+members as (
+    select
+        memberships.person_id,
+        memberships.household_id,
+        memberships.household_id = persons.current_household_id as is_current,
+        memberships.hubungan_keluarga,
+        memberships.dtks_rows,
+        persons.tanggal_lahir,
+        persons.jenis_kelamin,
+        persons.is_alive,
+        persons.is_hamil,
+        persons.is_disabilitas,
+        {{ age_on_january_first('persons.tanggal_lahir', 'period.pkh_tahun') }} as age_pkh,
+    from memberships
+    inner join persons using (person_id)
+    cross join period
+),
+
+-- each person against each component: certainly, possibly, or not eligible
+eligibility as (
+    select
+        members.person_id,
+        members.household_id,
+        komponen.komponen,
+        komponen.prioritas,
+        case komponen.syarat
+            when 'hamil' then members.is_hamil is true
+            when 'disabilitas' then members.is_disabilitas is true
+            else members.age_pkh between komponen.usia_min and coalesce(komponen.usia_max, 200)
+        end as is_certain,
+        case komponen.syarat
+            when 'hamil' then members.is_hamil is not false
+                and members.jenis_kelamin is distinct from 'L'
+                and (members.age_pkh is null or members.age_pkh between 10 and 55)
+            when 'disabilitas' then members.is_disabilitas is not false
+            else members.age_pkh is null
+                or members.age_pkh between komponen.usia_min and coalesce(komponen.usia_max, 200)
+                -- born during the PKH year: not yet born on 1 January, but may be counted
+                or (komponen.usia_min = 0 and members.age_pkh < 0)
+        end as is_possible,
+    from members
+    cross join komponen
+),
+
+per_member as (
+    select
+        person_id,
+        household_id,
+        arg_min(komponen, prioritas) filter (where is_certain) as komponen_pasti,
+        min(prioritas) filter (where is_certain) as prioritas_pasti,
+        min(prioritas) filter (where is_possible and not is_certain) as prioritas_mungkin_tertinggi,
+        list(komponen order by prioritas) filter (where is_possible or is_certain) as komponen_mungkin,
+    from eligibility
+    group by person_id, household_id
+)
+
+select
+    members.*,
+    per_member.komponen_pasti,
+    -- certain only when no higher-paying component is possible too (that one would count)
+    per_member.komponen_pasti is not null
+        and coalesce(per_member.prioritas_mungkin_tertinggi > per_member.prioritas_pasti, true)
+        as is_komponen_pasti_unambiguous,
+    coalesce(per_member.komponen_mungkin, []) as komponen_mungkin,
+from members
+inner join per_member using (person_id, household_id)

@@ -1,0 +1,122 @@
+{#- One row per PKH family (ID_PKH) on the lists of the PKH year (int_reporting_period.pkh_tahun),
+    repeat deliveries left out, with what the lists say and what DTKS says about the same
+    family. `household_id` is the resolved DTKS household most of its rows point to (through
+    NO_KK, ID_PKH or the recipient; NULL when none); `recipient_person_id` the resolved person
+    most of its rows name as recipient. Expected rupiah per stage: the written component counts
+    priced from the pkh_komponen seed, the four highest-paid members, a quarter of the year. -#}
+with
+
+period as (
+    select * from {{ ref('int_reporting_period') }}
+),
+
+komponen as (
+    select * from {{ ref('pkh_komponen') }}
+),
+
+pkh_rows as (
+    select
+        pkh.row_key,
+        pkh.id_pkh,
+        pkh.kode_desa,
+        pkh.tahap,
+        pkh.status_kpm,
+        pkh.nominal,
+        pkh.jumlah_bumil, pkh.jumlah_aud, pkh.jumlah_sd, pkh.jumlah_smp, pkh.jumlah_sma,
+        pkh.jumlah_disabilitas, pkh.jumlah_lansia,
+        xref.person_id,
+        xref.household_id,
+        lpad(coalesce(pkh.tahap, 0)::varchar, 2, '0') || '|' || pkh.source_path || '|'
+            || pkh.sheet || '|' || lpad(pkh.row_number::varchar, 9, '0') as recency,
+    from {{ ref('int_pkh__disbursements_cleaned') }} as pkh
+    cross join period
+    inner join {{ ref('int_person_xref') }} as xref on xref.record_key = pkh.row_key
+    where not pkh.is_repeat_delivery
+        and pkh.id_pkh is not null
+        and pkh.tahun = period.pkh_tahun
+),
+
+-- each row's components as member slots priced from the seed: the four best paid count
+slots as (
+    select
+        counts.row_key,
+        komponen.nominal_tahunan_rp,
+        row_number() over (
+            partition by counts.row_key order by komponen.nominal_tahunan_rp desc, komponen.prioritas
+        ) as slot,
+    from (
+        unpivot (select row_key, jumlah_bumil, jumlah_aud, jumlah_sd, jumlah_smp, jumlah_sma,
+                        jumlah_disabilitas, jumlah_lansia from pkh_rows)
+        on jumlah_bumil, jumlah_aud, jumlah_sd, jumlah_smp, jumlah_sma, jumlah_disabilitas, jumlah_lansia
+        into name kolom value jumlah
+    ) as counts
+    inner join komponen on komponen.komponen = replace(counts.kolom, 'jumlah_', '')
+    cross join lateral (select unnest(range(least(counts.jumlah, 50)::bigint))) as member_slot(i)
+    where counts.jumlah > 0
+),
+
+expected as (
+    select
+        row_key,
+        sum(nominal_tahunan_rp) filter (where slot <= 4) / 4 as expected_stage_rp,
+    from slots
+    group by row_key
+),
+
+rows_checked as (
+    select
+        pkh_rows.*,
+        coalesce(expected.expected_stage_rp, 0) as expected_stage_rp,
+        pkh_rows.nominal > 0
+            and abs(pkh_rows.nominal - coalesce(expected.expected_stage_rp, 0)) > 1
+            as is_rupiah_mismatch,
+    from pkh_rows
+    left join expected using (row_key)
+),
+
+-- the household and recipient most rows point to; on a tie the smaller id (deterministic)
+household_votes as (
+    select id_pkh, household_id
+    from rows_checked where household_id is not null
+    group by id_pkh, household_id
+    qualify row_number() over (partition by id_pkh order by count(*) desc, household_id) = 1
+),
+
+recipient_votes as (
+    select id_pkh, person_id as recipient_person_id
+    from rows_checked where person_id is not null
+    group by id_pkh, person_id
+    qualify row_number() over (partition by id_pkh order by count(*) desc, person_id) = 1
+),
+
+families as (
+    select
+        id_pkh,
+        arg_max(kode_desa, recency) filter (where kode_desa is not null) as kode_desa,
+        arg_max(status_kpm, recency) as status_kpm,
+        {%- for k in ['bumil', 'aud', 'sd', 'smp', 'sma', 'disabilitas', 'lansia'] %}
+        arg_max(jumlah_{{ k }}, recency) as jumlah_{{ k }},
+        {%- endfor %}
+        count(*) as pkh_rows,
+        count(distinct tahap) as stages_listed,
+        count(*) filter (where nominal > 0) as stages_paid,
+        coalesce(sum(nominal), 0) as nominal_rp,
+        arg_max(expected_stage_rp, recency) as expected_stage_rp,
+        bool_or(is_rupiah_mismatch) as has_rupiah_mismatch,
+        count(*) filter (where is_rupiah_mismatch) as stages_rupiah_mismatch,
+        max(nominal) filter (where is_rupiah_mismatch) as nominal_mismatch_rp,
+        bool_or(status_kpm = 'AKTIF') or bool_or(nominal > 0) as is_in_programme,
+        bool_or(nominal > 0) as is_paid,
+    from rows_checked
+    group by id_pkh
+)
+
+select
+    period.pkh_tahun as tahun,
+    families.*,
+    household_votes.household_id,
+    recipient_votes.recipient_person_id,
+from families
+cross join period
+left join household_votes using (id_pkh)
+left join recipient_votes using (id_pkh)

@@ -1,0 +1,239 @@
+{#- Targeting problems: one row per kind and family. The rules live here and only here.
+    A family is the resolved DTKS household (`household_id`), or, for a PKH family DTKS does not
+    know, its ID_PKH (`family_key` = 'PKH-' || id_pkh). Only the PKH year's lists are looked at
+    (int_reporting_period.pkh_tahun); repeat deliveries never count.
+
+    - inclusion: a PKH family in the programme this year (AKTIF in some stage, or paid) that is
+      not in DTKS at all, or whose DTKS rows all carry desil 6 or above;
+    - exclusion: a DTKS household whose latest desil is 1 or 2, with a living member who
+      certainly counts in a PKH component (int_household_members), that no PKH row of the year
+      points to;
+    - duplicate_aid: one household paid under two or more ID_PKH, or a person who is the paid
+      recipient of two or more ID_PKH: the ID_PKH whose family is not the recipient's own
+      household is the case;
+    - deceased_recipient: a PKH family paid this year whose recipient's latest DTKS row says
+      MENINGGAL;
+    - component_mismatch: NOMINAL of a paid stage differs from what the written components give
+      (pkh_komponen seed, four best-paid members, a quarter a stage), or a written component
+      count lies outside what the household's DTKS members allow (int_household_components),
+      unless who belongs to the household is itself uncertain (int_households_dtks). -#}
+with
+
+period as (
+    select * from {{ ref('int_reporting_period') }}
+),
+
+families as (
+    select * from {{ ref('int_pkh_families') }}
+),
+
+households as (
+    select * from {{ ref('int_households_dtks') }}
+),
+
+members as (
+    select * from {{ ref('int_household_members') }}
+),
+
+-- each DTKS person once: alive or not, and the household they live in now
+dtks_persons as (
+    select person_id, household_id as current_household_id, is_alive
+    from members
+    where is_current
+),
+
+-- households any PKH row of the year points to
+households_on_pkh_lists as (
+    select distinct xref.household_id
+    from {{ ref('int_pkh__disbursements_cleaned') }} as pkh
+    cross join period
+    inner join {{ ref('int_person_xref') }} as xref on xref.record_key = pkh.row_key
+    where not pkh.is_repeat_delivery and pkh.tahun = period.pkh_tahun
+        and xref.household_id is not null
+),
+
+inclusion as (
+    select
+        'inclusion' as kind,
+        families.id_pkh,
+        families.household_id,
+        families.recipient_person_id,
+        case
+            when families.household_id is null
+                then 'ID_PKH ' || families.id_pkh || ' tidak ditemukan di DTKS (NO_KK, NIK pengurus dan nama tidak cocok)'
+            else 'ID_PKH ' || families.id_pkh || ': keluarga di DTKS dengan desil ' || households.desil_min::varchar
+                || case when households.desil_max > households.desil_min then '-' || households.desil_max::varchar else '' end
+        end as evidence,
+    from families
+    left join households using (household_id)
+    left join dtks_persons on dtks_persons.person_id = families.recipient_person_id
+    where families.is_in_programme
+        and (
+            (families.household_id is null and dtks_persons.person_id is null)
+            or households.desil_min >= 6
+        )
+),
+
+certain_components as (
+    select
+        household_id,
+        string_agg(komponen_pasti || ' ' || n::varchar, ', ' order by komponen_pasti) as components,
+    from (
+        select household_id, komponen_pasti, count(*) as n
+        from members
+        where is_current and is_alive is distinct from false and komponen_pasti is not null
+        group by all
+    )
+    group by household_id
+),
+
+exclusion as (
+    select
+        'exclusion' as kind,
+        cast(null as varchar) as id_pkh,
+        households.household_id,
+        cast(null as varchar) as recipient_person_id,
+        'desil ' || households.desil::varchar || ', anggota memenuhi komponen PKH ('
+            || certain_components.components || '), tidak ada di daftar PKH '
+            || period.pkh_tahun::varchar as evidence,
+    from households
+    cross join period
+    inner join certain_components using (household_id)
+    left join households_on_pkh_lists using (household_id)
+    where period.pkh_tahun is not null
+        and households.desil between 1 and 2
+        and households_on_pkh_lists.household_id is null
+),
+
+paid as (
+    select * from families where is_paid
+),
+
+household_paid_twice as (
+    select
+        'duplicate_aid' as kind,
+        unnest(list(id_pkh order by id_pkh)) as id_pkh,
+        household_id,
+        cast(null as varchar) as recipient_person_id,
+        'satu keluarga dibayar dengan ' || count(*)::varchar || ' ID_PKH: '
+            || string_agg(id_pkh, ', ' order by id_pkh) as evidence,
+    from paid
+    where household_id is not null
+    group by household_id
+    having count(*) > 1
+),
+
+recipient_paid_twice as (
+    select
+        'duplicate_aid' as kind,
+        paid.id_pkh,
+        paid.household_id,
+        paid.recipient_person_id,
+        'pengurus yang sama menerima PKH untuk ' || twice.n::varchar
+            || ' ID_PKH; ID_PKH ' || paid.id_pkh || ' bukan keluarganya sendiri' as evidence,
+    from paid
+    inner join (
+        select recipient_person_id, count(*) as n
+        from paid where recipient_person_id is not null
+        group by all having count(*) > 1
+    ) as twice using (recipient_person_id)
+    left join dtks_persons on dtks_persons.person_id = paid.recipient_person_id
+    where paid.household_id is distinct from dtks_persons.current_household_id
+),
+
+deceased as (
+    select
+        'deceased_recipient' as kind,
+        paid.id_pkh,
+        paid.household_id,
+        paid.recipient_person_id,
+        'PKH dibayar ' || paid.stages_paid::varchar || ' tahap (Rp ' || paid.nominal_rp::bigint::varchar
+            || ') kepada pengurus yang tercatat MENINGGAL di DTKS' as evidence,
+    from paid
+    inner join dtks_persons on dtks_persons.person_id = paid.recipient_person_id
+    where dtks_persons.is_alive = false
+),
+
+count_mismatch as (
+    select
+        families.id_pkh,
+        string_agg(
+            components.komponen || ' PKH ' || written.jumlah::varchar || ', DTKS '
+            || case when components.jumlah_min = components.jumlah_max then components.jumlah_min::varchar
+                    else components.jumlah_min::varchar || '-' || components.jumlah_max::varchar end,
+            '; ' order by components.komponen
+        ) as detail,
+    from families
+    inner join (
+        unpivot (select id_pkh, jumlah_bumil, jumlah_aud, jumlah_sd, jumlah_smp, jumlah_sma,
+                        jumlah_disabilitas, jumlah_lansia from families)
+        on jumlah_bumil, jumlah_aud, jumlah_sd, jumlah_smp, jumlah_sma, jumlah_disabilitas, jumlah_lansia
+        into name kolom value jumlah
+    ) as written using (id_pkh)
+    inner join {{ ref('int_household_components') }} as components
+        on components.household_id = families.household_id
+        and components.komponen = replace(written.kolom, 'jumlah_', '')
+    inner join households on households.household_id = families.household_id
+    where not households.is_composition_uncertain
+        and (written.jumlah < components.jumlah_min or written.jumlah > components.jumlah_max)
+    group by families.id_pkh
+),
+
+component_mismatch as (
+    select
+        'component_mismatch' as kind,
+        families.id_pkh,
+        families.household_id,
+        families.recipient_person_id,
+        concat_ws('; ',
+            case when families.has_rupiah_mismatch then
+                'NOMINAL Rp ' || families.nominal_mismatch_rp::bigint::varchar || ' per tahap, komponen tertulis memberi Rp '
+                || families.expected_stage_rp::bigint::varchar end,
+            case when count_mismatch.detail is not null then
+                'jumlah komponen tidak sesuai anggota DTKS: ' || count_mismatch.detail end
+        ) as evidence,
+    from families
+    left join count_mismatch using (id_pkh)
+    where families.has_rupiah_mismatch or count_mismatch.id_pkh is not null
+),
+
+all_cases as (
+    select * from inclusion
+    union all select * from exclusion
+    union all select * from household_paid_twice
+    union all select * from recipient_paid_twice
+    union all select * from deceased
+    union all select * from component_mismatch
+),
+
+actions as (
+    select * from (values
+        ('inclusion', 'PKH',
+         'Verifikasi kelayakan di lapangan; bila tidak layak usulkan graduasi, bila layak daftarkan/perbarui di DTKS'),
+        ('exclusion', 'Dinas Sosial',
+         'Verifikasi lapangan; bila layak usulkan sebagai calon KPM PKH'),
+        ('duplicate_aid', 'PKH',
+         'Periksa ID_PKH ganda; hentikan pembayaran ganda dan satukan data KPM'),
+        ('deceased_recipient', 'PKH',
+         'Konfirmasi kematian dengan Dukcapil; hentikan penyaluran atau ganti pengurus'),
+        ('component_mismatch', 'PKH',
+         'Cocokkan komponen dengan anggota keluarga; perbaiki komponen dan nominal')
+    ) as t(kind, instansi, tindakan)
+)
+
+select
+    all_cases.kind,
+    coalesce(all_cases.household_id, 'PKH-' || min(all_cases.id_pkh)) as family_key,
+    all_cases.household_id,
+    coalesce(households.kode_desa, min(families.kode_desa)) as kode_desa,
+    string_agg(distinct all_cases.id_pkh, ', ' order by all_cases.id_pkh) as id_pkh_list,
+    min(all_cases.recipient_person_id) as recipient_person_id,
+    string_agg(distinct all_cases.evidence, ' | ' order by all_cases.evidence) as evidence,
+    actions.instansi,
+    actions.tindakan,
+from all_cases
+left join households using (household_id)
+left join families using (id_pkh)
+inner join actions using (kind)
+group by all_cases.kind, all_cases.household_id, households.kode_desa, actions.instansi, actions.tindakan,
+    case when all_cases.household_id is null then all_cases.id_pkh end

@@ -1,0 +1,56 @@
+{#- One row per PKH family (ID_PKH) on the lists of the PKH year (analyst tier: ID_PKH, the
+    household and the recipient are published as keyed pseudonyms, no NIK or name): where it
+    is, what the lists say (status, components, rupiah), what the components should give, the
+    DTKS household it belongs to, and its targeting problems (int_targeting_cases). PKH
+    families that DTKS does not know are here too, which mart_household cannot show. -#}
+with
+
+families as (
+    select * from {{ ref('int_pkh_families') }}
+),
+
+households as (
+    select household_id, desil from {{ ref('int_households_dtks') }}
+),
+
+-- a case keyed by household applies to every ID_PKH of it; one keyed by ID_PKH to that one
+cases as (
+    select
+        families.id_pkh,
+        {%- for kind in ['inclusion', 'exclusion', 'duplicate_aid', 'deceased_recipient', 'component_mismatch'] %}
+        bool_or(cases.kind = '{{ kind }}') as is_{{ kind }},
+        {%- endfor %}
+    from families
+    inner join {{ ref('int_targeting_cases') }} as cases
+        on cases.household_id = families.household_id
+        or (cases.household_id is null and cases.family_key = 'PKH-' || families.id_pkh)
+    where cases.kind <> 'exclusion'
+    group by families.id_pkh
+)
+
+select
+    families.id_pkh,
+    families.tahun,
+    families.kode_desa,
+    families.household_id,
+    families.recipient_person_id,
+    households.desil,
+    families.status_kpm,
+    {%- for k in ['bumil', 'aud', 'sd', 'smp', 'sma', 'disabilitas', 'lansia'] %}
+    families.jumlah_{{ k }},
+    {%- endfor %}
+    families.stages_listed,
+    families.stages_paid,
+    families.nominal_rp,
+    families.expected_stage_rp,
+    families.stages_rupiah_mismatch,
+    families.is_in_programme,
+    families.is_paid,
+    families.household_id is null as is_unknown_to_dtks,
+    coalesce(cases.is_inclusion, false) as is_inclusion_candidate,
+    coalesce(cases.is_duplicate_aid, false) as is_duplicate_aid_case,
+    coalesce(cases.is_deceased_recipient, false) as is_deceased_recipient,
+    coalesce(cases.is_component_mismatch, false) as is_component_mismatch,
+from families
+left join households using (household_id)
+left join cases using (id_pkh)
