@@ -13,23 +13,10 @@ kecamatan_sums as (
         sum(villages)::bigint as villages,
         sum(desa)::bigint as desa,
         sum(kelurahan)::bigint as kelurahan,
-        sum(dtks_rows)::bigint as dtks_rows,
-        sum(dtks_rows_first_delivery)::bigint as dtks_rows_first_delivery,
-        sum(dtks_persons)::bigint as dtks_persons,
-        sum(dtks_families)::bigint as dtks_families,
-        sum(pkh_rows)::bigint as pkh_rows,
-        sum(pkh_families)::bigint as pkh_families,
-        sum(pkh_nominal_rp) as pkh_nominal_rp,
-        sum(bps_penduduk_l)::bigint as bps_penduduk_l,
-        sum(bps_penduduk_p)::bigint as bps_penduduk_p,
-        sum(bps_penduduk)::bigint as bps_penduduk,
-        sum(bps_jumlah_kk)::bigint as bps_jumlah_kk,
-        sum(bps_luas_km2) as bps_luas_km2,
+        {%- for column in mart_desa_additive_measures() %}
+        sum({{ column }}){% if column not in ['pkh_nominal_rp', 'pkh_nominal_rp_tahun_ini', 'bps_luas_km2'] %}::bigint{% endif %} as {{ column }},
+        {%- endfor %}
         sum(villages_without_bps)::bigint as villages_without_bps,
-        sum(dtks_persons_desil_1_2)::bigint as dtks_persons_desil_1_2,
-        sum(dtks_persons_desil_1_4)::bigint as dtks_persons_desil_1_4,
-        sum(dtks_families_desil_1_2)::bigint as dtks_families_desil_1_2,
-        sum(dtks_families_desil_1_4)::bigint as dtks_families_desil_1_4,
         {%- for stage in [
             'belum_mulai', 'sosialisasi', 'musdesus', 'pengurus_terbentuk', 'ad_art',
             'akta_notaris', 'badan_hukum', 'operasional', 'without_stage',
@@ -101,6 +88,7 @@ select
     '35.09' as kode_kabupaten,
     'Jember' as nama_kabupaten,
     kecamatan_sums.*,
+    {{ mart_desa_shares('kecamatan_sums') }}
     poverty.*,
     -- DTKS beside BPS: persons in the poorest desil against BPS's count of poor
     round(kecamatan_sums.dtks_persons_desil_1_2 / nullif(poverty.bps_jumlah_miskin, 0), 3)

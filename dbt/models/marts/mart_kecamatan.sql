@@ -1,13 +1,9 @@
-{#- One row per kecamatan (31): mart_desa summed over its villages, DTKS persons and families
-    by desil beside BPS population, and the koperasi funnel of its desa (kelurahan apart).
-    Every count is a sum over villages, so totals reconcile with mart_desa. -#}
+{#- One row per kecamatan (31): mart_desa's additive measures (macro mart_desa_additive_measures)
+    summed over its villages, shares recomputed from the sums, DTKS persons by desil beside BPS
+    population, and the koperasi funnel of its desa (kelurahan apart). Every count is a sum over
+    villages, so totals reconcile with mart_desa. -#}
 
-{#- mart_desa measures that add up over villages -#}
-{%- set desa_sums = [
-    'dtks_rows', 'dtks_rows_first_delivery', 'dtks_persons', 'dtks_families',
-    'pkh_rows', 'pkh_families', 'pkh_nominal_rp',
-    'bps_penduduk_l', 'bps_penduduk_p', 'bps_penduduk', 'bps_jumlah_kk', 'bps_luas_km2',
-] -%}
+{%- set desa_sums = mart_desa_additive_measures() -%}
 {%- set stages = [
     'belum_mulai', 'sosialisasi', 'musdesus', 'pengurus_terbentuk', 'ad_art', 'akta_notaris',
     'badan_hukum', 'operasional',
@@ -23,20 +19,6 @@ villages as (
     select * from {{ ref('mart_desa') }}
 ),
 
--- DTKS households (resolved, as mart_desa counts dtks_families) by desil, and their living
--- members, per village
-dtks_desil_per_village as (
-    select
-        kode_desa,
-        sum(member_count) filter (where desil between 1 and 2) as dtks_persons_desil_1_2,
-        sum(member_count) filter (where desil between 1 and 4) as dtks_persons_desil_1_4,
-        count(*) filter (where desil between 1 and 2) as dtks_families_desil_1_2,
-        count(*) filter (where desil between 1 and 4) as dtks_families_desil_1_4,
-    from {{ ref('mart_household') }}
-    where kode_desa is not null
-    group by kode_desa
-),
-
 village_sums as (
     select
         villages.kode_kecamatan,
@@ -45,16 +27,10 @@ village_sums as (
         count(*) filter (where villages.jenis = 'KELURAHAN') as kelurahan,
         {%- for column in desa_sums %}
         coalesce(sum(villages.{{ column }}), 0)
-            {%- if column not in ['pkh_nominal_rp', 'bps_luas_km2'] %}::bigint{% endif %} as {{ column }},
+            {%- if column not in ['pkh_nominal_rp', 'pkh_nominal_rp_tahun_ini', 'bps_luas_km2'] %}::bigint{% endif %} as {{ column }},
         {%- endfor %}
         count(*) filter (where villages.bps_tahun is null) as villages_without_bps,
-        coalesce(sum(dtks_desil_per_village.dtks_persons_desil_1_2), 0)::bigint as dtks_persons_desil_1_2,
-        coalesce(sum(dtks_desil_per_village.dtks_persons_desil_1_4), 0)::bigint as dtks_persons_desil_1_4,
-        coalesce(sum(dtks_desil_per_village.dtks_families_desil_1_2), 0)::bigint as dtks_families_desil_1_2,
-        coalesce(sum(dtks_desil_per_village.dtks_families_desil_1_4), 0)::bigint as dtks_families_desil_1_4,
     from villages
-    left join dtks_desil_per_village
-        on dtks_desil_per_village.kode_desa = villages.kode_desa
     group by villages.kode_kecamatan
 ),
 
@@ -93,6 +69,7 @@ select
     kecamatan.kode_kecamatan,
     kecamatan.nama_kecamatan,
     village_sums.* exclude (kode_kecamatan),
+    {{ mart_desa_shares('village_sums') }}
     -- DTKS beside BPS: the share of BPS population listed in DTKS desil 1-2 and 1-4
     round(100.0 * village_sums.dtks_persons_desil_1_2 / nullif(village_sums.bps_penduduk, 0), 2)
         as dtks_desil_1_2_persen_penduduk,
