@@ -2,6 +2,7 @@
 
 data/restricted/person_xref.parquet   one row per kept raw DTKS and PKH row (repeats included)
 data/restricted/rejected_rows.parquet one row per rejected raw row, with reason and message
+data/restricted/verifikasi/<period>/  field-verification workbooks (dagster_project/verification.py)
 
 Identifiable data: the folder is owner-only (0o700) and the files 0o600. Files are written
 to a temporary name and renamed, so a reader never sees half a file.
@@ -14,6 +15,7 @@ import duckdb
 
 from dagster_project.assets.dbt import jember_dbt_models
 from dagster_project.resources import PipelinePaths
+from dagster_project.verification import write_verification_workbooks
 
 XREF_COLUMNS = "source, source_path, sheet, row_number, person_id, household_id, kode_desa, match_rule"
 REJECTED_COLUMNS = "source, source_path, sheet, row_number, reason, message"
@@ -60,4 +62,26 @@ def restricted_files(paths: PipelinePaths) -> dg.MaterializeResult:
     counts = write_restricted_files(paths.warehouse, paths.data / "restricted")
     return dg.MaterializeResult(
         metadata={f"{name}_rows": dg.MetadataValue.int(n) for name, n in counts.items()}
+    )
+
+
+@dg.asset(
+    key=dg.AssetKey(["restricted", "verification_workbooks"]),
+    group_name="restricted",
+    deps=[k for k in jember_dbt_models.keys if k.path == ["restricted", "verification_list"]],
+    kinds={"xlsx"},
+    description="data/restricted/verifikasi/<period>/verifikasi-<kecamatan>-<period>.xlsx: per "
+    "kecamatan, a sheet per desa listing the households and persons behind each targeting problem "
+    "and suspected duplicate, with evidence and suggested action. Identifiable, owner-only.",
+)
+def verification_workbooks(paths: PipelinePaths) -> dg.MaterializeResult:
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        period = con.execute("select period from intermediate.int_reporting_period").fetchone()[0]
+    written = write_verification_workbooks(paths.warehouse, paths.data / "restricted", period)
+    return dg.MaterializeResult(
+        metadata={
+            "period": period,
+            "workbooks": dg.MetadataValue.int(len(written)),
+            "rows_listed": dg.MetadataValue.int(sum(written.values())),
+        }
     )

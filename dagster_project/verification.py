@@ -1,0 +1,133 @@
+"""Field-verification (verval) workbooks: one .xlsx per kecamatan, one sheet per desa.
+
+They list the households and persons behind each targeting problem and each suspected
+duplicate, with the evidence and the suggested action (restricted.verification_list, where the
+rules live). Village officers and PKH facilitators fill in the last two columns in the field.
+
+Identifiable: written only under data/restricted/verifikasi/<period>/ (folder 0o700, files
+0o600). A cell a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, or a
+tab or carriage return) gets a leading apostrophe, and every cell is written as text, so a
+name like `=HYPERLINK(...)` typed into a registry can never run on an officer's laptop.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import xlsxwriter
+
+COLUMNS = [
+    ("masalah", "Masalah", 34), ("kasus", "Kasus", 16), ("id_pkh", "ID PKH", 16), ("peran", "Peran", 18),
+    ("nama", "Nama", 28), ("nik", "NIK", 19), ("no_kk", "No KK", 19), ("tanggal_lahir", "Tgl lahir", 11),
+    ("jenis_kelamin", "L/P", 4), ("bukti", "Bukti", 60), ("tindakan_disarankan", "Tindakan disarankan", 50),
+    ("instansi", "Instansi", 13),
+]
+FILL_IN = [("Hasil verifikasi (sama / beda / layak / tidak layak)", 28), ("Catatan petugas", 30)]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    """The cell's text, made inert for spreadsheets (OWASP CSV/formula injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\']", " ", name).strip()[:31] or "DESA"
+    candidate, n = base, 2
+    while candidate.upper() in used:
+        suffix = f" ({n})"
+        candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(candidate.upper())
+    return candidate
+
+
+def write_verification_workbooks(warehouse: Path, restricted_dir: Path, period: str) -> dict[str, int]:
+    """Write the workbooks of `period`, replacing that period's folder as a whole.
+
+    Returns {workbook file name: listed rows}. Each kecamatan with no case still gets its
+    workbook (a sheet saying so), so a missing file always means a failed run, never "no cases".
+    """
+    os.makedirs(restricted_dir, mode=0o700, exist_ok=True)
+    os.chmod(restricted_dir, 0o700)
+    root = restricted_dir / "verifikasi"
+    root.mkdir(mode=0o700, exist_ok=True)
+    final = root / period
+    partial = root / f".{period}.partial"
+    if partial.exists():
+        shutil.rmtree(partial)
+    partial.mkdir(mode=0o700)
+    written: dict[str, int] = {}
+    select = ", ".join(c for c, _, _ in COLUMNS)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        kecamatan = con.execute(
+            "select distinct kode_kecamatan, nama_kecamatan from marts.dim_wilayah order by 1").fetchall()
+        for kode_kec, nama_kec in kecamatan:
+            rows = con.execute(
+                f"""select kode_desa, nama_desa, {select} from restricted.verification_list
+                    where kode_kecamatan = ? order by kode_desa, urutan, kasus, peran <> 'PENGURUS PKH', nama, person_id""",
+                [kode_kec]).fetchall()
+            name = f"verifikasi-{kode_kec.replace('.', '')}-{re.sub(r'[^a-z0-9]+', '_', nama_kec.lower())}-{period}.xlsx"
+            path = partial / name
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
+            _write_workbook(path, nama_kec, period, rows)
+            os.chmod(path, 0o600)
+            written[name] = len(rows)
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(partial, final)
+    return written
+
+
+def _write_workbook(path: Path, nama_kec: str, period: str, rows: list[tuple]) -> None:
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                               "strings_to_urls": False, "strings_to_numbers": False})
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    title = workbook.add_format({"bold": True, "font_size": 13})
+    used: set[str] = set()
+    by_desa: dict[tuple[str, str], list[tuple]] = {}
+    for row in rows:
+        by_desa.setdefault((row[0], row[1]), []).append(row[2:])
+
+    summary = workbook.add_worksheet(_sheet_name("RINGKASAN", used))
+    summary.write_string(0, 0, f"Daftar verifikasi lapangan Kecamatan {nama_kec}, periode {period}", title)
+    summary.write_string(1, 0, "RAHASIA: memuat data pribadi (UU PDP No 27/2022). Hanya untuk petugas verifikasi.")
+    summary.write_row(3, 0, ["Kode desa", "Desa", "Masalah", "Kasus", "Baris"], bold)
+    line = 4
+    for (kode, desa), items in by_desa.items():
+        counts: dict[str, set] = {}
+        for item in items:
+            counts.setdefault(item[0], set()).add(item[1])
+        for masalah, cases in counts.items():
+            summary.write_string(line, 0, kode)
+            summary.write_string(line, 1, neutralise(desa))
+            summary.write_string(line, 2, masalah)
+            summary.write_number(line, 3, len(cases))
+            summary.write_number(line, 4, sum(1 for i in items if i[0] == masalah))
+            line += 1
+    if not by_desa:
+        summary.write_string(line, 0, "Tidak ada kasus untuk diverifikasi pada periode ini.")
+    summary.set_column(0, 0, 15)
+    summary.set_column(1, 2, 40)
+
+    for (kode, desa), items in by_desa.items():
+        sheet = workbook.add_worksheet(_sheet_name(desa, used))
+        sheet.write_string(0, 0, f"Desa/Kelurahan {desa} ({kode}), Kecamatan {nama_kec}, periode {period}", title)
+        header = [label for _, label, _ in COLUMNS] + [label for label, _ in FILL_IN]
+        for col, text in enumerate(header):
+            sheet.write_string(2, col, text, bold)
+        for col, (_, _, width) in enumerate(COLUMNS):
+            sheet.set_column(col, col, width)
+        for i, (_, width) in enumerate(FILL_IN):
+            sheet.set_column(len(COLUMNS) + i, len(COLUMNS) + i, width)
+        for r, item in enumerate(items, start=3):
+            for col, value in enumerate(item):
+                sheet.write_string(r, col, neutralise(value), wrap)
+        sheet.freeze_panes(3, 0)
+        sheet.autofilter(2, 0, 2 + len(items), len(header) - 1)
+    workbook.close()
