@@ -107,7 +107,9 @@ def _bar_chart(items: list[tuple[str, float]], *, width: int = 640, unit: str = 
     if not items:
         return "<p class='muted'>Tidak ada data.</p>"
     top = max((v or 0) for _, v in items) or 1
-    row_h, label_w, value_w = 22, 190, 90
+    row_h, value_w = 22, 90
+    # room for the longest label (about 7 px a character at font-size 12)
+    label_w = min(330, max(110, 12 + 7 * max(len(str(label)) for label, _ in items)))
     bar_w = width - label_w - value_w
     parts = [f"<svg class='chart' width='{width}' height='{row_h * len(items) + 8}' "
              f"viewBox='0 0 {width} {row_h * len(items) + 8}' role='img' xmlns='http://www.w3.org/2000/svg'>"]
@@ -201,14 +203,22 @@ def build_report(con: duckdb.DuckDBPyConnection, verdict: dict | None, period: s
     ]
     card_html = "<div class='cards'>" + "".join(
         f"<div class='card'><span class='muted'>{_e(k)}</span><b>{_fmt(v)}</b></div>" for k, v in cards) + "</div>"
-    desil_rows = []
-    if wh.has("intermediate.int_dtks__persons_cleaned"):
-        desil_rows = wh.rows(
-            "select coalesce(cast(desil as varchar), 'tanpa desil') as d, count(*) from intermediate.int_dtks__persons_cleaned "
-            "where not is_repeat_delivery group by 1 order by try_cast(d as integer) nulls last"
-        )
-    poverty = "<h3>Baris DTKS menurut desil (1 = termiskin)</h3>" + _bar_chart(
-        [(f"desil {d}" if d.isdigit() else d, n) for d, n in desil_rows])
+    kab = "marts.mart_kabupaten"
+    kabc = wh.columns(kab)
+    if "dtks_families_desil_1" in kabc:
+        values = wh.rows("select " + ", ".join(f"dtks_families_desil_{d}" for d in range(1, 11))
+                         + ", dtks_families_desil_unknown from " + kab)[0]
+        desil_items = [(f"desil {d}", values[d - 1]) for d in range(1, 11)] + [("tanpa desil", values[10])]
+        poverty = "<h3>Keluarga DTKS menurut desil (1 = termiskin)</h3>" + _bar_chart(desil_items)
+        persons = wh.rows(f"select dtks_persons_desil_1_2, dtks_persons_desil_1_4, bps_jumlah_miskin, "
+                          f"bps_jumlah_miskin_tahun from {kab}")[0] if "bps_jumlah_miskin" in kabc else None
+        if persons:
+            poverty += _table(
+                ["ukuran", "jiwa"],
+                [["jiwa DTKS di keluarga desil 1-2", persons[0]], ["jiwa DTKS di keluarga desil 1-4", persons[1]],
+                 [f"penduduk miskin menurut BPS ({persons[3] or '–'})", persons[2]]], numeric_from=1)
+    else:
+        poverty = "<p class='muted'>Belum ada keluarga DTKS.</p>"
     if bps:
         poverty += "<h3>Seri kemiskinan BPS Kabupaten Jember</h3>" + _table(
             ["tahun", "persentase miskin (P0)", "jumlah miskin (ribu jiwa)", "garis kemiskinan (Rp/kapita/bulan)"],
@@ -220,19 +230,37 @@ def build_report(con: duckdb.DuckDBPyConnection, verdict: dict | None, period: s
                         "tidak hanya yang miskin menurut garis BPS, sehingga kedua angka tidak sama.</p>")
     sections.append("<h2>2. Gambaran kemiskinan</h2>" + card_html + poverty)
 
-    # PKH coverage and targeting problems (columns appear as the marts grow).
+    # PKH coverage and targeting problems, for the kabupaten and per kecamatan.
     pkh_html = ""
-    if "pkh_families" in mdc:
-        pkh_html += f"<p>Keluarga penerima PKH: {_fmt(totals.get('pkh_families'))}; nilai bantuan tercatat Rp {_fmt(totals.get('pkh_nominal_rp'))}.</p>"
-    problems = [("inclusion_candidates", "Calon salah sasaran masuk (inclusion)"),
-                ("exclusion_candidates", "Calon terlewat (exclusion)"),
+    if "pkh_families_tahun_ini" in kabc:
+        (tahun, fam, paid, rupiah, c12, c14, d12, d14) = wh.rows(
+            "select pkh_tahun, pkh_families_tahun_ini, pkh_families_paid_tahun_ini, pkh_nominal_rp_tahun_ini, "
+            "pkh_coverage_desil_1_2, pkh_coverage_desil_1_4, dtks_families_desil_1_2, dtks_families_desil_1_4 "
+            f"from {kab} cross join (select max(pkh_tahun) as pkh_tahun from {md})")[0]
+        pkh_html += (f"<p>Tahun PKH {tahun or '–'}: {_fmt(fam)} keluarga (KPM) di daftar, {_fmt(paid)} dibayar, "
+                     f"total Rp {_fmt(rupiah)}.</p>")
+        pkh_html += "<div class='cards'>" + "".join(
+            f"<div class='card'><span class='muted'>{_e(k)}</span><b>{v}</b></div>" for k, v in (
+                ("Cakupan PKH desil 1-2", _pct(c12, 1) if c12 is not None else "–"),
+                ("Cakupan PKH desil 1-4", _pct(c14, 1) if c14 is not None else "–"),
+                ("Keluarga desil 1-2", _fmt(d12)), ("Keluarga desil 1-4", _fmt(d14)))) + "</div>"
+    problems = [("inclusion_candidates", "Salah sasaran masuk (inclusion)"),
+                ("exclusion_candidates", "Terlewat (exclusion)"),
                 ("duplicate_aid_cases", "Bantuan ganda"),
                 ("deceased_recipients", "Penerima sudah meninggal"),
                 ("component_mismatches", "Komponen/nominal tidak sesuai")]
-    present = [(c, label) for c, label in problems if c in mdc]
+    present = [(c, label) for c, label in problems if c in kabc]
     if present:
-        values = [(label, wh.one(f"select sum({c}) from {md}")) for c, label in present]
-        pkh_html += "<h3>Masalah penargetan (jumlah keluarga)</h3>" + _bar_chart(values, color="#b9770e")
+        values = wh.rows("select " + ", ".join(c for c, _ in present) + f" from {kab}")[0]
+        pkh_html += "<h3>Masalah penargetan, Kabupaten (jumlah keluarga)</h3>" + _bar_chart(
+            [(label, v) for (_, label), v in zip(present, values)], color="#b9770e")
+        rows = wh.rows("select nama_kecamatan, " + ", ".join(c for c, _ in present)
+                       + ", pkh_coverage_desil_1_2 from marts.mart_kecamatan order by nama_kecamatan")
+        pkh_html += "<h3>Masalah penargetan per kecamatan</h3>" + _table(
+            ["kecamatan"] + [label for _, label in present] + ["cakupan PKH desil 1-2"],
+            [list(r[:-1]) + [_pct(r[-1], 1) if r[-1] is not None else "–"] for r in rows])
+        pkh_html += ("<p class='muted'>Daftar keluarga dan orang di balik setiap kasus, dengan bukti dan tindakan "
+                     "yang disarankan, ada di lembar verifikasi per kecamatan (data terbatas, hanya untuk petugas).</p>")
     else:
         pkh_html += "<p class='muted'>Penanda masalah penargetan belum tersedia pada periode ini.</p>"
     sections.append("<h2>3. Cakupan PKH dan masalah penargetan</h2>" + pkh_html)
@@ -322,9 +350,25 @@ def _files_behind_problems(wh: _Warehouse, show_unplaced: bool) -> str:
 
 
 def _changes(wh: _Warehouse) -> str:
-    if not wh.has("marts.mart_desa_history"):
+    if not wh.has("marts.mart_desa_changes"):
+        return "<p class='muted'>Riwayat periode belum tersedia.</p>"
+    previous = wh.one("select max(previous_period) from marts.mart_desa_changes")
+    if previous is None:
         return "<p class='muted'>Belum ada periode sebelumnya yang tersimpan untuk dibandingkan.</p>"
-    return "<p class='muted'>Lihat tabel riwayat.</p>"
+    labels = [("households_added", "keluarga bertambah"), ("households_removed", "keluarga berkurang"),
+              ("households_desil_down", "desil turun"), ("households_desil_up", "desil naik"),
+              ("households_pkh_graduated", "graduasi PKH"), ("households_pkh_joined", "baru masuk PKH")]
+    cols = ", ".join(f"sum({c})" for c, _ in labels)
+    total = wh.rows(f"select {cols}, count(*) filter (where koperasi_stage_advanced) from marts.mart_desa_changes")[0]
+    out = f"<p>Dibandingkan dengan periode {_e(_period_label(previous))}.</p>"
+    out += _table(["perubahan", "jumlah"], [[label, v] for (_, label), v in zip(labels, total[:-1])]
+                  + [["desa/kelurahan yang koperasinya naik tahap", total[-1]]], numeric_from=1)
+    rows = wh.rows(
+        f"select w.nama_kecamatan, {cols}, count(*) filter (where c.koperasi_stage_advanced) "
+        "from marts.mart_desa_changes c join marts.dim_wilayah w using (kode_desa) group by 1 order by 1")
+    out += "<h3>Per kecamatan</h3>" + _table(
+        ["kecamatan"] + [label for _, label in labels] + ["koperasi naik tahap"], [list(r) for r in rows])
+    return out
 
 
 def _open_problems(wh: _Warehouse) -> str:
@@ -357,9 +401,23 @@ def _open_problems(wh: _Warehouse) -> str:
         "select count(*) from marts.mart_desa where koperasi_lacks_legal_documents", "marts.mart_desa")
     add("DPMD/Diskop", "desa tanpa laporan koperasi",
         "select count(*) from marts.mart_desa where jenis = 'DESA' and coalesce(koperasi_reports, 0) = 0", "marts.mart_desa")
+    if wh.has("intermediate.int_targeting_cases"):
+        names = {"inclusion": "keluarga PKH salah sasaran masuk (verifikasi kelayakan)",
+                 "exclusion": "keluarga desil 1-2 layak PKH belum menerima (usulan calon KPM)",
+                 "duplicate_aid": "keluarga dengan bantuan ganda",
+                 "deceased_recipient": "PKH dibayar kepada penerima yang tercatat meninggal",
+                 "component_mismatch": "komponen atau nominal PKH tidak sesuai"}
+        for instansi, kind, n in wh.rows("select instansi, kind, count(*) from intermediate.int_targeting_cases "
+                                         "group by all order by 1, 2"):
+            rows.append([instansi, names.get(kind, kind), n])
+        if wh.has("restricted.person_review_list"):
+            rows.append(["Dinas Sosial", "pasangan catatan dugaan orang yang sama (perlu dicek)",
+                         wh.one("select count(*) from restricted.person_review_list")])
     if wh.has("staging.stg_ingest__files"):
         rows.append(["Semua pengirim", "file yang gagal dibaca",
                      wh.one("select count(*) from staging.stg_ingest__files where status = 'failed'")])
+    order = {"Dinas Sosial": 0, "Dukcapil": 1, "PKH": 2, "DPMD/Diskop": 3}
+    rows.sort(key=lambda r: order.get(r[0], 9))
     return _table(["instansi", "masalah", "jumlah"], rows, numeric_from=2)
 
 
