@@ -285,10 +285,10 @@ def test_flags_match_the_generators_planted_cases(tiny_run):
     assert tiny_run["result"].returncode == 0, tiny_run["result"].stdout[-3000:]
     scores = score(tiny_run["data"] / "warehouse.duckdb", tiny_run["truth"])
     for kind, s in scores.items():
-        # a few cases per kind at this scale: at most one missed and one wrongly flagged family
+        # a few cases per kind at this scale: at most one family (or 5%) missed or wrongly flagged
         assert s["planted"] > 0, kind
-        assert s["planted"] - s["correct"] <= 1, (kind, s)
-        assert s["flagged"] - s["correct"] <= 1, (kind, s)
+        assert s["planted"] - s["correct"] <= max(1, 0.05 * s["planted"]), (kind, s)
+        assert s["flagged"] - s["correct"] <= max(1, 0.05 * s["flagged"]), (kind, s)
     correct = sum(s["correct"] for s in scores.values())
     assert correct / sum(s["flagged"] for s in scores.values()) >= 0.95, scores
     assert correct / sum(s["planted"] for s in scores.values()) >= 0.95, scores
