@@ -14,7 +14,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: install manifest run test report-tools dev bench bench-linkage clean
+.PHONY: install manifest run test report-tools dev bench bench-linkage bench-targeting clean
 
 install: $(INSTALLED)
 
@@ -57,6 +57,11 @@ bench: $(MANIFEST)
 # pairwise F1, village accuracy, conservation. TIMING=jember also times resolution at that scale.
 bench-linkage: $(MANIFEST)
 	$(BIN)/python -m dagster_project.linkage_benchmark --scale small --seed 1 --out bench-linkage $(if $(TIMING),--timing-scale $(TIMING))
+
+# Targeting flags against the generator's planted cases on `small`: precision and recall per
+# kind (inclusion, exclusion, duplicate aid, deceased recipient, component mismatch). SEED=2 etc.
+bench-targeting: $(MANIFEST)
+	$(BIN)/python -m dagster_project.targeting_benchmark --scale small --seed $(or $(SEED),1) --out bench-targeting
 
 clean:
 	rm -rf data .dagster_home dbt/target dbt/logs
