@@ -40,14 +40,7 @@ dtks_row_counts as (
 
 -- each resolved person's latest DTKS row, and how many rows of each village they hold
 dtks_person_rows as (
-    select
-        xref.person_id,
-        dtks.kode_desa,
-        coalesce(dtks.tanggal_update, date '1900-01-01')::varchar || '|' || dtks.source_path
-            || '|' || dtks.sheet || '|' || lpad(dtks.row_number::varchar, 9, '0') as recency,
-    from {{ ref('int_person_xref') }} as xref
-    inner join {{ ref('int_dtks__persons_cleaned') }} as dtks on dtks.row_key = xref.record_key
-    where xref.source = 'dtks' and not dtks.is_repeat_delivery
+    select person_id, kode_desa, recency from {{ ref('int_dtks_rows_placed') }}
 ),
 
 dtks_person_counts as (

@@ -17,23 +17,7 @@ komponen as (
 ),
 
 rows_placed as (
-    select
-        xref.person_id,
-        xref.household_id,
-        dtks.tanggal_lahir,
-        dtks.jenis_kelamin,
-        dtks.is_alive,
-        dtks.is_hamil,
-        dtks.is_disabilitas,
-        dtks.hubungan_keluarga,
-        dtks.desil,
-        coalesce(dtks.tanggal_update, date '1900-01-01')::varchar || '|' || dtks.source_path
-            || '|' || dtks.sheet || '|' || lpad(dtks.row_number::varchar, 9, '0') as recency,
-    from {{ ref('int_person_xref') }} as xref
-    inner join {{ ref('int_dtks__persons_cleaned') }} as dtks on dtks.row_key = xref.record_key
-    where xref.source = 'dtks'
-        and xref.match_rule <> 'repeat_delivery'
-        and xref.household_id is not null
+    select * from {{ ref('int_dtks_rows_placed') }} where household_id is not null
 ),
 
 persons as (

@@ -9,19 +9,10 @@ with
 
 rows_placed as (
     select
-        xref.household_id,
-        xref.split_from_household_id,
-        xref.household_rule,
-        count(*) over (partition by xref.person_id, dtks.source_path, dtks.sheet) as person_rows_in_file,
-        dtks.kode_desa,
-        dtks.desil,
-        coalesce(dtks.tanggal_update, date '1900-01-01')::varchar || '|' || dtks.source_path
-            || '|' || dtks.sheet || '|' || lpad(dtks.row_number::varchar, 9, '0') as recency,
-    from {{ ref('int_person_xref') }} as xref
-    inner join {{ ref('int_dtks__persons_cleaned') }} as dtks on dtks.row_key = xref.record_key
-    where xref.source = 'dtks'
-        and xref.match_rule <> 'repeat_delivery'
-        and xref.household_id is not null
+        *,
+        count(*) over (partition by person_id, source_path, sheet) as person_rows_in_file,
+    from {{ ref('int_dtks_rows_placed') }}
+    where household_id is not null
 )
 
 select
