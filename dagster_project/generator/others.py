@@ -125,6 +125,7 @@ def write_koperasi(rng: np.random.Generator, raw: Path, wilayah: pd.DataFrame, s
                                                   rng.integers(3, len(REPORT_DATES), max(2, n // 60)))}
     flags = []
     written = []
+    highest_delivered = np.zeros(n, dtype=np.int64)  # per reporting village, over earlier reports
     unit_choice = rng.random((len(wilayah), len(UNITS))) < 0.45
     for r, report_date in enumerate(REPORT_DATES):
         style = styles.next()
@@ -133,8 +134,12 @@ def write_koperasi(rng: np.random.Generator, raw: Path, wilayah: pd.DataFrame, s
         for pos, village in enumerate(reporting.tolist()):
             if regressions.get(village) == r and stage_idx[pos] >= 2:
                 stage_idx[pos] -= int(rng.integers(1, 3))
-                flags.append({"kode_desa": truth["kode_desa"].iloc[village], "report_date": str(report_date),
-                              "problem": "stage_regression"})
+                # Truth names a regression only where the files show one: a report lowered to
+                # a stage an earlier report already had does not go backwards.
+                if stage_idx[pos] < highest_delivered[pos]:
+                    flags.append({"kode_desa": truth["kode_desa"].iloc[village], "report_date": str(report_date),
+                                  "problem": "stage_regression"})
+        highest_delivered = np.maximum(highest_delivered, stage_idx)
         v = truth.iloc[reporting]
         stage = np.array(STAGES, dtype=object)[stage_idx]
         slug = v["kode_desa"].str.replace(".", "", regex=False).to_numpy()
