@@ -76,27 +76,45 @@ outside_recipients as (
         and members.person_id is null
 ),
 
+-- one case per pair of persons (the review list holds pairs of records: a PKH recipient
+-- listed in four stages is one person), in the village of the first record
+person_pairs as (
+    select
+        least(person_id_a, person_id_b) as person_a,
+        greatest(person_id_a, person_id_b) as person_b,
+        min(kode_desa) as kode_desa,
+        max(score) as score,
+        bool_or(is_name_key_equal) as is_name_key_equal,
+        bool_or(is_birth_date_equal) as is_birth_date_equal,
+        bool_or(is_no_kk_equal) as is_no_kk_equal,
+        bool_or(nik_digits_different = 1) as is_nik_one_digit_apart,
+        bool_or(is_kode_desa_equal) as is_kode_desa_equal,
+    from {{ ref('person_review_list') }}
+    where person_id_a is not null and person_id_b is not null
+    group by 1, 2
+),
+
 review_pairs as (
     select
         'duplicate_person' as kind,
-        'R-' || md5(review.record_key_a || '|' || review.record_key_b)[:10] as kasus,
-        review.kode_desa,
+        'R-' || md5(pairs.person_a || '|' || pairs.person_b)[:10] as kasus,
+        pairs.kode_desa,
         cast(null as varchar) as id_pkh_list,
         side.person_id,
         cast(null as varchar) as hubungan_keluarga,
         false as is_pengurus,
-        'skor ' || review.score::varchar || ': '
+        'skor ' || pairs.score::varchar || ': '
             || concat_ws(', ',
-                case when review.is_name_key_equal then 'nama sama' else 'nama mirip' end,
-                case when review.is_birth_date_equal then 'tanggal lahir sama' end,
-                case when review.is_no_kk_equal then 'NO_KK sama' end,
-                case when review.nik_digits_different = 1 then 'NIK beda 1 digit' end,
-                case when review.is_kode_desa_equal then 'desa sama' end)
+                case when pairs.is_name_key_equal then 'nama sama' else 'nama mirip' end,
+                case when pairs.is_birth_date_equal then 'tanggal lahir sama' end,
+                case when pairs.is_no_kk_equal then 'NO_KK sama' end,
+                case when pairs.is_nik_one_digit_apart then 'NIK beda 1 digit' end,
+                case when pairs.is_kode_desa_equal then 'desa sama' end)
             as evidence,
         'Cek apakah dua catatan ini orang yang sama; bila sama, Dinas Sosial menggabungkan data' as tindakan,
         'Dinas Sosial' as instansi,
-    from {{ ref('person_review_list') }} as review
-    cross join lateral (select unnest([review.person_id_a, review.person_id_b]) as person_id) as side
+    from person_pairs as pairs
+    cross join lateral (select unnest([pairs.person_a, pairs.person_b]) as person_id) as side
 ),
 
 listed as (
