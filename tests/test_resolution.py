@@ -192,3 +192,106 @@ def test_restricted_files_are_owner_only(resolved):
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     for name in ("person_xref.parquet", "rejected_rows.parquet"):
         assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600
+
+
+# --- Evidence rules added for movers, split-offs and chains (a second hand-made delivery) ---
+#
+# About 1,100 filler persons with distinct names make the name weights realistic (a name seen
+# once among ~1,100 records weighs about 10, as a rare name does in a real regency file).
+
+KENCONG = "CAKRU;KENCONG;35.09.02.2001"
+E_KK_PUTRI = "3509120101110001"
+E_KK_HOLIFAH = "3509120101110002"
+E_KK_SITI = "3509120101110003"
+E_KK_SUTRISNO = "3509120101110004"
+E_KK_MARSUKI = "3509120101110005"
+E_SYLLABLES = ["BA", "CE", "DI", "GO", "KU", "LA", "MO", "NE", "PI", "RU", "SA", "TO"]
+
+
+def _filler_rows(count: int = 1100) -> list[str]:
+    import itertools
+
+    names = ["".join(p) for p in itertools.product(E_SYLLABLES, repeat=3)][:count]
+    return [
+        f"350912011512{i + 1:04d};350912150590{i + 1:04d};{name};L;15-05-1990;KEPALA KELUARGA;{PLACE};4;HIDUP;10-01-2024"
+        for i, name in enumerate(names)
+    ]
+
+
+E_APRIL_AMBULU = [
+    # Putri: listed in April; in October on a new card with one NIK digit mistyped
+    f"{E_KK_PUTRI};3509125406950001;PUTRI HIDAYATI;P;14-06-1995;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+    # Holifah: her NIK was left empty in April; in October on her own card with a NIK
+    f"{E_KK_HOLIFAH};;HOLIFAH;P;10-12-1983;ANAK;{PLACE};2;HIDUP;10-01-2024",
+    # a mother and her daughter with the same name on one card (the daughter's NIK lost)
+    f"{E_KK_SITI};3509125311810001;SITI;P;13-11-1981;ISTRI;{PLACE};3;HIDUP;10-01-2024",
+    f"{E_KK_SITI};3.50912E+15;SITI;P;05-06-2020;ANAK;{PLACE};3;HIDUP;10-01-2024",
+    # Sutrisno of Ambulu and Marsuki of Ambulu, each with a namesake in Kencong (below)
+    f"{E_KK_SUTRISNO};3509122104770001;SUTRISNO;L;21-04-1977;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
+    f"{E_KK_MARSUKI};3509122206760001;MARSUKI;L;22-06-1976;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
+    *_filler_rows(),
+]
+
+E_APRIL_KENCONG = [
+    # another Sutrisno born the same day in Kencong: his NIK differs from the Ambulu one in a
+    # region digit only (350902 vs 350912), so the near-NIK rule does not apply
+    f"3509020101120001;3509022104770001;SUTRISNO;L;21-04-1977;KEPALA KELUARGA;{KENCONG};2;HIDUP;10-01-2024",
+    # another Marsuki born the same day, without NIK, in another kecamatan: not linked
+    f"3509020101120002;;MARSUKI;L;22-06-1976;KEPALA KELUARGA;{KENCONG};2;HIDUP;10-01-2024",
+]
+
+E_OCTOBER = [
+    f"3509120506250011;3509125406951001;PUTRI HIDAYATI;P;14-06-1995;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
+    f"3509120506250012;3509125012830001;HOLIFAH;P;10-12-1983;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
+]
+
+E_PKH = [
+    # the mother as recipient, then a stage with her NIK left empty: the card and the name fit
+    # both the mother and the daughter, but one file never lists one person twice
+    f"P100;3509125311810001;SITI;{E_KK_SITI};AMBULU;TEGALSARI;2025;1;0;1;0;0;0;0;0;750000;AKTIF",
+    f"P100;;SITI;{E_KK_SITI};AMBULU;TEGALSARI;2025;2;0;1;0;0;0;0;0;750000;AKTIF",
+]
+
+E_AMBULU_FILE = "dtks/2025-04/dtks_ambulu.csv"
+E_KENCONG_FILE = "dtks/2025-04/dtks_kencong.csv"
+E_OCT_FILE = "dtks/2025-10/pemutakhiran_ambulu.csv"
+E_PKH_FILE = "pkh/pkh_ambulu_2025.csv"
+
+
+@pytest.fixture(scope="module")
+def evidence(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("resolution_evidence")
+    raw, data = root / "raw", root / "data"
+    _write(raw / "dtks" / "2025-04" / "dtks_ambulu.csv", DTKS_HEADER, E_APRIL_AMBULU)
+    _write(raw / "dtks" / "2025-04" / "dtks_kencong.csv", DTKS_HEADER, E_APRIL_KENCONG)
+    _write(raw / "dtks" / "2025-10" / "pemutakhiran_ambulu.csv", DTKS_HEADER, E_OCTOBER)
+    _write(raw / "pkh" / "pkh_ambulu_2025.csv", PKH_HEADER, E_PKH)
+    for folder in ("bps", "koperasi"):
+        (raw / folder).mkdir(parents=True, exist_ok=True)
+    _run(raw, data)
+    return _xref(data)
+
+
+def test_a_nik_one_digit_off_in_another_file_links_on_rare_name_and_birth_date(evidence):
+    assert person(evidence, E_OCT_FILE, 1) == person(evidence, E_AMBULU_FILE, 1)
+    assert evidence[("dtks", E_OCT_FILE, 1)]["match_rule"] == "nik_near_name_birth"
+
+
+def test_a_nik_one_region_digit_off_is_another_district_not_a_typo(evidence):
+    assert person(evidence, E_KENCONG_FILE, 1) != person(evidence, E_AMBULU_FILE, 5)
+
+
+def test_a_lost_nik_links_on_rare_name_and_birth_date_in_the_same_kecamatan(evidence):
+    assert person(evidence, E_OCT_FILE, 2) == person(evidence, E_AMBULU_FILE, 2)
+    assert evidence[("dtks", E_OCT_FILE, 2)]["match_rule"] == "rare_name_birth"
+
+
+def test_a_lost_nik_with_rare_name_and_birth_date_in_another_kecamatan_stays_apart(evidence):
+    assert person(evidence, E_KENCONG_FILE, 2) != person(evidence, E_AMBULU_FILE, 6)
+
+
+def test_two_rows_of_one_file_are_never_one_person_even_through_a_pkh_chain(evidence):
+    mother, daughter = person(evidence, E_AMBULU_FILE, 3), person(evidence, E_AMBULU_FILE, 4)
+    assert mother != daughter
+    assert person(evidence, E_PKH_FILE, 1, "pkh") == mother
+    assert person(evidence, E_PKH_FILE, 2, "pkh") == mother

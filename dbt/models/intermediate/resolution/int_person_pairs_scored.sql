@@ -52,10 +52,34 @@ keyed as (
         records.no_kk,
         records.id_pkh,
         records.kode_desa,
+        records.kode_kecamatan,
         left(records.nik, 15) as nik15,
         name_weights.name_weight,
+        -- the NIK's own birth-date digits (7-12: DDMMYY, DD + 40 for women) agree with
+        -- TANGGAL_LAHIR and JENIS_KELAMIN: the NIK is not a typo landing on someone else's
+        coalesce(
+            substr(records.nik, 7, 6) = lpad(cast(day(records.tanggal_lahir)
+                + case when records.jenis_kelamin = 'P' then 40 else 0 end as varchar), 2, '0')
+                || strftime(records.tanggal_lahir, '%m%y'),
+            false
+        ) as is_nik_birth_consistent,
+        -- a birth date registries use as a default (1 July, 1 January) says little
+        coalesce(
+            (month(records.tanggal_lahir) = 7 and day(records.tanggal_lahir) = 1)
+            or (month(records.tanggal_lahir) = 1 and day(records.tanggal_lahir) = 1),
+            false
+        ) as is_default_birth_date,
     from records
     left join name_weights using (nama_key)
+),
+
+-- how many distinct NIKs carry each (name key, birth date): 1 means the combination points to
+-- one NIK holder only, so a record without a NIK that shares it is not ambiguous
+name_birth_niks as (
+    select nama_key, tanggal_lahir, count(distinct nik15) as nik_count,
+    from keyed
+    where nik is not null and nama_key is not null and tanggal_lahir is not null
+    group by all
 ),
 
 distinct_niks as (
@@ -133,6 +157,14 @@ compared as (
         end as is_birth_date_equal,
         coalesce(month(a.tanggal_lahir) = 7 and day(a.tanggal_lahir) = 1, false)
             as is_default_birth_date,
+        a.is_default_birth_date or b.is_default_birth_date as is_any_default_birth_date,
+        -- every NIK present agrees with its own record's birth date and sex
+        (a.nik is null or a.is_nik_birth_consistent)
+            and (b.nik is null or b.is_nik_birth_consistent)
+            and (a.nik is not null or b.nik is not null) as is_nik_birth_consistent,
+        (a.nik is null) <> (b.nik is null) as is_one_nik_missing,
+        left(a.nik, 6) = left(b.nik, 6) as is_nik_region_equal,
+        name_birth_niks.nik_count as name_birth_nik_count,
         case
             when a.jenis_kelamin is null or b.jenis_kelamin is null then null
             else a.jenis_kelamin = b.jenis_kelamin
@@ -146,16 +178,57 @@ compared as (
         a.no_kk is not null and a.no_kk = b.no_kk as is_no_kk_equal,
         a.id_pkh is not null and a.id_pkh = b.id_pkh as is_id_pkh_equal,
         a.kode_desa is not null and a.kode_desa = b.kode_desa as is_kode_desa_equal,
-        a.source_path = b.source_path and a.sheet = b.sheet as is_same_file,
+        -- one file, whatever its sheets (a file lists a person once)
+        a.source_path = b.source_path as is_same_file,
+        a.kode_kecamatan is not null and a.kode_kecamatan = b.kode_kecamatan as is_kecamatan_equal,
     from (
         select distinct least(key_a, key_b) as key_a, greatest(key_a, key_b) as key_b
         from candidates
     ) as c
     inner join keyed as a on a.record_key = c.key_a
     inner join keyed as b on b.record_key = c.key_b
+    left join name_birth_niks
+        on name_birth_niks.nama_key = a.nama_key and name_birth_niks.tanggal_lahir = a.tanggal_lahir
 ),
 
-scored as (
+evidence as (
+    select
+        *,
+        -- two files (a file lists a person once), the NIKs equal in every trusted digit or one
+        -- digit apart (a typo), the same name key and the same birth date that is no default,
+        -- and each NIK's birth-date digits agree with its record: one person whose NIK was
+        -- mistyped in one delivery (twins differ in name, default-date elders are excluded)
+        not is_same_file
+            and nik_digits_different <= 1
+            -- the region digits (1-6) agree: people born the same day in two districts have
+            -- NIKs that differ only there when their serials coincide
+            and is_nik_region_equal
+            and is_name_key_equal
+            and is_birth_date_equal
+            and not is_any_default_birth_date
+            and is_nik_birth_consistent
+            and is_sex_equal is distinct from false
+            as is_near_nik_name_birth,
+        -- one record lost its NIK (empty, scientific notation): a rare name (weight >= 8) with
+        -- the same birth date (no default) that only one NIK in all records carries, whose
+        -- digits agree with that birth date and sex, in the same kecamatan: the person split
+        -- off onto a new card in a later file. A common name never qualifies; a move to
+        -- another kecamatan is not enough (same rare name and birth date happen regency-wide).
+        not is_same_file
+            and is_kecamatan_equal
+            and is_one_nik_missing
+            and is_name_key_equal
+            and name_weight >= {{ var('person_rare_name_weight', 8) }}
+            and is_birth_date_equal
+            and not is_any_default_birth_date
+            and is_nik_birth_consistent
+            and name_birth_nik_count = 1
+            and is_sex_equal is distinct from false
+            as is_rare_name_birth,
+    from compared
+),
+
+nik_scored as (
     select
         *,
         case
@@ -164,7 +237,14 @@ scored as (
             when nik_digits_different = 0 then 5
             when nik_digits_different = 1 then -2
             else -10
-        end
+        end as nik_points,
+    from evidence
+),
+
+scored as (
+    select
+        *,
+        nik_points
         + case
             when is_birth_date_equal is null then 0
             when is_birth_date_equal and is_default_birth_date then 2
@@ -197,26 +277,33 @@ scored as (
             and is_birth_date_equal is distinct from false
             and not (is_same_file and coalesce(nik_digits_different, 0) > 0)
         )
+        or is_near_nik_name_birth
+        or is_rare_name_birth
             as has_anchor,
-    from compared
+    from nik_scored
 )
 
 select
     *,
     case
-        when score >= {{ link_score }} and has_anchor then 'linked'
+        when has_anchor and (score >= {{ link_score }} or (is_near_nik_name_birth and score - nik_points >= {{ link_score }})) then 'linked'
         when score >= {{ review_score }} then 'needs_review'
         else 'distinct'
     end as band,
     -- the rule that joined the pair, for the per-row explanation
     case
-        when score < {{ link_score }} or not has_anchor then null
+        when not has_anchor
+            or (score < {{ link_score }} and not (is_near_nik_name_birth and score - nik_points >= {{ link_score }}))
+            then null
         when nik_digits_different = 0 and is_nik_trusted_pair and source_a = source_b
             then 'nik_exact'
         when nik_digits_different = 0 and is_nik_trusted_pair then 'nik_exact_pkh_dtks'
         when is_id_pkh_equal then 'id_pkh_and_name'
         when is_no_kk_equal then 'no_kk_and_name'
-        else 'nik15_name_desa'
+        when nik_digits_different = 0 and is_name_key_equal and is_kode_desa_equal
+            then 'nik15_name_desa'
+        when is_near_nik_name_birth then 'nik_near_name_birth'
+        else 'rare_name_birth'
     end as match_rule,
 from scored
-where score >= {{ review_score }}
+where score >= {{ review_score }} or (is_near_nik_name_birth and score - nik_points >= {{ link_score }})
