@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         result = score(out / "data" / "warehouse.duckdb", out / "generated" / "truth")
         result["_run"] = {"scale": args.scale, "seed": args.seed, "pipeline_success": ok,
                           "seconds": round(seconds, 1)}
+        (out / "results.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
     return 0
 
