@@ -159,16 +159,31 @@ def score(truth_dir: Path, data_dir: Path) -> dict:
     return results
 
 
-def time_resolution(data_dir: Path) -> float:
-    """A second `dbt build` of the resolution models alone (they read the ingested tables)."""
+def time_resolution(data_dir: Path) -> dict:
+    """A second `dbt build` of the resolution models alone (they read the ingested tables):
+    wall seconds, per-model seconds (dbt's run_results.json) and the peak RSS of dbt."""
+    from dagster_project.benchmark import MemorySampler
+
     env = dict(os.environ, JEMBER_DUCKDB_PATH=str(data_dir / "warehouse.duckdb"))
+    target = data_dir / "dbt-timing-target"
+    sampler = MemorySampler()
+    sampler.start()
     t0 = time.perf_counter()
     subprocess.run(
         [DBT_EXECUTABLE, "build", "--quiet", "--select", *RESOLUTION_SELECTOR.split(),
-         "--project-dir", ".", "--profiles-dir", "."],
+         "--project-dir", ".", "--profiles-dir", ".", "--target-path", str(target)],
         cwd=DBT_PROJECT_DIR, env=env, check=True,
     )
-    return time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    sampler.stop()
+    models = {}
+    run_results = target / "run_results.json"
+    if run_results.exists():
+        for r in json.loads(run_results.read_text())["results"]:
+            if r["unique_id"].startswith("model."):
+                models[r["unique_id"].split(".")[-1]] = round(r["execution_time"], 1)
+    return {"seconds": seconds, "peak_gib": sampler.peak() / 2**30, "models": models,
+            "load_average": os.getloadavg()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -198,10 +213,18 @@ def main(argv: list[str] | None = None) -> int:
             from dagster_project.generator import generate
 
             generate(timing_gen, args.timing_scale, args.seed)
+        from dagster_project.benchmark import MemorySampler
+
+        sampler = MemorySampler()
+        sampler.start()
         ok, run_seconds = run_pipeline(timing_gen / "raw", timing_data)
+        sampler.stop()
+        resolution = time_resolution(timing_data)
         results["timing"] = {
             "scale": args.timing_scale, "pipeline_success": ok, "pipeline_seconds": run_seconds,
-            "resolution_seconds": time_resolution(timing_data),
+            "pipeline_peak_gib": sampler.peak() / 2**30, "pipeline_load_average": os.getloadavg(),
+            "resolution_seconds": resolution["seconds"], "resolution_peak_gib": resolution["peak_gib"],
+            "resolution_models": resolution["models"], "resolution_load_average": resolution["load_average"],
         }
 
     out.mkdir(parents=True, exist_ok=True)
@@ -219,8 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"persons {results['persons']} (true {results['true_persons']}), households {results['households']}")
     if "timing" in results:
         t = results["timing"]
-        print(f"timing at {t['scale']}: pipeline {t['pipeline_seconds']:.1f} s (ok={t['pipeline_success']}), "
-              f"resolution models alone {t['resolution_seconds']:.1f} s")
+        print(f"timing at {t['scale']}: pipeline {t['pipeline_seconds']:.1f} s (ok={t['pipeline_success']}, "
+              f"peak {t['pipeline_peak_gib']:.2f} GiB, load {t['pipeline_load_average']}), "
+              f"resolution models alone {t['resolution_seconds']:.1f} s (peak {t['resolution_peak_gib']:.2f} GiB, "
+              f"load {t['resolution_load_average']})")
+        print("resolution models (s):", t["resolution_models"])
     return 0 if success else 1
 
 

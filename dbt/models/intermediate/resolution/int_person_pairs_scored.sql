@@ -36,6 +36,15 @@ name_weights as (
     group by nama_key
 ),
 
+-- how many distinct NIKs carry each (name key, birth date): 1 means the combination points to
+-- one NIK holder only, so a record without a NIK that shares it is not ambiguous
+name_birth_niks as (
+    select nama_key, tanggal_lahir, count(distinct left(nik, 15)) as name_birth_nik_count,
+    from records
+    where nik is not null and nama_key is not null and tanggal_lahir is not null
+    group by all
+),
+
 keyed as (
     -- only what the blocks and the evidence need: narrow rows join faster
     select
@@ -55,6 +64,7 @@ keyed as (
         records.kode_kecamatan,
         left(records.nik, 15) as nik15,
         name_weights.name_weight,
+        name_birth_niks.name_birth_nik_count,
         -- the NIK's own birth-date digits (7-12: DDMMYY, DD + 40 for women) agree with
         -- TANGGAL_LAHIR and JENIS_KELAMIN: the NIK is not a typo landing on someone else's
         coalesce(
@@ -71,16 +81,9 @@ keyed as (
         ) as is_default_birth_date,
     from records
     left join name_weights using (nama_key)
+    left join name_birth_niks using (nama_key, tanggal_lahir)
 ),
 
--- how many distinct NIKs carry each (name key, birth date): 1 means the combination points to
--- one NIK holder only, so a record without a NIK that shares it is not ambiguous
-name_birth_niks as (
-    select nama_key, tanggal_lahir, count(distinct nik15) as nik_count,
-    from keyed
-    where nik is not null and nama_key is not null and tanggal_lahir is not null
-    group by all
-),
 
 distinct_niks as (
     select distinct nik from keyed where nik is not null
@@ -125,6 +128,8 @@ candidates as (
     from keyed as a inner join keyed as b
         on a.tanggal_lahir = b.tanggal_lahir and a.nama_key = b.nama_key
         and a.record_key < b.record_key
+        -- pairs already sharing a NIK come from the nik block
+        and a.nik15 is distinct from b.nik15
     union
     -- driven from the records without a NIK, so common names do not make every pair
     select a.record_key, b.record_key
@@ -164,7 +169,7 @@ compared as (
             and (a.nik is not null or b.nik is not null) as is_nik_birth_consistent,
         (a.nik is null) <> (b.nik is null) as is_one_nik_missing,
         left(a.nik, 6) = left(b.nik, 6) as is_nik_region_equal,
-        name_birth_niks.nik_count as name_birth_nik_count,
+        a.name_birth_nik_count,
         case
             when a.jenis_kelamin is null or b.jenis_kelamin is null then null
             else a.jenis_kelamin = b.jenis_kelamin
@@ -187,8 +192,6 @@ compared as (
     ) as c
     inner join keyed as a on a.record_key = c.key_a
     inner join keyed as b on b.record_key = c.key_b
-    left join name_birth_niks
-        on name_birth_niks.nama_key = a.nama_key and name_birth_niks.tanggal_lahir = a.tanggal_lahir
 ),
 
 evidence as (
