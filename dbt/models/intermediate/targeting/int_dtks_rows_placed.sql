@@ -10,6 +10,8 @@ select
     dtks.row_key,
     dtks.source_path,
     dtks.sheet,
+    dtks.row_number,
+    dtks.no_kk,
     dtks.kode_desa,
     dtks.desil,
     dtks.tanggal_lahir,

@@ -3,8 +3,11 @@
     disagreement among its rows stays visible as a flag. `is_composition_uncertain`: who
     belongs to the household is itself uncertain, because a member's family card was taken
     from a neighbour row (their own NO_KK was unusable), or one resolved person holds two rows
-    of the same file (a file lists a person once, so these may be two people). Component counts
-    are not checked against such a household. -#}
+    of the same file (a file lists a person once, so these may be two people), or it is a
+    suspected fragment: `is_card_typo_fragment`, a one-row household whose NO_KK is one digit
+    from the card of the row next to it in the same file (a family is listed together, so the
+    card is most likely mistyped), and that neighbour's household too. Component counts are
+    not checked against such a household, and a fragment is never an exclusion case of its own. -#}
 with
 
 rows_placed as (
@@ -13,8 +16,25 @@ rows_placed as (
         count(*) over (partition by person_id, source_path, sheet) as person_rows_in_file,
     from {{ ref('int_dtks_rows_placed') }}
     where household_id is not null
-)
+),
 
+-- one-row households whose card is one digit from the card of an adjacent row of the same file
+fragments as (
+    select distinct single.household_id, neighbour.household_id as neighbour_household_id
+    from (
+        select * from rows_placed
+        qualify count(*) over (partition by household_id) = 1
+    ) as single
+    inner join rows_placed as neighbour
+        on neighbour.source_path = single.source_path
+        and neighbour.sheet = single.sheet
+        and neighbour.row_number between single.row_number - 1 and single.row_number + 1
+        and neighbour.household_id <> single.household_id
+    where length(single.no_kk) = 16 and length(neighbour.no_kk) = 16
+        and hamming(single.no_kk, neighbour.no_kk) = 1
+),
+
+households as (
 select
     household_id,
     arg_max(kode_desa, recency) filter (where kode_desa is not null) as kode_desa,
@@ -26,6 +46,16 @@ select
     count(distinct kode_desa) > 1 as has_village_conflict,
     count(*) as dtks_rows,
     bool_or(household_rule = 'neighbour_row_no_kk') or max(person_rows_in_file) > 1
-        as is_composition_uncertain,
+        as is_uncertain_membership,
 from rows_placed
 group by household_id
+)
+
+select
+    households.* exclude (is_uncertain_membership),
+    households.household_id in (select household_id from fragments) as is_card_typo_fragment,
+    households.is_uncertain_membership
+        or households.household_id in (select household_id from fragments)
+        or households.household_id in (select neighbour_household_id from fragments)
+        as is_composition_uncertain,
+from households

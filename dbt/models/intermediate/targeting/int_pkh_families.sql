@@ -22,6 +22,7 @@ pkh_rows as (
         pkh.tahap,
         pkh.status_kpm,
         pkh.nominal,
+        case when pkh.is_no_kk_valid then pkh.no_kk end as no_kk,
         pkh.jumlah_bumil, pkh.jumlah_aud, pkh.jumlah_sd, pkh.jumlah_smp, pkh.jumlah_sma,
         pkh.jumlah_disabilitas, pkh.jumlah_lansia,
         xref.person_id,
@@ -94,6 +95,7 @@ families as (
         id_pkh,
         arg_max(kode_desa, recency) filter (where kode_desa is not null) as kode_desa,
         arg_max(status_kpm, recency) as status_kpm,
+        arg_max(no_kk, recency) filter (where no_kk is not null) as no_kk,
         {%- for k in ['bumil', 'aud', 'sd', 'smp', 'sma', 'disabilitas', 'lansia'] %}
         arg_max(jumlah_{{ k }}, recency) as jumlah_{{ k }},
         {%- endfor %}

@@ -7,8 +7,9 @@
       not in DTKS at all, or whose DTKS rows all carry desil 6 or above;
     - exclusion: a DTKS household whose latest desil is 1 or 2, with a living member who
       certainly counts in a PKH component (int_household_members), that no PKH row of the year
-      points to;
-    - duplicate_aid: one household paid under two or more ID_PKH, or a person who is the paid
+      points to, unless it is a suspected fragment of a neighbour family (int_households_dtks);
+    - duplicate_aid: one household paid under two or more ID_PKH that share the card or the
+      recipient, or a person who is the paid
       recipient of two or more ID_PKH: the ID_PKH whose family is not the recipient's own
       household is the case;
     - deceased_recipient: a PKH family paid this year whose recipient's latest DTKS row says
@@ -103,24 +104,30 @@ exclusion as (
     where period.pkh_tahun is not null
         and households.desil between 1 and 2
         and households_on_pkh_lists.household_id is null
+        and not households.is_card_typo_fragment
 ),
 
 paid as (
     select * from families where is_paid
 ),
 
+-- two paid ID_PKH of one household that are one family: the same card or the same recipient
+-- (a household can hold two PKH families when resolution joined two cards, so the household
+-- link alone is not enough)
 household_paid_twice as (
     select
         'duplicate_aid' as kind,
-        unnest(list(id_pkh order by id_pkh)) as id_pkh,
-        household_id,
+        a.id_pkh,
+        a.household_id,
         cast(null as varchar) as recipient_person_id,
-        'satu keluarga dibayar dengan ' || count(*)::varchar || ' ID_PKH: '
-            || string_agg(id_pkh, ', ' order by id_pkh) as evidence,
-    from paid
-    where household_id is not null
-    group by household_id
-    having count(*) > 1
+        'satu keluarga dibayar dengan 2 ID_PKH: ' || least(a.id_pkh, b.id_pkh) || ', '
+            || greatest(a.id_pkh, b.id_pkh)
+            || case when a.no_kk = b.no_kk then ' (NO_KK sama)' else ' (pengurus sama)' end as evidence,
+    from paid as a
+    inner join paid as b
+        on b.household_id = a.household_id
+        and b.id_pkh <> a.id_pkh
+        and (a.no_kk = b.no_kk or a.recipient_person_id = b.recipient_person_id)
 ),
 
 recipient_paid_twice as (
