@@ -51,7 +51,7 @@ class Family:
         self.update = update
 
     def rows(self, desil: int | None = None) -> list[str]:
-        return [f"{self.no_kk};{p['nik']};{p['name']};{p['sex']};{p['dob']};{p['rel']};{PLACE};"
+        return [f"{p.get('no_kk', self.no_kk)};{p['nik']};{p['name']};{p['sex']};{p['dob']};{p['rel']};{PLACE};"
                 f"{desil or self.desil};{p['alive']};{p['hamil']};{p['disab']};{self.update}" for p in self.people]
 
     def mother(self) -> dict:
@@ -90,6 +90,9 @@ FAMILIES = {
                                     SD_CHILD, ("KAKAK SD", "P", "08-08-2014", "ANAK", "HIDUP", "TIDAK", "TIDAK"),
                                     ("KAKEK BATAS", "L", "02-02-1945", "ORANG TUA", "HIDUP", "TIDAK", "TIDAK")])),
 }
+# the child's card typed with one digit wrong: a one-row household next to its real family
+FAMILIES["card_typo"] = Family(14, 2, couple("SALAHKETIK", SD_CHILD))
+FAMILIES["card_typo"].people[2]["no_kk"] = kk(14)[:-2] + "9" + kk(14)[-1]
 
 
 def pkh_row(id_pkh: str, family: Family | None, tahap: int, counts: dict, nominal: int,
@@ -116,6 +119,8 @@ PKH_TAHAP_1 = [
     pkh_row("P110", F["correct"], 1, {"sd": 1, "lansia": 1}, 825000),  # (900.000 + 2.400.000) / 4
     # five members in components, the four best paid count: (3.000.000 * 2 + 2.400.000 + 900.000) / 4
     pkh_row("P111", F["capped"], 1, {"aud": 2, "sd": 2, "lansia": 1}, 2325000),
+    # counts the child whose card was mistyped in DTKS: not a mismatch
+    pkh_row("P112", F["card_typo"], 1, {"sd": 1}, 225000),
 ]
 # October: the correct family's PKH graduates; the desil of the poor family without components rises
 PKH_TAHAP_2 = [pkh_row("P110", F["correct"], 2, {"sd": 1, "lansia": 1}, 0, status="GRADUASI")]
@@ -135,6 +140,7 @@ EXPECTED = {  # family -> the flags mart_household must raise (all others false)
     "count_off": {"is_component_mismatch"},
     "correct": set(),
     "capped": set(),
+    "card_typo": set(),
 }
 FLAGS = ["is_inclusion_candidate", "is_exclusion_candidate", "is_duplicate_aid_case", "is_deceased_recipient",
          "is_component_mismatch"]
@@ -178,11 +184,24 @@ def delivered(tmp_path_factory) -> dict:
     return {"raw": raw, "data": data, "first": first}
 
 
+def test_a_mistyped_card_makes_a_fragment_not_an_exclusion_or_a_mismatch(delivered):
+    data = delivered["first"]
+    fragment = _query(data, f"""
+        select h.household_id, h.is_card_typo_fragment, h.is_composition_uncertain, m.is_exclusion_candidate
+        from intermediate.int_households_dtks h join marts.mart_household m using (household_id)
+        join intermediate.int_dtks_rows_placed r using (household_id)
+        where r.no_kk = '{F["card_typo"].people[2]["no_kk"]}'""")
+    assert [row[1:] for row in fragment] == [(True, True, False)]
+    family = _query(data, f"""select is_composition_uncertain from intermediate.int_households_dtks
+                               where household_id = '{_household_of(data, F["card_typo"])}'""")
+    assert family == [(True,)]
+
+
 def _household_of(data: Path, family: Family) -> str:
     rows = _query(data, f"""
         select distinct x.household_id from intermediate.int_person_xref x
         join intermediate.int_dtks__persons_cleaned d on d.row_key = x.record_key
-        where d.no_kk = '{family.no_kk}'""")
+        where d.no_kk = '{family.no_kk}'""")  # the family's own card
     assert len(rows) == 1, (family.no_kk, rows)
     return rows[0][0]
 
@@ -225,8 +244,9 @@ def test_mart_desa_counts_families_per_kind_and_rollups_reconcile(delivered):
     assert kabupaten == kecamatan == village
     coverage = _query(data, f"select dtks_families_desil_1_2, pkh_families_desil_1_2, pkh_coverage_desil_1_2 "
                             f"from marts.mart_desa where kode_desa = '{KODE_DESA}'")[0]
-    # desil 1-2: excluded, poor_no_component, two_ids, giver, taker, deceased, rupiah, count, correct, capped
-    assert coverage == (10, 8, 0.8)  # all but excluded and poor_no_component
+    # desil 1-2: excluded, poor_no_component, two_ids, giver, taker, deceased, rupiah, count, correct,
+    # capped, card_typo and its one-row fragment
+    assert coverage == (12, 9, 0.75)  # all but excluded, poor_no_component and the fragment
 
 
 def test_verification_workbook_lists_the_cases_with_formulas_neutralised(delivered):
@@ -274,7 +294,7 @@ def test_rerunning_a_period_replaces_that_period_only(delivered):
         ("2025-04", 248), ("2025-10", 248)]
     assert _query(data, "select * from marts.mart_desa_history where period = '2025-04' order by kode_desa") == april
     households = _query(data, "select period, count(*) from marts.mart_household_history group by 1 order by 1")
-    assert households == [("2025-04", 12), ("2025-10", 13)]
+    assert households == [("2025-04", 14), ("2025-10", 15)]  # the card typo makes a household of its own
 
 
 def test_flags_match_the_generators_planted_cases(tiny_run):
