@@ -182,6 +182,7 @@ def build_report(con: duckdb.DuckDBPyConnection, verdict: dict | None, period: s
         gate_html += "<h3>Pemeriksaan yang gagal</h3>" + _table(
             ["tabel", "pemeriksaan", "kolom", "sifat", "baris bermasalah"], failures, numeric_from=4)
     gate_html += _files_behind_problems(wh, show_unplaced=bool(failures))
+    gate_html += _files_behind_failed_checks(wh, failed_suites + warn_suites)
     sections.append("<h2>1. Status pemeriksaan mutu</h2>" + gate_html)
 
     # Kabupaten summary and the poverty picture.
@@ -346,6 +347,35 @@ def _files_behind_problems(wh: _Warehouse, show_unplaced: bool) -> str:
         if worst:
             out += "<h3>File dengan baris yang desanya tidak dikenali</h3>" + _table(
                 ["file", "baris", "desa tidak dikenali"], [[p, n, u] for p, n, u in worst])
+    return out
+
+
+def _files_behind_failed_checks(wh: _Warehouse, suites: list[dict]) -> str:
+    """For a failed delivery check or PKH rupiah check, the delivered files behind it (the
+    limits are the failing expectations' own, read from the verdict, never repeated here)."""
+    out = ""
+    for suite in suites:
+        failed = [e for e in suite["expectations"] if not e["success"]]
+        if suite["asset"] == "intermediate.int_delivery_sanity" and wh.has("intermediate.int_delivery_sanity"):
+            rows = []
+            for e in failed:
+                column, limit = e.get("column"), (e.get("kwargs") or {}).get("max_value")
+                if column in ("repeated_row_share", "max_records_per_person") and limit is not None:
+                    rows += wh.rows(f"select source_path, '{column}', {column} from intermediate.int_delivery_sanity "
+                                    f"where {column} > ? order by {column} desc, source_path limit 20", [limit])
+            if rows:
+                labels = {"repeated_row_share": "bagian baris yang sudah pernah dikirim",
+                          "max_records_per_person": "catatan terbanyak untuk satu orang"}
+                out += "<h3>File kiriman yang tampak salah secara keseluruhan</h3>" + _table(
+                    ["file", "pemeriksaan", "nilai"],
+                    [[p, labels[c], _fmt(v, 2) if c == "repeated_row_share" else v] for p, c, v in rows], numeric_from=2)
+        if suite["asset"] == "marts.mart_pkh_family" and any(e.get("column") == "stages_rupiah_mismatch" for e in failed) \
+                and "rupiah_mismatch_files" in wh.columns("intermediate.int_pkh_families"):
+            rows = wh.rows("select f, count(*) from (select unnest(rupiah_mismatch_files) as f "
+                           "from intermediate.int_pkh_families) group by 1 order by 2 desc, 1 limit 20")
+            if rows:
+                out += "<h3>File PKH dengan nominal yang tidak sesuai komponen</h3>" + _table(
+                    ["file", "keluarga dengan nominal tidak sesuai"], [[p, n] for p, n in rows])
     return out
 
 

@@ -34,3 +34,39 @@ def test_a_new_file_repeating_loaded_rows_blocks_but_a_byte_identical_repeat_doe
     assert second.returncode == 2, second.stdout[-4000:] + second.stderr[-4000:]
     assert "int_delivery_sanity" in second.stdout and "repeated_row_share" in second.stdout
     assert _published_snapshot(data) == before
+    # the meeting report names the file behind the failed check
+    report = next((data / "reports").glob("laporan-*.html")).read_text(encoding="utf-8")
+    assert "dtks/2025-11/dtks_kencong_kirim_lagi.csv" in report
+
+
+def test_a_pkh_file_whose_rupiah_fit_no_components_blocks_and_the_report_names_it(tmp_path):
+    """Every NOMINAL of one stage file of one kecamatan set to an amount no components give:
+    more than a tenth of the year's PKH families then carry a rupiah mismatch, which the
+    mart_pkh_family suite blocks (its threshold, not the test's)."""
+    raw = copy_tree(REPO / "raw", tmp_path / "raw")
+    data = tmp_path / "data"
+    first = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
+    before = _published_snapshot(data)
+
+    path = raw / "pkh" / "2025" / "tahap1" / "pkh_kencong_tahap1.csv"
+    lines = path.read_bytes().decode("latin-1").split("\n")
+    header_at = next(i for i, line in enumerate(lines) if "NILAI BANTUAN" in line)
+    column = lines[header_at].split(";").index("NILAI BANTUAN")
+    changed = 0
+    for i in range(header_at + 1, len(lines)):
+        cells = lines[i].split(";")
+        if len(cells) > column and cells[0].strip():
+            cells[column] = "Rp 123.457"
+            lines[i] = ";".join(cells)
+            changed += 1
+    assert changed > 20
+    path.write_bytes("\n".join(lines).encode("latin-1"))
+
+    second = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
+    assert second.returncode == 2, second.stdout[-4000:] + second.stderr[-4000:]
+    assert "mart_pkh_family" in second.stdout and "stages_rupiah_mismatch" in second.stdout
+    assert _published_snapshot(data) == before
+    report = next((data / "reports").glob("laporan-*.html")).read_text(encoding="utf-8")
+    assert "DIBLOKIR" in report and "stages_rupiah_mismatch" in report
+    assert "pkh/2025/tahap1/pkh_kencong_tahap1.csv" in report

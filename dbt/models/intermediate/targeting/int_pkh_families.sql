@@ -17,6 +17,7 @@ komponen as (
 pkh_rows as (
     select
         pkh.row_key,
+        pkh.source_path,
         pkh.id_pkh,
         pkh.kode_desa,
         pkh.tahap,
@@ -107,6 +108,9 @@ families as (
         bool_or(is_rupiah_mismatch) as has_rupiah_mismatch,
         count(*) filter (where is_rupiah_mismatch) as stages_rupiah_mismatch,
         max(nominal) filter (where is_rupiah_mismatch) as nominal_mismatch_rp,
+        -- the delivered files behind a mismatch, for the report (restricted: not in marts)
+        list(distinct source_path order by source_path) filter (where is_rupiah_mismatch)
+            as rupiah_mismatch_files,
         bool_or(status_kpm = 'AKTIF') or bool_or(nominal > 0) as is_in_programme,
         bool_or(nominal > 0) as is_paid,
     from rows_checked
