@@ -70,3 +70,27 @@ def test_a_pkh_file_whose_rupiah_fit_no_components_blocks_and_the_report_names_i
     report = next((data / "reports").glob("laporan-*.html")).read_text(encoding="utf-8")
     assert "DIBLOKIR" in report and "stages_rupiah_mismatch" in report
     assert "pkh/2025/tahap1/pkh_kencong_tahap1.csv" in report
+
+
+def test_staging_suites_fail_on_bad_rows_and_pass_on_good_ones(tmp_path):
+    """The real staging suites through real Great Expectations, on a warehouse whose staging
+    relations hold one good and one bad version of the same rows."""
+    import duckdb
+
+    from dagster_project.quality import load_suite_specs, validate_suites
+    from dagster_project.resources import EXPECTATIONS_DIR
+
+    specs = {s.name: s for s in load_suite_specs(EXPECTATIONS_DIR)}
+    good = "(2023, 9.51, 236.46, 441171)"
+    bad = "(2023, 951.0, 236.46, -5)"  # a percentage above 100, a negative poverty line
+    outcomes = {}
+    for label, values in (("good", good), ("bad", bad)):
+        with duckdb.connect(str(tmp_path / f"{label}.duckdb")) as con:
+            con.execute("create schema staging")
+            con.execute(f"""create table staging.stg_bps__poverty as
+                select 'bps_kemiskinan|x.csv||1' as row_key, 'bps/x.csv' as source_path, 1 as row_number, *
+                from (values {values}) as t(tahun, persen_miskin, jumlah_miskin_ribu, garis_kemiskinan_rp)""")
+            outcomes[label] = validate_suites(con, EXPECTATIONS_DIR, [specs["stg_bps__poverty"]])[0]
+    assert outcomes["good"].passed and not outcomes["good"].failed
+    assert not outcomes["bad"].passed
+    assert {e.column for e in outcomes["bad"].blocking_failures} == {"persen_miskin", "garis_kemiskinan_rp"}
