@@ -20,6 +20,9 @@ validated as pandas dataframes.
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -328,7 +331,35 @@ def write_validation_results_and_docs(
         )
         context.validation_results_store.set(key, validation)
     context.build_data_docs(site_names=[GX_SITE_NAME])
+    make_data_docs_offline(docs_dir)
     return docs_dir / "index.html"
+
+
+_REMOTE_STYLESHEET = re.compile(r"<link[^>]*href=\"https?://[^\"]*\"[^>]*>")
+_REMOTE_SCRIPT = re.compile(r"<script[^>]*src=\"https?://[^\"]*\"[^>]*>\s*</script>")
+
+
+def make_data_docs_offline(docs_dir: Path) -> int:
+    """Data Docs pages load Bootstrap, jQuery and fonts from CDNs, which this machine (and a
+    meeting room without internet) cannot reach: the pages then show unstyled. Copy Bootstrap's
+    CSS (the XStatic-Bootstrap package) into the site and point every page at it; drop the other
+    remote stylesheets and scripts (sorting and filtering widgets; the tables are static HTML).
+    Returns the number of pages rewritten."""
+    import xstatic.pkg.bootstrap as bootstrap
+
+    css = docs_dir / "static" / "styles" / "bootstrap.min.css"
+    css.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(bootstrap.BASE_DIR) / "css" / "bootstrap.min.css", css)
+    pages = 0
+    for page in docs_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        local = os.path.relpath(css, page.parent).replace(os.sep, "/")
+        offline = _REMOTE_SCRIPT.sub("", _REMOTE_STYLESHEET.sub("", text))
+        offline = offline.replace("<head>", f'<head><link rel="stylesheet" href="{local}"/>', 1)
+        if offline != text:
+            page.write_text(offline, encoding="utf-8")
+            pages += 1
+    return pages
 
 
 def _gx_result(e: ExpectationOutcome) -> dict:

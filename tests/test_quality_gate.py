@@ -94,3 +94,17 @@ def test_staging_suites_fail_on_bad_rows_and_pass_on_good_ones(tmp_path):
     assert outcomes["good"].passed and not outcomes["good"].failed
     assert not outcomes["bad"].passed
     assert {e.column for e in outcomes["bad"].blocking_failures} == {"persen_miskin", "garis_kemiskinan_rp"}
+
+
+def test_data_docs_read_offline(tiny_run):
+    """Every Data Docs page links the local Bootstrap copy and loads nothing from the network."""
+    import re
+
+    docs = tiny_run["data"] / "reports" / "gx"
+    pages = list(docs.rglob("*.html"))
+    assert len(pages) > 5
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r'<(link|script)[^>]*(href|src)="https?://', text), page
+        local = re.search(r'<link rel="stylesheet" href="([^"]+bootstrap\.min\.css)"', text)
+        assert local and (page.parent / local.group(1)).resolve().is_file(), page
