@@ -10,7 +10,7 @@
     - koperasi: mart_koperasi_progress (the current stage is the highest reached);
     - data quality: over the village's non-repeat DTKS rows, and all rows placed in it.
     Rows whose village could not be matched are not here: see mart_region_match_summary. -#}
-{%- set components = ['bumil', 'aud', 'sd', 'smp', 'sma', 'disabilitas', 'lansia'] -%}
+{%- set components = pkh_components() -%}
 {%- set kinds = [
     ('inclusion', 'inclusion_candidates'), ('exclusion', 'exclusion_candidates'),
     ('duplicate_aid', 'duplicate_aid_cases'), ('deceased_recipient', 'deceased_recipients'),

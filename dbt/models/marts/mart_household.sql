@@ -23,7 +23,7 @@ members as (
         {%- endfor %}
         count(*) filter (where age_pkh is null and is_alive is distinct from false)
             as members_age_unknown,
-        {%- for k in ['bumil', 'aud', 'sd', 'smp', 'sma', 'disabilitas', 'lansia'] %}
+        {%- for k in pkh_components() %}
         count(*) filter (where is_alive is distinct from false and komponen_pasti = '{{ k }}')
             as eligible_{{ k }},
         {%- endfor %}
@@ -38,7 +38,7 @@ pkh as (
         max(tahun) as pkh_tahun,
         -- the family's own ID_PKH when it has several: the one paid most, then the smallest
         arg_max(status_kpm, lpad(nominal_rp::bigint::varchar, 14, '0') || id_pkh) as pkh_status,
-        {%- for k in ['bumil', 'aud', 'sd', 'smp', 'sma', 'disabilitas', 'lansia'] %}
+        {%- for k in pkh_components() %}
         arg_max(jumlah_{{ k }}, lpad(nominal_rp::bigint::varchar, 14, '0') || id_pkh) as pkh_{{ k }},
         {%- endfor %}
         sum(nominal_rp) as pkh_yearly_amount_rp,
@@ -52,7 +52,7 @@ pkh as (
 cases as (
     select
         household_id,
-        {%- for kind in ['inclusion', 'exclusion', 'duplicate_aid', 'deceased_recipient', 'component_mismatch'] %}
+        {%- for kind in targeting_kinds() %}
         bool_or(kind = '{{ kind }}') as is_{{ kind }},
         {%- endfor %}
     from {{ ref('int_targeting_cases') }}
@@ -69,14 +69,14 @@ select
     {%- for band in ['0_6', '7_17', '18_59', '60_69', '70_plus', 'unknown'] %}
     coalesce(members.members_age_{{ band }}, 0) as members_age_{{ band }},
     {%- endfor %}
-    {%- for k in ['bumil', 'aud', 'sd', 'smp', 'sma', 'disabilitas', 'lansia'] %}
+    {%- for k in pkh_components() %}
     coalesce(members.eligible_{{ k }}, 0) as eligible_{{ k }},
     {%- endfor %}
     households.desil,
     pkh.household_id is not null as is_pkh_recipient,
     pkh.pkh_tahun,
     pkh.pkh_status,
-    {%- for k in ['bumil', 'aud', 'sd', 'smp', 'sma', 'disabilitas', 'lansia'] %}
+    {%- for k in pkh_components() %}
     pkh.pkh_{{ k }},
     {%- endfor %}
     coalesce(pkh.pkh_yearly_amount_rp, 0) as pkh_yearly_amount_rp,
@@ -86,7 +86,7 @@ select
     coalesce(pkh.pkh_recipient_count, 0) > 1 as has_several_pkh_recipients,
     households.split_from_household_id is not null as is_split_or_moved,
     coalesce(members.member_count, 0) = 0 as has_no_current_member,
-    {%- for kind in ['inclusion', 'exclusion', 'duplicate_aid', 'deceased_recipient', 'component_mismatch'] %}
+    {%- for kind in targeting_kinds() %}
     coalesce(cases.is_{{ kind }}, false) as is_{{ kind }}{% if kind in ['inclusion', 'exclusion'] %}_candidate{% elif kind == 'duplicate_aid' %}_case{% endif %},
     {%- endfor %}
 from households

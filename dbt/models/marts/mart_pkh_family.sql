@@ -17,7 +17,7 @@ households as (
 cases as (
     select
         families.id_pkh,
-        {%- for kind in ['inclusion', 'exclusion', 'duplicate_aid', 'deceased_recipient', 'component_mismatch'] %}
+        {%- for kind in targeting_kinds() %}
         bool_or(cases.kind = '{{ kind }}') as is_{{ kind }},
         {%- endfor %}
     from families
@@ -36,7 +36,7 @@ select
     families.recipient_person_id,
     households.desil,
     families.status_kpm,
-    {%- for k in ['bumil', 'aud', 'sd', 'smp', 'sma', 'disabilitas', 'lansia'] %}
+    {%- for k in pkh_components() %}
     families.jumlah_{{ k }},
     {%- endfor %}
     families.stages_listed,

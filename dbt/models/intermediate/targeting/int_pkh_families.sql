@@ -24,8 +24,9 @@ pkh_rows as (
         pkh.status_kpm,
         pkh.nominal,
         case when pkh.is_no_kk_valid then pkh.no_kk end as no_kk,
-        pkh.jumlah_bumil, pkh.jumlah_aud, pkh.jumlah_sd, pkh.jumlah_smp, pkh.jumlah_sma,
-        pkh.jumlah_disabilitas, pkh.jumlah_lansia,
+        {%- for k in pkh_components() %}
+        pkh.jumlah_{{ k }},
+        {%- endfor %}
         xref.person_id,
         xref.household_id,
         lpad(coalesce(pkh.tahap, 0)::varchar, 2, '0') || '|' || pkh.source_path || '|'
@@ -47,9 +48,8 @@ slots as (
             partition by counts.row_key order by komponen.nominal_tahunan_rp desc, komponen.prioritas
         ) as slot,
     from (
-        unpivot (select row_key, jumlah_bumil, jumlah_aud, jumlah_sd, jumlah_smp, jumlah_sma,
-                        jumlah_disabilitas, jumlah_lansia from pkh_rows)
-        on jumlah_bumil, jumlah_aud, jumlah_sd, jumlah_smp, jumlah_sma, jumlah_disabilitas, jumlah_lansia
+        unpivot (select row_key, {{ pkh_component_count_columns() }} from pkh_rows)
+        on {{ pkh_component_count_columns() }}
         into name kolom value jumlah
     ) as counts
     inner join komponen on komponen.komponen = replace(counts.kolom, 'jumlah_', '')
@@ -97,7 +97,7 @@ families as (
         arg_max(kode_desa, recency) filter (where kode_desa is not null) as kode_desa,
         arg_max(status_kpm, recency) as status_kpm,
         arg_max(no_kk, recency) filter (where no_kk is not null) as no_kk,
-        {%- for k in ['bumil', 'aud', 'sd', 'smp', 'sma', 'disabilitas', 'lansia'] %}
+        {%- for k in pkh_components() %}
         arg_max(jumlah_{{ k }}, recency) as jumlah_{{ k }},
         {%- endfor %}
         count(*) as pkh_rows,

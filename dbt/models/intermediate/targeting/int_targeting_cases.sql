@@ -172,9 +172,8 @@ count_mismatch as (
         ) as detail,
     from families
     inner join (
-        unpivot (select id_pkh, jumlah_bumil, jumlah_aud, jumlah_sd, jumlah_smp, jumlah_sma,
-                        jumlah_disabilitas, jumlah_lansia from families)
-        on jumlah_bumil, jumlah_aud, jumlah_sd, jumlah_smp, jumlah_sma, jumlah_disabilitas, jumlah_lansia
+        unpivot (select id_pkh, {{ pkh_component_count_columns() }} from families)
+        on {{ pkh_component_count_columns() }}
         into name kolom value jumlah
     ) as written using (id_pkh)
     inner join {{ ref('int_household_components') }} as components

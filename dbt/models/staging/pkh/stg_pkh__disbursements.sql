@@ -26,7 +26,7 @@ parsed as (
         nullif(trim(raw_rows.alamat), '') as alamat,
         {{ parse_integer_id('raw_rows.tahun') }}::integer as tahun,
         {{ parse_integer_id('raw_rows.tahap') }}::integer as tahap,
-        {%- for komponen in ['bumil', 'aud', 'sd', 'smp', 'sma', 'disabilitas', 'lansia'] %}
+        {%- for komponen in pkh_components() %}
         {#- contract: a blank component count means 0 #}
         coalesce({{ parse_integer_id('raw_rows.' ~ komponen) }}, 0)::integer
             as jumlah_{{ komponen }},

@@ -1,0 +1,16 @@
+{#- The PKH components as column names, in the order of the raw contract's columns. Amounts,
+    eligibility and priority are in the pkh_komponen seed; only the names are needed at compile
+    time, to name columns (jumlah_bumil ... jumlah_lansia). -#}
+{% macro pkh_components() -%}
+{{ return(['bumil', 'aud', 'sd', 'smp', 'sma', 'disabilitas', 'lansia']) }}
+{%- endmacro %}
+
+{#- `jumlah_bumil, jumlah_aud, ...`: the component count columns, for select lists and UNPIVOT. -#}
+{% macro pkh_component_count_columns() -%}
+{%- for k in pkh_components() %}jumlah_{{ k }}{{ ", " if not loop.last }}{% endfor -%}
+{%- endmacro %}
+
+{#- The kinds of targeting problem of int_targeting_cases, in reporting order. -#}
+{% macro targeting_kinds() -%}
+{{ return(['inclusion', 'exclusion', 'duplicate_aid', 'deceased_recipient', 'component_mismatch']) }}
+{%- endmacro %}
