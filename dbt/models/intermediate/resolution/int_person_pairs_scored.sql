@@ -18,10 +18,15 @@
     bounded to [2, 10] (frequent names weak, rare strong), similar (Jaro-Winkler >= 0.92 on
     the normal form, only when the NIKs do not disagree) +0.6 w, otherwise -6, clearly
     different (< 0.80) -12; NO_KK equal +7; ID_PKH equal +8; village equal +1.
+    Review band: score >= review score, less 3 when both NO_KK are present and different (a
+    person keeps the card across deliveries unless the family split or moved, and then the NIK
+    usually carries the link), and never two rows of one file. The penalty is left out of
+    linking: it would cost movers with a damaged NIK their link.
     A link also needs an anchor: the same trusted NIK, NO_KK or ID_PKH (or, for a NIK whose
     16th digit is untrusted, the same first 15 digits, name key and village). -#}
 {%- set link_score = var('person_link_score', 10) -%}
 {%- set review_score = var('person_review_score', 6) -%}
+{%- set no_kk_different_points = var('person_no_kk_different_points', 3) -%}
 with
 
 records as (
@@ -65,6 +70,7 @@ keyed as (
         records.nama_normal,
         records.nama_key,
         records.no_kk,
+        records.is_no_kk_last_digit_untrusted,
         records.id_pkh,
         records.kode_desa,
         records.kode_kecamatan,
@@ -188,6 +194,13 @@ compared as (
         jaro_winkler_similarity(a.nama_normal, b.nama_normal) as name_similarity,
         least(a.name_weight, b.name_weight) as name_weight,
         a.no_kk is not null and a.no_kk = b.no_kk as is_no_kk_equal,
+        -- both cards present and different (in the first 15 digits when a 16th digit came
+        -- from a number cell); null when either is missing
+        case
+            when a.is_no_kk_last_digit_untrusted or b.is_no_kk_last_digit_untrusted
+                then left(a.no_kk, 15) <> left(b.no_kk, 15)
+            else a.no_kk <> b.no_kk
+        end as is_no_kk_different,
         a.id_pkh is not null and a.id_pkh = b.id_pkh as is_id_pkh_equal,
         a.kode_desa is not null and a.kode_desa = b.kode_desa as is_kode_desa_equal,
         -- one file, whatever its sheets (a file lists a person once)
@@ -291,29 +304,37 @@ scored as (
         or is_rare_name_birth
             as has_anchor,
     from nik_scored
+),
+
+banded as (
+    select
+        *,
+        case
+            when has_anchor and (score >= {{ link_score }} or (is_near_nik_name_birth and score - nik_points >= {{ link_score }})) then 'linked'
+            -- two rows of one file are never one person (see has_anchor), so never worth a review
+            when not is_same_file
+                and score - case when is_no_kk_different then {{ no_kk_different_points }} else 0 end
+                    >= {{ review_score }}
+                then 'needs_review'
+            else 'distinct'
+        end as band,
+        -- the rule that joined the pair, for the per-row explanation
+        case
+            when not has_anchor
+                or (score < {{ link_score }} and not (is_near_nik_name_birth and score - nik_points >= {{ link_score }}))
+                then null
+            when nik_digits_different = 0 and is_nik_trusted_pair and source_a = source_b
+                then 'nik_exact'
+            when nik_digits_different = 0 and is_nik_trusted_pair then 'nik_exact_pkh_dtks'
+            when is_id_pkh_equal then 'id_pkh_and_name'
+            when is_no_kk_equal then 'no_kk_and_name'
+            when nik_digits_different = 0 and is_name_key_equal and is_kode_desa_equal
+                then 'nik15_name_desa'
+            when is_near_nik_name_birth then 'nik_near_name_birth'
+            else 'rare_name_birth'
+        end as match_rule,
+    from scored
+    where score >= {{ review_score }} or (is_near_nik_name_birth and score - nik_points >= {{ link_score }})
 )
 
-select
-    *,
-    case
-        when has_anchor and (score >= {{ link_score }} or (is_near_nik_name_birth and score - nik_points >= {{ link_score }})) then 'linked'
-        when score >= {{ review_score }} then 'needs_review'
-        else 'distinct'
-    end as band,
-    -- the rule that joined the pair, for the per-row explanation
-    case
-        when not has_anchor
-            or (score < {{ link_score }} and not (is_near_nik_name_birth and score - nik_points >= {{ link_score }}))
-            then null
-        when nik_digits_different = 0 and is_nik_trusted_pair and source_a = source_b
-            then 'nik_exact'
-        when nik_digits_different = 0 and is_nik_trusted_pair then 'nik_exact_pkh_dtks'
-        when is_id_pkh_equal then 'id_pkh_and_name'
-        when is_no_kk_equal then 'no_kk_and_name'
-        when nik_digits_different = 0 and is_name_key_equal and is_kode_desa_equal
-            then 'nik15_name_desa'
-        when is_near_nik_name_birth then 'nik_near_name_birth'
-        else 'rare_name_birth'
-    end as match_rule,
-from scored
-where score >= {{ review_score }} or (is_near_nik_name_birth and score - nik_points >= {{ link_score }})
+select * from banded where band <> 'distinct'
