@@ -201,10 +201,12 @@ def test_restricted_files_are_owner_only(resolved):
 
 KENCONG = "CAKRU;KENCONG;35.09.02.2001"
 E_KK_PUTRI = "3509120101110001"
-E_KK_HOLIFAH = "3509120101110002"
+E_KK_HOLIFAH = "3509120101110020"
 E_KK_SITI = "3509120101110003"
 E_KK_SUTRISNO = "3509120101110004"
 E_KK_MARSUKI = "3509120101110005"
+E_KK_WAHYUDI = "3509120101110006"
+E_KK_BAMBANG = "3509120101110007"  # issued after the Wahyudi card: one digit from it
 E_SYLLABLES = ["BA", "CE", "DI", "GO", "KU", "LA", "MO", "NE", "PI", "RU", "SA", "TO"]
 
 
@@ -229,6 +231,12 @@ E_APRIL_AMBULU = [
     # Sutrisno of Ambulu and Marsuki of Ambulu, each with a namesake in Kencong (below)
     f"{E_KK_SUTRISNO};3509122104770001;SUTRISNO;L;21-04-1977;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
     f"{E_KK_MARSUKI};3509122206760001;MARSUKI;L;22-06-1976;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
+    # the Wahyudi family, the wife's NO_KK mistyped in one digit (0096 for 0006)
+    f"{E_KK_WAHYUDI};3509120303700001;WAHYUDI;L;03-03-1970;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
+    f"3509120101110096;3509124909720001;SRI WAHYUNI;P;09-09-1972;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+    f"{E_KK_WAHYUDI};3509120102050001;RIZKY;L;01-02-2005;ANAK;{PLACE};2;HIDUP;10-01-2024",
+    # Bambang lives alone on the next card: a head one digit from the family above is not a typo
+    f"{E_KK_BAMBANG};3509120707650001;BAMBANG;L;07-07-1965;KEPALA KELUARGA;{PLACE};4;HIDUP;10-01-2024",
     *_filler_rows(),
 ]
 
@@ -243,6 +251,9 @@ E_APRIL_KENCONG = [
 E_OCTOBER = [
     f"3509120506250011;3509125406951001;PUTRI HIDAYATI;P;14-06-1995;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
     f"3509120506250012;3509125012830001;HOLIFAH;P;10-12-1983;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
+    # Wahyudi again, now his own card mistyped (0086): his April row is on the card below
+    f"3509120101110086;3509120303700001;WAHYUDI;L;03-03-1970;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
+    f"{E_KK_WAHYUDI};3509124909720001;SRI WAHYUNI;P;09-09-1972;ISTRI;{PLACE};2;HIDUP;01-09-2025",
 ]
 
 E_PKH = [
@@ -269,7 +280,11 @@ def evidence(tmp_path_factory) -> dict:
     for folder in ("bps", "koperasi"):
         (raw / folder).mkdir(parents=True, exist_ok=True)
     _run(raw, data)
-    return _xref(data)
+    # the warehouse's xref: the published file's columns plus the household rule and split
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    rows = con.execute("select * from intermediate.int_person_xref").fetchall()
+    names = [d[0] for d in con.description]
+    return {(r[0], r[1], r[3]): dict(zip(names, r)) for r in rows}
 
 
 def test_a_nik_one_digit_off_in_another_file_links_on_rare_name_and_birth_date(evidence):
@@ -295,3 +310,26 @@ def test_two_rows_of_one_file_are_never_one_person_even_through_a_pkh_chain(evid
     assert mother != daughter
     assert person(evidence, E_PKH_FILE, 1, "pkh") == mother
     assert person(evidence, E_PKH_FILE, 2, "pkh") == mother
+
+
+def household(xref, path, row):
+    return xref[("dtks", path, row)]["household_id"]
+
+
+def test_a_member_on_a_mistyped_one_row_card_joins_the_family_listed_around_them(evidence):
+    wahyudi = household(evidence, E_AMBULU_FILE, 7)
+    assert household(evidence, E_AMBULU_FILE, 8) == wahyudi == household(evidence, E_AMBULU_FILE, 9)
+    assert evidence[("dtks", E_AMBULU_FILE, 8)]["household_rule"] == "no_kk_typo_neighbour"
+    assert evidence[("dtks", E_AMBULU_FILE, 7)]["household_rule"] == "no_kk"
+
+
+def test_a_head_alone_on_the_next_card_is_a_household_of_his_own(evidence):
+    assert household(evidence, E_AMBULU_FILE, 10) != household(evidence, E_AMBULU_FILE, 9)
+    assert evidence[("dtks", E_AMBULU_FILE, 10)]["household_rule"] == "no_kk"
+
+
+def test_a_head_on_a_mistyped_card_joins_the_family_card_he_already_holds(evidence):
+    # not a split onto a new card: the same person sits on the card of the row below
+    assert household(evidence, E_OCT_FILE, 3) == household(evidence, E_AMBULU_FILE, 7)
+    assert evidence[("dtks", E_OCT_FILE, 3)]["household_rule"] == "no_kk_typo_neighbour"
+    assert evidence[("dtks", E_OCT_FILE, 3)]["split_from_household_id"] is None

@@ -90,9 +90,11 @@ FAMILIES = {
                                     SD_CHILD, ("KAKAK SD", "P", "08-08-2014", "ANAK", "HIDUP", "TIDAK", "TIDAK"),
                                     ("KAKEK BATAS", "L", "02-02-1945", "ORANG TUA", "HIDUP", "TIDAK", "TIDAK")])),
 }
-# the child's card typed with one digit wrong: a one-row household next to its real family
+# the head's card typed with one digit wrong: resolution cannot tell it from the next card of
+# the village, so the head is a one-row household next to its real family, a suspected fragment
+# (a mistyped card of another member joins the family: tests/test_resolution.py)
 FAMILIES["card_typo"] = Family(14, 2, couple("SALAHKETIK", SD_CHILD))
-FAMILIES["card_typo"].people[2]["no_kk"] = kk(14)[:-2] + "9" + kk(14)[-1]
+FAMILIES["card_typo"].people[0]["no_kk"] = kk(14)[:-2] + "9" + kk(14)[-1]
 
 
 def pkh_row(id_pkh: str, family: Family | None, tahap: int, counts: dict, nominal: int,
@@ -119,7 +121,7 @@ PKH_TAHAP_1 = [
     pkh_row("P110", F["correct"], 1, {"sd": 1, "lansia": 1}, 825000),  # (900.000 + 2.400.000) / 4
     # five members in components, the four best paid count: (3.000.000 * 2 + 2.400.000 + 900.000) / 4
     pkh_row("P111", F["capped"], 1, {"aud": 2, "sd": 2, "lansia": 1}, 2325000),
-    # counts the child whose card was mistyped in DTKS: not a mismatch
+    # the family whose head's card was mistyped in DTKS: not a mismatch
     pkh_row("P112", F["card_typo"], 1, {"sd": 1}, 225000),
 ]
 # October: the correct family's PKH graduates; the desil of the poor family without components rises
@@ -190,7 +192,7 @@ def test_a_mistyped_card_makes_a_fragment_not_an_exclusion_or_a_mismatch(deliver
         select h.household_id, h.is_card_typo_fragment, h.is_composition_uncertain, m.is_exclusion_candidate
         from intermediate.int_households_dtks h join marts.mart_household m using (household_id)
         join intermediate.int_dtks_rows_placed r using (household_id)
-        where r.no_kk = '{F["card_typo"].people[2]["no_kk"]}'""")
+        where r.no_kk = '{F["card_typo"].people[0]["no_kk"]}'""")
     assert [row[1:] for row in fragment] == [(True, True, False)]
     family = _query(data, f"""select is_composition_uncertain from intermediate.int_households_dtks
                                where household_id = '{_household_of(data, F["card_typo"])}'""")

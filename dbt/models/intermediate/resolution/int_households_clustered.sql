@@ -5,6 +5,15 @@
     scientific notation, wrong length) joins the family of its neighbour rows in the same
     file and village (files list a family's members together): a KEPALA KELUARGA starts a
     family, so it takes the next row's card, anyone else the previous row's.
+    A card that only one row carries and that is one digit from the card of the row just
+    above or below it in the same file is a mistyped card (NO_KK typo or a numeric cell's
+    16th digit): the row joins that card's family when it is not a KEPALA KELUARGA, or when
+    the same resolved person also sits on that card. A head's card one digit from the next
+    family's is not enough on its own: cards issued the same day in one village differ only
+    in the serial (at jember scale 319 of 560 such heads were that family, 589 of 606 other
+    members). The card above wins; the card below only when more than one row carries it, so
+    two one-row cards never swap. A head left alone keeps its card and names the neighbour
+    household in `card_typo_neighbour_household_key`, for the targeting checks.
     A family split or a move puts a person on a new NO_KK: that is a new household, and
     `split_from_household_key` names the household the person was in before (the other
     household of the same resolved person whose rows are older by TANGGAL_UPDATE).
@@ -50,19 +59,77 @@ dtks_keyed as (
     from dtks_neighbours
 ),
 
+dtks_card_neighbours as (
+    select
+        *,
+        lag(family_card) over file_order as card_above,
+        lead(family_card) over file_order as card_below,
+    from dtks_keyed
+    window file_order as (partition by source_path, sheet order by row_number)
+),
+
+card_counts as (
+    select family_card, count(*) as card_rows
+    from dtks_keyed
+    where family_card is not null
+    group by family_card
+),
+
+person_on_card as (
+    select distinct cluster_key, family_card from dtks_keyed where family_card is not null
+),
+
+typo_candidates as (
+    -- rows whose own card only they carry, one digit from the card of an adjacent row
+    select
+        rows.record_key,
+        rows.cluster_key,
+        rows.hubungan_keluarga is distinct from 'KEPALA KELUARGA' as is_member,
+        case
+            when length(rows.card_above) = 16 and hamming(rows.no_kk, rows.card_above) = 1
+                then rows.card_above
+            when length(rows.card_below) = 16 and hamming(rows.no_kk, rows.card_below) = 1
+                and below.card_rows > 1 then rows.card_below
+        end as neighbour_card,
+    from dtks_card_neighbours as rows
+    inner join card_counts as own on own.family_card = rows.no_kk
+    left join card_counts as below on below.family_card = rows.card_below
+    where own.card_rows = 1 and length(rows.no_kk) = 16
+),
+
+typo_decisions as (
+    select
+        typo_candidates.record_key,
+        typo_candidates.neighbour_card,
+        typo_candidates.is_member or person_on_card.cluster_key is not null as is_merged,
+    from typo_candidates
+    left join person_on_card
+        on person_on_card.cluster_key = typo_candidates.cluster_key
+        and person_on_card.family_card = typo_candidates.neighbour_card
+    where typo_candidates.neighbour_card is not null
+),
+
 dtks_households as (
     select
-        record_key,
-        cluster_key,
-        source,
-        tanggal_update,
-        coalesce('KK' || family_card, 'ROW' || record_key) as household_key,
+        dtks_keyed.record_key,
+        dtks_keyed.cluster_key,
+        dtks_keyed.source,
+        dtks_keyed.tanggal_update,
+        coalesce(
+            'KK' || case when typo_decisions.is_merged then typo_decisions.neighbour_card end,
+            'KK' || dtks_keyed.family_card,
+            'ROW' || dtks_keyed.record_key
+        ) as household_key,
         case
-            when no_kk is not null then 'no_kk'
-            when family_card is not null then 'neighbour_row_no_kk'
+            when typo_decisions.is_merged then 'no_kk_typo_neighbour'
+            when dtks_keyed.no_kk is not null then 'no_kk'
+            when dtks_keyed.family_card is not null then 'neighbour_row_no_kk'
             else 'single_row'
         end as household_rule,
+        case when not typo_decisions.is_merged then 'KK' || typo_decisions.neighbour_card end
+            as card_typo_neighbour_household_key,
     from dtks_keyed
+    left join typo_decisions using (record_key)
 ),
 
 -- a person on two cards: the card whose rows are older is the one split from
@@ -137,6 +204,7 @@ pkh_households as (
             when recipient_households.household_key is not null then 'recipient'
             else 'none'
         end as household_rule,
+        cast(null as varchar) as card_typo_neighbour_household_key,
     from pkh_by_card
     left join id_pkh_households using (id_pkh)
     left join recipient_households using (cluster_key)
@@ -154,5 +222,6 @@ select
     all_households.household_key,
     all_households.household_rule,
     split_parents.split_from_household_key,
+    all_households.card_typo_neighbour_household_key,
 from all_households
 left join split_parents using (household_key)

@@ -31,11 +31,14 @@ placed as (
         households.record_key,
         household_ids.household_id,
         split_ids.household_id as split_from_household_id,
+        typo_ids.household_id as card_typo_neighbour_household_id,
         households.household_rule,
     from {{ ref('int_households_clustered') }} as households
     left join household_ids using (household_key)
     left join household_ids as split_ids
         on split_ids.household_key = households.split_from_household_key
+    left join household_ids as typo_ids
+        on typo_ids.household_key = households.card_typo_neighbour_household_key
 )
 
 select
@@ -54,6 +57,7 @@ select
         else clusters.match_rule
     end as match_rule,
     placed.household_rule,
+    placed.card_typo_neighbour_household_id,
 from records
 left join person_ids on person_ids.record_key = records.canonical_record_key
 left join placed on placed.record_key = records.canonical_record_key

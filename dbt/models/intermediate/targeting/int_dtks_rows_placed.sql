@@ -7,6 +7,7 @@ select
     xref.household_id,
     xref.split_from_household_id,
     xref.household_rule,
+    xref.card_typo_neighbour_household_id,
     dtks.row_key,
     dtks.source_path,
     dtks.sheet,

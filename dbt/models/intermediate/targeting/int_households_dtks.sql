@@ -4,10 +4,11 @@
     belongs to the household is itself uncertain, because a member's family card was taken
     from a neighbour row (their own NO_KK was unusable), or one resolved person holds two rows
     of the same file (a file lists a person once, so these may be two people), or it is a
-    suspected fragment: `is_card_typo_fragment`, a one-row household whose NO_KK is one digit
-    from the card of the row next to it in the same file (a family is listed together, so the
-    card is most likely mistyped), and that neighbour's household too. Component counts are
-    not checked against such a household, and a fragment is never an exclusion case of its own. -#}
+    suspected fragment: `is_card_typo_fragment`, a head whose one-row card is one digit from
+    the card of the family next to it in the same file (resolution keeps such a head apart
+    and merges other members, rule `no_kk_typo_neighbour`, which is uncertain too: see
+    int_households_clustered), and that neighbour's household too. Component counts are not
+    checked against such a household, and a fragment is never an exclusion case of its own. -#}
 with
 
 rows_placed as (
@@ -18,20 +19,14 @@ rows_placed as (
     where household_id is not null
 ),
 
--- one-row households whose card is one digit from the card of an adjacent row of the same file
+-- a head left on a one-row card one digit from the adjacent family's card (resolution keeps
+-- it apart, int_households_clustered): a suspected fragment of that family
 fragments as (
-    select distinct single.household_id, neighbour.household_id as neighbour_household_id
-    from (
-        select * from rows_placed
-        qualify count(*) over (partition by household_id) = 1
-    ) as single
-    inner join rows_placed as neighbour
-        on neighbour.source_path = single.source_path
-        and neighbour.sheet = single.sheet
-        and neighbour.row_number between single.row_number - 1 and single.row_number + 1
-        and neighbour.household_id <> single.household_id
-    where length(single.no_kk) = 16 and length(neighbour.no_kk) = 16
-        and hamming(single.no_kk, neighbour.no_kk) = 1
+    select distinct
+        household_id,
+        card_typo_neighbour_household_id as neighbour_household_id,
+    from rows_placed
+    where card_typo_neighbour_household_id is not null
 ),
 
 households as (
@@ -45,7 +40,8 @@ select
     count(distinct desil) > 1 as has_desil_conflict,
     count(distinct kode_desa) > 1 as has_village_conflict,
     count(*) as dtks_rows,
-    bool_or(household_rule = 'neighbour_row_no_kk') or max(person_rows_in_file) > 1
+    bool_or(household_rule in ('neighbour_row_no_kk', 'no_kk_typo_neighbour'))
+        or max(person_rows_in_file) > 1
         as is_uncertain_membership,
 from rows_placed
 group by household_id
