@@ -5,7 +5,8 @@ A file lists a person once, so two DTKS rows of the same file (whatever the shee
 one person (a cannot-link). Most components hold no such two rows and are taken as they are. In a
 component that does (a chain of links, e.g. a PKH row without NIK sharing the card and the
 name of a mother and her same-named daughter), the links are applied again strongest first
-(score, then rule) and a link that would join two rows of one DTKS file is dropped.
+(score, then rule, then record key) and a link that would join two rows of one DTKS file is
+dropped.
 
 `cluster_key` is internal to one run (the smallest record key of the cluster): stable person
 ids come from int_identity__id_map, never from this key.
@@ -66,6 +67,7 @@ def model(dbt, session):
         dbt.ref("int_person_records")
         .filter("not is_repeat_delivery")
         .project("record_key, case when source = 'dtks' then source_path end as dtks_file")
+        .order("record_key")  # node numbers, and so tie-breaks below, must not follow scan order
         .df()
     )
     pairs = (
@@ -95,7 +97,8 @@ def model(dbt, session):
     if len(bad_labels):
         conflicted = np.isin(labels[a], bad_labels)
         rank = pairs["match_rule"].map({rule: i for i, rule in enumerate(RULE_RANK)}).to_numpy()
-        order = np.lexsort((rank, -pairs["score"].to_numpy()))
+        # strongest first; equal score and rule: by record numbers, so a re-run decides alike
+        order = np.lexsort((b, a, rank, -pairs["score"].to_numpy()))
         kept = _resolve_conflicts(n, a, b, order, file_codes, conflicted)
         labels = components(kept)
 
