@@ -14,6 +14,7 @@ ids come from int_identity__id_map, never from this key.
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -63,26 +64,33 @@ def _resolve_conflicts(n: int, a: np.ndarray, b: np.ndarray, order: np.ndarray,
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    records = (
-        dbt.ref("int_person_records")
-        .filter("not is_repeat_delivery")
-        .project("record_key, case when source = 'dtks' then source_path end as dtks_file")
-        .order("record_key")  # node numbers, and so tie-breaks below, must not follow scan order
-        .df()
-    )
-    pairs = (
-        dbt.ref("int_person_pairs_scored")
-        .filter("band = 'linked'")
-        .project("record_key_a, record_key_b, match_rule, score")
-        .df()
-    )
-    keys = records["record_key"].to_numpy()
-    n = len(keys)
-    index = pd.Series(np.arange(n), index=keys)
-    a = index.reindex(pairs["record_key_a"]).to_numpy()
-    b = index.reindex(pairs["record_key_b"]).to_numpy()
-    file_codes, _ = pd.factorize(records["dtks_file"])  # -1 for PKH rows
-    del records
+    dbt.ref("int_person_records").create_view("person_records", replace=True)
+    dbt.ref("int_person_pairs_scored").create_view("person_pairs", replace=True)
+    # Strings stay in DuckDB; Python sees integers only. Node i is the i-th canonical record in
+    # record-key order, so the smallest node of a cluster is its smallest key and every
+    # tie-break below is by record key, never by scan order.
+    session.execute("""
+        create or replace temp table person_nodes as
+        select
+            record_key,
+            (row_number() over (order by record_key) - 1)::integer as node,
+            case when source = 'dtks' then dense_rank() over (partition by source order by source_path) - 1
+                 else -1 end::integer as dtks_file,
+        from person_records
+        where not is_repeat_delivery
+    """)
+    file_codes = session.sql("select dtks_file from person_nodes order by node").fetchnumpy()["dtks_file"]
+    n = len(file_codes)
+    edges = session.execute("""
+        select a.node as a, b.node as b, pairs.score,
+            (list_position($rules, pairs.match_rule) - 1)::integer as rank,
+        from person_pairs as pairs
+        inner join person_nodes as a on a.record_key = pairs.record_key_a
+        inner join person_nodes as b on b.record_key = pairs.record_key_b
+        where pairs.band = 'linked'
+        order by a, b
+    """, {"rules": RULE_RANK}).fetchnumpy()
+    a, b, score, rank = (np.asarray(edges[c]) for c in ("a", "b", "score", "rank"))
 
     def components(mask):
         graph = coo_matrix((np.ones(int(mask.sum()), dtype=np.int8), (a[mask], b[mask])), shape=(n, n))
@@ -96,24 +104,32 @@ def model(dbt, session):
     bad_labels = np.unique(dtks_rows.loc[clashing, "label"].to_numpy())
     if len(bad_labels):
         conflicted = np.isin(labels[a], bad_labels)
-        rank = pairs["match_rule"].map({rule: i for i, rule in enumerate(RULE_RANK)}).to_numpy()
-        # strongest first; equal score and rule: by record numbers, so a re-run decides alike
-        order = np.lexsort((b, a, rank, -pairs["score"].to_numpy()))
+        # strongest first; equal score and rule: by record key (edges come sorted by a, b)
+        order = np.lexsort((rank, -score))
         kept = _resolve_conflicts(n, a, b, order, file_codes, conflicted)
         labels = components(kept)
 
-    clusters = pd.DataFrame({"record_key": keys, "label": labels})
-    clusters["cluster_key"] = clusters.groupby("label")["record_key"].transform("min")
-    clusters["cluster_size"] = clusters.groupby("label")["record_key"].transform("size")
-
-    rank = {rule: i for i, rule in enumerate(RULE_RANK)}
-    used = pairs[kept]
-    ends = pd.concat([
-        pd.DataFrame({"record_key": used["record_key_a"], "match_rule": used["match_rule"]}),
-        pd.DataFrame({"record_key": used["record_key_b"], "match_rule": used["match_rule"]}),
-    ])
-    ends["rank"] = ends["match_rule"].map(rank)
-    best = ends.sort_values("rank").drop_duplicates("record_key")[["record_key", "match_rule"]]
-    clusters = clusters.merge(best, on="record_key", how="left")
-    clusters["match_rule"] = clusters["match_rule"].fillna("single_record")
-    return clusters[["record_key", "cluster_key", "cluster_size", "match_rule"]]
+    _, first_node, label_index = np.unique(labels, return_index=True, return_inverse=True)
+    best_rank = np.full(n, len(RULE_RANK), dtype=np.int32)  # len(RULE_RANK): single_record
+    np.minimum.at(best_rank, a[kept], rank[kept])
+    np.minimum.at(best_rank, b[kept], rank[kept])
+    clustered = pa.table({
+        "node": np.arange(n, dtype=np.int32),
+        "cluster_node": first_node[label_index].astype(np.int32),
+        "cluster_size": np.bincount(labels)[labels].astype(np.int64),
+        "rule_rank": best_rank + 1,
+    })
+    session.register("person_clustered_nodes", clustered)
+    result = session.sql("""
+        select
+            records.record_key,
+            clusters.record_key as cluster_key,
+            nodes.cluster_size,
+            coalesce(list_extract($rules, nodes.rule_rank), 'single_record') as match_rule,
+        from person_clustered_nodes as nodes
+        inner join person_nodes as records on records.node = nodes.node
+        inner join person_nodes as clusters on clusters.node = nodes.cluster_node
+    """, params={"rules": RULE_RANK}).to_arrow_table()
+    session.unregister("person_clustered_nodes")
+    session.execute("drop table person_nodes; drop view person_pairs; drop view person_records")
+    return result
