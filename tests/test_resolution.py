@@ -24,6 +24,8 @@ KK_2 = "3509120101100002"  # the twins' family
 KK_3 = "3509120101100003"  # elder Sumarni (1)
 KK_4 = "3509120101100004"  # elder Sumarni (2)
 KK_NEW = "3509120506250009"  # Dewi's new card after she splits off
+KK_YULIANA = "3509120101100050"
+KK_YULIANA_NEW = "3509120808250077"  # Yuliana's card after a move, already on the PKH list
 
 APRIL = [
     # a family: head, wife (recipient of PKH), daughter Dewi
@@ -41,6 +43,8 @@ APRIL = [
     f"{KK_4};3509124107500008;SUMARNI;P;01-07-1950;KEPALA KELUARGA;{PLACE};1;HIDUP;10-01-2024",
     # nothing identifies a person: rejected
     f";;;L;01-01-1990;ANAK;{PLACE};1;HIDUP;10-01-2024",
+    # Yuliana; PKH also pays her, without NIK, on a card DTKS does not know yet (see October)
+    f"{KK_YULIANA};3509124304880021;YULIANA;P;03-04-1988;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
 ]
 
 OCTOBER = [
@@ -48,6 +52,9 @@ OCTOBER = [
     f"{KK_NEW};3509124601990003;DEWI LESTARI;P;06-01-1999;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
     # Hariyanto listed again with the NIK one digit wrong and another spelling of his name
     f"{KK_1};3509121502740004;MOCH. HARIYANTO;L;15-02-1974;KEPALA KELUARGA;{PLACE};3;HIDUP;01-09-2025",
+    # Yuliana on her new card: her NIK ties it to April, the card and name to the PKH row, so
+    # the two persons of the first run become one
+    f"{KK_YULIANA_NEW};3509124304880021;YULIANA;P;03-04-1988;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
 ]
 
 PKH = [
@@ -57,6 +64,7 @@ PKH = [
     f"P001;;SITI AMINAH;{KK_1};AMBULU;TEGALSARI;2025;2;0;0;1;0;0;0;0;225000;AKTIF",
     # a recipient DTKS does not know
     "P002;3509125505850011;WARTINI;3509120101100099;AMBULU;TEGALSARI;2025;1;0;1;0;0;0;0;0;750000;AKTIF",
+    f"P003;;YULIANA;{KK_YULIANA_NEW};AMBULU;TEGALSARI;2025;1;0;0;1;0;0;0;0;225000;AKTIF",
 ]
 
 
@@ -113,7 +121,7 @@ def person(xref, path, row, source="dtks"):
 
 def test_every_kept_row_is_in_person_xref_and_the_empty_row_is_rejected(resolved):
     first = resolved["first"]
-    assert len(first) == 8 + 8 + 3  # April and May without the rejected row, plus PKH
+    assert len(first) == 9 + 9 + 4  # April and May without the rejected row, plus PKH
     assert [(r[0], r[1], r[3]) for r in resolved["rejected"]] == [
         ("dtks", APRIL_FILE, 9), ("dtks", MAY_FILE, 9)]
 
@@ -169,12 +177,30 @@ def test_a_split_onto_a_new_card_is_the_same_person_in_a_new_household_pointing_
     assert split["member_count"] == 1  # Dewi counts in her new household only
 
 
+YULIANA_ROWS = {("dtks", APRIL_FILE, 10), ("dtks", MAY_FILE, 10), ("pkh", PKH_FILE, 4)}
+
+
 def test_ids_survive_a_new_delivery_and_a_rerun(resolved):
     first, second = resolved["first"], resolved["second"]
     for key, row in first.items():
+        if key in YULIANA_ROWS:  # merged by the new delivery: the next test
+            continue
         assert second[key]["person_id"] == row["person_id"], key
         assert second[key]["household_id"] == row["household_id"], key
     assert resolved["id_map"]["run"].max() == 2
+
+
+def test_when_new_evidence_merges_two_persons_one_id_survives_and_the_other_points_to_it(resolved):
+    first, second, id_map = resolved["first"], resolved["second"], resolved["id_map"]
+    dtks_id, pkh_id = person(first, APRIL_FILE, 10), person(first, PKH_FILE, 4, "pkh")
+    assert dtks_id != pkh_id
+    # both first seen in run 1 with one row each: the smaller id survives (docs/resolution.md)
+    survivor, retired = min(dtks_id, pkh_id), max(dtks_id, pkh_id)
+    for key in YULIANA_ROWS | {("dtks", OCT_FILE, 3)}:
+        assert second[key]["person_id"] == survivor, key
+    pointers = id_map[(id_map["kind"] == "retired") & (id_map["entity"] == "person")]
+    assert pointers[["retired_id", "id"]].values.tolist() == [[retired, survivor]]
+    assert retired not in set(id_map.loc[id_map["kind"] == "member", "id"])
 
 
 def test_ids_are_not_cluster_order(resolved):
