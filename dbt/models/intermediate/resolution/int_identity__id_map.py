@@ -15,103 +15,142 @@ so ids survive runs; `dbt build` rebuilds it from old state + this run's cluster
 
 Columns: entity (person|household), kind (member|retired), record_key (member rows),
 retired_id (retired rows), id (the current id), id_first_run, run.
+
+The work is SQL on the model's DuckDB session (a Python model only because it must read the
+table it is about to replace); Python only salts the rare new id whose hash is taken.
 """
 
 import hashlib
 
-import pandas as pd
-
-COLUMNS = ["entity", "kind", "record_key", "retired_id", "id", "id_first_run", "run"]
-
-
-def _previous_state(dbt, session) -> pd.DataFrame:
-    try:
-        return session.sql(f"select * from {dbt.this}").df()
-    except Exception:  # first run: no table yet
-        return pd.DataFrame(columns=COLUMNS)
+COLUMNS = "entity varchar, kind varchar, record_key varchar, retired_id varchar, id varchar, id_first_run bigint, run bigint"
+TEMP_TABLES = ["id_map_previous", "id_map_current", "id_map_claims", "id_map_founders", "id_map_ids"]
 
 
-def _new_id(prefix: str, founding_key: str, taken: set) -> str:
-    salt = 0
+def _salted_id(prefix: str, founding_key: str, taken: set) -> str:
+    salt = 1
     while True:
-        text = founding_key if salt == 0 else f"{founding_key}#{salt}"
-        candidate = prefix + hashlib.sha256(text.encode()).hexdigest()[:12]
+        candidate = prefix + hashlib.sha256(f"{founding_key}#{salt}".encode()).hexdigest()[:12]
         if candidate not in taken:
             taken.add(candidate)
             return candidate
         salt += 1
 
 
-def assign(entity: str, prefix: str, current: pd.DataFrame, previous: pd.DataFrame, run: int) -> pd.DataFrame:
-    """current: record_key, cluster. previous: earlier rows of the id map for this entity."""
-    members = previous[previous["kind"] == "member"][["record_key", "id", "id_first_run"]]
-    retired = previous[previous["kind"] == "retired"][["retired_id", "id", "id_first_run"]]
-    joined = current.merge(members, on="record_key", how="left")
-
-    # Each earlier id is claimed by the cluster holding most of its rows.
-    counts = joined.dropna(subset=["id"]).groupby(["id", "cluster"], as_index=False).agg(
-        rows=("record_key", "size"), id_first_run=("id_first_run", "min"))
-    claims = counts.sort_values(["id", "rows", "cluster"], ascending=[True, False, True]).drop_duplicates("id")
-    # In a cluster claiming several ids, the oldest survives; the others retire into it.
-    claims = claims.sort_values(["cluster", "id_first_run", "rows", "id"], ascending=[True, True, False, True])
-    survivors = claims.drop_duplicates("cluster")[["cluster", "id", "id_first_run"]]
-    newly_retired = claims.merge(survivors[["cluster", "id"]].rename(columns={"id": "survivor"}), on="cluster")
-    newly_retired = newly_retired[newly_retired["id"] != newly_retired["survivor"]]
-
-    taken = set(previous["id"].dropna()) | set(previous["retired_id"].dropna())
-    # an anti-join by merge: Series.isin on Arrow strings is slow at a million rows
-    marked = current.merge(survivors[["cluster"]], on="cluster", how="left", indicator=True)
-    unclaimed = marked[marked["_merge"] == "left_only"][["record_key", "cluster"]]
-    founders = unclaimed.groupby("cluster", as_index=False)["record_key"].min()
-    founders["id"] = [_new_id(prefix, key, taken) for key in founders["record_key"].tolist()]
-    founders["id_first_run"] = run
-    ids = pd.concat([survivors, founders[["cluster", "id", "id_first_run"]]], ignore_index=True)
-
-    member_rows = current.merge(ids, on="cluster")[["record_key", "id", "id_first_run"]]
-    member_rows["kind"] = "member"
-
-    # Retired ids: earlier ones plus this run's, each pointing to today's surviving id.
-    retired_now = pd.concat([
-        retired.rename(columns={"id": "points_to"})[["retired_id", "points_to"]],
-        newly_retired.rename(columns={"id": "retired_id", "survivor": "points_to"})[["retired_id", "points_to"]],
-    ], ignore_index=True)
-    forward = dict(zip(newly_retired["id"], newly_retired["survivor"]))
-    for _ in range(10):  # follow chains a -> b -> c (each step is one later merge)
-        moved = retired_now["points_to"].map(forward)
-        if moved.isna().all():
-            break
-        retired_now["points_to"] = moved.fillna(retired_now["points_to"])
-    retired_now = retired_now.drop_duplicates("retired_id")
-    first_run = ids.set_index("id")["id_first_run"]
-    retired_rows = pd.DataFrame({
-        "kind": "retired",
-        "retired_id": retired_now["retired_id"],
-        "id": retired_now["points_to"],
-        "id_first_run": retired_now["points_to"].map(first_run),
-    })
-    out = pd.concat([member_rows, retired_rows], ignore_index=True)
-    out["entity"] = entity
-    out["run"] = run
-    return out.reindex(columns=COLUMNS)
-
-
 def model(dbt, session):
     dbt.config(materialized="table", schema="identity")
-    previous = _previous_state(dbt, session)
-    run = int(previous["run"].max()) + 1 if len(previous) else 1
+    # the state this model is about to replace (typed here: a map written by the earlier
+    # pandas version has retired_id of type NULL); none on the first run
+    session.execute(f"create or replace temp table id_map_previous ({COLUMNS})")
+    exists = session.execute(
+        "select count(*) from duckdb_tables() where database_name = ? and schema_name = ? and table_name = ?",
+        [dbt.this.database, dbt.this.schema, dbt.this.identifier]).fetchall()[0][0]
+    if exists:
+        session.execute(f"insert into id_map_previous by name select * from {dbt.this}")
+    run = session.execute("select coalesce(max(run), 0) + 1 from id_map_previous").fetchall()[0][0]
 
-    persons = dbt.ref("int_persons_clustered").project("record_key, cluster_key as cluster").df()
-    households = (
-        dbt.ref("int_households_clustered")
-        # PKH rows get the id of the DTKS household they point to, not an id of their own
-        .filter("source = 'dtks'")
-        .project("record_key, household_key as cluster")
-        .df()
-    )
-    out = pd.concat([
-        assign("person", "P", persons, previous[previous["entity"] == "person"], run),
-        assign("household", "H", households, previous[previous["entity"] == "household"], run),
-    ], ignore_index=True)
-    out["id_first_run"] = out["id_first_run"].astype("Int64")
-    out["run"] = out["run"].astype("Int64")
-    return out
+    dbt.ref("int_persons_clustered").create_view("id_map_persons", replace=True)
+    dbt.ref("int_households_clustered").create_view("id_map_households", replace=True)
+    session.execute("""
+        create or replace temp table id_map_current as
+        select 'person' as entity, 'P' as prefix, record_key, cluster_key as cluster from id_map_persons
+        union all
+        -- PKH rows get the id of the DTKS household they point to, not an id of their own
+        select 'household', 'H', record_key, household_key from id_map_households where source = 'dtks'
+    """)
+    # Each earlier id is claimed by the cluster holding most of its rows (then the smaller
+    # cluster key); in a cluster claiming several, the oldest survives (first run, then more
+    # rows, then the smaller id) and the others retire into it.
+    session.execute("""
+        create or replace temp table id_map_claims as
+        with counts as (
+            select current.entity, previous.id, current.cluster,
+                count(*) as rows, min(previous.id_first_run) as id_first_run,
+            from id_map_current as current
+            inner join id_map_previous as previous
+                on previous.kind = 'member' and previous.entity = current.entity
+                and previous.record_key = current.record_key
+            group by all
+        ),
+        claims as (
+            select * from counts
+            qualify row_number() over (partition by entity, id order by rows desc, cluster) = 1
+        )
+        select *,
+            row_number() over (partition by entity, cluster order by id_first_run, rows desc, id) = 1
+                as is_survivor,
+        from claims
+    """)
+    # A cluster that claims no earlier id gets a new one: the hash of its founding row.
+    session.execute("""
+        create or replace temp table id_map_founders as
+        with founders as (
+            select entity, prefix, cluster, min(record_key) as founding_key,
+            from id_map_current
+            anti join (select entity, cluster from id_map_claims where is_survivor) using (entity, cluster)
+            group by all
+        ),
+        taken as (
+            select id from id_map_previous union select retired_id from id_map_previous
+        ),
+        hashed as (
+            select *, prefix || left(sha256(founding_key), 12) as id from founders
+        )
+        select *,
+            id in (select id from taken where id is not null)
+                or row_number() over (partition by id order by entity, cluster) > 1 as is_clash,
+        from hashed
+    """)
+    clashes = session.sql(
+        "select entity, cluster, prefix, founding_key from id_map_founders where is_clash order by entity, cluster"
+    ).fetchall()
+    if clashes:
+        taken = {row[0] for row in session.sql(
+            "select id from id_map_previous union select retired_id from id_map_previous "
+            "union select id from id_map_founders").fetchall() if row[0] is not None}
+        for entity, cluster, prefix, founding_key in clashes:
+            session.execute("update id_map_founders set id = ? where entity = ? and cluster = ?",
+                            [_salted_id(prefix, founding_key, taken), entity, cluster])
+
+    session.execute(f"""
+        create or replace temp table id_map_ids as
+        select entity, cluster, id, id_first_run from id_map_claims where is_survivor
+        union all
+        select entity, cluster, id, {run} from id_map_founders
+    """)
+    result = session.sql(f"""
+        with newly_retired as (
+            select claims.entity, claims.id as retired_id, survivors.id as points_to,
+            from id_map_claims as claims
+            inner join id_map_claims as survivors
+                on survivors.entity = claims.entity and survivors.cluster = claims.cluster
+                and survivors.is_survivor
+            where not claims.is_survivor
+        ),
+        retired as (
+            -- earlier pointers follow a merge of their target (one step: a survivor of this
+            -- run never retires in it)
+            select earlier.entity, earlier.retired_id,
+                coalesce(moved.points_to, earlier.id) as points_to, 0 as source_order,
+            from id_map_previous as earlier
+            left join newly_retired as moved
+                on moved.entity = earlier.entity and moved.retired_id = earlier.id
+            where earlier.kind = 'retired'
+            union all
+            select entity, retired_id, points_to, 1 from newly_retired
+        )
+        select current.entity, 'member' as kind, current.record_key, null::varchar as retired_id,
+            ids.id, ids.id_first_run::bigint as id_first_run, {run}::bigint as run,
+        from id_map_current as current
+        inner join id_map_ids as ids using (entity, cluster)
+        union all
+        select retired.entity, 'retired', null, retired.retired_id,
+            retired.points_to, first_run.id_first_run, {run},
+        from retired
+        left join (select distinct entity, id, id_first_run from id_map_ids) as first_run
+            on first_run.entity = retired.entity and first_run.id = retired.points_to
+        qualify row_number() over (partition by retired.entity, retired.retired_id order by retired.source_order) = 1
+    """).to_arrow_table()
+    for table in TEMP_TABLES:
+        session.execute(f"drop table {table}")
+    session.execute("drop view id_map_persons; drop view id_map_households")
+    return result
