@@ -306,11 +306,20 @@ scored as (
     from nik_scored
 ),
 
-banded as (
+linked as (
     select
         *,
+        has_anchor
+            and (score >= {{ link_score }} or (is_near_nik_name_birth and score - nik_points >= {{ link_score }}))
+            as is_linked,
+    from scored
+),
+
+banded as (
+    select
+        * exclude (is_linked),
         case
-            when has_anchor and (score >= {{ link_score }} or (is_near_nik_name_birth and score - nik_points >= {{ link_score }})) then 'linked'
+            when is_linked then 'linked'
             -- two rows of one file are never one person (see has_anchor), so never worth a review
             when not is_same_file
                 and score - case when is_no_kk_different then {{ no_kk_different_points }} else 0 end
@@ -320,9 +329,7 @@ banded as (
         end as band,
         -- the rule that joined the pair, for the per-row explanation
         case
-            when not has_anchor
-                or (score < {{ link_score }} and not (is_near_nik_name_birth and score - nik_points >= {{ link_score }}))
-                then null
+            when not is_linked then null
             when nik_digits_different = 0 and is_nik_trusted_pair and source_a = source_b
                 then 'nik_exact'
             when nik_digits_different = 0 and is_nik_trusted_pair then 'nik_exact_pkh_dtks'
@@ -333,8 +340,7 @@ banded as (
             when is_near_nik_name_birth then 'nik_near_name_birth'
             else 'rare_name_birth'
         end as match_rule,
-    from scored
-    where score >= {{ review_score }} or (is_near_nik_name_birth and score - nik_points >= {{ link_score }})
+    from linked
 )
 
 select * from banded where band <> 'distinct'
