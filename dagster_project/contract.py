@@ -181,6 +181,7 @@ ROW_IDENTITY_COLUMNS = ("_source", "_source_path", "_sheet", "_row_number")
 RAW_METADATA_COLUMNS = ROW_IDENTITY_COLUMNS + (
     "_file_sha256",  # content hash of the delivered file: same bytes, same delivery
     "_id_numeric_cells",  # comma list of identity columns read from numeric xlsx cells, else null
+    "_read_note",  # what the reader had to do to read the row (bytes replaced...), else null
 )
 
 
