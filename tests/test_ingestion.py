@@ -364,11 +364,13 @@ def test_hidden_and_lock_files_are_ignored(raw_dir, con):
     # ignored as the contract says, yet recorded: nothing under raw/ goes unnoticed
     assert summary.files == 1 and summary.files_ignored == 3 and summary.messages == []
     assert rows(con, "select source_path, status from raw.ingest_files order by 1") == [
-        {"source_path": "dtks/.a.csv", "status": "ignored"},
-        {"source_path": "dtks/.hidden", "status": "ignored"},
+        {"source_path": "dtks/.a.csv", "status": "skipped"},
+        {"source_path": "dtks/.hidden", "status": "skipped"},
         {"source_path": "dtks/a.csv", "status": "loaded"},
-        {"source_path": "dtks/~$a.xlsx", "status": "ignored"},
+        {"source_path": "dtks/~$a.xlsx", "status": "skipped"},
     ]
+    assert all(": ignored: the name starts with" in m for (m,) in con.execute(
+        "select message from raw.ingest_files where status = 'skipped'").fetchall())
 
 
 def test_every_table_exists_even_without_files_and_reruns_replace_only_this_source(raw_dir, con):

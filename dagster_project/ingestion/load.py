@@ -117,14 +117,23 @@ class IngestSummary:
 
 def list_source_files(raw_dir: Path, source: str) -> list[Path]:
     """The files of raw_dir/<source>/ that are read, sorted by relative path."""
-    return [path for path, _ in scan_source(raw_dir, source) if path is not None]
+    return [entry.path for entry in scan_source(raw_dir, source) if entry.path is not None]
 
 
-def scan_source(raw_dir: Path, source: str) -> list[tuple[Path | None, IngestFileRecord | None]]:
-    """Every entry under raw_dir/<source>/: (path to read, None) or (None, why it is not read).
+@dataclass(frozen=True)
+class SourceEntry:
+    """One entry under raw/<source>/: a file to read (`path`), or a record of why it is not."""
+
+    path: Path | None = None
+    not_read: IngestFileRecord | None = None
+    ignored: bool = False  # a `.`/`~$` name: not read by the contract's own rule, not a problem
+
+
+def scan_source(raw_dir: Path, source: str) -> list[SourceEntry]:
+    """Every entry under raw_dir/<source>/, sorted by relative path: a file to read, or why not.
 
     Sorted by relative path. Names starting with `.` or `~$` are ignored (contract), folders
-    too (`.git`, `.ipynb_checkpoints`); they are recorded with status `ignored`. A symlink is
+    too (`.git`, `.ipynb_checkpoints`); they are recorded as skipped, message `ignored: ...`. A symlink is
     followed only when its target stays inside raw_dir: one pointing outside would load data
     nobody delivered. Dangling and looping links are failed; FIFOs, sockets and devices are
     skipped without being opened (opening a FIFO blocks). Nothing under raw/ goes unrecorded.
@@ -134,13 +143,13 @@ def scan_source(raw_dir: Path, source: str) -> list[tuple[Path | None, IngestFil
     source_dir = raw_dir / source
     if not source_dir.is_dir():
         return []
-    entries: list[tuple[Path | None, IngestFileRecord | None]] = []
+    entries: list[SourceEntry] = []
     visited_dirs = {os.path.realpath(source_dir)}
 
-    def note(path: Path, status: str, why: str) -> None:
+    def note(path: Path, status: str, why: str, ignored: bool = False) -> None:
         relative = path.relative_to(raw_dir).as_posix()
         record = IngestFileRecord(source, relative, "", None, "", 0, status, f"{relative}: {why}")
-        entries.append((None, record))
+        entries.append(SourceEntry(not_read=record, ignored=ignored))
 
     def walk(directory: Path) -> None:
         try:
@@ -151,7 +160,7 @@ def scan_source(raw_dir: Path, source: str) -> list[tuple[Path | None, IngestFil
         for entry in children:
             path = directory / entry.name
             if entry.name.startswith((".", "~$")):
-                note(path, "ignored", "name starts with '.' or '~$' (lock or hidden file), ignored")
+                note(path, "skipped", "ignored: the name starts with '.' or '~$' (lock or hidden file)", True)
                 continue
             if entry.is_symlink():
                 try:
@@ -177,17 +186,17 @@ def scan_source(raw_dir: Path, source: str) -> list[tuple[Path | None, IngestFil
                 walk(path)
             elif stat.S_ISREG(mode):
                 if path.suffix.lower() in READABLE_SUFFIXES:
-                    entries.append((path, None))
+                    entries.append(SourceEntry(path=path))
                 else:
                     note(path, "skipped", "not a .csv or .xlsx file, skipped")
             else:
                 note(path, "skipped", "not a regular file (FIFO, socket or device), not opened")
 
     walk(source_dir)
-    def key(entry):
-        path, record = entry
-        return path.relative_to(raw_dir).as_posix() if path is not None else record.source_path
-    return sorted(entries, key=key)
+    return sorted(
+        entries,
+        key=lambda e: e.not_read.source_path if e.not_read else e.path.relative_to(raw_dir).as_posix(),
+    )
 
 
 def ingest_source(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) -> IngestSummary:
@@ -206,10 +215,11 @@ def ingest_source(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) ->
     rejected: list[RejectedRow] = []
     first_path_by_sha: dict[str, str] = {}
 
-    for path, not_read in scan_source(raw_dir, source):
+    for entry in scan_source(raw_dir, source):
+        not_read, path = entry.not_read, entry.path
         if not_read is not None:
             records.append(not_read)
-            if not_read.status == "ignored":
+            if entry.ignored:
                 summary.files_ignored += 1
                 continue
             summary.files += 1
