@@ -12,6 +12,7 @@ apart by their headers. Each table lands in DuckDB as ``raw.<table name>``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -185,8 +186,12 @@ RAW_METADATA_COLUMNS = ROW_IDENTITY_COLUMNS + (
 )
 
 
+@functools.cache  # tables are frozen; this runs for every candidate header record of every file
 def header_lookup(table: Table) -> dict[str, str]:
-    """Normalised header text -> canonical column name, canonical names and aliases alike."""
+    """Normalised header text -> canonical column name, canonical names and aliases alike.
+
+    Callers must not change the returned dict (it is shared).
+    """
     lookup: dict[str, str] = {}
     for column in table.columns:
         for text in (column.name, *column.aliases):

@@ -221,9 +221,7 @@ def _no_header_problem(file: _FileInfo, sheet: str) -> str:
 
 # Bytes Windows-1252 leaves undefined: a file holding one is still read (U+FFFD in its place).
 CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
-# A valid multi-byte UTF-8 sequence: in a file that is not valid UTF-8 as a whole, a line that
-# holds one is UTF-8 (Windows-1252 text practically never forms these pairs: `Ã‰` for `É`).
-UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+ASCII_BYTES = bytes(range(0x80))
 LINE_END = re.compile(rb"\r\n|\r|\n")
 REPLACED_BYTE_NOTE = "byte(s) {bytes} undefined in Windows-1252, replaced by U+FFFD"
 CP1252_LINE_NOTE = "line read as Windows-1252 (other lines of the file are UTF-8)"
@@ -283,8 +281,9 @@ def _as_utf8(content: bytes) -> _CsvText:
     """UTF-8 bytes of the file, where its text starts (after a BOM), and how it was decoded.
 
     Strict UTF-8 first (validated in chunks, so a large file is not held twice as text). Else
-    Windows-1252 as a whole, when no line is UTF-8 and no byte is undefined (the fast, common
-    case). Else line by line: a line that is valid UTF-8 stays UTF-8, any other line is read as
+    Windows-1252 as a whole, when no multi-byte UTF-8 sequence occurs and no byte is undefined
+    (the fast, common case). Else line by line: a line that is valid UTF-8 stays UTF-8 (Windows-
+    1252 text practically never forms such sequences: `Ã‰` for `É`), any other line is read as
     Windows-1252 with undefined bytes replaced; such lines are noted, never dropped.
     """
     has_bom = content.startswith(codecs.BOM_UTF8)
@@ -299,9 +298,20 @@ def _as_utf8(content: bytes) -> _CsvText:
     except UnicodeDecodeError:
         pass
     body = content[start:]
-    if not UTF8_MULTIBYTE.search(body) and not CP1252_UNDEFINED.search(body):
+    if not _has_utf8_text(body) and not CP1252_UNDEFINED.search(body.translate(None, ASCII_BYTES)):
         return _CsvText(body.decode("cp1252").encode("utf-8"), 0, "cp1252")
     return _decode_line_by_line(body)
+
+
+def _has_utf8_text(body: bytes) -> bool:
+    """Whether any valid multi-byte UTF-8 sequence occurs (C-speed counts, no regex scan).
+
+    Decoded as UTF-8 with replacement, every non-ASCII character is U+FFFD exactly when no
+    valid multi-byte sequence exists (a file holding U+FFFD itself counts as UTF-8 text).
+    """
+    decoded = body.decode("utf-8", errors="replace")
+    ascii_count = len(body) - len(body.translate(None, ASCII_BYTES))
+    return len(decoded) - ascii_count != decoded.count("\ufffd")
 
 
 def _decode_line_by_line(body: bytes) -> _CsvText:
@@ -648,8 +658,9 @@ def _hidden(file: _FileInfo, sheet: str, read: SheetRead) -> SheetRead:
 # stray cell at XFD1048576 makes the xlsx reader allocate 17 billion cells and abort the whole
 # process, which no try/except can catch. 20 million is a full sheet of 20 columns.
 MAX_SHEET_CELLS = 20_000_000
-ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
-WIDE_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{2,3})\d")
+LAST_ROW = re.compile(rb'<row (?:[^>]*?\s)?r="(\d+)"')
+ANY_REF = re.compile(rb'r="([A-Z]{0,3})(\d+)"')
+WIDE_COLUMN = re.compile(rb'r="([A-Z]{2,3})\d')
 CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -692,8 +703,7 @@ def _inspect_xlsx(content: bytes) -> dict[str, _SheetPart]:
 
 def _inspect_sheet_xml(xml: bytes) -> _SheetPart:
     part = _SheetPart()
-    last_row = max((int(n) for n in ROW_NUMBER.findall(xml)), default=0)
-    widest = max((_column_number(c.decode()) for c in WIDE_COLUMN.findall(xml)), default=26)
+    last_row, widest = _used_size(xml)
     if last_row * widest > MAX_SHEET_CELLS:
         part.too_large = (
             f"cells reach row {last_row:,} and column {_column_name(widest)} "
@@ -714,6 +724,26 @@ def _inspect_sheet_xml(xml: bytes) -> _SheetPart:
                         )
                 element.clear()
     return part
+
+
+def _used_size(xml: bytes) -> tuple[int, int]:
+    """(last row number, widest column number) the sheet's cells reach, as the reader sees it.
+
+    Cheap for the usual sheet: rows come in order, so the last `<row` tag holds the last row, and
+    one search proves no reference has more row digits than it. Columns past Z are looked up
+    only when some reference has two or more letters. Anything odd gets a full scan.
+    """
+    last_tag = xml.rfind(b"<row ")
+    match = LAST_ROW.match(xml, last_tag) if last_tag >= 0 else None
+    last_row = int(match[1]) if match else 0
+    longer = re.compile(rb'r="[A-Z]{0,3}\d{%d,}"' % (len(str(last_row)) + 1))
+    if match is None or longer.search(xml):
+        references = ANY_REF.findall(xml)
+        last_row = max((int(row) for _, row in references), default=0)
+        widest = max((_column_number(letters.decode()) for letters, _ in references if letters), default=1)
+        return last_row, widest
+    widest = max((_column_number(c.decode()) for c in WIDE_COLUMN.findall(xml)), default=26)
+    return last_row, widest
 
 
 def _column_number(letters: str) -> int:
@@ -953,31 +983,30 @@ def _repeated_headers(file, sheet, header, fields, is_data, row_numbers, column_
     names = [n for n, c in header_lookup(header.table).items() if c == header.column_for_cell[first_required]]
     normalised = pc.utf8_upper(pc.replace_substring_regex(fields[first_required], r"[\s._/\\-]+|\x{feff}", ""))
     candidates = pc.and_(pc.fill_null(pc.is_in(normalised, pa.array(names, pa.string())), False), is_data)
-    indexes = np.flatnonzero(candidates.to_numpy(zero_copy_only=False))
-    if not len(indexes):
+    indexes = pc.indices_nonzero(candidates).to_pylist()
+    if not indexes:
         return is_data, column_arrays, []
+    positions = pa.array(np.arange(len(is_data), dtype=np.int64))
     rejections: list[RejectedRow] = []
-    keep = is_data.to_numpy(zero_copy_only=False).copy()
+    header_rows: list[int] = []
     current = header.column_for_cell
     for index in indexes:
         record = [f[index].as_py() for f in fields]
         match = match_record(0, record, header.table)
         if not match.is_complete:
             continue
-        keep[index] = False
+        header_rows.append(index)
         number = row_numbers[index].as_py()
         mapping = match.column_for_cell
         note = "the header repeated inside the data (a file pasted together from pieces)"
         if mapping != current:
             note += "; the rows after it follow its column order"
-            after = np.zeros(len(keep), dtype=bool)
-            after[index + 1 :] = True  # later repeats overwrite again from their own row on
-            mask = pa.array(after)
+            after = pc.greater(positions, index)  # a later repeat overwrites from its own row on
             field_for_column = {column: i for i, column in enumerate(mapping) if column}
             for name in header.table.column_names:
                 i = field_for_column.get(name)
-                new = fields[i] if i is not None and i < len(fields) else pa.nulls(len(keep), pa.string())
-                column_arrays[name] = pc.if_else(mask, new, column_arrays[name])
+                new = fields[i] if i is not None and i < len(fields) else pa.nulls(len(is_data), pa.string())
+                column_arrays[name] = pc.if_else(after, new, column_arrays[name])
             current = mapping
         rejections.append(
             RejectedRow(
@@ -989,7 +1018,10 @@ def _repeated_headers(file, sheet, header, fields, is_data, row_numbers, column_
                 message=f"{file.where(sheet)} row {number}: {note}",
             )
         )
-    return pa.array(keep), column_arrays, rejections
+    if header_rows:
+        is_header = pc.is_in(positions, value_set=pa.array(header_rows, pa.int64()))
+        is_data = pc.and_(is_data, pc.invert(is_header))
+    return is_data, column_arrays, rejections
 
 
 def _reject_all(read: SheetRead, status: str, reason: str, message: str) -> SheetRead:
