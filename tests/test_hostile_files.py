@@ -85,6 +85,29 @@ def test_unterminated_quote_rejects_its_row_and_keeps_the_rows_after_it(raw_dir,
     assert "dtks/a.csv row 47" in message and "ALAMAT" in message
 
 
+# A quote left open swallows the file up to the next quote character (a later, honest quoted
+# address) or, with none, past the csv module's 128 KiB field limit: both end the same way.
+@pytest.mark.parametrize("later_quote", [True, False])
+def test_stray_quote_in_a_long_file_rejects_one_row(raw_dir, later_quote):
+    header = "NO_KK;NIK;NAMA;JENIS_KELAMIN;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;DESA;KECAMATAN;ALAMAT"
+    rows = [f"35090100000{n:05d};35090141018{n:05d};NAMA {n};P;01-01-1980;1;Ajung;Ajung;JL. MAWAR {n}"
+            for n in range(1, 4001)]
+    rows[9] = rows[9].replace(";NAMA 10;", ';"NAMA 10;')
+    if later_quote:
+        rows[499] = rows[499].replace("JL. MAWAR 500", '"JL. MAWAR\nRT 500"')
+    content = ("\n".join([header] + rows) + "\n").encode()
+    assert len(content) > 2 * 131072
+
+    [sheet] = read(raw_dir, "dtks/a.csv", content)
+    placed, rejected = accounted([sheet])
+
+    assert rejected == {("", 10): "unterminated_quote"}
+    assert len(placed) == 3999 and placed[("", 11)]["nama"] == "NAMA 11"
+    assert placed[("", 500)]["alamat"] == ("JL. MAWAR\nRT 500" if later_quote else "JL. MAWAR 500")
+    assert placed[("", 4000)]["nama"] == "NAMA 4000"
+    assert "column NAMA" in sheet.rejected[0].message
+
+
 def test_mixed_line_endings_read_the_same_rows(raw_dir, original):
     lines = sample_lines()
     # Three line-ending styles in one file: CR (old Mac export), LF, and CRLF.

@@ -486,10 +486,10 @@ def _read_csv_body_exact(
     rejected: list[RejectedRow] = []
     feeder = _LineFeeder(data, start)
     row_number = 0
-    try:
-        while feeder.position < len(data):
-            record_start = feeder.position
-            restart_at = None
+    while feeder.position < len(data):
+        record_start = feeder.position
+        restart_at = None
+        try:
             for cells in csv.reader(feeder, delimiter=delimiter):
                 row_number += 1
                 record_end = feeder.position
@@ -498,8 +498,7 @@ def _read_csv_body_exact(
                     column = _unterminated_quote_field(data[record_start:record_end], delimiter)
                 if column is not None:
                     rejected.append(_unterminated_quote(file, row_number, column, header))
-                    first_line_end = LINE_END.search(data, record_start)
-                    restart_at = len(data) if first_line_end is None else first_line_end.end()
+                    restart_at = _next_line(data, record_start)
                     break
                 lo = bisect.bisect_left(note_offsets, record_start)
                 hi = bisect.bisect_left(note_offsets, record_end)
@@ -514,11 +513,18 @@ def _read_csv_body_exact(
                 rows.append(cells + [None] * (field_count - len(cells)))
                 row_numbers.append(row_number)
                 row_notes.append(note)
-            if restart_at is None:
-                break
-            feeder.position = restart_at
-    except csv.Error as problem:
-        raise UnreadableFile(f"not readable as CSV after the header ({problem})") from None
+        except csv.Error as problem:
+            # A quote left open swallows the rest of the file until the csv module's field
+            # size limit (128 KiB) stops it: the same stray quote, found the other way.
+            if "field larger than field limit" not in str(problem):
+                raise UnreadableFile(f"not readable as CSV after the header ({problem})") from None
+            row_number += 1
+            restart_at = _next_line(data, record_start)
+            column = _unterminated_quote_field(data[record_start:restart_at], delimiter)
+            rejected.append(_unterminated_quote(file, row_number, column or 0, header))
+        if restart_at is None:
+            break
+        feeder.position = restart_at
     columns = {
         name: pa.array([row[i] for row in rows], pa.string())
         for i, name in enumerate(_field_names(field_count))
@@ -526,6 +532,12 @@ def _read_csv_body_exact(
     columns["_row_number"] = pa.array(row_numbers, pa.int32())
     columns["_read_note"] = pa.array(row_notes, pa.string())
     return pa.table(columns), rejected
+
+
+def _next_line(data: bytes, position: int) -> int:
+    """Byte offset of the physical line after the one at `position`."""
+    line_end = LINE_END.search(data, position)
+    return len(data) if line_end is None else line_end.end()
 
 
 def _runaway_quote_field(cells: list[str], delimiter: str, field_count: int) -> int | None:
