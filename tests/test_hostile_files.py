@@ -374,3 +374,19 @@ def test_hostile_delivery_runs_to_the_end_with_every_row_accounted(tiny_generate
     assert set(found) == expected, f"{len(expected - set(found))} rows neither placed nor rejected"
     assert reasons.get("unterminated_quote") == 1
     assert files["dtks/outside.csv"] == "failed" and files["dtks/pipe.csv"] == "skipped"
+
+
+def test_xlsx_repeated_header_and_a_failed_sheet_account_for_their_rows(raw_dir):
+    no_nik = [c for c in DTKS_XLSX_HEADER if c != "NIK"]
+    content = dtks_workbook({
+        "AJUNG": [DTKS_XLSX_HEADER, dtks_values(1), DTKS_XLSX_HEADER, dtks_values(2)],
+        "KALISAT": [no_nik] + [[v for c, v in zip(DTKS_XLSX_HEADER, dtks_values(n)) if c != "NIK"] for n in (3, 4)],
+    })
+    sheets = read(raw_dir, "dtks/a.xlsx", content)
+
+    placed, rejected = accounted(sheets)
+
+    assert sorted(placed) == [("AJUNG", 1), ("AJUNG", 3)]
+    assert rejected == {("AJUNG", 2): "repeated_header", ("KALISAT", 1): "file_failed", ("KALISAT", 2): "file_failed"}
+    kalisat = sheets[1].record
+    assert kalisat.status == "failed" and "NIK" in kalisat.message and kalisat.rejected_rows == 2
