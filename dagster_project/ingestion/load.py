@@ -132,9 +132,9 @@ class SourceEntry:
 def scan_source(raw_dir: Path, source: str) -> list[SourceEntry]:
     """Every entry under raw_dir/<source>/, sorted by relative path: a file to read, or why not.
 
-    Sorted by relative path. Names starting with `.` or `~$` are ignored (contract), folders
-    too (`.git`, `.ipynb_checkpoints`); they are recorded as skipped, message `ignored: ...`. A symlink is
-    followed only when its target stays inside raw_dir: one pointing outside would load data
+    Names starting with `.` or `~$` are ignored (contract), folders too (`.git`,
+    `.ipynb_checkpoints`); they are recorded as skipped with a message `ignored: ...`. A symlink
+    is followed only when its target stays inside raw_dir: one pointing outside would load data
     nobody delivered. Dangling and looping links are failed; FIFOs, sockets and devices are
     skipped without being opened (opening a FIFO blocks). Nothing under raw/ goes unrecorded.
     """
@@ -166,7 +166,8 @@ def scan_source(raw_dir: Path, source: str) -> list[SourceEntry]:
                 try:
                     target = Path(os.path.realpath(path, strict=True))
                 except (OSError, RuntimeError) as problem:
-                    why = "looping" if isinstance(problem, RuntimeError) or getattr(problem, "errno", None) == errno.ELOOP else "dangling"
+                    looping = isinstance(problem, RuntimeError) or problem.errno == errno.ELOOP
+                    why = "looping" if looping else "dangling"
                     note(path, "failed", f"{why} symlink ({os.readlink(path)}), not read")
                     continue
                 if not target.is_relative_to(raw_real):

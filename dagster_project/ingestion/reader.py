@@ -589,9 +589,12 @@ def _unterminated_quote_field(record: bytes, delimiter: str) -> int | None:
     return field_index if in_quote else None
 
 
-def _unterminated_quote(file: _FileInfo, row_number: int, field_index: int, header: HeaderMatch) -> RejectedRow:
+def _unterminated_quote(
+    file: _FileInfo, row_number: int, field_index: int, header: HeaderMatch
+) -> RejectedRow:
     names = header.column_for_cell
-    column = names[field_index].upper() if field_index < len(names) and names[field_index] else f"field {field_index + 1}"
+    named = field_index < len(names) and names[field_index]
+    column = names[field_index].upper() if named else f"field {field_index + 1}"
     return RejectedRow(
         source=file.source,
         source_path=file.source_path,
@@ -810,7 +813,8 @@ def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str, part: _
     # rejected rather than loaded with a hole where its NIK should be.
     formula_columns: dict[int, list[int]] = {}
     for row_index, column_index in part.formulas_without_value:
-        if row_index > header.record_index and column_index < field_count and header.column_for_cell[column_index]:
+        is_kept_column = column_index < field_count and header.column_for_cell[column_index]
+        if row_index > header.record_index and is_kept_column:
             formula_columns.setdefault(row_index - header.record_index, []).append(column_index)
     cell_rows: list[list[str | None]] = []
     row_numbers: list[int] = []
@@ -856,7 +860,8 @@ def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str, part: _
 
 def _formula_without_value(file, sheet, header, row_number, column_indexes) -> RejectedRow:
     cells = ", ".join(
-        f"{header.column_for_cell[i].upper()} (cell {_column_name(i + 1)}{header.record_index + 1 + row_number})"
+        f"{header.column_for_cell[i].upper()} "
+        f"(cell {_column_name(i + 1)}{header.record_index + 1 + row_number})"
         for i in column_indexes
     )
     return RejectedRow(
@@ -993,7 +998,9 @@ def _repeated_headers(file, sheet, header, fields, is_data, row_numbers, column_
     if first_required is None or not len(is_data):
         return is_data, column_arrays, []
     names = [n for n, c in header_lookup(header.table).items() if c == header.column_for_cell[first_required]]
-    normalised = pc.utf8_upper(pc.replace_substring_regex(fields[first_required], r"[\s._/\\-]+|\x{feff}", ""))
+    # contract.normalise_header, in Arrow
+    stripped = pc.replace_substring_regex(fields[first_required], r"[\s._/\\-]+|\x{feff}", "")
+    normalised = pc.utf8_upper(stripped)
     candidates = pc.and_(pc.fill_null(pc.is_in(normalised, pa.array(names, pa.string())), False), is_data)
     indexes = pc.indices_nonzero(candidates).to_pylist()
     if not indexes:
