@@ -12,6 +12,7 @@ apart by their headers. Each table lands in DuckDB as ``raw.<table name>``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -181,11 +182,16 @@ ROW_IDENTITY_COLUMNS = ("_source", "_source_path", "_sheet", "_row_number")
 RAW_METADATA_COLUMNS = ROW_IDENTITY_COLUMNS + (
     "_file_sha256",  # content hash of the delivered file: same bytes, same delivery
     "_id_numeric_cells",  # comma list of identity columns read from numeric xlsx cells, else null
+    "_read_note",  # what the reader had to do to read the row (bytes replaced...), else null
 )
 
 
+@functools.cache  # tables are frozen; this runs for every candidate header record of every file
 def header_lookup(table: Table) -> dict[str, str]:
-    """Normalised header text -> canonical column name, canonical names and aliases alike."""
+    """Normalised header text -> canonical column name, canonical names and aliases alike.
+
+    Callers must not change the returned dict (it is shared).
+    """
     lookup: dict[str, str] = {}
     for column in table.columns:
         for text in (column.name, *column.aliases):

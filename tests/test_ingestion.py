@@ -182,10 +182,15 @@ def test_missing_required_column_fails_only_that_file(raw_dir, con):
 
     assert summary.files == 3 and summary.files_failed == 1
     assert summary.rows_loaded == {"dtks": 2}
-    [message] = summary.messages
+    message = summary.messages[0]
     assert "dtks/b_broken.csv" in message and "NIK" in message
     [log] = file_log(con, "dtks/b_broken.csv")
     assert log["status"] == "failed" and log["message"] == message
+    # its one row can still be split and numbered: it is listed, so every row is accounted for
+    assert log["rejected_rows"] == 1
+    assert rows(con, "select row_number, reason, message from raw.ingest_rejected_rows") == [
+        {"row_number": 1, "reason": "file_failed", "message": message}
+    ]
 
 
 def test_unreadable_files_fail_only_themselves(raw_dir, con):
@@ -356,8 +361,16 @@ def test_hidden_and_lock_files_are_ignored(raw_dir, con):
 
     summary = ingest_source(raw_dir, "dtks", con)
 
-    assert summary.files == 1 and summary.messages == []
-    assert [r["source_path"] for r in rows(con, "select source_path from raw.ingest_files")] == ["dtks/a.csv"]
+    # ignored as the contract says, yet recorded: nothing under raw/ goes unnoticed
+    assert summary.files == 1 and summary.files_ignored == 3 and summary.messages == []
+    assert rows(con, "select source_path, status from raw.ingest_files order by 1") == [
+        {"source_path": "dtks/.a.csv", "status": "skipped"},
+        {"source_path": "dtks/.hidden", "status": "skipped"},
+        {"source_path": "dtks/a.csv", "status": "loaded"},
+        {"source_path": "dtks/~$a.xlsx", "status": "skipped"},
+    ]
+    assert all(": ignored: the name starts with" in m for (m,) in con.execute(
+        "select message from raw.ingest_files where status = 'skipped'").fetchall())
 
 
 def test_every_table_exists_even_without_files_and_reruns_replace_only_this_source(raw_dir, con):
@@ -369,7 +382,9 @@ def test_every_table_exists_even_without_files_and_reruns_replace_only_this_sour
     for table in ("bps_penduduk", "bps_kemiskinan"):
         columns = [r["column_name"] for r in rows(con, f"describe raw.{table}")]
         assert columns[: len(TABLES[table].column_names)] == list(TABLES[table].column_names)
-        assert columns[-6:] == ["_source", "_source_path", "_sheet", "_row_number", "_file_sha256", "_id_numeric_cells"]
+        assert columns[-7:] == [
+            "_source", "_source_path", "_sheet", "_row_number", "_file_sha256", "_id_numeric_cells", "_read_note"
+        ]
     assert rows(con, "select count(*) as n from raw.dtks") == [{"n": 1}]
     assert rows(con, "select source, count(*) as n from raw.ingest_files group by 1") == [{"source": "dtks", "n": 1}]
     types = {r["column_name"]: r["column_type"] for r in rows(con, "describe raw.dtks")}

@@ -4,7 +4,9 @@ One op reads the four source folders (it is subsettable: materialising `raw/pkh`
 only raw/pkh/) and writes the reading log beside them. The reading rules live in
 `dagster_project.ingestion`; this module only schedules them. A broken file fails only itself:
 it is recorded in `raw.ingest_files` with a message naming the file, the asset still succeeds so
-the run goes on, and the failure shows in the asset's metadata.
+the run goes on, and the failure shows in the asset's metadata. Every entry under raw/<source>/
+is recorded, read or not (refused symlinks, FIFOs, lock files), and every record after a header
+is a data row, a non-data row, or a rejected row with its reason.
 """
 
 import dagster as dg
@@ -60,7 +62,7 @@ def ingest_raw_files(context: dg.AssetExecutionContext, paths: PipelinePaths):
             context.log.info(
                 f"read raw/{source}: {summary.files} files, {sum(summary.rows_loaded.values())} rows, "
                 f"{summary.files_failed} files failed, {summary.duplicate_files} repeated deliveries, "
-                f"{summary.rows_rejected} rows rejected"
+                f"{summary.rows_rejected} rows rejected, {summary.files_ignored} lock/hidden names ignored"
             )
             for table in SOURCES[source]:
                 yield dg.MaterializeResult(
@@ -70,6 +72,7 @@ def ingest_raw_files(context: dg.AssetExecutionContext, paths: PipelinePaths):
                         "files": summary.files,
                         "files_failed": summary.files_failed,
                         "sheets_skipped": summary.sheets_skipped,
+                        "files_ignored": summary.files_ignored,
                         "duplicate_files": summary.duplicate_files,
                         "rows_rejected": summary.rows_rejected,
                         "non_data_rows": summary.non_data_rows,

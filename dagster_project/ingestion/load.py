@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+import errno
+import os
+import stat
 from pathlib import Path
 
 import duckdb
@@ -94,9 +97,10 @@ REJECTED_ROWS_SCHEMA = pa.schema(
 class IngestSummary:
     """What one `ingest_source` call did, for logs and asset metadata.
 
-    `files` counts every file looked at (ignored `.`/`~$` files excepted); `files_failed` the
-    files with a failed record (the whole file, or one of its sheets); `sheets_skipped` the
-    skipped records (xlsx sheets without a header, files that are not .csv/.xlsx).
+    `files` counts every entry looked at (ignored `.`/`~$` names excepted, counted in
+    `files_ignored`); `files_failed` the files with a failed record (the whole file, one of its
+    sheets, a refused or broken symlink); `sheets_skipped` the skipped records (xlsx sheets
+    without a header, hidden sheets, files that are not .csv/.xlsx, FIFOs).
     """
 
     source: str
@@ -107,26 +111,93 @@ class IngestSummary:
     rows_rejected: int = 0
     non_data_rows: int = 0
     duplicate_files: int = 0
+    files_ignored: int = 0
     messages: list[str] = field(default_factory=list)
 
 
 def list_source_files(raw_dir: Path, source: str) -> list[Path]:
-    """Files under raw_dir/<source>/, sorted by relative path, lock and hidden files left out.
+    """The files of raw_dir/<source>/ that are read, sorted by relative path."""
+    return [entry.path for entry in scan_source(raw_dir, source) if entry.path is not None]
 
-    Names starting with `.` or `~$` are ignored, for folders too (`.git`, `.ipynb_checkpoints`).
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """One entry under raw/<source>/: a file to read (`path`), or a record of why it is not."""
+
+    path: Path | None = None
+    not_read: IngestFileRecord | None = None
+    ignored: bool = False  # a `.`/`~$` name: not read by the contract's own rule, not a problem
+
+
+def scan_source(raw_dir: Path, source: str) -> list[SourceEntry]:
+    """Every entry under raw_dir/<source>/, sorted by relative path: a file to read, or why not.
+
+    Names starting with `.` or `~$` are ignored (contract), folders too (`.git`,
+    `.ipynb_checkpoints`); they are recorded as skipped with a message `ignored: ...`. A symlink
+    is followed only when its target stays inside raw_dir: one pointing outside would load data
+    nobody delivered. Dangling and looping links are failed; FIFOs, sockets and devices are
+    skipped without being opened (opening a FIFO blocks). Nothing under raw/ goes unrecorded.
     """
     raw_dir = Path(raw_dir).absolute()
+    raw_real = Path(os.path.realpath(raw_dir))
     source_dir = raw_dir / source
     if not source_dir.is_dir():
         return []
-    files = []
-    for path in source_dir.rglob("*"):
-        relative = path.relative_to(source_dir)
-        if any(part.startswith((".", "~$")) for part in relative.parts):
-            continue
-        if path.is_file():
-            files.append(path)
-    return sorted(files, key=lambda p: p.relative_to(raw_dir).as_posix())
+    entries: list[SourceEntry] = []
+    visited_dirs = {os.path.realpath(source_dir)}
+
+    def note(path: Path, status: str, why: str, ignored: bool = False) -> None:
+        relative = path.relative_to(raw_dir).as_posix()
+        record = IngestFileRecord(source, relative, "", None, "", 0, status, f"{relative}: {why}")
+        entries.append(SourceEntry(not_read=record, ignored=ignored))
+
+    def walk(directory: Path) -> None:
+        try:
+            children = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as problem:
+            note(directory, "failed", f"folder cannot be listed ({problem.strerror or problem})")
+            return
+        for entry in children:
+            path = directory / entry.name
+            if entry.name.startswith((".", "~$")):
+                note(path, "skipped", "ignored: the name starts with '.' or '~$' (lock or hidden file)", True)
+                continue
+            if entry.is_symlink():
+                try:
+                    target = Path(os.path.realpath(path, strict=True))
+                except (OSError, RuntimeError) as problem:
+                    looping = isinstance(problem, RuntimeError) or problem.errno == errno.ELOOP
+                    why = "looping" if looping else "dangling"
+                    note(path, "failed", f"{why} symlink ({os.readlink(path)}), not read")
+                    continue
+                if not target.is_relative_to(raw_real):
+                    note(path, "failed", f"symlink to {target}, outside the raw folder: refused")
+                    continue
+            try:
+                mode = path.stat().st_mode
+            except OSError as problem:
+                note(path, "failed", f"cannot be read ({problem.strerror or problem})")
+                continue
+            if stat.S_ISDIR(mode):
+                real = os.path.realpath(path)
+                if real in visited_dirs:
+                    note(path, "skipped", "folder already read through another path (link loop), skipped")
+                    continue
+                visited_dirs.add(real)
+                walk(path)
+            elif stat.S_ISREG(mode):
+                if path.suffix.lower() in READABLE_SUFFIXES:
+                    entries.append(SourceEntry(path=path))
+                else:
+                    note(path, "skipped", "not a .csv or .xlsx file, skipped")
+            else:
+                note(path, "skipped", "not a regular file (FIFO, socket or device), not opened")
+
+    walk(source_dir)
+    return sorted(
+        entries,
+        key=lambda e: e.not_read.source_path if e.not_read else e.path.relative_to(raw_dir).as_posix(),
+    )
 
 
 def ingest_source(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) -> IngestSummary:
@@ -145,7 +216,20 @@ def ingest_source(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) ->
     rejected: list[RejectedRow] = []
     first_path_by_sha: dict[str, str] = {}
 
-    for path in list_source_files(raw_dir, source):
+    for entry in scan_source(raw_dir, source):
+        not_read, path = entry.not_read, entry.path
+        if not_read is not None:
+            records.append(not_read)
+            if entry.ignored:
+                summary.files_ignored += 1
+                continue
+            summary.files += 1
+            summary.messages.append(not_read.message)
+            if not_read.status == "failed":
+                summary.files_failed += 1
+            else:
+                summary.sheets_skipped += 1
+            continue
         sheets: list[SheetRead] = read_file(raw_dir, path, source)
         summary.files += 1
         file_record = sheets[0].record

@@ -8,29 +8,35 @@ raised. Nothing here touches DuckDB; ``load.py`` writes what this module returns
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import datetime as dt
 import decimal
 import hashlib
 import io
+import posixpath
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
+from xml.etree import ElementTree
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from dagster_project.contract import SOURCES, Table
+from dagster_project.contract import SOURCES, Table, header_lookup
 from dagster_project.ingestion.header import (
     MAX_TITLE_RECORDS,
     HeaderMatch,
     find_header,
     is_blank_record,
     known_column_count,
+    match_record,
 )
 
 CSV_DELIMITERS = (",", ";")
@@ -52,6 +58,7 @@ def raw_table_schema(table: Table) -> pa.Schema:
             pa.field("_row_number", pa.int32()),
             pa.field("_file_sha256", CONSTANT_TEXT),
             pa.field("_id_numeric_cells", pa.string()),
+            pa.field("_read_note", pa.string()),
         ]
     )
 
@@ -212,33 +219,72 @@ def _no_header_problem(file: _FileInfo, sheet: str) -> str:
 # CSV
 
 
+# Bytes Windows-1252 leaves undefined: a file holding one is still read (U+FFFD in its place).
+CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+ASCII_BYTES = bytes(range(0x80))
+LINE_END = re.compile(rb"\r\n|\r|\n")
+REPLACED_BYTE_NOTE = "byte(s) {bytes} undefined in Windows-1252, replaced by U+FFFD"
+CP1252_LINE_NOTE = "line read as Windows-1252 (other lines of the file are UTF-8)"
+
+
+@dataclass
+class _CsvText:
+    """A CSV file as UTF-8 bytes, with what decoding it took.
+
+    `line_notes` are (byte offset in `data` where a physical line starts, note) for lines that
+    needed care: the records holding those lines carry the note in `_read_note`.
+    """
+
+    data: bytes
+    start: int
+    encoding: str
+    line_notes: list[tuple[int, str]] = field(default_factory=list)
+    note: str | None = None  # for the file's record in raw.ingest_files
+
+
 def _read_csv(file: _FileInfo, content: bytes) -> SheetRead:
-    data, start, encoding = _as_utf8(content)
+    text = _as_utf8(content)
+    data, start = text.data, text.start
     delimiter, head = _choose_delimiter(data, start, file.tables)
     header = find_header([cells for cells, _ in head], file.tables)
-    base = dict(encoding=encoding, delimiter=delimiter)
+    base = dict(encoding=text.encoding, delimiter=delimiter)
     if header is None:
         return SheetRead(file.record("", status="failed", message=_no_header_problem(file, ""), **base))
     base.update(table_name=header.table.name, header_record=header.record_index + 1)
-    if not header.is_complete:
-        return SheetRead(
-            file.record("", status="failed", message=_header_problem(file, "", header), **base)
-        )
-
     body_start = head[header.record_index][1]
     field_count = len(head[header.record_index][0])
-    cells = _read_csv_body_fast(data, body_start, delimiter, field_count)
+    if not header.is_complete:
+        # The rows can still be split and numbered: list them as rejected (conservation).
+        cells, rejected = _read_csv_body_exact(file, text, body_start, delimiter, field_count, header)
+        problem = _header_problem(file, "", header)
+        return _failed_with_rows(file, "", header, cells, rejected, problem, base)
+
+    cells = None
+    # The fast path cannot place row notes or find where an unterminated quote starts: an odd
+    # number of quote characters means some quote is never closed.
+    if not text.line_notes and data.count(b'"', body_start) % 2 == 0:
+        cells = _read_csv_body_fast(data, body_start, delimiter, field_count)
     rejected: list[RejectedRow] = []
     if cells is None:
-        cells, rejected = _read_csv_body_exact(file, data, body_start, delimiter, field_count)
-    return _finish_sheet(file, "", header, cells, rejected, base)
+        cells, rejected = _read_csv_body_exact(file, text, body_start, delimiter, field_count, header)
+    read = _finish_sheet(file, "", header, cells, rejected, base)
+    if text.note:
+        read.record.message = _join_notes(read.record.message, f"{file.source_path}: {text.note}")
+    return read
 
 
-def _as_utf8(content: bytes) -> tuple[bytes, int, str]:
-    """UTF-8 bytes of the file, where its text starts (after a BOM), and the encoding found.
+def _join_notes(*notes: str | None) -> str | None:
+    return "; ".join(n for n in notes if n) or None
 
-    Strict UTF-8 first (validated in chunks, so a large file is not held twice as text); else
-    Windows-1252, transcoded to UTF-8 because pyarrow reads only UTF-8.
+
+def _as_utf8(content: bytes) -> _CsvText:
+    """UTF-8 bytes of the file, where its text starts (after a BOM), and how it was decoded.
+
+    Strict UTF-8 first (validated in chunks, so a large file is not held twice as text). Else
+    Windows-1252 as a whole, when no multi-byte UTF-8 sequence occurs and no byte is undefined
+    (the fast, common case). Else line by line: a line that is valid UTF-8 stays UTF-8 (Windows-
+    1252 text practically never forms such sequences: `Ã‰` for `É`), any other line is read as
+    Windows-1252 with undefined bytes replaced; such lines are noted, never dropped.
     """
     has_bom = content.startswith(codecs.BOM_UTF8)
     start = len(codecs.BOM_UTF8) if has_bom else 0
@@ -248,23 +294,75 @@ def _as_utf8(content: bytes) -> tuple[bytes, int, str]:
         for offset in range(start, len(content), UTF8_CHECK_CHUNK_BYTES):
             decoder.decode(view[offset : offset + UTF8_CHECK_CHUNK_BYTES])
         decoder.decode(b"", final=True)
-        return content, start, "utf-8-sig" if has_bom else "utf-8"
+        return _CsvText(content, start, "utf-8-sig" if has_bom else "utf-8")
     except UnicodeDecodeError:
         pass
-    try:
-        return content[start:].decode("cp1252").encode("utf-8"), 0, "cp1252"
-    except UnicodeDecodeError as problem:
-        raise UnreadableFile(
-            f"neither UTF-8 nor Windows-1252 text (byte {problem.object[problem.start]:#04x} "
-            f"at offset {problem.start + start})"
-        ) from None
+    body = content[start:]
+    if not _has_utf8_text(body) and not CP1252_UNDEFINED.search(body.translate(None, ASCII_BYTES)):
+        return _CsvText(body.decode("cp1252").encode("utf-8"), 0, "cp1252")
+    return _decode_line_by_line(body)
+
+
+def _has_utf8_text(body: bytes) -> bool:
+    """Whether any valid multi-byte UTF-8 sequence occurs (C-speed counts, no regex scan).
+
+    Decoded as UTF-8 with replacement, every non-ASCII character is U+FFFD exactly when no
+    valid multi-byte sequence exists (a file holding U+FFFD itself counts as UTF-8 text).
+    """
+    decoded = body.decode("utf-8", errors="replace")
+    ascii_count = len(body) - len(body.translate(None, ASCII_BYTES))
+    return len(decoded) - ascii_count != decoded.count("\ufffd")
+
+
+def _decode_line_by_line(body: bytes) -> _CsvText:
+    out: list[bytes] = []
+    notes: list[tuple[int, str]] = []
+    position = 0
+    utf8_lines = cp1252_lines = replaced_lines = 0
+    for line in body.splitlines(keepends=True):
+        if line.isascii():
+            out.append(line)
+        else:
+            try:
+                out.append(line.decode("utf-8").encode("utf-8"))
+                utf8_lines += 1
+            except UnicodeDecodeError:
+                cp1252_lines += 1
+                undefined = sorted({f"{match[0]:#04x}" for match in CP1252_UNDEFINED.findall(line)})
+                text = line.decode("cp1252", errors="replace").encode("utf-8")
+                line_notes = []
+                if undefined:
+                    replaced_lines += 1
+                    line_notes.append(REPLACED_BYTE_NOTE.format(bytes=", ".join(undefined)))
+                notes.append((position, line_notes))
+                out.append(text)
+        position += len(out[-1])
+    mixed = utf8_lines > 0
+    line_notes = [
+        (offset, "; ".join(([CP1252_LINE_NOTE] if mixed else []) + extra))
+        for offset, extra in notes
+        if mixed or extra
+    ]
+    parts = []
+    if mixed:
+        parts.append(f"{cp1252_lines} line(s) read as Windows-1252, {utf8_lines} as UTF-8")
+    if replaced_lines:
+        parts.append(f"{replaced_lines} line(s) hold bytes undefined in Windows-1252, replaced by U+FFFD")
+    return _CsvText(
+        b"".join(out),
+        0,
+        "utf-8+cp1252" if mixed else "cp1252",
+        line_notes,
+        "; ".join(parts) + " (rows flagged in _read_note)" if parts else None,
+    )
 
 
 class _LineFeeder:
     """Feeds csv.reader one physical line at a time and knows the byte offset reached.
 
     csv.reader pulls lines only as it needs them, so after each record `position` is the byte
-    offset where the next record starts: that is how the data part is handed to pyarrow.
+    offset where the next record starts: that is how the data part is handed to pyarrow. A line
+    ends at CRLF, LF or a lone CR (files pasted from several editors mix them), as pyarrow reads.
     """
 
     def __init__(self, data: bytes, start: int):
@@ -277,8 +375,8 @@ class _LineFeeder:
     def __next__(self) -> str:
         if self.position >= len(self.data):
             raise StopIteration
-        newline = self.data.find(b"\n", self.position)
-        end = len(self.data) if newline < 0 else newline + 1
+        newline = LINE_END.search(self.data, self.position)
+        end = len(self.data) if newline is None else newline.end()
         line = self.data[self.position : end].decode("utf-8")
         self.position = end
         return line
@@ -362,36 +460,153 @@ def _read_csv_body_fast(
 
 
 def _read_csv_body_exact(
-    file: _FileInfo, data: bytes, start: int, delimiter: str, field_count: int
+    file: _FileInfo,
+    text: _CsvText,
+    start: int,
+    delimiter: str,
+    field_count: int,
+    header: HeaderMatch,
 ) -> tuple[pa.Table, list[RejectedRow]]:
-    """The records after the header via Python's csv module, judging each record's width.
+    """The records after the header via Python's csv module, judging each record on its own.
 
-    Used for the few files pyarrow will not take as they are (ragged records). Returns the cell
-    table (with a `_row_number` column: rejected records leave gaps) and the rejected rows.
+    Used for the files pyarrow will not take as they are: ragged records, an unterminated quote,
+    lines that needed a note while decoding. Returns the cell table (with `_row_number` and
+    `_read_note` columns: rejected records leave gaps) and the rejected rows.
+
+    A stray quote swallows the lines after it into one field, up to the next quote character
+    in the file or to its end. The record where it opens is rejected (`unterminated_quote`),
+    and reading starts again on the next physical line, so the rows after it are still read
+    (and each accounted for) instead of vanishing into one cell.
     """
+    data = text.data
+    note_offsets = [offset for offset, _ in text.line_notes]
     rows: list[list[str | None]] = []
     row_numbers: list[int] = []
+    row_notes: list[str | None] = []
     rejected: list[RejectedRow] = []
-    try:
-        for row_number, cells in enumerate(
-            csv.reader(_LineFeeder(data, start), delimiter=delimiter), start=1
-        ):
-            if len(cells) > field_count:
-                extra = cells[field_count:]
-                if any(cell.strip() for cell in extra):
-                    rejected.append(_too_many_fields(file, "", row_number, len(cells), field_count))
-                    continue
-                cells = cells[:field_count]
-            rows.append(cells + [None] * (field_count - len(cells)))
-            row_numbers.append(row_number)
-    except csv.Error as problem:
-        raise UnreadableFile(f"not readable as CSV after the header ({problem})") from None
+    feeder = _LineFeeder(data, start)
+    row_number = 0
+    while feeder.position < len(data):
+        record_start = feeder.position
+        restart_at = None
+        try:
+            for cells in csv.reader(feeder, delimiter=delimiter):
+                row_number += 1
+                record_end = feeder.position
+                column = _runaway_quote_field(cells, delimiter, field_count)
+                if column is None and record_end >= len(data):
+                    column = _unterminated_quote_field(data[record_start:record_end], delimiter)
+                if column is not None:
+                    rejected.append(_unterminated_quote(file, row_number, column, header))
+                    restart_at = _next_line(data, record_start)
+                    break
+                lo = bisect.bisect_left(note_offsets, record_start)
+                hi = bisect.bisect_left(note_offsets, record_end)
+                note = "; ".join(dict.fromkeys(n for _, n in text.line_notes[lo:hi])) or None
+                record_start = record_end
+                if len(cells) > field_count:
+                    extra = cells[field_count:]
+                    if any(cell.strip() for cell in extra):
+                        rejected.append(_too_many_fields(file, "", row_number, len(cells), field_count))
+                        continue
+                    cells = cells[:field_count]
+                rows.append(cells + [None] * (field_count - len(cells)))
+                row_numbers.append(row_number)
+                row_notes.append(note)
+        except csv.Error as problem:
+            # A quote left open swallows the rest of the file until the csv module's field
+            # size limit (128 KiB) stops it: the same stray quote, found the other way.
+            if "field larger than field limit" not in str(problem):
+                raise UnreadableFile(f"not readable as CSV after the header ({problem})") from None
+            row_number += 1
+            restart_at = _next_line(data, record_start)
+            column = _unterminated_quote_field(data[record_start:restart_at], delimiter)
+            rejected.append(_unterminated_quote(file, row_number, column or 0, header))
+        if restart_at is None:
+            break
+        feeder.position = restart_at
     columns = {
         name: pa.array([row[i] for row in rows], pa.string())
         for i, name in enumerate(_field_names(field_count))
     }
     columns["_row_number"] = pa.array(row_numbers, pa.int32())
+    columns["_read_note"] = pa.array(row_notes, pa.string())
     return pa.table(columns), rejected
+
+
+def _next_line(data: bytes, position: int) -> int:
+    """Byte offset of the physical line after the one at `position`."""
+    line_end = LINE_END.search(data, position)
+    return len(data) if line_end is None else line_end.end()
+
+
+def _runaway_quote_field(cells: list[str], delimiter: str, field_count: int) -> int | None:
+    """Index of a quoted field that swallowed whole records, else None.
+
+    A quoted field may hold newlines (an address on two lines), but a line inside it holding as
+    many delimiters as a whole record is a record, not part of a cell: the quote that opened
+    the field was stray (never closed where it should have been).
+    """
+    if field_count < 2:
+        return None
+    for index, cell in enumerate(cells):
+        if "\n" in cell or "\r" in cell:
+            for line in cell.splitlines()[1:]:
+                if line.count(delimiter) >= field_count - 1:
+                    return index
+    return None
+
+
+def _unterminated_quote_field(record: bytes, delimiter: str) -> int | None:
+    """Index of the field whose quote is still open at the end of `record`, else None.
+
+    The csv module's own rule: a quote opens a field only as its first character; inside, a
+    doubled quote is a literal quote and a single one closes the field.
+    """
+    text = record.decode("utf-8")
+    field_index, at_field_start, in_quote, i = 0, True, False, 0
+    while i < len(text):
+        char = text[i]
+        if in_quote:
+            if char == '"':
+                if text[i + 1 : i + 2] == '"':
+                    i += 1
+                else:
+                    in_quote = False
+        elif at_field_start and char == '"':
+            in_quote = True
+        elif char == delimiter:
+            field_index += 1
+            at_field_start = True
+            i += 1
+            continue
+        elif char in "\r\n":
+            field_index, at_field_start = 0, True
+            i += 1
+            continue
+        at_field_start = False
+        i += 1
+    return field_index if in_quote else None
+
+
+def _unterminated_quote(
+    file: _FileInfo, row_number: int, field_index: int, header: HeaderMatch
+) -> RejectedRow:
+    names = header.column_for_cell
+    named = field_index < len(names) and names[field_index]
+    column = names[field_index].upper() if named else f"field {field_index + 1}"
+    return RejectedRow(
+        source=file.source,
+        source_path=file.source_path,
+        sheet="",
+        row_number=row_number,
+        reason="unterminated_quote",
+        message=(
+            f"{file.source_path} row {row_number}: column {column} opens a quote that is not closed "
+            "on its line and swallows the rows after it; this row is rejected and the lines "
+            "after it are read as rows again"
+        ),
+    )
 
 
 def _too_many_fields(
@@ -415,19 +630,158 @@ def _too_many_fields(
 
 
 def _read_xlsx(file: _FileInfo, content: bytes) -> list[SheetRead]:
+    parts = _inspect_xlsx(content)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as problem:
         raise UnreadableFile(f"not a readable .xlsx workbook ({problem})") from None
     with workbook:
-        sheet_names = list(workbook.sheet_names)
-        if not sheet_names:
+        sheets = list(workbook.sheets_metadata)
+        if not sheets:
             raise UnreadableFile("the workbook has no sheets")
-        return [_read_sheet(file, workbook, name) for name in sheet_names]
+        reads = []
+        for sheet in sheets:
+            part = parts.get(sheet.name, _SheetPart())
+            read = _read_sheet(file, workbook, sheet.name, part)
+            if sheet.visible != SheetVisibleEnum.Visible:
+                read = _hidden(file, sheet.name, read)
+            reads.append(read)
+        return reads
 
 
-def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str) -> SheetRead:
+def _hidden(file: _FileInfo, sheet: str, read: SheetRead) -> SheetRead:
+    """A hidden sheet is not data: it is where stale copies and working tables are kept.
+
+    Read as data, a hidden copy of a stage doubles that stage's money with nothing visible to
+    the person who checks the workbook. Its rows are still listed (rejected, `hidden_sheet`) so
+    every raw row stays accounted for, and the sheet is recorded as skipped with a note.
+    """
+    where = file.where(sheet)
+    if read.record.status == "loaded":
+        return _reject_all(
+            read,
+            "skipped",
+            "hidden_sheet",
+            f"{where}: hidden sheet, not read as data; its {read.record.data_rows} row(s) are "
+            "rejected as hidden_sheet",
+        )
+    read.record.message = _join_notes(f"{where}: hidden sheet", read.record.message)
+    return read
+
+
+# A sheet is read only if its cells fit in this many (rows x columns of the used range): a
+# stray cell at XFD1048576 makes the xlsx reader allocate 17 billion cells and abort the whole
+# process, which no try/except can catch. 20 million is a full sheet of 20 columns.
+MAX_SHEET_CELLS = 20_000_000
+LAST_ROW = re.compile(rb'<row (?:[^>]*?\s)?r="(\d+)"')
+ANY_REF = re.compile(rb'r="([A-Z]{0,3})(\d+)"')
+WIDE_COLUMN = re.compile(rb'r="([A-Z]{2,3})\d')
+CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
+MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PACKAGE_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+@dataclass
+class _SheetPart:
+    """What the sheet's XML says before the xlsx reader sees it."""
+
+    too_large: str | None = None  # why the sheet is not handed to the reader at all
+    formulas_without_value: set[tuple[int, int]] = field(default_factory=set)  # 0-based (row, col)
+
+
+def _inspect_xlsx(content: bytes) -> dict[str, _SheetPart]:
+    """Per sheet name: its used size and its formula cells saved without a value.
+
+    Reads the sheet XML directly (zip + regex; ElementTree only for sheets holding formulas),
+    so a sheet that would crash the reader is found before it is read. Anything unexpected
+    here is left to the reader, which reports it.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except Exception:
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{PACKAGE_REL_NS}Relationship")}
+    parts: dict[str, _SheetPart] = {}
+    for sheet in workbook.iter(f"{MAIN_NS}sheet"):
+        target = targets.get(sheet.get(f"{REL_NS}id"), "")
+        member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        try:
+            xml = archive.read(member)
+        except Exception:
+            continue
+        parts[sheet.get("name")] = _inspect_sheet_xml(xml)
+    return parts
+
+
+def _inspect_sheet_xml(xml: bytes) -> _SheetPart:
+    part = _SheetPart()
+    last_row, widest = _used_size(xml)
+    if last_row * widest > MAX_SHEET_CELLS:
+        part.too_large = (
+            f"cells reach row {last_row:,} and column {_column_name(widest)} "
+            f"({last_row * widest:,} cells, more than the {MAX_SHEET_CELLS:,} a sheet may hold "
+            "here); not read"
+        )
+        return part
+    if b"<f" in xml or b":f>" in xml:
+        for _, element in ElementTree.iterparse(io.BytesIO(xml)):
+            if element.tag.endswith("}c") or element.tag == "c":
+                children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                value = children.get("v")
+                if "f" in children and (value is None or not (value.text or "").strip()):
+                    match = CELL_REF.fullmatch(element.get("r") or "")
+                    if match:
+                        part.formulas_without_value.add(
+                            (int(match[2]) - 1, _column_number(match[1]) - 1)
+                        )
+                element.clear()
+    return part
+
+
+def _used_size(xml: bytes) -> tuple[int, int]:
+    """(last row number, widest column number) the sheet's cells reach, as the reader sees it.
+
+    Cheap for the usual sheet: rows come in order, so the last `<row` tag holds the last row, and
+    one search proves no reference has more row digits than it. Columns past Z are looked up
+    only when some reference has two or more letters. Anything odd gets a full scan.
+    """
+    last_tag = xml.rfind(b"<row ")
+    match = LAST_ROW.match(xml, last_tag) if last_tag >= 0 else None
+    last_row = int(match[1]) if match else 0
+    longer = re.compile(rb'r="[A-Z]{0,3}\d{%d,}"' % (len(str(last_row)) + 1))
+    if match is None or longer.search(xml):
+        references = ANY_REF.findall(xml)
+        last_row = max((int(row) for _, row in references), default=0)
+        widest = max((_column_number(letters.decode()) for letters, _ in references if letters), default=1)
+        return last_row, widest
+    widest = max((_column_number(c.decode()) for c in WIDE_COLUMN.findall(xml)), default=26)
+    return last_row, widest
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _column_name(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str, part: _SheetPart) -> SheetRead:
     base = dict(encoding="xlsx")
+    if part.too_large:
+        return SheetRead(
+            file.record(sheet, status="failed", message=f"{file.where(sheet)}: {part.too_large}", **base)
+        )
     try:
         rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     except Exception as problem:
@@ -445,10 +799,6 @@ def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str) -> Shee
         note = _no_header_problem(file, sheet).replace(": no header row", ": skipped, no header row")
         return SheetRead(file.record(sheet, status="skipped", message=note, **base))
     base.update(table_name=header.table.name, header_record=header.record_index + 1)
-    if not header.is_complete:
-        return SheetRead(
-            file.record(sheet, status="failed", message=_header_problem(file, sheet, header), **base)
-        )
 
     header_cells = head[header.record_index]
     field_count = max((i + 1 for i, cell in enumerate(header_cells) if cell is not None), default=0)
@@ -458,6 +808,14 @@ def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str) -> Shee
         if column.is_identity_number and column.name in header.column_for_cell
         for index in [header.column_for_cell.index(column.name)]
     ]
+    # Formula cells saved without a value (written by a program, never opened in Excel) read
+    # as empty: in a column we keep, the row's value is unknown, not blank, so the row is
+    # rejected rather than loaded with a hole where its NIK should be.
+    formula_columns: dict[int, list[int]] = {}
+    for row_index, column_index in part.formulas_without_value:
+        is_kept_column = column_index < field_count and header.column_for_cell[column_index]
+        if row_index > header.record_index and is_kept_column:
+            formula_columns.setdefault(row_index - header.record_index, []).append(column_index)
     cell_rows: list[list[str | None]] = []
     row_numbers: list[int] = []
     numeric_identity: list[str | None] = []
@@ -467,6 +825,11 @@ def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str) -> Shee
         if extra:
             width = max(i + 1 for i, v in enumerate(row) if _cell_text(v) is not None)
             rejected.append(_too_many_fields(file, sheet, row_number, width, field_count))
+            continue
+        if row_number in formula_columns:
+            rejected.append(
+                _formula_without_value(file, sheet, header, row_number, sorted(formula_columns[row_number]))
+            )
             continue
         cells = [_cell_text(v) for v in row[:field_count]]
         cell_rows.append(cells + [None] * (field_count - len(cells)))
@@ -479,7 +842,36 @@ def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str) -> Shee
     }
     columns["_row_number"] = pa.array(row_numbers, pa.int32())
     columns["_id_numeric_cells"] = pa.array(numeric_identity, pa.string())
-    return _finish_sheet(file, sheet, header, pa.table(columns), rejected, base)
+    cells_table = pa.table(columns)
+    if not header.is_complete:
+        return _failed_with_rows(
+            file, sheet, header, cells_table, rejected, _header_problem(file, sheet, header), base
+        )
+    read = _finish_sheet(file, sheet, header, cells_table, rejected, base)
+    if formula_columns:
+        read.record.message = _join_notes(
+            read.record.message,
+            f"{file.where(sheet)}: {len(formula_columns)} row(s) hold formulas saved without "
+            "their values (rejected as formula_without_value; open and save the file in a "
+            "spreadsheet program to store the values)",
+        )
+    return read
+
+
+def _formula_without_value(file, sheet, header, row_number, column_indexes) -> RejectedRow:
+    cells = ", ".join(
+        f"{header.column_for_cell[i].upper()} "
+        f"(cell {_column_name(i + 1)}{header.record_index + 1 + row_number})"
+        for i in column_indexes
+    )
+    return RejectedRow(
+        source=file.source,
+        source_path=file.source_path,
+        sheet=sheet,
+        row_number=row_number,
+        reason="formula_without_value",
+        message=f"{file.where(sheet)} row {row_number}: formula saved without its value in {cells}",
+    )
 
 
 def _is_number(value: object) -> bool:
@@ -501,7 +893,14 @@ def _cell_text(value: object) -> str | None:
             return str(value)
         if value.is_integer():
             return str(int(value))  # 3509015501800000.0 -> "3509015501800000", no exponent
-        return format(decimal.Decimal(repr(value)), "f")  # 1e-07 -> "0.0000001"
+        # 15 significant digits, as the spreadsheet shows it (90.30800000000001 -> 90.308),
+        # then plain notation (1e-07 -> "0.0000001").
+        text = format(decimal.Decimal(format(value, ".15g")), "f")
+        # A typed number keeps its value. Exactly three decimals would read as thousands under
+        # the contract's rule for written numbers (`90.308` -> 90308), so they get a fourth.
+        if len(text) - text.index(".") == 4:
+            text += "0"
+        return text
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.date().isoformat()
@@ -526,40 +925,50 @@ def _finish_sheet(
     """Turn the cell table of one sheet into raw rows: NULLs, non-data rows, canonical columns.
 
     `cells` holds one string column per header field (`field_<i>`), optionally `_row_number`
-    (else records are numbered 1.. in order) and `_id_numeric_cells`.
+    (else records are numbered 1.. in order), `_id_numeric_cells` and `_read_note`.
+    A record that repeats the header (a file pasted together from pieces) is rejected as
+    `repeated_header`; when it names the columns in another order, the rows after it are read
+    with its order.
     """
     field_names = [name for name in cells.column_names if name.startswith("field_")]
     row_count = cells.num_rows
-    fields = [_blank_to_null(cells.column(name)) for name in field_names]
+    fields = [_blank_to_null(cells.column(name).combine_chunks()) for name in field_names]
     is_data = _is_data_row(fields, row_count)
 
     row_numbers = (
-        cells.column("_row_number")
+        cells.column("_row_number").combine_chunks()
         if "_row_number" in cells.column_names
         else pa.array(np.arange(1, row_count + 1, dtype=np.int32))
     )
-    id_numeric = (
-        cells.column("_id_numeric_cells")
-        if "_id_numeric_cells" in cells.column_names
-        else pa.nulls(row_count, pa.string())
-    )
-    data_count = pc.sum(is_data).as_py() or 0
+    optional = {
+        name: (
+            cells.column(name).combine_chunks()
+            if name in cells.column_names
+            else pa.nulls(row_count, pa.string())
+        )
+        for name in ("_id_numeric_cells", "_read_note")
+    }
     field_for_column = {column: i for i, column in enumerate(header.column_for_cell) if column}
+    column_arrays = {
+        name: fields[index] if index is not None and index < len(fields) else pa.nulls(row_count, pa.string())
+        for name in header.table.column_names
+        for index in [field_for_column.get(name)]
+    }
+    is_data, column_arrays, header_rejections = _repeated_headers(
+        file, sheet, header, fields, is_data, row_numbers, column_arrays
+    )
+    rejected = sorted(rejected + header_rejections, key=lambda r: r.row_number)
+    data_count = pc.sum(is_data).as_py() or 0
 
-    arrays = []
-    for name in header.table.column_names:
-        index = field_for_column.get(name)
-        if index is None or index >= len(fields):
-            arrays.append(pa.nulls(data_count, pa.string()))
-        else:
-            arrays.append(pc.filter(fields[index], is_data))
+    arrays = [pc.filter(column_arrays[name], is_data) for name in header.table.column_names]
     arrays += [
         _constant(file.source, data_count),
         _constant(file.source_path, data_count),
         _constant(sheet, data_count),
         pc.filter(row_numbers, is_data),
         _constant(file.sha256, data_count),
-        pc.filter(id_numeric, is_data),
+        pc.filter(optional["_id_numeric_cells"], is_data),
+        pc.filter(optional["_read_note"], is_data),
     ]
     schema = raw_table_schema(header.table)
     data = pa.Table.from_arrays(
@@ -569,11 +978,94 @@ def _finish_sheet(
         sheet,
         status="loaded",
         data_rows=data_count,
-        non_data_rows=row_count - data_count,
+        non_data_rows=row_count - data_count - len(header_rejections),
         rejected_rows=len(rejected),
         **base,
     )
     return SheetRead(record, data, rejected)
+
+
+def _repeated_headers(file, sheet, header, fields, is_data, row_numbers, column_arrays):
+    """Find data records that are a header again; reject them and remap the rows after them.
+
+    Cheap first: only records whose first required column holds one of that column's names are
+    looked at in Python (matched the same way as the header itself).
+    """
+    first_required = next(
+        (i for i, c in enumerate(header.column_for_cell) if c in header.table.required and i < len(fields)),
+        None,
+    )
+    if first_required is None or not len(is_data):
+        return is_data, column_arrays, []
+    names = [n for n, c in header_lookup(header.table).items() if c == header.column_for_cell[first_required]]
+    # contract.normalise_header, in Arrow
+    stripped = pc.replace_substring_regex(fields[first_required], r"[\s._/\\-]+|\x{feff}", "")
+    normalised = pc.utf8_upper(stripped)
+    candidates = pc.and_(pc.fill_null(pc.is_in(normalised, pa.array(names, pa.string())), False), is_data)
+    indexes = pc.indices_nonzero(candidates).to_pylist()
+    if not indexes:
+        return is_data, column_arrays, []
+    positions = pa.array(np.arange(len(is_data), dtype=np.int64))
+    rejections: list[RejectedRow] = []
+    header_rows: list[int] = []
+    current = header.column_for_cell
+    for index in indexes:
+        record = [f[index].as_py() for f in fields]
+        match = match_record(0, record, header.table)
+        if not match.is_complete:
+            continue
+        header_rows.append(index)
+        number = row_numbers[index].as_py()
+        mapping = match.column_for_cell
+        note = "the header repeated inside the data (a file pasted together from pieces)"
+        if mapping != current:
+            note += "; the rows after it follow its column order"
+            after = pc.greater(positions, index)  # a later repeat overwrites from its own row on
+            field_for_column = {column: i for i, column in enumerate(mapping) if column}
+            for name in header.table.column_names:
+                i = field_for_column.get(name)
+                new = fields[i] if i is not None and i < len(fields) else pa.nulls(len(is_data), pa.string())
+                column_arrays[name] = pc.if_else(after, new, column_arrays[name])
+            current = mapping
+        rejections.append(
+            RejectedRow(
+                source=file.source,
+                source_path=file.source_path,
+                sheet=sheet,
+                row_number=number,
+                reason="repeated_header",
+                message=f"{file.where(sheet)} row {number}: {note}",
+            )
+        )
+    if header_rows:
+        is_header = pc.is_in(positions, value_set=pa.array(header_rows, pa.int64()))
+        is_data = pc.and_(is_data, pc.invert(is_header))
+    return is_data, column_arrays, rejections
+
+
+def _reject_all(read: SheetRead, status: str, reason: str, message: str) -> SheetRead:
+    """A sheet not taken as data whose rows can still be split: each data row is rejected.
+
+    Keeps conservation (every raw row placed or rejected) for failed files and hidden sheets.
+    """
+    record = read.record
+    rejected = list(read.rejected)
+    if read.data is not None:
+        for number in read.data.column("_row_number").to_pylist():
+            rejected.append(
+                RejectedRow(record.source, record.source_path, record.sheet, number, reason, message)
+            )
+    rejected.sort(key=lambda r: r.row_number)
+    record.status = status
+    record.message = message
+    record.rejected_rows = len(rejected)
+    record.data_rows = 0
+    return SheetRead(record, None, rejected)
+
+
+def _failed_with_rows(file, sheet, header, cells, rejected, problem, base) -> SheetRead:
+    read = _finish_sheet(file, sheet, header, cells, rejected, base)
+    return _reject_all(read, "failed", "file_failed", problem)
 
 
 def _blank_to_null(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
