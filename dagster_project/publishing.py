@@ -71,6 +71,7 @@ def build_release(
     16-digit identity numbers; finding one refuses the release (PrivacyError).
     """
     releases_dir.mkdir(parents=True, exist_ok=True)
+    share_with_analysts(releases_dir, recursive=False)
     partial = releases_dir / f".{release_id}.partial"
     if partial.exists():
         shutil.rmtree(partial)
@@ -82,6 +83,7 @@ def build_release(
         raise
     manifest = {"release_id": release_id, **applied, **info}
     (partial / "release.json").write_text(json.dumps(manifest, indent=2, default=str))
+    share_with_analysts(partial)  # complete and checked: readable before it becomes visible
     final = releases_dir / release_id
     partial.rename(final)
     return final
@@ -161,6 +163,20 @@ def _stable_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
         else:
             select.append(name)
     return ", ".join(select)
+
+
+def share_with_analysts(path: Path, recursive: bool = True) -> None:
+    """Make `path` (and, if a folder, what it holds) readable by analysts: 0755 / 0644.
+
+    A run creates every file owner-only (resources.OWNER_ONLY_UMASK); the analyst tier is the
+    exception, opened here on purpose once it holds only publishable data (a release after the
+    privacy rules and the identity-number scan; the aggregate reports). Opening up after
+    creation is safe; it is closing up after creation that leaves a window.
+    """
+    paths = [path, *(path.rglob("*") if recursive and path.is_dir() else [])]
+    for p in paths:
+        if not p.is_symlink():
+            os.chmod(p, 0o755 if p.is_dir() else 0o644)
 
 
 def switch_published(published: Path, release: Path) -> None:
