@@ -2,7 +2,9 @@
 
 `jember run` materialises the same Dagster job the UI shows (`jember_pipeline`), in this
 process, and exits 0 when a new release was published, 2 when the quality gate blocked
-publishing (the previous release stays), 1 on any other error.
+publishing (the previous release stays), 1 on any other error, and 3 when another run is using
+the same data dir (nothing was read or written; the message names that run's pid, start time
+and raw dir). Every file the run creates is owner-only, except what is published for analysts.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-EXIT_PUBLISHED, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 2
+EXIT_PUBLISHED, EXIT_ERROR, EXIT_BLOCKED, EXIT_LOCKED = 0, 1, 2, 3
 
 
 # The terminal, kept aside: during a run sys.stdout goes to the run's log file, because dbt's
@@ -121,6 +123,24 @@ def cmd_run(args: argparse.Namespace) -> int:
             _print(f"error: --period {args.period!r} is not YYYY-MM (e.g. 2025-10)")
             return EXIT_ERROR
         os.environ["JEMBER_PERIOD"] = args.period
+
+    from dagster_project.resources import RunLocked, begin_run, end_run
+
+    # Before anything is read or written: a second run on this data dir would write the same
+    # warehouse and could publish a release built from the other run's delivery.
+    try:
+        begin_run(data_dir, raw_dir)
+    except RunLocked as locked:
+        _print(f"error: {locked}")
+        _print(f"result: REFUSED, another run holds the data dir (exit {EXIT_LOCKED})")
+        return EXIT_LOCKED
+    try:
+        return _run_locked(raw_dir, data_dir)
+    finally:
+        end_run(data_dir)
+
+
+def _run_locked(raw_dir: Path, data_dir: Path) -> int:
     started = time.perf_counter()
     ensure_dbt_manifest()
 

@@ -90,10 +90,12 @@ def _scores(predicted_pairs, true_pairs, both_pairs) -> dict:
 def score(truth_dir: Path, data_dir: Path) -> dict:
     restricted = data_dir / "restricted"
     con = duckdb.connect()
-    con.execute(f"create view truth as select * from '{truth_dir / 'rows.parquet'}'")
-    con.execute(f"create view xref as select * from '{restricted / 'person_xref.parquet'}'")
-    con.execute(f"create view rejected as select * from '{restricted / 'rejected_rows.parquet'}'"
-                " where source in ('dtks', 'pkh')")
+    # Views over files through the relation API: a view cannot take the path as a parameter,
+    # and pasting it into SQL breaks on a folder name holding a quote.
+    con.read_parquet(str(truth_dir / "rows.parquet")).create_view("truth")
+    con.read_parquet(str(restricted / "person_xref.parquet")).create_view("xref")
+    con.read_parquet(str(restricted / "rejected_rows.parquet")).filter(
+        "source in ('dtks', 'pkh')").create_view("rejected")
     con.execute("""
         create table scored as
         select

@@ -33,6 +33,17 @@ PUBLISHED_DB = "jember.duckdb"
 KEEP_RELEASES = 3
 
 
+def quote_identifier(name: str) -> str:
+    """`name` as a DuckDB identifier: in double quotes, inner quotes doubled.
+
+    Paths and values always reach SQL as parameters (`?`); DuckDB accepts them even in ATTACH
+    and COPY ... TO. Table and column names cannot be parameters, so the few statements that
+    name a table found at run time (marts are listed from information_schema) quote it here,
+    in one place, instead of pasting `"{name}"` (which a name holding `"` would break).
+    """
+    return '"' + name.replace('"', '""') + '"'
+
+
 def mart_tables(con: duckdb.DuckDBPyConnection, schema: str = "marts", catalog: str | None = None) -> list[str]:
     return [
         r[0]
@@ -60,6 +71,7 @@ def build_release(
     16-digit identity numbers; finding one refuses the release (PrivacyError).
     """
     releases_dir.mkdir(parents=True, exist_ok=True)
+    share_with_analysts(releases_dir, recursive=False)
     partial = releases_dir / f".{release_id}.partial"
     if partial.exists():
         shutil.rmtree(partial)
@@ -71,6 +83,7 @@ def build_release(
         raise
     manifest = {"release_id": release_id, **applied, **info}
     (partial / "release.json").write_text(json.dumps(manifest, indent=2, default=str))
+    share_with_analysts(partial)  # complete and checked: readable before it becomes visible
     final = releases_dir / release_id
     partial.rename(final)
     return final
@@ -79,23 +92,25 @@ def build_release(
 def _fill_release(partial: Path, warehouse: Path, privacy_rules: dict, threshold: int) -> dict:
     counts, suppressed, pseudonymised = {}, {}, {}
     with duckdb.connect(str(partial / PUBLISHED_DB)) as con:
-        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        con.execute("attach ? as warehouse (read_only)", [str(warehouse)])
         tables = mart_tables(con, catalog="warehouse")
         if any(privacy.PSEUDONYMISE_META in rules.values() for rules in privacy_rules.values()):
             # The key is read only when a published column needs it.
             privacy.register_pseudonym_function(con, privacy.load_key())
         for table in tables:
+            name = quote_identifier(table)
             con.execute(
-                f'create table main."{table}" as select {_stable_columns(con, table)} '
-                f'from warehouse.marts."{table}" order by all'
+                f"create table main.{name} as select {_stable_columns(con, table)} "
+                f"from warehouse.marts.{name} order by all"
             )
             rules = privacy_rules.get(table, {})
             for column in [c for c, rule in rules.items() if rule == privacy.PSEUDONYMISE_META]:
-                con.execute(f'update main."{table}" set "{column}" = jember_pseudonym("{column}"::varchar)')
+                col = quote_identifier(column)
+                con.execute(f"update main.{name} set {col} = jember_pseudonym({col}::varchar)")
                 pseudonymised.setdefault(table, []).append(column)
             small = [c for c, rule in rules.items() if rule == privacy.SUPPRESS_META]
             if small:
-                suppressed[table] = privacy.suppress_small_counts(con, f'main."{table}"', small, threshold)
+                suppressed[table] = privacy.suppress_small_counts(con, f"main.{name}", small, threshold)
             leaks = privacy.identity_number_cells(con, table)
             if leaks:
                 raise privacy.PrivacyError(
@@ -103,13 +118,14 @@ def _fill_release(partial: Path, warehouse: Path, privacy_rules: dict, threshold
                     f"{leaks}; analyst-tier tables must not carry NIK/NO_KK (move the table to "
                     "schema restricted, or mark the column `meta: {privacy: pseudonymise}`)"
                 )
-            counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
+            counts[table] = con.execute(f"select count(*) from main.{name}").fetchone()[0]
         con.execute("detach warehouse")
         for table in tables:
             # Sorted so the same inputs give byte-for-byte the same Parquet files.
             con.execute(
-                f"copy (select * from main.\"{table}\" order by all) to '{partial / (table + '.parquet')}' "
-                "(format parquet, compression zstd)"
+                f"copy (select * from main.{quote_identifier(table)} order by all) to ? "
+                "(format parquet, compression zstd)",
+                [str(partial / f"{table}.parquet")],
             )
     return {
         "tables": counts,
@@ -137,15 +153,30 @@ def _stable_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
         [table],
     ).fetchall()
     select = []
-    for name, data_type in columns:
+    for column, data_type in columns:
+        name = quote_identifier(column)
         if data_type == "DOUBLE":
             select.append(
-                f'case when "{name}" = 0 or not isfinite("{name}") then "{name}" else round("{name}", '
-                f'{FLOAT_SIGNIFICANT_DIGITS} - cast(ceil(log10(abs("{name}"))) as integer)) end as "{name}"'
+                f"case when {name} = 0 or not isfinite({name}) then {name} else round({name}, "
+                f"{FLOAT_SIGNIFICANT_DIGITS} - cast(ceil(log10(abs({name}))) as integer)) end as {name}"
             )
         else:
-            select.append(f'"{name}"')
+            select.append(name)
     return ", ".join(select)
+
+
+def share_with_analysts(path: Path, recursive: bool = True) -> None:
+    """Make `path` (and, if a folder, what it holds) readable by analysts: 0755 / 0644.
+
+    A run creates every file owner-only (resources.OWNER_ONLY_UMASK); the analyst tier is the
+    exception, opened here on purpose once it holds only publishable data (a release after the
+    privacy rules and the identity-number scan; the aggregate reports). Opening up after
+    creation is safe; it is closing up after creation that leaves a window.
+    """
+    paths = [path, *(path.rglob("*") if recursive and path.is_dir() else [])]
+    for p in paths:
+        if not p.is_symlink():
+            os.chmod(p, 0o755 if p.is_dir() else 0o644)
 
 
 def switch_published(published: Path, release: Path) -> None:

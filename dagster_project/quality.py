@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.publishing import mart_tables
+from dagster_project.publishing import mart_tables, quote_identifier, share_with_analysts
 
 SUITES_SUBDIR = Path("gx") / "expectations"
 DEFAULT_BATCH_ROWS = 250_000
@@ -224,7 +224,8 @@ def marts_fingerprint(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> 
     """Content fingerprint of every table in a schema: what was validated is what is published."""
     parts = []
     for table in mart_tables(con, schema):
-        n, h = con.execute(f'select count(*), bit_xor(hash(t)) from {schema}."{table}" t').fetchone()
+        relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+        n, h = con.execute(f"select count(*), bit_xor(hash(t)) from {relation} t").fetchone()
         parts.append(f"{table}:{n}:{h}")
     return ";".join(parts)
 
@@ -332,6 +333,9 @@ def write_validation_results_and_docs(
         context.validation_results_store.set(key, validation)
     context.build_data_docs(site_names=[GX_SITE_NAME])
     make_data_docs_offline(docs_dir)
+    # The reports tier is read like the analyst tier (docs/privacy.md): no row values in it.
+    share_with_analysts(docs_dir.parent, recursive=False)
+    share_with_analysts(docs_dir)
     return docs_dir / "index.html"
 
 

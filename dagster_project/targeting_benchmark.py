@@ -27,11 +27,12 @@ def score(warehouse: Path, truth_dir: Path) -> dict:
     con = duckdb.connect(str(warehouse), read_only=True)
     truth_rows = truth_dir / "rows.parquet"
     planted = truth_dir / "planted_cases.parquet"
-    con.execute(f"""
-        create temp table truth_rows as
-        select * from read_parquet('{truth_rows}') where not should_reject;
-        create temp table planted as
-        select distinct kind, family_id, kode_desa from read_parquet('{planted}');
+    # The truth files' paths as parameters (one statement each: a parameter binds to one).
+    con.execute("create temp table truth_rows as select * from read_parquet(?) where not should_reject",
+                [str(truth_rows)])
+    con.execute("create temp table planted as select distinct kind, family_id, kode_desa from read_parquet(?)",
+                [str(planted)])
+    con.execute("""
         -- resolved household -> true family: the most common true family of its DTKS rows
         create temp table household_truth as
         select household_id, family_id from (

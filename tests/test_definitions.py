@@ -73,13 +73,18 @@ def test_sensor_requests_a_run_when_raw_files_change(tmp_path):
     (raw / "dtks" / "a.csv").write_text("NIK,NAMA\n1,A\n")
     paths = PipelinePaths(raw_dir=str(raw), data_dir=str(tmp_path / "data"))
 
-    first = raw_files_sensor(dg.build_sensor_context(resources={"paths": paths}))
+    # `with`: PipelinePaths has a setup step (the run lock, taken only by runs, not sensors)
+    with dg.build_sensor_context(resources={"paths": paths}) as context:
+        first = raw_files_sensor(context)
     assert isinstance(first, dg.RunRequest)
-    unchanged = raw_files_sensor(dg.build_sensor_context(resources={"paths": paths}, cursor=first.run_key))
+    with dg.build_sensor_context(resources={"paths": paths}, cursor=first.run_key) as context:
+        unchanged = raw_files_sensor(context)
     assert isinstance(unchanged, dg.SkipReason)
     (raw / "dtks" / "b.csv").write_text("NIK,NAMA\n2,B\n")
-    changed = raw_files_sensor(dg.build_sensor_context(resources={"paths": paths}, cursor=first.run_key))
+    with dg.build_sensor_context(resources={"paths": paths}, cursor=first.run_key) as context:
+        changed = raw_files_sensor(context)
     assert isinstance(changed, dg.RunRequest) and changed.run_key != first.run_key
+    assert not (tmp_path / "data").exists(), "a sensor tick neither locks nor writes the data dir"
 
 
 def test_cross_model_truths_are_asset_checks():

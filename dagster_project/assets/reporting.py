@@ -6,7 +6,7 @@ blocked gate would skip it, and a blocked run is exactly when the meeting must b
 
 import dagster as dg
 
-from dagster_project.publishing import current_release
+from dagster_project.publishing import current_release, share_with_analysts
 from dagster_project.quality import read_verdict
 from dagster_project.report import write_report
 from dagster_project.resources import PipelinePaths
@@ -30,6 +30,11 @@ def laporan(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.Mater
         read_verdict(paths.quality),
         release.name if release else None,
     )
+    # Runs create files owner-only; the report is for the meeting (aggregates only), as before.
+    share_with_analysts(files.html.parent, recursive=False)
+    for path in (files.html, files.pdf, files.html.with_suffix(".json")):
+        if path and path.exists():
+            share_with_analysts(path)
     context.log.info(f"report {files.html}" + (f" and {files.pdf.name}" if files.pdf else " (no PDF: Chromium not installed)"))
     return dg.MaterializeResult(
         metadata={

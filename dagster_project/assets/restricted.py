@@ -43,7 +43,8 @@ def write_restricted_files(warehouse, restricted_dir) -> dict[str, int]:
             temporary = final + ".tmp"
             # create the file owner-only before DuckDB writes into it
             os.close(os.open(temporary, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
-            con.execute(f"copy ({query}) to '{temporary}' (format parquet)")
+            # the path as a parameter: a data dir such as `data o'brien` must not end the string
+            con.execute(f"copy ({query}) to ? (format parquet)", [temporary])
             os.chmod(temporary, 0o600)
             os.replace(temporary, final)
             counts[name] = con.execute(f"select count(*) from ({query})").fetchone()[0]
