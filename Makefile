@@ -14,7 +14,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: install manifest run test report-tools dev bench bench-linkage bench-targeting clean
+.PHONY: install manifest run test test-fast report-tools dev bench bench-linkage bench-targeting clean
 
 install: $(INSTALLED)
 
@@ -39,6 +39,10 @@ run: $(MANIFEST) | $(DAGSTER_HOME)
 
 test: $(MANIFEST) report-tools
 	$(BIN)/python -m pytest
+
+# The everyday tier: every test except those that run the whole pipeline (`pytest --fast`).
+test-fast: $(MANIFEST) report-tools
+	$(BIN)/python -m pytest --fast
 
 # The report tests render HTML in headless Chromium and turn the PDF into PNG (Debian packages).
 report-tools:

@@ -12,17 +12,60 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+# `pytest --fast` (make test-fast) is the everyday tier: every test that needs a whole
+# `jember run` is skipped. An environment variable rather than a module flag, because test
+# modules import this file both as `conftest` and as `tests.conftest`.
+FAST_TIER = "JEMBER_TEST_FAST"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fast", action="store_true",
+                     help="skip the tests that run the whole pipeline (jember run)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--fast"):
+        os.environ[FAST_TIER] = "1"
+
+
+def _skip_whole_runs_in_fast_tier(args: tuple[str, ...]) -> None:
+    if args[:1] == ("run",) and os.environ.get(FAST_TIER):
+        pytest.skip("runs the whole pipeline: full tier only (make test)")
+
+
+def _environment(env: dict | None) -> dict:
+    # No DAGSTER_HOME: test runs use an ephemeral instance, not the engineer's UI history.
+    return {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, **(env or {})}
+
 
 def run_jember(*args: str, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
-    """Run the real `jember` command in its own process, as an engineer would."""
+    """Run the real `jember` command in its own process, as an engineer would, and wait.
+
+    Every `jember` process of the suite starts here or in `start_jember`, so these two are
+    where the fast tier skips the whole-pipeline runs."""
+    _skip_whole_runs_in_fast_tier(args)
     return subprocess.run(
         [sys.executable, "-m", "dagster_project.cli", *args],
         cwd=REPO,
-        # No DAGSTER_HOME: test runs use an ephemeral instance, not the engineer's UI history.
-        env={**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, **(env or {})},
+        env=_environment(env),
         capture_output=True,
         text=True,
         timeout=timeout,
+    )
+
+
+def start_jember(*args: str, env: dict | None = None, stderr=subprocess.STDOUT) -> subprocess.Popen:
+    """Start a real `jember` process without waiting, in its own process group (so a kill
+    reaches its dbt child too); its output is read line by line from `.stdout`."""
+    _skip_whole_runs_in_fast_tier(args)
+    return subprocess.Popen(
+        [sys.executable, "-m", "dagster_project.cli", *args],
+        cwd=REPO,
+        env=_environment(env),
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        start_new_session=True,
     )
 
 

@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import REPO, copy_tree, run_jember
+from conftest import copy_tree, run_jember, start_jember
 
 
 def _snapshot(published: Path) -> dict[str, str]:
@@ -40,14 +39,7 @@ def _assert_readable(published: Path) -> None:
 
 def _run_and_kill(raw: Path, data: Path, trigger: str, delay: float) -> list[str]:
     """Start `jember run`, SIGKILL its process group `delay` s after `trigger` shows in its output."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dagster_project.cli", "run", "--raw-dir", str(raw), "--data-dir", str(data)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,  # its own process group: the kill reaches dbt too
-    )
+    proc = start_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), stderr=subprocess.DEVNULL)
     lines = []
     try:
         deadline = time.monotonic() + 600

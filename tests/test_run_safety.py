@@ -22,26 +22,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO, copy_tree, run_jember
+from conftest import REPO, copy_tree, run_jember, start_jember
 
 EXIT_LOCKED = 3
 
 
 def _env() -> dict:
     return {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-
-
-def _start(*args: str) -> subprocess.Popen:
-    """A real `jember` process in its own process group (a kill reaches its dbt child too)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "dagster_project.cli", *args],
-        cwd=REPO,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
 
 
 def _read_until(proc: subprocess.Popen, text: str, lines: list[str], timeout: float = 600) -> None:
@@ -71,7 +58,7 @@ def two_runs(tiny_generated, tmp_path_factory) -> dict:
     raw_b = copy_tree(REPO / "raw", base / "another delivery")
     data = base / "data o'brien"
 
-    a = _start("run", "--raw-dir", str(raw_a), "--data-dir", str(data))
+    a = start_jember("run", "--raw-dir", str(raw_a), "--data-dir", str(data))
     a_lines: list[str] = []
     try:
         _read_until(a, "jember run: raw=", a_lines, timeout=120)  # printed once A holds the lock
@@ -148,7 +135,7 @@ def test_a_killed_run_leaves_owner_only_files_and_no_stale_lock(tiny_generated, 
     """Killed with SIGKILL during dbt: what it created is already owner-only (no chmod at the
     end could have fixed it), and the next run starts at once: the kernel dropped the lock."""
     data = tmp_path / "data"
-    run = _start("run", "--raw-dir", str(tiny_generated / "raw"), "--data-dir", str(data))
+    run = start_jember("run", "--raw-dir", str(tiny_generated / "raw"), "--data-dir", str(data))
     lines: list[str] = []
     try:
         _read_until(run, "dbt      started", lines)
