@@ -408,6 +408,13 @@ def _incomplete_kecamatan(wh: _Warehouse, failed: list[dict]) -> str:
                 "|| previous_period || ') menjadi ' || persons_now from intermediate.int_delivery_completeness "
                 "where check_name = 'persons_vs_previous_period' and share_of_previous < ? order by nama_kecamatan",
                 [limit])
+        limit = (e.get("kwargs") or {}).get("max_value")
+        if e.get("column") == "pkh_unknown_share" and limit is not None:
+            rows += wh.rows(
+                "select nama_kecamatan, source, '', message || ' (data DTKS kecamatan ini tampaknya hilang)' "
+                "from intermediate.int_delivery_completeness "
+                "where check_name = 'pkh_families_unknown_to_dtks' and pkh_unknown_share > ? order by nama_kecamatan",
+                [limit])
     if not rows:
         return ""
     names = sorted({k for k, *_ in rows})
