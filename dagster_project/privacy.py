@@ -10,7 +10,9 @@
   changes every pseudonym (keep a copy where the key custodian keeps secrets).
 - Restricted tier (`data/restricted/`): identifiable outputs, owner-only (dir 0700, files 0600).
 - Counts below a threshold (config/privacy.yml, default 5) are suppressed in analyst-tier
-  columns that dbt marks as small-area counts (see `SUPPRESS_META`).
+  columns that dbt marks as small-area counts (see `SUPPRESS_META`), with complementary
+  suppression so no hidden cell can be computed back from published totals, and a companion
+  column naming the hidden cells of each row.
 
 Nothing here runs at import time: keys and configuration are read when a function is called.
 """
@@ -154,23 +156,137 @@ def small_count_threshold(config: dict | None = None) -> int:
     return threshold
 
 
-def suppress_small_counts(con, table: str, columns: list[str], threshold: int) -> dict[str, int]:
-    """Set counts 1..threshold-1 to NULL in these columns of `table`; returns cells suppressed.
+# Published equalities between the columns of one row (sum of `plus` = sum of `minus`). With
+# them, a hidden cell that is the only hidden term of an equality could be computed back from
+# the others, so complementary suppression hides a second term. Differences of nested sums are
+# listed too (desil 1-4 minus desil 1-2 = desil 3 + desil 4), because the propagation below
+# looks at one equality at a time. Columns a table lacks are left out of its equalities.
+_DESIL = [f"dtks_families_desil_{d}" for d in range(1, 11)] + ["dtks_families_desil_unknown"]
+ROW_EQUALITIES: list[tuple[list[str], list[str]]] = [
+    (["dtks_families"], _DESIL),
+    (["dtks_families_desil_1_2"], _DESIL[:2]),
+    (["dtks_families_desil_1_4"], _DESIL[:4]),
+    (["dtks_families_desil_1_4"], ["dtks_families_desil_1_2"] + _DESIL[2:4]),
+    (["dtks_families"], ["dtks_families_desil_1_4"] + _DESIL[4:]),
+    (["dtks_families"], ["dtks_families_desil_1_2"] + _DESIL[2:]),
+    # mart_desa_changes: families now = families before + added - removed
+    (["dtks_families_now", "households_removed"], ["dtks_families_before", "households_added"]),
+]
+# Published shares computed from a hidden count would give it back: hidden with it.
+RATIO_OF: dict[str, tuple[str, str]] = {
+    "pkh_coverage_desil_1_2": ("pkh_families_desil_1_2", "dtks_families_desil_1_2"),
+    "pkh_coverage_desil_1_4": ("pkh_families_desil_1_4", "dtks_families_desil_1_4"),
+}
+SUPPRESSED_COLUMNS = "suppressed_columns"  # companion column: which cells of the row are hidden
 
-    Zero stays zero (nobody to identify), NULL means "suppressed or unknown". A column that is
-    suppressed is not summed back into totals here: totals are published only at village level
-    or above, where they are not small-area counts.
+
+def suppress_small_counts(con, table: str, columns: list[str], threshold: int) -> dict[str, int]:
+    """Hide counts 1..threshold-1 in these columns of `table`, and enough other cells that no
+    hidden cell can be computed back from published ones; returns cells hidden per column.
+
+    Zero stays zero (nobody to identify); a hidden cell is NULL and is named in the row's
+    companion column `suppressed_columns` (comma-separated; NULL when none), so NULL for
+    "suppressed" is never mistaken for "unknown".
+
+    Primary suppression alone is not enough: villages add up to their kecamatan, whose totals
+    are published (mart_kecamatan, the meeting report), so one hidden village cell in a
+    kecamatan is the total minus the others. Complementary suppression: for every equality a
+    hidden cell is in (a column over the villages of one kecamatan and period; the row
+    equalities of ROW_EQUALITIES), if it is the only hidden term, hide the smallest other
+    term that may be hidden (a positive count if any, else a zero); repeat until no equality
+    has exactly one hidden term. Shares of a hidden count (RATIO_OF) are hidden with it. The
+    result is the same for the same values, so mart_desa and this period's rows of
+    mart_desa_history hide the same cells. tests/test_suppression.py tries to compute every
+    hidden cell back from the published marts with linear algebra.
+
+    Tables without `kode_desa` (nothing below kabupaten to add up) get primary suppression.
     """
-    suppressed = {}
-    for column in columns:
-        n = con.execute(
-            f'select count(*) from {table} where "{column}" >= 1 and "{column}" < ?', [threshold]
-        ).fetchone()[0]
-        con.execute(
-            f'update {table} set "{column}" = null where "{column}" >= 1 and "{column}" < ?', [threshold]
+    import pandas as pd
+
+    present = set(con.execute(f"select * from {table} limit 0").df().columns)
+    columns = [c for c in columns if c in present]
+    keys = [k for k in ("period", "kode_desa") if k in present]
+    equalities = [
+        (plus, minus) for plus, minus in ROW_EQUALITIES
+        if all(c in present for c in plus + minus) and any(c in columns for c in plus + minus)
+    ]
+    extra = sorted({c for plus, minus in equalities for c in plus + minus} - set(columns))
+    ratios = {r: nd for r, nd in RATIO_OF.items() if r in present and all(c in present for c in nd)}
+    con.execute(f'alter table {table} add column if not exists "{SUPPRESSED_COLUMNS}" varchar').fetchall()
+    select = ", ".join(f'"{c}"' for c in dict.fromkeys(keys + columns + extra))
+    frame = con.execute(f"select rowid as _rowid, {select} from {table} order by rowid").df()
+    if "kode_desa" in frame.columns:
+        has_dim = bool(con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'main' and table_name = 'dim_wilayah'"
+        ).fetchone()[0])
+        if has_dim:
+            kec = dict(con.execute("select kode_desa, kode_kecamatan from main.dim_wilayah").fetchall())
+            frame["_kecamatan"] = frame["kode_desa"].map(kec)
+        else:
+            frame["_kecamatan"] = frame["kode_desa"].str[:8]
+    values = frame[columns + extra].astype("float64")
+    hidden = pd.DataFrame(False, index=frame.index, columns=columns)
+    for c in columns:
+        hidden[c] = (values[c] >= 1) & (values[c] < threshold)
+
+    # ties broken by the village code, not the row's position, so that the same values hide the
+    # same cells in mart_desa and in mart_desa_history (rows in another order)
+    row_label = frame["kode_desa"].astype(str) if "kode_desa" in frame.columns else frame["_rowid"].astype(str)
+
+    def hide_one_more(candidates: list[tuple[int, str]]) -> bool:
+        """Hide the candidate with the smallest count (positive first); False if none."""
+        best = None
+        for i, c in candidates:
+            v = values.at[i, c]
+            if pd.isna(v):
+                continue
+            rank = (0 if v > 0 else 1, v, c, row_label.at[i])
+            if best is None or rank < best[0]:
+                best = (rank, i, c)
+        if best is None:
+            return False
+        hidden.at[best[1], best[2]] = True
+        return True
+
+    vertical = "_kecamatan" in frame.columns
+    group_keys = (["period"] if "period" in frame.columns else []) + ["_kecamatan"]
+    groups = list(frame.groupby(group_keys, dropna=False).groups.values()) if vertical else []
+    changed = True
+    while changed:
+        changed = False
+        for c in columns:
+            for index in groups:
+                if int(hidden.loc[index, c].sum()) == 1:
+                    changed |= hide_one_more([(i, c) for i in index if not hidden.at[i, c]])
+        for plus, minus in equalities:
+            terms = plus + minus
+            in_rows = hidden[[c for c in terms if c in columns]]
+            for i in in_rows.index[in_rows.sum(axis=1) == 1]:
+                changed |= hide_one_more([(i, c) for c in terms if c in columns and not hidden.at[i, c]])
+    for ratio, (numerator, denominator) in ratios.items():
+        mask = pd.Series(False, index=frame.index)
+        for c in (numerator, denominator):
+            if c in hidden.columns:
+                mask |= hidden[c]
+        hidden[ratio] = mask
+
+    marked = hidden.apply(lambda row: ",".join(c for c in hidden.columns if row[c]) or None, axis=1)
+    flags = pd.DataFrame({"_rowid": frame["_rowid"], "_marked": marked})
+    for c in hidden.columns:
+        flags[f"_h_{c}"] = hidden[c]
+    # A cursor of its own: the caller's connection may hold an unfinished result, which
+    # register() refuses to run beside.
+    with con.cursor() as cur:
+        cur.register("_suppression_flags", flags)
+        sets = ", ".join(
+            f'"{c}" = case when f."_h_{c}" then null else t."{c}" end' for c in hidden.columns
         )
-        suppressed[column] = n
-    return suppressed
+        cur.execute(
+            f'update {table} as t set {sets}, "{SUPPRESSED_COLUMNS}" = f._marked '
+            "from _suppression_flags as f where t.rowid = f._rowid"
+        ).fetchall()
+        cur.unregister("_suppression_flags")
+    return {c: int(hidden[c].sum()) for c in hidden.columns}
 
 
 def columns_with_privacy_meta(manifest: dict, schema: str = "marts") -> dict[str, dict[str, str]]:

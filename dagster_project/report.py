@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -58,6 +59,15 @@ def _pct(part, whole) -> str:
 
 def _e(text) -> str:
     return html.escape("" if text is None else str(text))
+
+
+_LONG_NUMBER = re.compile(r"[0-9]{12,}")
+
+
+def _path(path) -> str:
+    """A delivered file's path for the report, with long digit runs masked: agencies name files
+    freely, and a name may carry a NIK or NO_KK, which the report never shows."""
+    return _LONG_NUMBER.sub(lambda m: "#" * len(m.group()), "" if path is None else str(path))
 
 
 class _Warehouse:
@@ -333,7 +343,7 @@ def _files_behind_problems(wh: _Warehouse, show_unplaced: bool) -> str:
         failed = wh.rows("select source_path, sheet, message from staging.stg_ingest__files where status = 'failed' order by 1, 2")
         if failed:
             out += "<h3>File yang tidak dapat dibaca</h3>" + _table(
-                ["file", "sheet", "masalah"], [[p, s or "", m] for p, s, m in failed], numeric_from=99)
+                ["file", "sheet", "masalah"], [[_path(p), s or "", _path(m)] for p, s, m in failed], numeric_from=99)
     parts = [
         f"select source_path, count(*) as baris, count(*) filter (where kode_desa is null) as tanpa_desa from {t} group by 1"
         for t in ("intermediate.int_dtks__persons_cleaned", "intermediate.int_pkh__disbursements_cleaned")
@@ -346,7 +356,7 @@ def _files_behind_problems(wh: _Warehouse, show_unplaced: bool) -> str:
         )
         if worst:
             out += "<h3>File dengan baris yang desanya tidak dikenali</h3>" + _table(
-                ["file", "baris", "desa tidak dikenali"], [[p, n, u] for p, n, u in worst])
+                ["file", "baris", "desa tidak dikenali"], [[_path(p), n, u] for p, n, u in worst])
     return out
 
 
@@ -356,6 +366,8 @@ def _files_behind_failed_checks(wh: _Warehouse, suites: list[dict]) -> str:
     out = ""
     for suite in suites:
         failed = [e for e in suite["expectations"] if not e["success"]]
+        if suite["asset"] == "intermediate.int_delivery_completeness" and wh.has("intermediate.int_delivery_completeness"):
+            out += _incomplete_kecamatan(wh, failed)
         if suite["asset"] == "intermediate.int_delivery_sanity" and wh.has("intermediate.int_delivery_sanity"):
             rows = []
             for e in failed:
@@ -368,15 +380,50 @@ def _files_behind_failed_checks(wh: _Warehouse, suites: list[dict]) -> str:
                           "max_records_per_person": "catatan terbanyak untuk satu orang"}
                 out += "<h3>File kiriman yang tampak salah secara keseluruhan</h3>" + _table(
                     ["file", "pemeriksaan", "nilai"],
-                    [[p, labels[c], _fmt(v, 2) if c == "repeated_row_share" else v] for p, c, v in rows], numeric_from=2)
+                    [[_path(p), labels[c], _fmt(v, 2) if c == "repeated_row_share" else v] for p, c, v in rows], numeric_from=2)
         if suite["asset"] == "marts.mart_pkh_family" and any(e.get("column") == "stages_rupiah_mismatch" for e in failed) \
                 and "rupiah_mismatch_files" in wh.columns("intermediate.int_pkh_families"):
             rows = wh.rows("select f, count(*) from (select unnest(rupiah_mismatch_files) as f "
                            "from intermediate.int_pkh_families) group by 1 order by 2 desc, 1 limit 20")
             if rows:
                 out += "<h3>File PKH dengan nominal yang tidak sesuai komponen</h3>" + _table(
-                    ["file", "keluarga dengan nominal tidak sesuai"], [[p, n] for p, n in rows])
+                    ["file", "keluarga dengan nominal tidak sesuai"], [[_path(p), n] for p, n in rows])
     return out
+
+
+def _incomplete_kecamatan(wh: _Warehouse, failed: list[dict]) -> str:
+    """Which kecamatan the delivery lacks, which file and why (the limit is the failing
+    expectation's own, read from the verdict)."""
+    rows = []
+    for e in failed:
+        if e.get("column") == "check_name":
+            rows += wh.rows(
+                "select coalesce(nama_kecamatan, '(tidak diketahui dari nama file)'), source, source_path, "
+                "'file tidak dapat dibaca: ' || coalesce(message, '') from intermediate.int_delivery_completeness "
+                "where check_name = 'file_unreadable' order by nama_kecamatan nulls last, source_path")
+        limit = (e.get("kwargs") or {}).get("min_value")
+        if e.get("column") == "share_of_previous" and limit is not None:
+            rows += wh.rows(
+                "select nama_kecamatan, source, '', 'jiwa DTKS turun dari ' || persons_before || ' (periode ' "
+                "|| previous_period || ') menjadi ' || persons_now from intermediate.int_delivery_completeness "
+                "where check_name = 'persons_vs_previous_period' and share_of_previous < ? order by nama_kecamatan",
+                [limit])
+        limit = (e.get("kwargs") or {}).get("max_value")
+        if e.get("column") == "pkh_unknown_share" and limit is not None:
+            rows += wh.rows(
+                "select nama_kecamatan, source, '', message || ' (data DTKS kecamatan ini tampaknya hilang)' "
+                "from intermediate.int_delivery_completeness "
+                "where check_name = 'pkh_families_unknown_to_dtks' and pkh_unknown_share > ? order by nama_kecamatan",
+                [limit])
+    if not rows:
+        return ""
+    names = sorted({k for k, *_ in rows})
+    return ("<h3>Kiriman tidak lengkap: kecamatan yang datanya hilang</h3>"
+            f"<p><b>Data kecamatan {_e(', '.join(names))} tidak lengkap</b> pada kiriman ini. Angka kecamatan "
+            "tersebut (dan total kabupaten) akan salah dan lembar verifikasi akan berisi kasus palsu, sehingga "
+            "publikasi diblokir sampai file dikirim ulang dengan benar.</p>"
+            + _table(["kecamatan", "sumber", "file", "alasan"],
+                     [[k, src.upper(), _path(p), _path(m)] for k, src, p, m in rows], numeric_from=99))
 
 
 def _changes(wh: _Warehouse) -> str:

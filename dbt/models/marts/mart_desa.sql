@@ -90,7 +90,8 @@ pkh_counts as (
         kode_desa,
         count(*) as pkh_rows,
         count(distinct id_pkh) filter (where not is_repeat_delivery) as pkh_families,
-        sum(nominal) filter (where not is_repeat_delivery) as pkh_nominal_rp,
+        -- a row pasted twice in one file is paid once (int_pkh__disbursements_cleaned)
+        sum(nominal) filter (where not is_repeat_delivery and not is_duplicate_disbursement) as pkh_nominal_rp,
     from {{ ref('int_pkh__disbursements_cleaned') }}
     where kode_desa is not null
     group by kode_desa

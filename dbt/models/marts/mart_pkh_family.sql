@@ -42,6 +42,8 @@ select
     families.stages_listed,
     families.stages_paid,
     families.nominal_rp,
+    families.stages_listed_again,
+    families.duplicate_disbursement_rows,
     families.expected_stage_rp,
     families.stages_rupiah_mismatch,
     families.is_in_programme,

@@ -3,7 +3,11 @@
     family. `household_id` is the resolved DTKS household most of its rows point to (through
     NO_KK, ID_PKH or the recipient; NULL when none); `recipient_person_id` the resolved person
     most of its rows name as recipient. Expected rupiah per stage: the written component counts
-    priced from the pkh_komponen seed, the four highest-paid members, a quarter of the year. -#}
+    priced from the pkh_komponen seed, the four highest-paid members, a quarter of the year.
+    Money and paid stages count each stage once: a row pasted twice in one file
+    (is_duplicate_disbursement) is left out and counted in duplicate_disbursement_rows, and a
+    stage listed again with another amount (a corrected re-send) counts with its latest row
+    (stages_listed_again), so paid stages never exceed listed stages. -#}
 with
 
 period as (
@@ -35,8 +39,19 @@ pkh_rows as (
     cross join period
     inner join {{ ref('int_person_xref') }} as xref on xref.record_key = pkh.row_key
     where not pkh.is_repeat_delivery
+        and not pkh.is_duplicate_disbursement
         and pkh.id_pkh is not null
         and pkh.tahun = period.pkh_tahun
+),
+
+duplicates as (
+    select pkh.id_pkh, count(*) as duplicate_disbursement_rows,
+    from {{ ref('int_pkh__disbursements_cleaned') }} as pkh
+    cross join period
+    where pkh.is_duplicate_disbursement
+        and not pkh.is_repeat_delivery
+        and pkh.tahun = period.pkh_tahun
+    group by pkh.id_pkh
 ),
 
 -- each row's components as member slots priced from the seed: the four best paid count
@@ -76,6 +91,27 @@ rows_checked as (
     left join expected using (row_key)
 ),
 
+-- one amount per family and stage: its latest row (a row without a stage stands alone)
+stages as (
+    select
+        id_pkh,
+        tahap,
+        arg_max(nominal, recency) as stage_nominal,
+        count(*) as stage_rows,
+    from rows_checked
+    group by id_pkh, tahap, case when tahap is null then row_key end
+),
+
+stage_totals as (
+    select
+        id_pkh,
+        coalesce(sum(stage_nominal), 0) as nominal_rp,
+        count(*) filter (where stage_nominal > 0 and tahap is not null) as stages_paid,
+        count(*) filter (where stage_rows > 1 and tahap is not null) as stages_listed_again,
+    from stages
+    group by id_pkh
+),
+
 -- the household and recipient most rows point to; on a tie the smaller id (deterministic)
 household_votes as (
     select id_pkh, household_id
@@ -102,8 +138,6 @@ families as (
         {%- endfor %}
         count(*) as pkh_rows,
         count(distinct tahap) as stages_listed,
-        count(*) filter (where nominal > 0) as stages_paid,
-        coalesce(sum(nominal), 0) as nominal_rp,
         arg_max(expected_stage_rp, recency) as expected_stage_rp,
         bool_or(is_rupiah_mismatch) as has_rupiah_mismatch,
         count(*) filter (where is_rupiah_mismatch) as stages_rupiah_mismatch,
@@ -120,9 +154,15 @@ families as (
 select
     period.pkh_tahun as tahun,
     families.*,
+    stage_totals.stages_paid,
+    stage_totals.nominal_rp,
+    stage_totals.stages_listed_again,
+    coalesce(duplicates.duplicate_disbursement_rows, 0) as duplicate_disbursement_rows,
     household_votes.household_id,
     recipient_votes.recipient_person_id,
 from families
 cross join period
+inner join stage_totals using (id_pkh)
+left join duplicates using (id_pkh)
 left join household_votes using (id_pkh)
 left join recipient_votes using (id_pkh)

@@ -1,5 +1,7 @@
 {#- Report history: one row per village per report (repeat deliveries once), in report order,
-    with the stage reported, the highest stage reached so far, and whether it went backwards. -#}
+    with the stage reported, the highest stage reached so far, and whether it went backwards.
+    Analyst tier: no file path, sheet or row number (a file name may carry a NIK; the row's
+    provenance is in restricted.koperasi_report_rows, joined on report_id). -#}
 with
 
 villages as (
@@ -11,16 +13,13 @@ reports as (
 )
 
 select
-    reports.row_key,
+    {{ koperasi_report_id('reports') }} as report_id,
     reports.kode_desa,
     villages.kode_kecamatan,
     villages.nama_kecamatan,
     villages.nama_desa,
     villages.jenis,
     not villages.is_kelurahan as is_target_desa,
-    reports.source_path,
-    reports.sheet,
-    reports.row_number,
     reports.tanggal_laporan as report_date,
     reports.report_sequence,
     reports.is_in_timeline,

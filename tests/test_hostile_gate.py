@@ -1,0 +1,143 @@
+"""Hostile deliveries through the real pipeline (Dagster, dbt, GX, DuckDB), on copies of the
+shipped sample damaged by the test: a registry file lost as a whole, PKH rows pasted twice,
+a file name carrying 16 digits."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import REPO, copy_tree, run_jember
+
+PUGER_DTKS = Path("dtks/2025-04/puger/dtks_puger.csv")
+PUGER_PKH = Path("pkh/2025/tahap1/pkh_puger_tahap1.csv")
+KOPERASI = Path("koperasi/2025/2025-10/rekap_kopdes_2025-10-31.csv")
+SIXTEEN_DIGITS = "3509014101900001"
+
+
+def _published_snapshot(data: Path) -> dict[str, str]:
+    published = data / "published"
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(published.resolve().iterdir())
+    } | {"->": os.readlink(published)}
+
+
+def _query(db: Path, sql: str, params=None) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _ok(result) -> str:
+    return result.stdout[-4000:] + result.stderr[-4000:]
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> dict:
+    """The shipped sample, published once for period 2025-11."""
+    work = tmp_path_factory.mktemp("hostile_baseline")
+    raw = copy_tree(REPO / "raw", work / "raw")
+    data = work / "data"
+    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
+    assert result.returncode == 0, _ok(result)
+    return {"raw": raw, "data": data}
+
+
+def test_a_lost_dtks_file_blocks_publishing_and_the_report_names_the_kecamatan(baseline, tmp_path):
+    raw = copy_tree(baseline["raw"], tmp_path / "raw")
+    data = copy_tree(baseline["data"], tmp_path / "data")
+    before = _published_snapshot(data)
+    puger_before = _query(data / "published" / "jember.duckdb",
+                          "select dtks_persons from mart_kecamatan where nama_kecamatan = 'Puger'")[0][0]
+    assert puger_before > 100
+
+    # Puger's main DTKS file re-saved as UTF-16 (not allowed by the contract): it fails as a whole.
+    path = raw / PUGER_DTKS
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-12")
+
+    assert result.returncode == 2, _ok(result)
+    assert "int_delivery_completeness" in result.stdout
+    assert _published_snapshot(data) == before  # the previous release stays, byte for byte
+    rows = _query(data / "warehouse.duckdb",
+                  "select check_name, nama_kecamatan, source_path, persons_before, persons_now "
+                  "from intermediate.int_delivery_completeness where nama_kecamatan = 'Puger' order by 1")
+    assert rows[0][:3] == ("file_unreadable", "Puger", str(PUGER_DTKS))
+    # ... and against the previous period Puger kept almost none of its persons
+    assert rows[1][0] == "persons_vs_previous_period" and rows[1][3] == puger_before
+    assert rows[1][4] < puger_before / 2
+    # the other kecamatan are complete
+    assert _query(data / "warehouse.duckdb",
+                  "select count(*) from intermediate.int_delivery_completeness "
+                  "where nama_kecamatan <> 'Puger' and share_of_previous < 0.5") == [(0,)]
+
+    report = (data / "reports" / "laporan-2025-12.html").read_text(encoding="utf-8")
+    assert "DIBLOKIR" in report
+    assert "Data kecamatan Puger tidak lengkap" in report
+    assert str(PUGER_DTKS) in report and "file tidak dapat dibaca" in report
+    assert f"jiwa DTKS turun dari {puger_before}" in report
+
+
+def test_a_failed_koperasi_file_still_publishes_with_a_warning(baseline, tmp_path):
+    """Only a lost DTKS or PKH file makes a kecamatan incomplete; koperasi reports repeat every
+    village each month, so one unreadable report is a warning (named in the report)."""
+    raw = copy_tree(baseline["raw"], tmp_path / "raw")
+    path = raw / "koperasi/2025/2025-05/rekap_kopdes_2025-05-31.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    data = tmp_path / "data"
+    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
+    assert result.returncode == 0, _ok(result)
+    assert "stg_ingest__files" in result.stdout  # the warning is reported
+    report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
+    assert "rekap_kopdes_2025-05-31.csv" in report
+
+
+def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publishes(baseline, tmp_path):
+    raw = copy_tree(baseline["raw"], tmp_path / "raw")
+    # Five data rows of Puger's stage-1 list pasted a second time, right below themselves.
+    path = raw / PUGER_PKH
+    lines = path.read_bytes().splitlines(keepends=True)  # Windows-1252, as delivered
+    header, data_rows, rest = lines[0], lines[1:6], lines[6:]
+    path.write_bytes(header + b"".join(data_rows) + b"".join(data_rows) + b"".join(rest))
+    # A koperasi report whose file name holds a NIK-shaped number.
+    named = raw / KOPERASI.with_name(f"rekap_kopdes_{SIXTEEN_DIGITS}_2025-10-31.csv")
+    shutil.move(raw / KOPERASI, named)
+
+    data = tmp_path / "data"
+    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
+    assert result.returncode == 0, _ok(result)
+
+    money = ("select sum(nominal_rp), sum(stages_paid), sum(stages_listed), count(*) filter "
+             "(where stages_paid > stages_listed) from mart_pkh_family")
+    published, before = data / "published" / "jember.duckdb", baseline["data"] / "published" / "jember.duckdb"
+    assert _query(published, money) == _query(before, money)
+    assert _query(published, money)[0][3] == 0
+    for table in ("mart_kabupaten", "mart_kecamatan", "mart_desa"):
+        total = f"select sum(pkh_nominal_rp), sum(pkh_nominal_rp_tahun_ini), sum(pkh_families) from {table}"
+        assert _query(published, total) == _query(before, total), table
+    # the copies are kept, flagged and counted, not lost
+    assert _query(published, "select sum(duplicate_disbursement_rows) from mart_pkh_family") == [(5,)]
+    assert _query(data / "warehouse.duckdb",
+                  "select count(*), count(distinct row_number) from intermediate.int_pkh__disbursements_cleaned "
+                  "where is_duplicate_disbursement and source_path = ?", [str(PUGER_PKH)]) == [(5, 5)]
+
+    # Analyst tier: no raw paths or row identities anywhere, so the name cannot leak.
+    columns = _query(published, "select table_name, column_name from information_schema.columns")
+    assert not [c for c in columns if c[1] in ("source_path", "sheet", "row_number", "row_key", "record_key")]
+    with duckdb.connect(str(published), read_only=True) as con:
+        for table, column in columns:
+            hits = con.execute(f'select count(*) from "{table}" where "{column}"::varchar like ?',
+                               [f"%{SIXTEEN_DIGITS}%"]).fetchone()[0]
+            assert hits == 0, (table, column)
+    for parquet in (data / "published").resolve().glob("*.parquet"):
+        assert SIXTEEN_DIGITS.encode() not in parquet.read_bytes()
+    # the provenance stays in the restricted schema, and the report masks the number
+    assert _query(data / "warehouse.duckdb", "select count(*) from restricted.koperasi_report_rows "
+                  "where source_path = ?", [str(named.relative_to(raw))])[0][0] > 200
+    report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
+    assert not re.search(r"[0-9]{16}", report)
