@@ -48,6 +48,10 @@ DEFAULT_SMALL_COUNT_THRESHOLD = 5
 META_KEY = "privacy"
 SUPPRESS_META = "small_count"  # a count within a village (cross-tab) or below village level
 PSEUDONYMISE_META = "pseudonymise"  # holds a NIK in the warehouse; published as its pseudonym
+# Kept in the warehouse (other models and the restricted tier use it), never published. For the
+# village of a unit record: one row per household with its village would let anyone count back
+# every village cell that small-count suppression hides in mart_desa.
+RESTRICTED_META = "restricted"
 
 
 class PrivacyError(RuntimeError):
@@ -293,7 +297,8 @@ def columns_with_privacy_meta(manifest: dict, schema: str = "marts") -> dict[str
     """{relation: {column: rule}} for models in `schema` whose columns carry `meta.privacy`.
 
     Read from dbt's manifest, so a model author marks a column in the model's YAML:
-    `meta: {privacy: small_count}` or `meta: {privacy: pseudonymise}`.
+    `meta: {privacy: small_count}`, `meta: {privacy: pseudonymise}` or
+    `meta: {privacy: restricted}`.
     """
     rules: dict[str, dict[str, str]] = {}
     for node in manifest.get("nodes", {}).values():
@@ -305,10 +310,10 @@ def columns_with_privacy_meta(manifest: dict, schema: str = "marts") -> dict[str
             rule = meta.get(META_KEY)
             if rule is None:
                 continue
-            if rule not in (SUPPRESS_META, PSEUDONYMISE_META):
+            if rule not in (SUPPRESS_META, PSEUDONYMISE_META, RESTRICTED_META):
                 raise PrivacyError(
                     f"{relation}.{column_name}: unknown meta.{META_KEY} '{rule}' "
-                    f"(expected {SUPPRESS_META} or {PSEUDONYMISE_META})"
+                    f"(expected {SUPPRESS_META}, {PSEUDONYMISE_META} or {RESTRICTED_META})"
                 )
             rules.setdefault(relation, {})[column_name] = rule
     return rules

@@ -12,8 +12,8 @@ pipeline's working file (DuckDB replays its WAL at the next open), a half-writte
 hidden `.<id>.partial` folder that the next successful publish deletes, and the switch is one
 rename. tests/test_publishing_safety.py kills real runs with SIGKILL in every stage to show it.
 
-While copying, the privacy rules of privacy.py are applied (pseudonyms, small-count
-suppression, a refusal when a 16-digit identity number would be published), and DOUBLE columns
+While copying, the privacy rules of privacy.py are applied (pseudonyms, columns withheld,
+small-count suppression, a refusal when a 16-digit identity number would be published), and DOUBLE columns
 are rounded to 12 significant digits so that the same inputs publish byte-identical files.
 """
 
@@ -66,8 +66,8 @@ def build_release(
     """Copy the warehouse's marts into a new release folder; returns the finished folder.
 
     `privacy_rules` ({table: {column: rule}}, from dbt column meta, see privacy.py) is applied
-    to the copy: `pseudonymise` columns get the keyed pseudonym, `small_count` columns lose
-    counts below the threshold. Before anything is written out, every table is scanned for
+    to the copy: `restricted` columns are left out, `pseudonymise` columns get the keyed
+    pseudonym, `small_count` columns lose counts below the threshold. Before anything is written out, every table is scanned for
     16-digit identity numbers; finding one refuses the release (PrivacyError).
     """
     releases_dir.mkdir(parents=True, exist_ok=True)
@@ -90,7 +90,7 @@ def build_release(
 
 
 def _fill_release(partial: Path, warehouse: Path, privacy_rules: dict, threshold: int) -> dict:
-    counts, suppressed, pseudonymised = {}, {}, {}
+    counts, suppressed, pseudonymised, withheld = {}, {}, {}, {}
     with duckdb.connect(str(partial / PUBLISHED_DB)) as con:
         con.execute("attach ? as warehouse (read_only)", [str(warehouse)])
         tables = mart_tables(con, catalog="warehouse")
@@ -104,6 +104,9 @@ def _fill_release(partial: Path, warehouse: Path, privacy_rules: dict, threshold
                 f"from warehouse.marts.{name} order by all"
             )
             rules = privacy_rules.get(table, {})
+            for column in [c for c, rule in rules.items() if rule == privacy.RESTRICTED_META]:
+                con.execute(f"alter table main.{name} drop column {quote_identifier(column)}")
+                withheld.setdefault(table, []).append(column)
             for column in [c for c, rule in rules.items() if rule == privacy.PSEUDONYMISE_META]:
                 col = quote_identifier(column)
                 con.execute(f"update main.{name} set {col} = jember_pseudonym({col}::varchar)")
@@ -132,6 +135,7 @@ def _fill_release(partial: Path, warehouse: Path, privacy_rules: dict, threshold
         "small_count_threshold": threshold,
         "cells_suppressed": suppressed,
         "columns_pseudonymised": pseudonymised,
+        "columns_withheld": withheld,
     }
 
 

@@ -135,3 +135,27 @@ def test_no_hidden_cell_can_be_computed_from_published_marts(published):
     naive, _ = _derivable(true, kecamatan, kabupaten, columns)
     assert len(naive) > 10
     assert any(c == "deceased_recipients" for _, c in naive)
+
+
+def test_no_unit_record_in_the_analyst_tier_names_its_village(published):
+    """One row per household or family with its village would give back every hidden village
+    cell by counting rows (deceased_recipients = the village's households flagged
+    is_deceased_recipient), so unit records are published with their kecamatan only."""
+    path, warehouse = published
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = _frame(con, "select table_name, column_name from information_schema.columns")
+        by_table = columns.groupby("table_name")["column_name"].apply(set)
+        unit_records = [t for t, cols in by_table.items() if cols & {"household_id", "id_pkh"}]
+        assert {"mart_household", "mart_pkh_family", "mart_household_history"} <= set(unit_records)
+        for table in unit_records:
+            assert "kode_desa" not in by_table[table], table
+            assert "kode_kecamatan" in by_table[table], table
+        # what the unit records still give is the published kecamatan total, nothing finer
+        counted = _frame(con, "select kode_kecamatan, count(*) filter (where is_deceased_recipient) as n "
+                              "from mart_household group by all order by all").set_index("kode_kecamatan")["n"]
+        kecamatan = _frame(con, "select kode_kecamatan, deceased_recipients from mart_kecamatan "
+                                "order by all").set_index("kode_kecamatan")["deceased_recipients"]
+    assert counted.reindex(kecamatan.index, fill_value=0).tolist() == kecamatan.tolist()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert "kode_desa" in set(_frame(con, "describe marts.mart_household")["column_name"]), \
+            "the warehouse keeps the village for the marts built on it"

@@ -63,6 +63,7 @@ cases as (
 select
     households.household_id,
     households.kode_desa,
+    {{ kode_kecamatan_of('households.kode_desa') }} as kode_kecamatan,
     households.split_from_household_id,
     coalesce(members.member_count, 0) as member_count,
     coalesce(members.deceased_member_count, 0) as deceased_member_count,

@@ -32,6 +32,7 @@ select
     families.id_pkh,
     families.tahun,
     families.kode_desa,
+    {{ kode_kecamatan_of('families.kode_desa') }} as kode_kecamatan,
     families.household_id,
     families.recipient_person_id,
     households.desil,

@@ -7,6 +7,7 @@ select
     period.period,
     households.household_id,
     households.kode_desa,
+    households.kode_kecamatan,
     households.desil,
     households.member_count,
     households.is_pkh_recipient,
