@@ -64,6 +64,9 @@ def test_a_lost_dtks_file_blocks_publishing_and_the_report_names_the_kecamatan(b
     assert result.returncode == 2, _ok(result)
     assert "int_delivery_completeness" in result.stdout
     assert _published_snapshot(data) == before  # the previous release stays, byte for byte
+    # and no verification list of the blocked period reaches the field
+    assert (data / "restricted" / "verifikasi" / "2025-11").is_dir()
+    assert not (data / "restricted" / "verifikasi" / "2025-12").exists()
     rows = _query(data / "warehouse.duckdb",
                   "select check_name, nama_kecamatan, source_path, persons_before, persons_now "
                   "from intermediate.int_delivery_completeness where nama_kecamatan = 'Puger' order by 1")

@@ -69,11 +69,17 @@ def restricted_files(paths: PipelinePaths) -> dg.MaterializeResult:
 @dg.asset(
     key=dg.AssetKey(["restricted", "verification_workbooks"]),
     group_name="restricted",
-    deps=[k for k in jember_dbt_models.keys if k.path == ["restricted", "verification_list"]],
+    # After the release: a delivery the gate blocks (a lost kecamatan file makes dozens of false
+    # "not in DTKS" cases) must send no case to the field; the last good period's lists stay.
+    deps=[
+        *(k for k in jember_dbt_models.keys if k.path == ["restricted", "verification_list"]),
+        dg.AssetKey(["published", "analyst_tier"]),
+    ],
     kinds={"xlsx"},
     description="data/restricted/verifikasi/<period>/verifikasi-<kecamatan>-<period>.xlsx: per "
     "kecamatan, a sheet per desa listing the households and persons behind each targeting problem "
-    "and suspected duplicate, with evidence and suggested action. Identifiable, owner-only.",
+    "and suspected duplicate, with evidence and suggested action. Identifiable, owner-only. "
+    "Written only when the period's release was published.",
 )
 def verification_workbooks(paths: PipelinePaths) -> dg.MaterializeResult:
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
