@@ -14,10 +14,9 @@ import contextlib
 import json
 import logging
 import os
-import subprocess
 import sys
+import threading
 import time
-from collections import Counter
 from pathlib import Path
 
 EXIT_PUBLISHED, EXIT_ERROR, EXIT_BLOCKED, EXIT_LOCKED = 0, 1, 2, 3
@@ -44,24 +43,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def ensure_dbt_manifest() -> None:
-    """The Dagster definitions read dbt's manifest: (re)build it when missing or older than dbt's files."""
-    from dagster_project.resources import DBT_EXECUTABLE, DBT_PROJECT_DIR
+    """Kept for the benchmarks: the rule lives in resources.ensure_dbt_manifest."""
+    from dagster_project.resources import ensure_dbt_manifest as ensure
 
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    sources = [
-        p
-        for folder in ("models", "macros", "seeds", "tests")
-        for p in (DBT_PROJECT_DIR / folder).rglob("*")
-        if p.is_file()
-    ] + [DBT_PROJECT_DIR / "dbt_project.yml"]
-    if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
-        return
-    subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR)],
-        check=True,
-        cwd=DBT_PROJECT_DIR,
-    )
+    ensure()
 
 
 STAGE_OF_STEP = {
@@ -71,17 +56,25 @@ STAGE_OF_STEP = {
     "published__analyst_tier": "publish",
     "reports__laporan": "report",
     "restricted__person_xref_files": "restricted",
-    "restricted__verification_workbooks": "restricted",
+    "restricted__verification_workbooks": "verifikasi",
 }
+
+# During dbt, a progress line at most this often, and at least every this many models.
+DBT_PROGRESS_SECONDS = 5.0
+DBT_PROGRESS_MODELS = 10
 
 
 class _StageLogHandler(logging.Handler):
-    """Print stage starts and ends, and the pipeline's own messages, as they happen."""
+    """Print stage starts and ends, dbt's progress, and the pipeline's own messages, as they
+    happen; each stage's start and end once."""
 
-    def __init__(self, started: float):
+    def __init__(self, started: float, dbt_total: int):
         super().__init__(logging.DEBUG)
         self.started = started
         self.step_started: dict[str, float] = {}
+        self.dbt_total = dbt_total
+        self.dbt_done = 0
+        self.dbt_printed = (0, 0.0)  # (models, time) of the last progress line
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
@@ -98,6 +91,10 @@ class _StageLogHandler(logging.Handler):
                 line = f"done in {now - self.step_started.get(step, now):.1f} s"
             elif kind == "STEP_FAILURE":
                 line = f"FAILED after {now - self.step_started.get(step, now):.1f} s"
+            elif kind == "ASSET_MATERIALIZATION" and stage == "dbt":
+                line = self._dbt_progress(now)
+                if line is None:
+                    return
             else:
                 return
         else:
@@ -105,7 +102,31 @@ class _StageLogHandler(logging.Handler):
             if record.levelno < logging.INFO or (stage == "dbt" and record.levelno < logging.WARNING):
                 return
             line = meta.get("orig_message") or record.getMessage()
-        _print(f"[{now - self.started:6.1f}s] {stage:<8} {line}")
+        _print(f"[{now - self.started:6.1f}s] {stage:<10} {line}")
+
+    def heartbeat(self) -> None:
+        """Called every second from a thread: while dbt works on one slow model (or starts up),
+        a line every DBT_PROGRESS_SECONDS all the same, so the stage never looks stuck."""
+        step = "jember_dbt_models"
+        if step not in self.step_started:
+            return
+        now = time.perf_counter()
+        models, at = self.dbt_printed
+        last = max(at, self.step_started[step])
+        if self.dbt_done < self.dbt_total and now - last >= DBT_PROGRESS_SECONDS * 2:
+            self.dbt_printed = (models, now)
+            _print(f"[{now - self.started:6.1f}s] {'dbt':<10} dbt {self.dbt_done}/{self.dbt_total} models "
+                   f"({now - self.step_started[step]:.0f} s)")
+
+    def _dbt_progress(self, now: float) -> str | None:
+        """`dbt 23/48 models` every DBT_PROGRESS_MODELS models or DBT_PROGRESS_SECONDS, and the last."""
+        self.dbt_done += 1
+        models, at = self.dbt_printed
+        if (self.dbt_done - models < DBT_PROGRESS_MODELS and now - at < DBT_PROGRESS_SECONDS
+                and self.dbt_done < self.dbt_total):
+            return None
+        self.dbt_printed = (self.dbt_done, now)
+        return f"dbt {self.dbt_done}/{self.dbt_total} models"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -142,55 +163,68 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_locked(raw_dir: Path, data_dir: Path) -> int:
     started = time.perf_counter()
-    ensure_dbt_manifest()
-
-    import dagster as dg
-
-    from dagster_project.definitions import defs
-
-    # With DAGSTER_HOME (the Makefile sets it) runs are recorded where the UI shows them.
-    if os.environ.get("DAGSTER_HOME"):
-        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-        instance = dg.DagsterInstance.get()
-    else:
-        instance = dg.DagsterInstance.ephemeral()
-    handler = _StageLogHandler(started)
-
-    @dg.logger
-    def stage_logger(_init_context):
-        stage = logging.getLogger("jember.stage")
-        stage.setLevel(logging.DEBUG)
-        stage.propagate = False
-        stage.handlers = [handler]
-        return stage
-
-    job = defs.resolve_job_def("jember_pipeline").with_logger_defs({"stage": stage_logger})
+    started_wall = time.time()
     log_path = data_dir / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     _print(f"jember run: raw={raw_dir} data={data_dir}")
-    _print(f"full log (dbt output included): {log_path}")
-    try:
-        with open(log_path, "w") as log_file, contextlib.redirect_stdout(log_file):
+    _print(f"full log (dbt output, Dagster's own messages): {log_path}")
+    # Everything not ours goes to the log file from here on: dbt's output, which dagster-dbt
+    # writes to stdout, and the banners and warnings Dagster, dbt and GX write to stdout or
+    # stderr (the instance warning, telemetry notes, deprecations). Our lines use _CONSOLE.
+    with open(log_path, "w") as log_file, contextlib.redirect_stdout(log_file), \
+            contextlib.redirect_stderr(log_file):
+        import dagster as dg
+
+        from dagster_project.assets.dbt import jember_dbt_models
+        from dagster_project.definitions import defs
+
+        # With DAGSTER_HOME (the Makefile sets it) runs are recorded where the UI shows them.
+        if os.environ.get("DAGSTER_HOME"):
+            Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+            instance = dg.DagsterInstance.get()
+        else:
+            instance = dg.DagsterInstance.ephemeral()
+        handler = _StageLogHandler(started, dbt_total=len(jember_dbt_models.keys))
+
+        @dg.logger
+        def stage_logger(_init_context):
+            stage = logging.getLogger("jember.stage")
+            stage.setLevel(logging.DEBUG)
+            stage.propagate = False
+            stage.handlers = [handler]
+            return stage
+
+        # Our stage lines only (they replace Dagster's console logger); the report follows
+        # every run, published or blocked, from the job's own hooks (sensors.py).
+        job = defs.resolve_job_def("jember_pipeline").with_logger_defs({"stage": stage_logger})
+        stop = threading.Event()
+
+        def beat_every_second() -> None:
+            while not stop.wait(1.0):
+                handler.heartbeat()
+
+        beat = threading.Thread(target=beat_every_second, daemon=True)
+        beat.start()
+        try:
             result = job.execute_in_process(
                 instance=instance,
                 raise_on_error=False,
                 run_config={"loggers": {"stage": {}}},
             )
-            # The report follows every run, published or blocked (see assets/reporting.py).
-            report = (
-                defs.resolve_job_def("jember_report")
-                .with_logger_defs({"stage": stage_logger})
-                .execute_in_process(instance=instance, raise_on_error=False, run_config={"loggers": {"stage": {}}})
-            )
-    finally:
-        handler.close()
+        finally:
+            stop.set()
+            beat.join()
+            handler.close()
     code = summarise(result, data_dir, time.perf_counter() - started)
-    reports = sorted((data_dir / "reports").glob("laporan-*.html"), key=lambda p: p.stat().st_mtime)
-    if report.success and reports:
+    reports = sorted(
+        (p for p in (data_dir / "reports").glob("laporan-*.html") if p.stat().st_mtime >= started_wall - 1),
+        key=lambda p: p.stat().st_mtime,
+    )
+    if reports:
         pdf = reports[-1].with_suffix(".pdf")
         _print(f"  report                     {reports[-1]}" + (f" (+ {pdf.name})" if pdf.exists() else " (no PDF: Chromium not installed)"))
         return code
-    _print("  report                     FAILED to render (see the run log)")
+    _print(f"  report                     FAILED to render (see {log_path})")
     return EXIT_ERROR
 
 
@@ -285,22 +319,58 @@ def _count_rejected(data_dir: Path) -> int | None:
         return None
 
 
+EXIT_CODES_HELP = f"""exit codes:
+  {EXIT_PUBLISHED}  published: a new release is in DATA_DIR/published
+  {EXIT_BLOCKED}  blocked: the quality gate failed, nothing new was published (the previous
+     release stays); the report says why
+  {EXIT_LOCKED}  refused: another run holds DATA_DIR (its pid, start time and raw dir are named);
+     nothing was read or written
+  {EXIT_ERROR}  error: anything else (a step failed, the report did not render, bad arguments)
+
+Progress per stage goes to the terminal; dbt's output and Dagster's own messages go to
+DATA_DIR/logs/run-<time>.log. The meeting report DATA_DIR/reports/laporan-<period>.html
+(and .pdf) is written after every run, published or blocked."""
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults after each option (not an empty one), and the exit codes kept as written."""
+
+    def _get_help_string(self, action):
+        if action.default == "":
+            return action.help
+        return super()._get_help_string(action)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="jember", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="jember", description=__doc__.splitlines()[0],
+                                     epilog="exit codes of `jember run`: 0 published, 2 blocked by the quality gate, "
+                                     "3 another run holds the data dir, 1 error (see `jember run --help`)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    gen = sub.add_parser("generate", help="write realistic synthetic raw files and their ground truth")
+    gen = sub.add_parser("generate", help="write realistic synthetic raw files and their ground truth",
+                         formatter_class=_HelpFormatter)
     gen.add_argument("--out", required=True, help="folder; raw files go to OUT/raw, truth to OUT/truth")
-    gen.add_argument("--scale", choices=["tiny", "small", "jember", "province"], default="tiny")
-    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--scale", choices=["tiny", "small", "jember", "province"], default="tiny",
+                     help="size of the delivery")
+    gen.add_argument("--seed", type=int, default=1, help="same seed, same files")
     gen.set_defaults(func=cmd_generate)
 
-    run = sub.add_parser("run", help="ingest, transform, check and publish")
-    run.add_argument("--raw-dir", default="raw")
-    run.add_argument("--data-dir", default="data")
+    run = sub.add_parser(
+        "run",
+        help="ingest, transform, check and publish",
+        description="Ingest RAW_DIR, build the dbt models, run the quality gate, publish to\n"
+        "DATA_DIR/published when it passes, and write the meeting report.\n"
+        "One run at a time per data dir.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=_HelpFormatter,
+    )
+    run.add_argument("--raw-dir", default="raw",
+                     help="folder holding dtks/, pkh/, bps/, koperasi/ (or a generator --out)")
+    run.add_argument("--data-dir", default="data",
+                     help="warehouse, releases, reports, logs; created if missing")
     run.add_argument("--period", default=os.environ.get("JEMBER_PERIOD", ""),
-                     help="reporting period YYYY-MM; default: the month the data describes. "
-                     "Re-running a period replaces that period's history only")
+                     help="reporting period YYYY-MM (default: $JEMBER_PERIOD, else the month "
+                     "the data describes). Re-running a period replaces that period's history only")
     run.set_defaults(func=cmd_run)
 
     args = parser.parse_args(argv)

@@ -1,9 +1,11 @@
 """Where the pipeline reads and writes. One resource, configured from the environment.
 
-Definitions bind the fields to the environment variables `JEMBER_RAW_DIR` and
-`JEMBER_DATA_DIR` through `EnvVar`, resolved when a run starts, never at import time. The
-Makefile exports both (`raw`, `data`); `jember run --raw-dir/--data-dir` sets them for its own
-process. Relative paths are taken from the working directory.
+Each field, when left empty (the default), is read from the environment variable
+`JEMBER_RAW_DIR` / `JEMBER_DATA_DIR` when a run uses it, never at import time; when that is
+unset too, it is `raw/` / `data/` of the project (the folder holding this package), the same
+folders the Makefile uses. So `dagster job execute`, the UI and `jember run` all work from a
+fresh clone without any variable set. The UI's launchpad may set the fields per run. A relative
+path given by the user is taken from the working directory.
 
 Also here: the run lock (one run at a time per data dir) and the owner-only file mode of a
 run, which every run gets when this resource is set up, whether started by `jember run`, the
@@ -18,18 +20,51 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-# dbt installed beside this interpreter (the venv), so an unactivated venv works too.
+DEFAULT_RAW_DIR = PROJECT_ROOT / "raw"
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+# dbt installed beside this interpreter (the venv), so an unactivated venv works too: `make dev`
+# and the webserver's code server do not put .venv/bin on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt") if (Path(sys.executable).parent / "dbt").exists() else (shutil.which("dbt") or "dbt")
+
+
+def ensure_dbt_manifest() -> Path:
+    """The Dagster definitions read dbt's manifest: (re)build it with `dbt parse` when it is
+    missing or older than dbt's files, with the dbt beside this interpreter (never `dbt` on
+    PATH). Cheap when it is up to date (file times only), so every entry point calls it."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    sources = [
+        p
+        for folder in ("models", "macros", "seeds", "tests")
+        for p in (DBT_PROJECT_DIR / folder).rglob("*")
+        if p.is_file()
+    ] + [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    newest = max(p.stat().st_mtime for p in sources if p.exists())
+    if manifest.exists() and manifest.stat().st_mtime >= newest:
+        return manifest
+    # Output captured: dbt's chatter would land among the caller's lines (the CLI's console).
+    parsed = subprocess.run(
+        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+    )
+    if parsed.returncode != 0:
+        raise RuntimeError(f"dbt parse failed in {DBT_PROJECT_DIR}:\n{parsed.stdout[-3000:]}{parsed.stderr[-3000:]}")
+    os.utime(manifest)  # dbt keeps the old file when nothing changed; mark it checked
+    return manifest
 
 
 class ReportingPeriod(dg.ConfigurableResource):
@@ -50,20 +85,31 @@ PERIOD_PATTERN = re.compile(r"20[0-9]{2}-(0[1-9]|1[0-2])")
 
 
 class PipelinePaths(dg.ConfigurableResource):
-    raw_dir: str = "raw"
-    data_dir: str = "data"
+    raw_dir: str = Field(
+        default="",
+        description="Folder holding dtks/, pkh/, bps/, koperasi/. Empty: $JEMBER_RAW_DIR, "
+        "else raw/ of the project.",
+    )
+    data_dir: str = Field(
+        default="",
+        description="Warehouse, releases, reports. Empty: $JEMBER_DATA_DIR, else data/ of the project.",
+    )
 
-    def _absolute(self, value: str) -> Path:
+    @staticmethod
+    def _absolute(value: str, variable: str, default: Path) -> Path:
+        value = value or os.environ.get(variable, "")
+        if not value:
+            return default
         path = Path(value)
         return path if path.is_absolute() else (Path.cwd() / path).resolve()
 
     @property
     def raw(self) -> Path:
-        return resolve_raw_dir(self._absolute(self.raw_dir))
+        return resolve_raw_dir(self._absolute(self.raw_dir, "JEMBER_RAW_DIR", DEFAULT_RAW_DIR))
 
     @property
     def data(self) -> Path:
-        return self._absolute(self.data_dir)
+        return self._absolute(self.data_dir, "JEMBER_DATA_DIR", DEFAULT_DATA_DIR)
 
     @property
     def warehouse(self) -> Path:
@@ -153,7 +199,7 @@ def begin_run(data_dir: Path, raw_dir: Path, run_id: str | None = None) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _lock_now_or_soon(fd)
     except OSError as error:
         locked = error.errno in (errno.EWOULDBLOCK, errno.EACCES)
         holder = _read_holder(fd) if locked else None
@@ -177,6 +223,19 @@ def begin_run(data_dir: Path, raw_dir: Path, run_id: str | None = None) -> None:
             os.chmod(existing, 0o700 if existing.is_dir() else 0o600)
 
 
+def _lock_now_or_soon(fd: int) -> None:
+    """Exclusive flock without waiting for a run, but past a sensor's instant test (a shared
+    lock held for microseconds by run_lock_holder): a few tries over 0.2 s."""
+    for attempt in range(5):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as error:
+            if attempt == 4 or error.errno not in (errno.EWOULDBLOCK, errno.EACCES):
+                raise
+            time.sleep(0.05)
+
+
 def end_run(data_dir: Path) -> None:
     path = (data_dir / LOCK_FILE_NAME).resolve()
     held = _HELD.get(path)
@@ -188,6 +247,30 @@ def end_run(data_dir: Path) -> None:
         os.umask(held[2])
         os.ftruncate(held[0], 0)  # no stale holder details for the next reader
         os.close(held[0])  # closing the only descriptor releases the flock
+
+
+def run_lock_holder(data_dir: Path) -> dict | None:
+    """The details of the run holding this data dir's lock, or None when it is free. Creates
+    nothing: a sensor asks this on every tick. It takes a shared lock for an instant to test;
+    begin_run tries again for 0.2 s, so a run starting in that instant is not refused."""
+    path = data_dir / LOCK_FILE_NAME
+    if path.resolve() in _HELD:
+        return {"pid": os.getpid(), "started": "in this process"}
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno in (errno.EWOULDBLOCK, errno.EACCES):
+                return _read_holder(fd) or {}
+            raise
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 def _read_holder(fd: int) -> dict | None:

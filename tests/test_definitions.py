@@ -92,3 +92,65 @@ def test_cross_model_truths_are_asset_checks():
     checks = {(c.asset_key.to_user_string(), c.name) for c in _graph().asset_check_keys}
     assert ("intermediate/rejected_rows", "assert_every_raw_row_accounted_for") in checks
     assert ("marts/mart_desa", "assert_mart_desa_has_every_village") in checks
+
+
+def test_sensor_skips_while_another_process_holds_the_data_dir(tmp_path):
+    """A tick during a CLI run would launch a run that fails on the lock: skip, with a reason,
+    and keep the cursor so the change is picked up once the lock is free."""
+    import subprocess
+    import sys
+    import textwrap
+
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    (raw / "dtks").mkdir(parents=True)
+    (raw / "dtks" / "a.csv").write_text("NIK,NAMA\n1,A\n")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import time
+            from pathlib import Path
+            from dagster_project.resources import begin_run
+            begin_run(Path({str(data)!r}), Path({str(raw)!r}))
+            print("holding", flush=True)
+            time.sleep(600)
+        """)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    paths = PipelinePaths(raw_dir=str(raw), data_dir=str(data))
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with dg.build_sensor_context(resources={"paths": paths}) as context:
+            skipped = raw_files_sensor(context)
+            assert context.cursor is None
+        assert isinstance(skipped, dg.SkipReason)
+        assert f"pid {holder.pid}" in skipped.skip_message and "holds data dir" in skipped.skip_message
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    with dg.build_sensor_context(resources={"paths": paths}) as context:
+        assert isinstance(raw_files_sensor(context), dg.RunRequest)
+
+
+def test_monthly_schedule_is_off_until_switched_on_and_every_asset_has_an_owner():
+    schedule = defs.resolve_schedule_def("monthly_run")
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert schedule.job_name == "jember_pipeline"
+    graph = _graph()
+    for key in graph.get_all_asset_keys():
+        assert graph.get(key).owners, f"{key.to_user_string()} has no owner"
+        assert graph.get(key).description, f"{key.to_user_string()} has no description"
+
+
+def test_report_sensors_follow_other_runs_but_not_the_pipeline_which_renders_its_own():
+    from dagster_project.sensors import _report_request
+
+    pipeline = dg.DagsterRun(job_name="jember_pipeline", run_id="a")
+    assert isinstance(_report_request(pipeline), dg.SkipReason)
+    ui_selection = dg.DagsterRun(
+        job_name="__ASSET_JOB", run_id="b", asset_selection=frozenset({dg.AssetKey(["marts", "mart_desa"])})
+    )
+    assert _report_request(ui_selection).run_key == "report-b"
+    report_only = dg.DagsterRun(
+        job_name="__ASSET_JOB", run_id="c", asset_selection=frozenset({dg.AssetKey(["reports", "laporan"])})
+    )
+    assert isinstance(_report_request(report_only), dg.SkipReason)

@@ -3,7 +3,10 @@
 One rule maps dbt resources to asset keys: `[schema, relation name]` (`raw/dtks`,
 `staging/stg_dtks__persons`, `marts/mart_desa`), so dbt sources land on the ingestion assets
 that write them and Great Expectations checks can name their asset as `schema.table`.
-The manifest is prepared by the build step (`make manifest`, i.e. `dbt parse`), not at import.
+The manifest is prepared by the build step (`make manifest`, i.e. `dbt parse`); when it is
+missing or older than dbt's files (a fresh clone, an edit under `dagster dev`), loading the
+definitions parses again with the dbt beside this interpreter. dagster-dbt's own
+`prepare_if_dev()` is not used: it calls `dbt` on PATH, which `make dev` does not have.
 """
 
 
@@ -20,10 +23,10 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from dagster_project.resources import DBT_PROJECT_DIR, PipelinePaths, ReportingPeriod
+from dagster_project.resources import DBT_PROJECT_DIR, PipelinePaths, ReportingPeriod, ensure_dbt_manifest
 
+ensure_dbt_manifest()
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()  # only under `dagster dev`: re-parse so edits show up
 
 
 class JemberDbtTranslator(DagsterDbtTranslator):

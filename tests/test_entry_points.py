@@ -1,0 +1,166 @@
+"""Every entry point works from a fresh clone, as a new user meets it (issue 14).
+
+- The definitions load the way the webserver loads them, with no .venv/bin on PATH (the
+  code location failed with "dbt executable 'dbt' was not found on PATH" under `make dev`).
+- `dagster job execute -m dagster_project.definitions -j jember_pipeline` needs no JEMBER_*
+  variable, publishes, and leaves the meeting report (no sensor daemon runs there).
+- `jember run`'s console: each stage once, dbt's progress, no third-party banner;
+  `--help` shows defaults and exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from conftest import REPO, copy_tree
+
+VENV_BIN = Path(sys.executable).parent
+# What a fresh shell has: no .venv/bin, no JEMBER_* or DAGSTER_HOME.
+BARE_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+def _bare_env(**extra: str) -> dict:
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith(("JEMBER_", "DAGSTER_")) and k not in ("PATH", "VIRTUAL_ENV")
+    }
+    return {**env, "PATH": BARE_PATH, **extra}
+
+
+def test_definitions_load_like_the_webserver_without_venv_on_path_and_reparse_a_stale_manifest(tmp_path):
+    manifest = REPO / "dbt" / "target" / "manifest.json"
+    os.utime(manifest, (0, 0))  # older than every dbt file: loading must parse again
+    assert "dbt" not in {p.name for d in BARE_PATH.split(":") for p in Path(d).glob("dbt")}
+    (tmp_path / "home").mkdir()
+    validate = subprocess.run(
+        [str(VENV_BIN / "dagster"), "definitions", "validate", "-m", "dagster_project.definitions"],
+        cwd=tmp_path,
+        # DAGSTER_IS_DEV_CLI: what `dagster dev` sets for its code server (it made
+        # dagster-dbt's prepare_if_dev call `dbt` on PATH)
+        env=_bare_env(DAGSTER_IS_DEV_CLI="1", DAGSTER_HOME=str(tmp_path / "home")),
+        capture_output=True, text=True, timeout=600,
+    )
+    assert validate.returncode == 0, validate.stdout[-3000:] + validate.stderr[-3000:]
+    assert "not found on PATH" not in validate.stdout + validate.stderr
+    assert manifest.stat().st_mtime > time.time() - 900, "the stale manifest was parsed again"
+
+    shown = subprocess.run(
+        [str(VENV_BIN / "python"), "-c", textwrap.dedent("""
+            import json
+            from dagster_project.definitions import defs
+            repo = defs.get_repository_def()
+            graph = defs.resolve_asset_graph()
+            print(json.dumps({
+                "assets": len(graph.get_all_asset_keys()),
+                "checks": len(graph.asset_check_keys),
+                "sensors": sorted(s.name for s in repo.sensor_defs),
+                "schedules": {s.name: str(s.default_status) for s in repo.schedule_defs},
+                "jobs": sorted(j.name for j in repo.get_all_jobs()),
+                "without_owner": [k.to_user_string() for k in graph.get_all_asset_keys() if not graph.get(k).owners],
+                "without_description": [k.to_user_string() for k in graph.get_all_asset_keys() if not graph.get(k).description],
+            }))
+        """)],
+        cwd=tmp_path, env=_bare_env(DAGSTER_IS_DEV_CLI="1"), capture_output=True, text=True, timeout=600,
+    )
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    loaded = json.loads(shown.stdout.strip().splitlines()[-1])
+    assert loaded["assets"] > 50 and loaded["checks"] > 100
+    assert {"raw_files_sensor", "report_after_other_run", "report_after_other_failed_run"} <= set(loaded["sensors"])
+    assert loaded["schedules"] == {"monthly_run": "DefaultScheduleStatus.STOPPED"}
+    assert {"jember_pipeline", "jember_report"} <= set(loaded["jobs"])
+    assert loaded["without_owner"] == [] and loaded["without_description"] == []
+
+
+def test_dagster_job_execute_needs_no_variable_publishes_and_leaves_a_report(tmp_path):
+    raw = copy_tree(REPO / "raw", tmp_path / "raw")
+    data = tmp_path / "data"
+    # The launchpad's route: run config, not the environment. With neither, the paths are the
+    # project's raw/ and data/ (test_default_paths_are_the_projects_raw_and_data).
+    config = tmp_path / "run.yaml"
+    config.write_text(json.dumps(
+        {"resources": {"paths": {"config": {"raw_dir": str(raw), "data_dir": str(data)}}}}
+    ))
+    started = time.time()
+    run = subprocess.run(
+        [str(VENV_BIN / "dagster"), "job", "execute", "-m", "dagster_project.definitions",
+         "-j", "jember_pipeline", "-c", str(config)],
+        cwd=tmp_path, env=_bare_env(), capture_output=True, text=True, timeout=1500,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-5000:]
+    assert "is not set" not in output
+    assert (data / "published" / "jember.duckdb").exists()
+    reports = list((data / "reports").glob("laporan-*.html"))
+    assert reports, "no meeting report after a dagster job execute run:\n" + output[-3000:]
+    assert all(p.stat().st_mtime >= started for p in reports)
+    # published: the report names the release it describes
+    release = (data / "published").resolve().name
+    assert release in reports[0].read_text()
+
+
+def test_default_paths_are_the_projects_raw_and_data(tmp_path):
+    """No config, no JEMBER_RAW_DIR/JEMBER_DATA_DIR: raw/ and data/ beside dagster_project/,
+    the folders the Makefile uses, whatever the working directory."""
+    shown = subprocess.run(
+        [str(VENV_BIN / "python"), "-c",
+         "from dagster_project.definitions import defs; "
+         "p = defs.resources['paths']; print(p.raw); print(p.data)"],
+        cwd=tmp_path, env=_bare_env(), capture_output=True, text=True, timeout=300,
+    )
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    assert shown.stdout.split() == [str(REPO / "raw"), str(REPO / "data")]
+    overridden = subprocess.run(
+        [str(VENV_BIN / "python"), "-c",
+         "from dagster_project.definitions import defs; print(defs.resources['paths'].data)"],
+        cwd=tmp_path, env=_bare_env(JEMBER_DATA_DIR="elsewhere"), capture_output=True, text=True, timeout=300,
+    )
+    assert overridden.stdout.strip() == str(tmp_path / "elsewhere")
+
+
+def test_console_prints_each_stage_once_dbt_progress_and_no_third_party_lines(tiny_run):
+    result = tiny_run["result"]
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    lines = result.stdout.splitlines()
+    stage_lines = [re.match(r"\[\s*[0-9.]+s\] (\S+)\s+(.*)", line) for line in lines]
+    starts = [m.group(1) for m in stage_lines if m and m.group(2) == "started"]
+    assert sorted(starts) == sorted(["ingest", "dbt", "checks", "restricted", "verifikasi", "publish"]), (
+        f"each stage starts once: {starts}"
+    )
+    progress = [m.group(2) for m in stage_lines if m and m.group(1) == "dbt" and m.group(2).startswith("dbt ")]
+    counts = [tuple(map(int, re.match(r"dbt (\d+)/(\d+) models", p).groups())) for p in progress]
+    assert counts, "no dbt progress line"
+    done, total = counts[-1]
+    assert done == total and total > 40
+    assert [c[0] for c in counts] == sorted(c[0] for c in counts)
+    # Only our lines: stage lines, the header, the summary. No Dagster instance warning,
+    # telemetry banner, dbt log line or Python warning.
+    ours = re.compile(r"^(\[\s*[0-9.]+s\] |jember run: |full log |summary$|  |result: |$)")
+    foreign = [line for line in lines if not ours.match(line)]
+    assert foreign == [], foreign
+    text = result.stdout + result.stderr
+    for banner in ("DagsterInstance", "telemetry", "Telemetry", "Warning:", "dagster - DEBUG", "dagster - INFO"):
+        assert banner not in text, banner
+    assert "report " in result.stdout
+
+
+def test_run_help_lists_defaults_and_exit_codes():
+    shown = subprocess.run(
+        [str(VENV_BIN / "jember"), "run", "--help"], capture_output=True, text=True, timeout=120,
+        env=_bare_env(),
+    )
+    assert shown.returncode == 0
+    text = shown.stdout
+    assert "(default: raw)" in text and "(default: data)" in text
+    for code, meaning in (("0", "published"), ("2", "blocked"), ("3", "refused"), ("1", "error")):
+        assert re.search(rf"^\s+{code}\s+{meaning}", text, re.M), f"exit code {code} missing:\n{text}"
+    # the codes the help names are the codes the CLI returns
+    from dagster_project import cli
+
+    assert (cli.EXIT_PUBLISHED, cli.EXIT_BLOCKED, cli.EXIT_LOCKED, cli.EXIT_ERROR) == (0, 2, 3, 1)
