@@ -176,6 +176,26 @@ def test_repeated_header_rows_are_rejected_and_a_reordered_piece_is_remapped(raw
     assert sheet.record.non_data_rows == 0
 
 
+
+def test_repeated_header_with_another_column_first_is_not_loaded_as_a_person(raw_dir):
+    """The pasted piece's header starts with another column than the first header's: it is
+    still the header again, never a data row holding the word NAMA as a name."""
+    content = "\n".join([
+        "NO_KK;NIK;NAMA;JENIS_KELAMIN;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;DESA;KECAMATAN",
+        "3509010000000001;3509014101800001;SITI;P;01-01-1980;1;Ajung;Ajung",
+        "nama;nik;no kk;jk;tgl lahir;shdk;desa;kec",
+        "AMINAH;3509014101800002;3509010000000002;P;01-01-1980;1;Ajung;Ajung",
+    ]) + "\n"
+    [sheet] = read(raw_dir, "dtks/a.csv", content.encode())
+
+    placed, rejected = accounted([sheet])
+
+    assert rejected == {("", 2): "repeated_header"}
+    assert [(r["no_kk"], r["nama"]) for _, r in sorted(placed.items())] == [
+        ("3509010000000001", "SITI"),
+        ("3509010000000002", "AMINAH"),
+    ]
+
 def rewrite_xlsx(content: bytes, change) -> bytes:
     """The same workbook with each part passed through change(name, bytes)."""
     out = io.BytesIO()

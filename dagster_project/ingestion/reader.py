@@ -988,8 +988,9 @@ def _finish_sheet(
 def _repeated_headers(file, sheet, header, fields, is_data, row_numbers, column_arrays):
     """Find data records that are a header again; reject them and remap the rows after them.
 
-    Cheap first: only records whose first required column holds one of that column's names are
-    looked at in Python (matched the same way as the header itself).
+    Cheap first: only records whose first required column holds a header name are looked at in
+    Python (matched the same way as the header itself). Any column's name, not only that
+    column's: a piece pasted with its columns in another order has another name there.
     """
     first_required = next(
         (i for i, c in enumerate(header.column_for_cell) if c in header.table.required and i < len(fields)),
@@ -997,7 +998,7 @@ def _repeated_headers(file, sheet, header, fields, is_data, row_numbers, column_
     )
     if first_required is None or not len(is_data):
         return is_data, column_arrays, []
-    names = [n for n, c in header_lookup(header.table).items() if c == header.column_for_cell[first_required]]
+    names = list(header_lookup(header.table))
     # contract.normalise_header, in Arrow
     stripped = pc.replace_substring_regex(fields[first_required], r"[\s._/\\-]+|\x{feff}", "")
     normalised = pc.utf8_upper(stripped)
