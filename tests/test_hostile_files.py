@@ -108,6 +108,25 @@ def test_stray_quote_in_a_long_file_rejects_one_row(raw_dir, later_quote):
     assert "column NAMA" in sheet.rejected[0].message
 
 
+
+def test_two_stray_quotes_in_one_column_do_not_merge_two_rows(raw_dir, original):
+    """Two stray quotes in the same column of consecutive lines pair up: the quoted field holds
+    the tail of one record and the head of the next, and the merged record has the header's
+    field count. Neither row may be loaded as that merged record."""
+    lines = sample_lines()
+    for i in (60, 61):
+        cells = lines[i].split(b",")
+        cells[3] = b'"' + cells[3]
+        lines[i] = b",".join(cells)
+    sheets = read(raw_dir, "dtks/a.csv", b"\r\n".join(lines))
+
+    placed, rejected = accounted(sheets)
+
+    assert set(placed) | set(rejected) == set(original)
+    assert sorted(rejected.values()) == ["unterminated_quote", "unterminated_quote"]
+    for key, row in placed.items():
+        assert row == {**original[key], "_source_path": "dtks/a.csv", "_file_sha256": row["_file_sha256"]}
+
 def test_mixed_line_endings_read_the_same_rows(raw_dir, original):
     lines = sample_lines()
     # Three line-ending styles in one file: CR (old Mac export), LF, and CRLF.

@@ -262,8 +262,12 @@ def _read_csv(file: _FileInfo, content: bytes) -> SheetRead:
     cells = None
     # The fast path cannot place row notes or find where an unterminated quote starts: an odd
     # number of quote characters means some quote is never closed.
-    if not text.line_notes and data.count(b'"', body_start) % 2 == 0:
+    quotes = data.count(b'"', body_start)
+    if not text.line_notes and quotes % 2 == 0:
         cells = _read_csv_body_fast(data, body_start, delimiter, field_count)
+        # Two stray quotes pair up into one field holding a record's worth of delimiters.
+        if cells is not None and quotes and _has_runaway_field(cells, delimiter, field_count):
+            cells = None
     rejected: list[RejectedRow] = []
     if cells is None:
         cells, rejected = _read_csv_body_exact(file, text, body_start, delimiter, field_count, header)
@@ -543,18 +547,32 @@ def _next_line(data: bytes, position: int) -> int:
 def _runaway_quote_field(cells: list[str], delimiter: str, field_count: int) -> int | None:
     """Index of a quoted field that swallowed whole records, else None.
 
-    A quoted field may hold newlines (an address on two lines), but a line inside it holding as
-    many delimiters as a whole record is a record, not part of a cell: the quote that opened
-    the field was stray (never closed where it should have been).
+    A quoted field may hold newlines (an address on two lines), but a field spanning lines that
+    holds as many delimiters as a whole record has swallowed a record: the quote that opened
+    it was stray. Either one line inside it is a record, or two stray quotes in the same
+    column of two lines paired up and the field holds the tail of one record and the head of
+    the next (together a record's delimiters), which would otherwise load as one row.
     """
     if field_count < 2:
         return None
     for index, cell in enumerate(cells):
-        if "\n" in cell or "\r" in cell:
-            for line in cell.splitlines()[1:]:
-                if line.count(delimiter) >= field_count - 1:
-                    return index
+        if ("\n" in cell or "\r" in cell) and cell.count(delimiter) >= field_count - 1:
+            return index
     return None
+
+
+def _has_runaway_field(cells: pa.Table, delimiter: str, field_count: int) -> bool:
+    """`_runaway_quote_field` over a whole cell table, in Arrow."""
+    if field_count < 2:
+        return False
+    for column in cells.columns:
+        spans_lines = pc.match_substring_regex(column, r"[\r\n]")
+        if not pc.any(spans_lines).as_py():
+            continue
+        many = pc.greater_equal(pc.count_substring(column, delimiter), field_count - 1)
+        if pc.any(pc.and_(spans_lines, many)).as_py():
+            return True
+    return False
 
 
 def _unterminated_quote_field(record: bytes, delimiter: str) -> int | None:
