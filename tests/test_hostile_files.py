@@ -127,6 +127,22 @@ def test_two_stray_quotes_in_one_column_do_not_merge_two_rows(raw_dir, original)
     for key, row in placed.items():
         assert row == {**original[key], "_source_path": "dtks/a.csv", "_file_sha256": row["_file_sha256"]}
 
+
+@pytest.mark.parametrize("where", ["title", "header"])
+def test_stray_quote_above_the_data_does_not_hide_the_header(raw_dir, original, where):
+    """A stray quote in a title line or in the header swallowed the header into one field and
+    the whole file failed with no row accounted: those lines are read again quote-blind."""
+    lines = sample_lines()
+    index = 0 if where == "title" else next(i for i, l in enumerate(lines) if b",Nik," in l)
+    lines[index] = lines[index].replace(b",", b',"', 1) if where == "header" else b'"' + lines[index]
+    [sheet] = read(raw_dir, "dtks/a.csv", b"\r\n".join(lines))
+
+    placed, rejected = accounted([sheet])
+
+    assert sheet.record.status == "loaded" and "stray quote" in sheet.record.message
+    assert rejected == {} and set(placed) == set(original)
+    assert all(row["nik"] == original[key]["nik"] and row["nama"] == original[key]["nama"] for key, row in placed.items())
+
 def test_mixed_line_endings_read_the_same_rows(raw_dir, original):
     lines = sample_lines()
     # Three line-ending styles in one file: CR (old Mac export), LF, and CRLF.

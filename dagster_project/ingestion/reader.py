@@ -247,6 +247,19 @@ def _read_csv(file: _FileInfo, content: bytes) -> SheetRead:
     data, start = text.data, text.start
     delimiter, head = _choose_delimiter(data, start, file.tables)
     header = find_header([cells for cells, _ in head], file.tables)
+    head_note = None
+    if header is None or not header.is_complete:
+        # A stray quote in a title line or in the header itself swallows the header into one
+        # field. Title lines and the header are read line by line, never spanning lines, so
+        # read them again with quotes as plain characters.
+        plain_delimiter, plain_head = _choose_delimiter(data, start, file.tables, plain=True)
+        plain_header = find_header([cells for cells, _ in plain_head], file.tables)
+        if plain_header is not None and plain_header.is_complete:
+            delimiter, head, header = plain_delimiter, plain_head, plain_header
+            head_note = (
+                f"{file.source_path}: a stray quote in the header row or a title line above it "
+                "was read as a plain character to find the header"
+            )
     base = dict(encoding=text.encoding, delimiter=delimiter)
     if header is None:
         return SheetRead(file.record("", status="failed", message=_no_header_problem(file, ""), **base))
@@ -274,6 +287,7 @@ def _read_csv(file: _FileInfo, content: bytes) -> SheetRead:
     read = _finish_sheet(file, "", header, cells, rejected, base)
     if text.note:
         read.record.message = _join_notes(read.record.message, f"{file.source_path}: {text.note}")
+    read.record.message = _join_notes(read.record.message, head_note)
     return read
 
 
@@ -386,13 +400,27 @@ class _LineFeeder:
         return line
 
 
-def _head_records(data: bytes, start: int, delimiter: str) -> list[tuple[list[str], int]]:
-    """The first records (cells, byte offset after the record), enough to find the header."""
+def _head_records(
+    data: bytes, start: int, delimiter: str, plain: bool = False
+) -> list[tuple[list[str], int]]:
+    """The first records (cells, byte offset after the record), enough to find the header.
+
+    `plain`: one record per physical line, quote characters kept out of the cells (to read
+    past a stray quote above the data).
+    """
     feeder = _LineFeeder(data, start)
     records: list[tuple[list[str], int]] = []
     non_blank = 0
+    reader = (
+        (
+            [cell.strip().strip('"') for cell in cells]
+            for cells in csv.reader(feeder, delimiter=delimiter, quoting=csv.QUOTE_NONE)
+        )
+        if plain
+        else csv.reader(feeder, delimiter=delimiter)
+    )
     try:
-        for cells in csv.reader(feeder, delimiter=delimiter):
+        for cells in reader:
             records.append((cells, feeder.position))
             if not is_blank_record(cells):
                 non_blank += 1
@@ -405,12 +433,12 @@ def _head_records(data: bytes, start: int, delimiter: str) -> list[tuple[list[st
 
 
 def _choose_delimiter(
-    data: bytes, start: int, tables: Sequence[Table]
+    data: bytes, start: int, tables: Sequence[Table], plain: bool = False
 ) -> tuple[str, list[tuple[list[str], int]]]:
     """The delimiter whose header record names the most known columns (`,` on a tie)."""
     best: tuple[int, str, list] | None = None
     for delimiter in CSV_DELIMITERS:
-        head = _head_records(data, start, delimiter)
+        head = _head_records(data, start, delimiter, plain)
         count = known_column_count([cells for cells, _ in head], tables)
         if best is None or count > best[0]:
             best = (count, delimiter, head)
