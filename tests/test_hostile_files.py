@@ -143,6 +143,21 @@ def test_stray_quote_above_the_data_does_not_hide_the_header(raw_dir, original, 
     assert rejected == {} and set(placed) == set(original)
     assert all(row["nik"] == original[key]["nik"] and row["nama"] == original[key]["nama"] for key, row in placed.items())
 
+
+@pytest.mark.parametrize("encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b""), ("utf-32-le", b"")])
+def test_utf16_and_utf32_files_fail_with_their_rows_listed(raw_dir, original, encoding, bom):
+    """Not in the contract: the file fails naming its encoding, and each of its rows is still
+    listed (rejected, file_failed) instead of the file vanishing with no header found."""
+    text = SAMPLE_DTKS.read_bytes().decode("utf-8-sig")
+    [sheet] = read(raw_dir, "dtks/a.csv", bom + text.encode(encoding))
+
+    placed, rejected = accounted([sheet])
+
+    assert placed == {} and set(rejected) == set(original)
+    assert set(rejected.values()) == {"file_failed"}
+    assert sheet.record.status == "failed" and sheet.record.encoding == encoding
+    assert f"dtks/a.csv: encoded as {encoding.upper()}" in sheet.record.message
+
 def test_mixed_line_endings_read_the_same_rows(raw_dir, original):
     lines = sample_lines()
     # Three line-ending styles in one file: CR (old Mac export), LF, and CRLF.

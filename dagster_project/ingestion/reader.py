@@ -243,6 +243,9 @@ class _CsvText:
 
 
 def _read_csv(file: _FileInfo, content: bytes) -> SheetRead:
+    wide = _wide_encoding(content)
+    if wide is not None:
+        return _read_csv_refused(file, content, wide)
     text = _as_utf8(content)
     data, start = text.data, text.start
     delimiter, head = _choose_delimiter(data, start, file.tables)
@@ -289,6 +292,69 @@ def _read_csv(file: _FileInfo, content: bytes) -> SheetRead:
         read.record.message = _join_notes(read.record.message, f"{file.source_path}: {text.note}")
     read.record.message = _join_notes(read.record.message, head_note)
     return read
+
+
+# UTF-16 and UTF-32 (what "Unicode text" saves in some spreadsheet programs) are not in the
+# contract (UTF-8 or Windows-1252). Read as either, every other byte is NUL and no header is
+# found, so the file failed without a trace of its rows.
+WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+WIDE_SAMPLE_BYTES = 4096
+
+
+def _wide_encoding(content: bytes) -> str | None:
+    """`utf-16-le`, `utf-16-be`, `utf-32-le`, `utf-32-be` when the file is one of them, else None.
+
+    By its BOM, or without one by where the NUL bytes are: the text of these files is mostly
+    ASCII (digits, upper-case names), so one byte position of every 2 (or 3 of every 4) is
+    NUL, and the others are not. A UTF-8 or Windows-1252 file with stray NULs has them anywhere.
+    """
+    for bom, encoding in WIDE_BOMS:
+        if content.startswith(bom):
+            return encoding
+    sample = content[:WIDE_SAMPLE_BYTES]
+    if len(sample) < 8:
+        return None
+
+    def nul_share(offset: int, step: int) -> float:
+        part = sample[offset::step]
+        return part.count(0) / len(part)
+
+    for encoding, nul_at, text_at, step in (
+        ("utf-32-le", (1, 2, 3), (0,), 4),
+        ("utf-32-be", (0, 1, 2), (3,), 4),
+        ("utf-16-le", (1,), (0,), 2),
+        ("utf-16-be", (0,), (1,), 2),
+    ):
+        if all(nul_share(i, step) > 0.6 for i in nul_at) and all(nul_share(i, step) < 0.05 for i in text_at):
+            return encoding
+    return None
+
+
+def _read_csv_refused(file: _FileInfo, content: bytes, encoding: str) -> SheetRead:
+    """A UTF-16/32 file fails as a whole, but its rows are split (in that encoding) and listed as
+    rejected, so none of them is lost from the count."""
+    has_bom = content.startswith(tuple(bom for bom, _ in WIDE_BOMS))
+    codec = encoding[: len("utf-16")] if has_bom else encoding  # "utf-16" reads and drops the BOM
+    decoded = content.decode(codec, errors="replace").encode("utf-8")
+    problem = (
+        f"{file.source_path}: encoded as {encoding.upper()}, which the raw contract does not "
+        "allow (UTF-8 or Windows-1252); save it again as 'CSV UTF-8'"
+    )
+    read = _read_csv(file, decoded)
+    read.record.encoding = encoding
+    if read.record.status == "failed" and read.data is None and not read.rejected:
+        read.record.message = _join_notes(problem, read.record.message)
+        return read
+    return _reject_all(read, "failed", "file_failed", _join_notes(problem, _failed_note(read)))
+
+
+def _failed_note(read: SheetRead) -> str | None:
+    return read.record.message if read.record.status == "failed" else None
 
 
 def _join_notes(*notes: str | None) -> str | None:
