@@ -158,6 +158,22 @@ def test_utf16_and_utf32_files_fail_with_their_rows_listed(raw_dir, original, en
     assert sheet.record.status == "failed" and sheet.record.encoding == encoding
     assert f"dtks/a.csv: encoded as {encoding.upper()}" in sheet.record.message
 
+
+def test_nul_padding_is_blank_not_a_row(raw_dir, original):
+    """A file padded with NUL bytes (an interrupted copy) and a line of NULs in the data: no
+    person row made of NULs; NULs inside a real value are kept as delivered."""
+    lines = sample_lines()
+    index = next(i for i in range(40, len(lines)) if b",," in lines[i])
+    lines[index] = lines[index].replace(b",,", b",\x00 \x00,", 1)  # an empty cell of NULs
+    content = b"\r\n".join(lines) + b"\x00" * 4096
+    [sheet] = read(raw_dir, "dtks/a.csv", content)
+
+    placed, rejected = accounted([sheet])
+
+    assert rejected == {} and set(placed) == set(original)
+    assert all("\x00" not in (value or "") for row in placed.values() for value in row.values() if isinstance(value, str))
+    assert sheet.record.data_rows == len(original)
+
 def test_mixed_line_endings_read_the_same_rows(raw_dir, original):
     lines = sample_lines()
     # Three line-ending styles in one file: CR (old Mac export), LF, and CRLF.

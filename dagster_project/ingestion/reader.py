@@ -1182,8 +1182,15 @@ def _failed_with_rows(file, sheet, header, cells, rejected, problem, base) -> Sh
 
 
 def _blank_to_null(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    """Empty and whitespace-only cells are NULL; other text is kept exactly (not trimmed)."""
+    """Empty and whitespace-only cells are NULL; other text is kept exactly (not trimmed).
+
+    NUL bytes count as blank too: they are no text anyone typed but the padding an interrupted
+    copy or a preallocated file leaves (a tail of NULs would otherwise load as a person row).
+    Looked for only in columns that hold one, to keep the common case one pass.
+    """
     is_blank = pc.equal(pc.utf8_trim_whitespace(column), "")
+    if pc.any(pc.match_substring(column, "\x00")).as_py():
+        is_blank = pc.or_(is_blank, pc.match_substring_regex(column, r"^[\s\x00]*$"))
     return pc.if_else(is_blank, pa.scalar(None, pa.string()), column)
 
 
