@@ -159,20 +159,25 @@ def test_utf16_and_utf32_files_fail_with_their_rows_listed(raw_dir, original, en
     assert f"dtks/a.csv: encoded as {encoding.upper()}" in sheet.record.message
 
 
-def test_nul_padding_is_blank_not_a_row(raw_dir, original):
-    """A file padded with NUL bytes (an interrupted copy) and a line of NULs in the data: no
-    person row made of NULs; NULs inside a real value are kept as delivered."""
+def test_nul_bytes_are_never_a_person_row(raw_dir, original):
+    """A row overwritten by NULs and a NUL tail (an interrupted copy) are rejected as nul_bytes,
+    not loaded as persons made of NULs; a cell of NULs in a real row is blank."""
     lines = sample_lines()
     index = next(i for i in range(40, len(lines)) if b",," in lines[i])
     lines[index] = lines[index].replace(b",,", b",\x00 \x00,", 1)  # an empty cell of NULs
+    lines[30] = b"\x00" * len(lines[30])
     content = b"\r\n".join(lines) + b"\x00" * 4096
     [sheet] = read(raw_dir, "dtks/a.csv", content)
 
     placed, rejected = accounted([sheet])
 
-    assert rejected == {} and set(placed) == set(original)
+    overwritten = ("", 30 - 3)  # 3 title lines and the header come first
+    tail = ("", 1 + max(k[1] for k in original) + 1)  # after the totals row
+    assert rejected == {overwritten: "nul_bytes", tail: "nul_bytes"}
+    assert set(placed) == set(original) - {overwritten}
     assert all("\x00" not in (value or "") for row in placed.values() for value in row.values() if isinstance(value, str))
-    assert sheet.record.data_rows == len(original)
+    assert sheet.record.data_rows == len(original) - 1 and sheet.record.rejected_rows == 2
+
 
 def test_mixed_line_endings_read_the_same_rows(raw_dir, original):
     lines = sample_lines()

@@ -1044,7 +1044,8 @@ def _finish_sheet(
     """
     field_names = [name for name in cells.column_names if name.startswith("field_")]
     row_count = cells.num_rows
-    fields = [_blank_to_null(cells.column(name).combine_chunks()) for name in field_names]
+    raw_fields = [cells.column(name).combine_chunks() for name in field_names]
+    fields = [_blank_to_null(column) for column in raw_fields]
     is_data = _is_data_row(fields, row_count)
 
     row_numbers = (
@@ -1069,7 +1070,8 @@ def _finish_sheet(
     is_data, column_arrays, header_rejections = _repeated_headers(
         file, sheet, header, fields, is_data, row_numbers, column_arrays
     )
-    rejected = sorted(rejected + header_rejections, key=lambda r: r.row_number)
+    nul_rejections = _nul_records(file, sheet, raw_fields, fields, row_numbers)
+    rejected = sorted(rejected + header_rejections + nul_rejections, key=lambda r: r.row_number)
     data_count = pc.sum(is_data).as_py() or 0
 
     arrays = [pc.filter(column_arrays[name], is_data) for name in header.table.column_names]
@@ -1090,11 +1092,38 @@ def _finish_sheet(
         sheet,
         status="loaded",
         data_rows=data_count,
-        non_data_rows=row_count - data_count - len(header_rejections),
+        non_data_rows=row_count - data_count - len(header_rejections) - len(nul_rejections),
         rejected_rows=len(rejected),
         **base,
     )
     return SheetRead(record, data, rejected)
+
+
+def _nul_records(file, sheet, raw_fields, fields, row_numbers) -> list[RejectedRow]:
+    """Records that hold nothing but NUL bytes (and blanks): a damaged stretch of the file.
+
+    Not blank (something was there and is lost), not data: rejected as `nul_bytes`, so a row
+    overwritten by NULs is accounted for and a NUL tail is visible rather than silently dropped.
+    """
+    with_nul = [pc.fill_null(pc.match_substring(column, "\x00"), False) for column in raw_fields]
+    if not any(pc.any(mask).as_py() for mask in with_nul):
+        return []
+    any_nul = with_nul[0]
+    for mask in with_nul[1:]:
+        any_nul = pc.or_(any_nul, mask)
+    is_blank = pc.invert(pc.is_valid(pc.coalesce(*fields))) if len(fields) > 1 else pc.is_null(fields[0])
+    damaged = pc.and_(any_nul, is_blank)
+    return [
+        RejectedRow(
+            source=file.source,
+            source_path=file.source_path,
+            sheet=sheet,
+            row_number=number,
+            reason="nul_bytes",
+            message=f"{file.where(sheet)} row {number}: holds only NUL bytes (the file is damaged here)",
+        )
+        for number in pc.filter(row_numbers, damaged).to_pylist()
+    ]
 
 
 def _repeated_headers(file, sheet, header, fields, is_data, row_numbers, column_arrays):
