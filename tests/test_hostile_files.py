@@ -328,6 +328,27 @@ def test_formula_cells_with_cached_values_are_read(raw_dir):
     assert sheet.rejected == [] and sheet.data.column("nik").to_pylist() == ["3509014101800009"]
 
 
+
+def test_error_cells_keep_the_error_the_sheet_shows_not_a_blank(raw_dir):
+    """A VLOOKUP that found nothing shows #N/A in the NIK column; read as empty it would turn an
+    unknown NIK into a blank one. It keeps the text the sheet shows, as a CSV export would."""
+    out = io.BytesIO()
+    workbook = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = workbook.add_worksheet("AJUNG")
+    sheet.write_row(0, 0, DTKS_XLSX_HEADER)
+    for r in (1, 2, 3):
+        sheet.write_row(r, 0, dtks_values(r))
+    sheet.write_formula(1, 1, "=VLOOKUP(C2,Z:Z,2,0)", None, "#N/A")
+    sheet.write_formula(2, 2, "=#REF!", None, "#REF!")
+    workbook.close()
+    sheets = read(raw_dir, "dtks/a.xlsx", out.getvalue())
+
+    placed, rejected = accounted(sheets)
+
+    assert rejected == {} and sorted(placed) == [("AJUNG", 1), ("AJUNG", 2), ("AJUNG", 3)]
+    assert placed[("AJUNG", 1)]["nik"] == "#N/A" and placed[("AJUNG", 2)]["nama"] == "#REF!"
+    assert placed[("AJUNG", 3)]["nik"] == dtks_values(3)[1]
+
 def test_typed_numbers_keep_their_value_and_are_not_read_as_thousands(raw_dir):
     header = ["KECAMATAN", "DESA", "LUAS_KM2", "PENDUDUK_L", "PENDUDUK_P", "JUMLAH_KK", "TAHUN"]
     content = dtks_workbook({"2024": [header, ["Ajung", "Ajung", 90.308, 5000, 5100, 3000, 2024],

@@ -800,6 +800,7 @@ class _SheetPart:
 
     too_large: str | None = None  # why the sheet is not handed to the reader at all
     formulas_without_value: set[tuple[int, int]] = field(default_factory=set)  # 0-based (row, col)
+    error_cells: dict[tuple[int, int], str] = field(default_factory=dict)  # 0-based -> `#N/A`
 
 
 def _inspect_xlsx(content: bytes) -> dict[str, _SheetPart]:
@@ -838,11 +839,16 @@ def _inspect_sheet_xml(xml: bytes) -> _SheetPart:
             "here); not read"
         )
         return part
-    if b"<f" in xml or b":f>" in xml:
+    if b"<f" in xml or b":f>" in xml or b't="e"' in xml:
         for _, element in ElementTree.iterparse(io.BytesIO(xml)):
             if element.tag.endswith("}c") or element.tag == "c":
                 children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
                 value = children.get("v")
+                if element.get("t") == "e" and value is not None and (value.text or "").strip():
+                    match = CELL_REF.fullmatch(element.get("r") or "")
+                    if match:
+                        position = (int(match[2]) - 1, _column_number(match[1]) - 1)
+                        part.error_cells[position] = value.text.strip()
                 if "f" in children and (value is None or not (value.text or "").strip()):
                     match = CELL_REF.fullmatch(element.get("r") or "")
                     if match:
@@ -932,7 +938,18 @@ def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str, part: _
     row_numbers: list[int] = []
     numeric_identity: list[str | None] = []
     rejected: list[RejectedRow] = []
+    # Error cells (`#N/A`, `#REF!`) read as empty, which would turn a NIK the sheet shows as
+    # `#N/A` into a blank one. They keep the text the sheet shows, as a CSV export would.
+    errors_by_row: dict[int, list[tuple[int, str]]] = {}
+    for (row_index, column_index), text in part.error_cells.items():
+        errors_by_row.setdefault(row_index, []).append((column_index, text))
     for row_number, row in enumerate(rows[header.record_index + 1 :], start=1):
+        errors = errors_by_row.get(header.record_index + row_number)
+        if errors:
+            row = list(row)
+            for column_index, text in errors:
+                row.extend([None] * (column_index + 1 - len(row)))
+                row[column_index] = text
         extra = [v for v in row[field_count:] if _cell_text(v) is not None]
         if extra:
             width = max(i + 1 for i, v in enumerate(row) if _cell_text(v) is not None)
