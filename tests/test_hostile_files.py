@@ -349,6 +349,25 @@ def test_error_cells_keep_the_error_the_sheet_shows_not_a_blank(raw_dir):
     assert placed[("AJUNG", 1)]["nik"] == "#N/A" and placed[("AJUNG", 2)]["nama"] == "#REF!"
     assert placed[("AJUNG", 3)]["nik"] == dtks_values(3)[1]
 
+
+def test_renamed_files_fail_with_their_rows_listed(raw_dir, original):
+    """A workbook renamed .csv read as CSV found no header, and a CSV renamed .xlsx was no
+    workbook: both failed with none of their rows accounted. Read by what the bytes are, they
+    still fail (the name is wrong) but every row is listed."""
+    workbook = dtks_workbook({"AJUNG": [DTKS_XLSX_HEADER, dtks_values(1), dtks_values(2)]})
+    as_csv = read(raw_dir, "dtks/a.csv", workbook)
+    as_xlsx = read(raw_dir, "dtks/b.xlsx", SAMPLE_DTKS.read_bytes())
+    not_either = read(raw_dir, "dtks/c.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+
+    placed, rejected = accounted(as_csv)
+    assert placed == {} and rejected == {("AJUNG", 1): "file_failed", ("AJUNG", 2): "file_failed"}
+    assert "dtks/a.csv: is an .xlsx workbook under a .csv name" in as_csv[0].record.message
+    placed, rejected = accounted(as_xlsx)
+    assert placed == {} and set(rejected) == set(original) and set(rejected.values()) == {"file_failed"}
+    assert as_xlsx[0].record.status == "failed" and "is a CSV text file under an .xlsx name" in as_xlsx[0].record.message
+    [record] = [s.record for s in not_either]
+    assert record.status == "failed" and "not an .xlsx workbook" in record.message
+
 def test_typed_numbers_keep_their_value_and_are_not_read_as_thousands(raw_dir):
     header = ["KECAMATAN", "DESA", "LUAS_KM2", "PENDUDUK_L", "PENDUDUK_P", "JUMLAH_KK", "TAHUN"]
     content = dtks_workbook({"2024": [header, ["Ajung", "Ajung", 90.308, 5000, 5100, 3000, 2024],

@@ -145,7 +145,21 @@ def read_file(raw_dir: Path, path: Path, source: str) -> list[SheetRead]:
         tables=SOURCES[source],
     )
     suffix = full_path.suffix.lower()
+    is_zip = content.startswith(ZIP_SIGNATURE)
     try:
+        # A workbook renamed .csv (or a CSV renamed .xlsx) is read by what its bytes are, so
+        # its rows can be split and listed, but it fails: the name is what the agency meant to
+        # deliver, and a wrong one is for them to fix, not for us to guess past.
+        if suffix == ".csv" and is_zip:
+            return _refuse(
+                _read_xlsx(file, content),
+                f"{source_path}: is an .xlsx workbook under a .csv name; rename it to .xlsx",
+            )
+        if suffix == ".xlsx" and not is_zip and content.strip():
+            read = _read_csv(file, content)
+            if read.record.status == "failed" and read.data is None and not read.rejected:
+                raise UnreadableFile("not an .xlsx workbook (not a zip archive) nor a CSV")
+            return _refuse([read], f"{source_path}: is a CSV text file under an .xlsx name; rename it to .csv")
         if suffix == ".csv":
             return [_read_csv(file, content)]
         if suffix == ".xlsx":
@@ -171,6 +185,21 @@ def read_file(raw_dir: Path, path: Path, source: str) -> list[SheetRead]:
                 )
             )
         ]
+
+
+ZIP_SIGNATURE = b"PK\x03\x04"  # every .xlsx is a zip archive
+
+
+def _refuse(reads: list[SheetRead], problem: str) -> list[SheetRead]:
+    """Fail every sheet of a file the contract does not allow, listing its rows as rejected."""
+    refused = []
+    for read in reads:
+        if read.record.status == "loaded":
+            refused.append(_reject_all(read, "failed", "file_failed", _join_notes(problem, read.record.message)))
+        else:
+            read.record.message = _join_notes(problem, read.record.message)
+            refused.append(read)
+    return refused
 
 
 @dataclass(frozen=True)
