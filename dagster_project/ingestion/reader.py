@@ -302,7 +302,7 @@ def _read_csv(file: _FileInfo, content: bytes) -> SheetRead:
         # The rows can still be split and numbered: list them as rejected (conservation).
         cells, rejected = _read_csv_body_exact(file, text, body_start, delimiter, field_count, header)
         problem = _header_problem(file, "", header)
-        return _failed_with_rows(file, "", header, cells, rejected, problem, base)
+        return _failed_with_rows(file, "", header, cells, rejected, problem, base, b"\x00" in data)
 
     cells = None
     # The fast path cannot place row notes or find where an unterminated quote starts: an odd
@@ -316,7 +316,7 @@ def _read_csv(file: _FileInfo, content: bytes) -> SheetRead:
     rejected: list[RejectedRow] = []
     if cells is None:
         cells, rejected = _read_csv_body_exact(file, text, body_start, delimiter, field_count, header)
-    read = _finish_sheet(file, "", header, cells, rejected, base)
+    read = _finish_sheet(file, "", header, cells, rejected, base, has_nul=b"\x00" in data)
     if text.note:
         read.record.message = _join_notes(read.record.message, f"{file.source_path}: {text.note}")
     read.record.message = _join_notes(read.record.message, head_note)
@@ -689,10 +689,11 @@ def _has_runaway_field(cells: pa.Table, delimiter: str, field_count: int) -> boo
     if field_count < 2:
         return False
     for column in cells.columns:
-        spans_lines = pc.match_substring_regex(column, r"[\r\n]")
-        if not pc.any(spans_lines).as_py():
-            continue
+        # The delimiter count first: one pass, and almost never true.
         many = pc.greater_equal(pc.count_substring(column, delimiter), field_count - 1)
+        if not pc.any(many).as_py():
+            continue
+        spans_lines = pc.match_substring_regex(column, r"[\r\n]")
         if pc.any(pc.and_(spans_lines, many)).as_py():
             return True
     return False
@@ -830,6 +831,7 @@ class _SheetPart:
     too_large: str | None = None  # why the sheet is not handed to the reader at all
     formulas_without_value: set[tuple[int, int]] = field(default_factory=set)  # 0-based (row, col)
     error_cells: dict[tuple[int, int], str] = field(default_factory=dict)  # 0-based -> `#N/A`
+    has_nul: bool = True  # unknown until inspected: then look for NULs in the cells
 
 
 def _inspect_xlsx(content: bytes) -> dict[str, _SheetPart]:
@@ -859,7 +861,7 @@ def _inspect_xlsx(content: bytes) -> dict[str, _SheetPart]:
 
 
 def _inspect_sheet_xml(xml: bytes) -> _SheetPart:
-    part = _SheetPart()
+    part = _SheetPart(has_nul=b"\x00" in xml or b"_x0000_" in xml)
     last_row, widest = _used_size(xml)
     if last_row * widest > MAX_SHEET_CELLS:
         part.too_large = (
@@ -1003,9 +1005,9 @@ def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str, part: _
     cells_table = pa.table(columns)
     if not header.is_complete:
         return _failed_with_rows(
-            file, sheet, header, cells_table, rejected, _header_problem(file, sheet, header), base
+            file, sheet, header, cells_table, rejected, _header_problem(file, sheet, header), base, part.has_nul
         )
-    read = _finish_sheet(file, sheet, header, cells_table, rejected, base)
+    read = _finish_sheet(file, sheet, header, cells_table, rejected, base, part.has_nul)
     if formula_columns:
         read.record.message = _join_notes(
             read.record.message,
@@ -1079,6 +1081,7 @@ def _finish_sheet(
     cells: pa.Table,
     rejected: list[RejectedRow],
     base: dict,
+    has_nul: bool = True,
 ) -> SheetRead:
     """Turn the cell table of one sheet into raw rows: NULLs, non-data rows, canonical columns.
 
@@ -1091,7 +1094,8 @@ def _finish_sheet(
     field_names = [name for name in cells.column_names if name.startswith("field_")]
     row_count = cells.num_rows
     raw_fields = [cells.column(name).combine_chunks() for name in field_names]
-    fields = [_blank_to_null(column) for column in raw_fields]
+    # has_nul: whether the file holds a NUL byte at all (one C-speed search by the caller).
+    fields = [_blank_to_null(column, has_nul) for column in raw_fields]
     is_data = _is_data_row(fields, row_count)
 
     row_numbers = (
@@ -1116,7 +1120,7 @@ def _finish_sheet(
     is_data, column_arrays, header_rejections = _repeated_headers(
         file, sheet, header, fields, is_data, row_numbers, column_arrays
     )
-    nul_rejections = _nul_records(file, sheet, raw_fields, fields, row_numbers)
+    nul_rejections = _nul_records(file, sheet, raw_fields, fields, row_numbers) if has_nul else []
     rejected = sorted(rejected + header_rejections + nul_rejections, key=lambda r: r.row_number)
     data_count = pc.sum(is_data).as_py() or 0
 
@@ -1251,20 +1255,20 @@ def _reject_all(read: SheetRead, status: str, reason: str, message: str) -> Shee
     return SheetRead(record, None, rejected)
 
 
-def _failed_with_rows(file, sheet, header, cells, rejected, problem, base) -> SheetRead:
-    read = _finish_sheet(file, sheet, header, cells, rejected, base)
+def _failed_with_rows(file, sheet, header, cells, rejected, problem, base, has_nul=True) -> SheetRead:
+    read = _finish_sheet(file, sheet, header, cells, rejected, base, has_nul)
     return _reject_all(read, "failed", "file_failed", problem)
 
 
-def _blank_to_null(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+def _blank_to_null(column: pa.ChunkedArray | pa.Array, has_nul: bool = True) -> pa.ChunkedArray | pa.Array:
     """Empty and whitespace-only cells are NULL; other text is kept exactly (not trimmed).
 
     NUL bytes count as blank too: they are no text anyone typed but the padding an interrupted
     copy or a preallocated file leaves (a tail of NULs would otherwise load as a person row).
-    Looked for only in columns that hold one, to keep the common case one pass.
+    Looked for only when the file holds one (`has_nul`), to keep the common case one pass.
     """
     is_blank = pc.equal(pc.utf8_trim_whitespace(column), "")
-    if pc.any(pc.match_substring(column, "\x00")).as_py():
+    if has_nul and pc.any(pc.match_substring(column, "\x00")).as_py():
         is_blank = pc.or_(is_blank, pc.match_substring_regex(column, r"^[\s\x00]*$"))
     return pc.if_else(is_blank, pa.scalar(None, pa.string()), column)
 
