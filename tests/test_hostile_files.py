@@ -108,6 +108,77 @@ def test_stray_quote_in_a_long_file_rejects_one_row(raw_dir, later_quote):
     assert "column NAMA" in sheet.rejected[0].message
 
 
+
+def test_two_stray_quotes_in_one_column_do_not_merge_two_rows(raw_dir, original):
+    """Two stray quotes in the same column of consecutive lines pair up: the quoted field holds
+    the tail of one record and the head of the next, and the merged record has the header's
+    field count. Neither row may be loaded as that merged record."""
+    lines = sample_lines()
+    for i in (60, 61):
+        cells = lines[i].split(b",")
+        cells[3] = b'"' + cells[3]
+        lines[i] = b",".join(cells)
+    sheets = read(raw_dir, "dtks/a.csv", b"\r\n".join(lines))
+
+    placed, rejected = accounted(sheets)
+
+    assert set(placed) | set(rejected) == set(original)
+    assert sorted(rejected.values()) == ["unterminated_quote", "unterminated_quote"]
+    for key, row in placed.items():
+        assert row == {**original[key], "_source_path": "dtks/a.csv", "_file_sha256": row["_file_sha256"]}
+
+
+@pytest.mark.parametrize("where", ["title", "header"])
+def test_stray_quote_above_the_data_does_not_hide_the_header(raw_dir, original, where):
+    """A stray quote in a title line or in the header swallowed the header into one field and
+    the whole file failed with no row accounted: those lines are read again quote-blind."""
+    lines = sample_lines()
+    index = 0 if where == "title" else next(i for i, l in enumerate(lines) if b",Nik," in l)
+    lines[index] = lines[index].replace(b",", b',"', 1) if where == "header" else b'"' + lines[index]
+    [sheet] = read(raw_dir, "dtks/a.csv", b"\r\n".join(lines))
+
+    placed, rejected = accounted([sheet])
+
+    assert sheet.record.status == "loaded" and "stray quote" in sheet.record.message
+    assert rejected == {} and set(placed) == set(original)
+    assert all(row["nik"] == original[key]["nik"] and row["nama"] == original[key]["nama"] for key, row in placed.items())
+
+
+@pytest.mark.parametrize("encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b""), ("utf-32-le", b"")])
+def test_utf16_and_utf32_files_fail_with_their_rows_listed(raw_dir, original, encoding, bom):
+    """Not in the contract: the file fails naming its encoding, and each of its rows is still
+    listed (rejected, file_failed) instead of the file vanishing with no header found."""
+    text = SAMPLE_DTKS.read_bytes().decode("utf-8-sig")
+    [sheet] = read(raw_dir, "dtks/a.csv", bom + text.encode(encoding))
+
+    placed, rejected = accounted([sheet])
+
+    assert placed == {} and set(rejected) == set(original)
+    assert set(rejected.values()) == {"file_failed"}
+    assert sheet.record.status == "failed" and sheet.record.encoding == encoding
+    assert f"dtks/a.csv: encoded as {encoding.upper()}" in sheet.record.message
+
+
+def test_nul_bytes_are_never_a_person_row(raw_dir, original):
+    """A row overwritten by NULs and a NUL tail (an interrupted copy) are rejected as nul_bytes,
+    not loaded as persons made of NULs; a cell of NULs in a real row is blank."""
+    lines = sample_lines()
+    index = next(i for i in range(40, len(lines)) if b",," in lines[i])
+    lines[index] = lines[index].replace(b",,", b",\x00 \x00,", 1)  # an empty cell of NULs
+    lines[30] = b"\x00" * len(lines[30])
+    content = b"\r\n".join(lines) + b"\x00" * 4096
+    [sheet] = read(raw_dir, "dtks/a.csv", content)
+
+    placed, rejected = accounted([sheet])
+
+    overwritten = ("", 30 - 3)  # 3 title lines and the header come first
+    tail = ("", 1 + max(k[1] for k in original) + 1)  # after the totals row
+    assert rejected == {overwritten: "nul_bytes", tail: "nul_bytes"}
+    assert set(placed) == set(original) - {overwritten}
+    assert all("\x00" not in (value or "") for row in placed.values() for value in row.values() if isinstance(value, str))
+    assert sheet.record.data_rows == len(original) - 1 and sheet.record.rejected_rows == 2
+
+
 def test_mixed_line_endings_read_the_same_rows(raw_dir, original):
     lines = sample_lines()
     # Three line-ending styles in one file: CR (old Mac export), LF, and CRLF.
@@ -176,6 +247,26 @@ def test_repeated_header_rows_are_rejected_and_a_reordered_piece_is_remapped(raw
     assert sheet.record.non_data_rows == 0
 
 
+
+def test_repeated_header_with_another_column_first_is_not_loaded_as_a_person(raw_dir):
+    """The pasted piece's header starts with another column than the first header's: it is
+    still the header again, never a data row holding the word NAMA as a name."""
+    content = "\n".join([
+        "NO_KK;NIK;NAMA;JENIS_KELAMIN;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;DESA;KECAMATAN",
+        "3509010000000001;3509014101800001;SITI;P;01-01-1980;1;Ajung;Ajung",
+        "nama;nik;no kk;jk;tgl lahir;shdk;desa;kec",
+        "AMINAH;3509014101800002;3509010000000002;P;01-01-1980;1;Ajung;Ajung",
+    ]) + "\n"
+    [sheet] = read(raw_dir, "dtks/a.csv", content.encode())
+
+    placed, rejected = accounted([sheet])
+
+    assert rejected == {("", 2): "repeated_header"}
+    assert [(r["no_kk"], r["nama"]) for _, r in sorted(placed.items())] == [
+        ("3509010000000001", "SITI"),
+        ("3509010000000002", "AMINAH"),
+    ]
+
 def rewrite_xlsx(content: bytes, change) -> bytes:
     """The same workbook with each part passed through change(name, bytes)."""
     out = io.BytesIO()
@@ -236,6 +327,46 @@ def test_formula_cells_with_cached_values_are_read(raw_dir):
     [sheet] = read(raw_dir, "dtks/a.xlsx", content)
     assert sheet.rejected == [] and sheet.data.column("nik").to_pylist() == ["3509014101800009"]
 
+
+
+def test_error_cells_keep_the_error_the_sheet_shows_not_a_blank(raw_dir):
+    """A VLOOKUP that found nothing shows #N/A in the NIK column; read as empty it would turn an
+    unknown NIK into a blank one. It keeps the text the sheet shows, as a CSV export would."""
+    out = io.BytesIO()
+    workbook = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = workbook.add_worksheet("AJUNG")
+    sheet.write_row(0, 0, DTKS_XLSX_HEADER)
+    for r in (1, 2, 3):
+        sheet.write_row(r, 0, dtks_values(r))
+    sheet.write_formula(1, 1, "=VLOOKUP(C2,Z:Z,2,0)", None, "#N/A")
+    sheet.write_formula(2, 2, "=#REF!", None, "#REF!")
+    workbook.close()
+    sheets = read(raw_dir, "dtks/a.xlsx", out.getvalue())
+
+    placed, rejected = accounted(sheets)
+
+    assert rejected == {} and sorted(placed) == [("AJUNG", 1), ("AJUNG", 2), ("AJUNG", 3)]
+    assert placed[("AJUNG", 1)]["nik"] == "#N/A" and placed[("AJUNG", 2)]["nama"] == "#REF!"
+    assert placed[("AJUNG", 3)]["nik"] == dtks_values(3)[1]
+
+
+def test_renamed_files_fail_with_their_rows_listed(raw_dir, original):
+    """A workbook renamed .csv read as CSV found no header, and a CSV renamed .xlsx was no
+    workbook: both failed with none of their rows accounted. Read by what the bytes are, they
+    still fail (the name is wrong) but every row is listed."""
+    workbook = dtks_workbook({"AJUNG": [DTKS_XLSX_HEADER, dtks_values(1), dtks_values(2)]})
+    as_csv = read(raw_dir, "dtks/a.csv", workbook)
+    as_xlsx = read(raw_dir, "dtks/b.xlsx", SAMPLE_DTKS.read_bytes())
+    not_either = read(raw_dir, "dtks/c.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+
+    placed, rejected = accounted(as_csv)
+    assert placed == {} and rejected == {("AJUNG", 1): "file_failed", ("AJUNG", 2): "file_failed"}
+    assert "dtks/a.csv: is an .xlsx workbook under a .csv name" in as_csv[0].record.message
+    placed, rejected = accounted(as_xlsx)
+    assert placed == {} and set(rejected) == set(original) and set(rejected.values()) == {"file_failed"}
+    assert as_xlsx[0].record.status == "failed" and "is a CSV text file under an .xlsx name" in as_xlsx[0].record.message
+    [record] = [s.record for s in not_either]
+    assert record.status == "failed" and "not an .xlsx workbook" in record.message
 
 def test_typed_numbers_keep_their_value_and_are_not_read_as_thousands(raw_dir):
     header = ["KECAMATAN", "DESA", "LUAS_KM2", "PENDUDUK_L", "PENDUDUK_P", "JUMLAH_KK", "TAHUN"]

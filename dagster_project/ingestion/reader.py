@@ -145,7 +145,21 @@ def read_file(raw_dir: Path, path: Path, source: str) -> list[SheetRead]:
         tables=SOURCES[source],
     )
     suffix = full_path.suffix.lower()
+    is_zip = content.startswith(ZIP_SIGNATURE)
     try:
+        # A workbook renamed .csv (or a CSV renamed .xlsx) is read by what its bytes are, so
+        # its rows can be split and listed, but it fails: the name is what the agency meant to
+        # deliver, and a wrong one is for them to fix, not for us to guess past.
+        if suffix == ".csv" and is_zip:
+            return _refuse(
+                _read_xlsx(file, content),
+                f"{source_path}: is an .xlsx workbook under a .csv name; rename it to .xlsx",
+            )
+        if suffix == ".xlsx" and not is_zip and content.strip():
+            read = _read_csv(file, content)
+            if read.record.status == "failed" and read.data is None and not read.rejected:
+                raise UnreadableFile("not an .xlsx workbook (not a zip archive) nor a CSV")
+            return _refuse([read], f"{source_path}: is a CSV text file under an .xlsx name; rename it to .csv")
         if suffix == ".csv":
             return [_read_csv(file, content)]
         if suffix == ".xlsx":
@@ -171,6 +185,21 @@ def read_file(raw_dir: Path, path: Path, source: str) -> list[SheetRead]:
                 )
             )
         ]
+
+
+ZIP_SIGNATURE = b"PK\x03\x04"  # every .xlsx is a zip archive
+
+
+def _refuse(reads: list[SheetRead], problem: str) -> list[SheetRead]:
+    """Fail every sheet of a file the contract does not allow, listing its rows as rejected."""
+    refused = []
+    for read in reads:
+        if read.record.status == "loaded":
+            refused.append(_reject_all(read, "failed", "file_failed", _join_notes(problem, read.record.message)))
+        else:
+            read.record.message = _join_notes(problem, read.record.message)
+            refused.append(read)
+    return refused
 
 
 @dataclass(frozen=True)
@@ -243,10 +272,26 @@ class _CsvText:
 
 
 def _read_csv(file: _FileInfo, content: bytes) -> SheetRead:
+    wide = _wide_encoding(content)
+    if wide is not None:
+        return _read_csv_refused(file, content, wide)
     text = _as_utf8(content)
     data, start = text.data, text.start
     delimiter, head = _choose_delimiter(data, start, file.tables)
     header = find_header([cells for cells, _ in head], file.tables)
+    head_note = None
+    if header is None or not header.is_complete:
+        # A stray quote in a title line or in the header itself swallows the header into one
+        # field. Title lines and the header are read line by line, never spanning lines, so
+        # read them again with quotes as plain characters.
+        plain_delimiter, plain_head = _choose_delimiter(data, start, file.tables, plain=True)
+        plain_header = find_header([cells for cells, _ in plain_head], file.tables)
+        if plain_header is not None and plain_header.is_complete:
+            delimiter, head, header = plain_delimiter, plain_head, plain_header
+            head_note = (
+                f"{file.source_path}: a stray quote in the header row or a title line above it "
+                "was read as a plain character to find the header"
+            )
     base = dict(encoding=text.encoding, delimiter=delimiter)
     if header is None:
         return SheetRead(file.record("", status="failed", message=_no_header_problem(file, ""), **base))
@@ -257,20 +302,88 @@ def _read_csv(file: _FileInfo, content: bytes) -> SheetRead:
         # The rows can still be split and numbered: list them as rejected (conservation).
         cells, rejected = _read_csv_body_exact(file, text, body_start, delimiter, field_count, header)
         problem = _header_problem(file, "", header)
-        return _failed_with_rows(file, "", header, cells, rejected, problem, base)
+        return _failed_with_rows(file, "", header, cells, rejected, problem, base, b"\x00" in data)
 
     cells = None
     # The fast path cannot place row notes or find where an unterminated quote starts: an odd
     # number of quote characters means some quote is never closed.
-    if not text.line_notes and data.count(b'"', body_start) % 2 == 0:
+    quotes = data.count(b'"', body_start)
+    if not text.line_notes and quotes % 2 == 0:
         cells = _read_csv_body_fast(data, body_start, delimiter, field_count)
+        # Two stray quotes pair up into one field holding a record's worth of delimiters.
+        if cells is not None and quotes and _has_runaway_field(cells, delimiter, field_count):
+            cells = None
     rejected: list[RejectedRow] = []
     if cells is None:
         cells, rejected = _read_csv_body_exact(file, text, body_start, delimiter, field_count, header)
-    read = _finish_sheet(file, "", header, cells, rejected, base)
+    read = _finish_sheet(file, "", header, cells, rejected, base, has_nul=b"\x00" in data)
     if text.note:
         read.record.message = _join_notes(read.record.message, f"{file.source_path}: {text.note}")
+    read.record.message = _join_notes(read.record.message, head_note)
     return read
+
+
+# UTF-16 and UTF-32 (what "Unicode text" saves in some spreadsheet programs) are not in the
+# contract (UTF-8 or Windows-1252). Read as either, every other byte is NUL and no header is
+# found, so the file failed without a trace of its rows.
+WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+WIDE_SAMPLE_BYTES = 4096
+
+
+def _wide_encoding(content: bytes) -> str | None:
+    """`utf-16-le`, `utf-16-be`, `utf-32-le`, `utf-32-be` when the file is one of them, else None.
+
+    By its BOM, or without one by where the NUL bytes are: the text of these files is mostly
+    ASCII (digits, upper-case names), so one byte position of every 2 (or 3 of every 4) is
+    NUL, and the others are not. A UTF-8 or Windows-1252 file with stray NULs has them anywhere.
+    """
+    for bom, encoding in WIDE_BOMS:
+        if content.startswith(bom):
+            return encoding
+    sample = content[:WIDE_SAMPLE_BYTES]
+    if len(sample) < 8:
+        return None
+
+    def nul_share(offset: int, step: int) -> float:
+        part = sample[offset::step]
+        return part.count(0) / len(part)
+
+    for encoding, nul_at, text_at, step in (
+        ("utf-32-le", (1, 2, 3), (0,), 4),
+        ("utf-32-be", (0, 1, 2), (3,), 4),
+        ("utf-16-le", (1,), (0,), 2),
+        ("utf-16-be", (0,), (1,), 2),
+    ):
+        if all(nul_share(i, step) > 0.6 for i in nul_at) and all(nul_share(i, step) < 0.05 for i in text_at):
+            return encoding
+    return None
+
+
+def _read_csv_refused(file: _FileInfo, content: bytes, encoding: str) -> SheetRead:
+    """A UTF-16/32 file fails as a whole, but its rows are split (in that encoding) and listed as
+    rejected, so none of them is lost from the count."""
+    has_bom = content.startswith(tuple(bom for bom, _ in WIDE_BOMS))
+    codec = encoding[: len("utf-16")] if has_bom else encoding  # "utf-16" reads and drops the BOM
+    decoded = content.decode(codec, errors="replace").encode("utf-8")
+    problem = (
+        f"{file.source_path}: encoded as {encoding.upper()}, which the raw contract does not "
+        "allow (UTF-8 or Windows-1252); save it again as 'CSV UTF-8'"
+    )
+    read = _read_csv(file, decoded)
+    read.record.encoding = encoding
+    if read.record.status == "failed" and read.data is None and not read.rejected:
+        read.record.message = _join_notes(problem, read.record.message)
+        return read
+    return _reject_all(read, "failed", "file_failed", _join_notes(problem, _failed_note(read)))
+
+
+def _failed_note(read: SheetRead) -> str | None:
+    return read.record.message if read.record.status == "failed" else None
 
 
 def _join_notes(*notes: str | None) -> str | None:
@@ -382,13 +495,27 @@ class _LineFeeder:
         return line
 
 
-def _head_records(data: bytes, start: int, delimiter: str) -> list[tuple[list[str], int]]:
-    """The first records (cells, byte offset after the record), enough to find the header."""
+def _head_records(
+    data: bytes, start: int, delimiter: str, plain: bool = False
+) -> list[tuple[list[str], int]]:
+    """The first records (cells, byte offset after the record), enough to find the header.
+
+    `plain`: one record per physical line, quote characters kept out of the cells (to read
+    past a stray quote above the data).
+    """
     feeder = _LineFeeder(data, start)
     records: list[tuple[list[str], int]] = []
     non_blank = 0
+    reader = (
+        (
+            [cell.strip().strip('"') for cell in cells]
+            for cells in csv.reader(feeder, delimiter=delimiter, quoting=csv.QUOTE_NONE)
+        )
+        if plain
+        else csv.reader(feeder, delimiter=delimiter)
+    )
     try:
-        for cells in csv.reader(feeder, delimiter=delimiter):
+        for cells in reader:
             records.append((cells, feeder.position))
             if not is_blank_record(cells):
                 non_blank += 1
@@ -401,12 +528,12 @@ def _head_records(data: bytes, start: int, delimiter: str) -> list[tuple[list[st
 
 
 def _choose_delimiter(
-    data: bytes, start: int, tables: Sequence[Table]
+    data: bytes, start: int, tables: Sequence[Table], plain: bool = False
 ) -> tuple[str, list[tuple[list[str], int]]]:
     """The delimiter whose header record names the most known columns (`,` on a tie)."""
     best: tuple[int, str, list] | None = None
     for delimiter in CSV_DELIMITERS:
-        head = _head_records(data, start, delimiter)
+        head = _head_records(data, start, delimiter, plain)
         count = known_column_count([cells for cells, _ in head], tables)
         if best is None or count > best[0]:
             best = (count, delimiter, head)
@@ -543,18 +670,33 @@ def _next_line(data: bytes, position: int) -> int:
 def _runaway_quote_field(cells: list[str], delimiter: str, field_count: int) -> int | None:
     """Index of a quoted field that swallowed whole records, else None.
 
-    A quoted field may hold newlines (an address on two lines), but a line inside it holding as
-    many delimiters as a whole record is a record, not part of a cell: the quote that opened
-    the field was stray (never closed where it should have been).
+    A quoted field may hold newlines (an address on two lines), but a field spanning lines that
+    holds as many delimiters as a whole record has swallowed a record: the quote that opened
+    it was stray. Either one line inside it is a record, or two stray quotes in the same
+    column of two lines paired up and the field holds the tail of one record and the head of
+    the next (together a record's delimiters), which would otherwise load as one row.
     """
     if field_count < 2:
         return None
     for index, cell in enumerate(cells):
-        if "\n" in cell or "\r" in cell:
-            for line in cell.splitlines()[1:]:
-                if line.count(delimiter) >= field_count - 1:
-                    return index
+        if ("\n" in cell or "\r" in cell) and cell.count(delimiter) >= field_count - 1:
+            return index
     return None
+
+
+def _has_runaway_field(cells: pa.Table, delimiter: str, field_count: int) -> bool:
+    """`_runaway_quote_field` over a whole cell table, in Arrow."""
+    if field_count < 2:
+        return False
+    for column in cells.columns:
+        # The delimiter count first: one pass, and almost never true.
+        many = pc.greater_equal(pc.count_substring(column, delimiter), field_count - 1)
+        if not pc.any(many).as_py():
+            continue
+        spans_lines = pc.match_substring_regex(column, r"[\r\n]")
+        if pc.any(pc.and_(spans_lines, many)).as_py():
+            return True
+    return False
 
 
 def _unterminated_quote_field(record: bytes, delimiter: str) -> int | None:
@@ -688,6 +830,8 @@ class _SheetPart:
 
     too_large: str | None = None  # why the sheet is not handed to the reader at all
     formulas_without_value: set[tuple[int, int]] = field(default_factory=set)  # 0-based (row, col)
+    error_cells: dict[tuple[int, int], str] = field(default_factory=dict)  # 0-based -> `#N/A`
+    has_nul: bool = True  # unknown until inspected: then look for NULs in the cells
 
 
 def _inspect_xlsx(content: bytes) -> dict[str, _SheetPart]:
@@ -717,7 +861,7 @@ def _inspect_xlsx(content: bytes) -> dict[str, _SheetPart]:
 
 
 def _inspect_sheet_xml(xml: bytes) -> _SheetPart:
-    part = _SheetPart()
+    part = _SheetPart(has_nul=b"\x00" in xml or b"_x0000_" in xml)
     last_row, widest = _used_size(xml)
     if last_row * widest > MAX_SHEET_CELLS:
         part.too_large = (
@@ -726,11 +870,16 @@ def _inspect_sheet_xml(xml: bytes) -> _SheetPart:
             "here); not read"
         )
         return part
-    if b"<f" in xml or b":f>" in xml:
+    if b"<f" in xml or b":f>" in xml or b't="e"' in xml:
         for _, element in ElementTree.iterparse(io.BytesIO(xml)):
             if element.tag.endswith("}c") or element.tag == "c":
                 children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
                 value = children.get("v")
+                if element.get("t") == "e" and value is not None and (value.text or "").strip():
+                    match = CELL_REF.fullmatch(element.get("r") or "")
+                    if match:
+                        position = (int(match[2]) - 1, _column_number(match[1]) - 1)
+                        part.error_cells[position] = value.text.strip()
                 if "f" in children and (value is None or not (value.text or "").strip()):
                     match = CELL_REF.fullmatch(element.get("r") or "")
                     if match:
@@ -820,7 +969,18 @@ def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str, part: _
     row_numbers: list[int] = []
     numeric_identity: list[str | None] = []
     rejected: list[RejectedRow] = []
+    # Error cells (`#N/A`, `#REF!`) read as empty, which would turn a NIK the sheet shows as
+    # `#N/A` into a blank one. They keep the text the sheet shows, as a CSV export would.
+    errors_by_row: dict[int, list[tuple[int, str]]] = {}
+    for (row_index, column_index), text in part.error_cells.items():
+        errors_by_row.setdefault(row_index, []).append((column_index, text))
     for row_number, row in enumerate(rows[header.record_index + 1 :], start=1):
+        errors = errors_by_row.get(header.record_index + row_number)
+        if errors:
+            row = list(row)
+            for column_index, text in errors:
+                row.extend([None] * (column_index + 1 - len(row)))
+                row[column_index] = text
         extra = [v for v in row[field_count:] if _cell_text(v) is not None]
         if extra:
             width = max(i + 1 for i, v in enumerate(row) if _cell_text(v) is not None)
@@ -845,9 +1005,9 @@ def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str, part: _
     cells_table = pa.table(columns)
     if not header.is_complete:
         return _failed_with_rows(
-            file, sheet, header, cells_table, rejected, _header_problem(file, sheet, header), base
+            file, sheet, header, cells_table, rejected, _header_problem(file, sheet, header), base, part.has_nul
         )
-    read = _finish_sheet(file, sheet, header, cells_table, rejected, base)
+    read = _finish_sheet(file, sheet, header, cells_table, rejected, base, part.has_nul)
     if formula_columns:
         read.record.message = _join_notes(
             read.record.message,
@@ -921,6 +1081,7 @@ def _finish_sheet(
     cells: pa.Table,
     rejected: list[RejectedRow],
     base: dict,
+    has_nul: bool = True,
 ) -> SheetRead:
     """Turn the cell table of one sheet into raw rows: NULLs, non-data rows, canonical columns.
 
@@ -932,7 +1093,9 @@ def _finish_sheet(
     """
     field_names = [name for name in cells.column_names if name.startswith("field_")]
     row_count = cells.num_rows
-    fields = [_blank_to_null(cells.column(name).combine_chunks()) for name in field_names]
+    raw_fields = [cells.column(name).combine_chunks() for name in field_names]
+    # has_nul: whether the file holds a NUL byte at all (one C-speed search by the caller).
+    fields = [_blank_to_null(column, has_nul) for column in raw_fields]
     is_data = _is_data_row(fields, row_count)
 
     row_numbers = (
@@ -957,7 +1120,8 @@ def _finish_sheet(
     is_data, column_arrays, header_rejections = _repeated_headers(
         file, sheet, header, fields, is_data, row_numbers, column_arrays
     )
-    rejected = sorted(rejected + header_rejections, key=lambda r: r.row_number)
+    nul_rejections = _nul_records(file, sheet, raw_fields, fields, row_numbers) if has_nul else []
+    rejected = sorted(rejected + header_rejections + nul_rejections, key=lambda r: r.row_number)
     data_count = pc.sum(is_data).as_py() or 0
 
     arrays = [pc.filter(column_arrays[name], is_data) for name in header.table.column_names]
@@ -978,18 +1142,46 @@ def _finish_sheet(
         sheet,
         status="loaded",
         data_rows=data_count,
-        non_data_rows=row_count - data_count - len(header_rejections),
+        non_data_rows=row_count - data_count - len(header_rejections) - len(nul_rejections),
         rejected_rows=len(rejected),
         **base,
     )
     return SheetRead(record, data, rejected)
 
 
+def _nul_records(file, sheet, raw_fields, fields, row_numbers) -> list[RejectedRow]:
+    """Records that hold nothing but NUL bytes (and blanks): a damaged stretch of the file.
+
+    Not blank (something was there and is lost), not data: rejected as `nul_bytes`, so a row
+    overwritten by NULs is accounted for and a NUL tail is visible rather than silently dropped.
+    """
+    with_nul = [pc.fill_null(pc.match_substring(column, "\x00"), False) for column in raw_fields]
+    if not any(pc.any(mask).as_py() for mask in with_nul):
+        return []
+    any_nul = with_nul[0]
+    for mask in with_nul[1:]:
+        any_nul = pc.or_(any_nul, mask)
+    is_blank = pc.invert(pc.is_valid(pc.coalesce(*fields))) if len(fields) > 1 else pc.is_null(fields[0])
+    damaged = pc.and_(any_nul, is_blank)
+    return [
+        RejectedRow(
+            source=file.source,
+            source_path=file.source_path,
+            sheet=sheet,
+            row_number=number,
+            reason="nul_bytes",
+            message=f"{file.where(sheet)} row {number}: holds only NUL bytes (the file is damaged here)",
+        )
+        for number in pc.filter(row_numbers, damaged).to_pylist()
+    ]
+
+
 def _repeated_headers(file, sheet, header, fields, is_data, row_numbers, column_arrays):
     """Find data records that are a header again; reject them and remap the rows after them.
 
-    Cheap first: only records whose first required column holds one of that column's names are
-    looked at in Python (matched the same way as the header itself).
+    Cheap first: only records whose first required column holds a header name are looked at in
+    Python (matched the same way as the header itself). Any column's name, not only that
+    column's: a piece pasted with its columns in another order has another name there.
     """
     first_required = next(
         (i for i, c in enumerate(header.column_for_cell) if c in header.table.required and i < len(fields)),
@@ -997,7 +1189,7 @@ def _repeated_headers(file, sheet, header, fields, is_data, row_numbers, column_
     )
     if first_required is None or not len(is_data):
         return is_data, column_arrays, []
-    names = [n for n, c in header_lookup(header.table).items() if c == header.column_for_cell[first_required]]
+    names = list(header_lookup(header.table))
     # contract.normalise_header, in Arrow
     stripped = pc.replace_substring_regex(fields[first_required], r"[\s._/\\-]+|\x{feff}", "")
     normalised = pc.utf8_upper(stripped)
@@ -1063,14 +1255,21 @@ def _reject_all(read: SheetRead, status: str, reason: str, message: str) -> Shee
     return SheetRead(record, None, rejected)
 
 
-def _failed_with_rows(file, sheet, header, cells, rejected, problem, base) -> SheetRead:
-    read = _finish_sheet(file, sheet, header, cells, rejected, base)
+def _failed_with_rows(file, sheet, header, cells, rejected, problem, base, has_nul=True) -> SheetRead:
+    read = _finish_sheet(file, sheet, header, cells, rejected, base, has_nul)
     return _reject_all(read, "failed", "file_failed", problem)
 
 
-def _blank_to_null(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    """Empty and whitespace-only cells are NULL; other text is kept exactly (not trimmed)."""
+def _blank_to_null(column: pa.ChunkedArray | pa.Array, has_nul: bool = True) -> pa.ChunkedArray | pa.Array:
+    """Empty and whitespace-only cells are NULL; other text is kept exactly (not trimmed).
+
+    NUL bytes count as blank too: they are no text anyone typed but the padding an interrupted
+    copy or a preallocated file leaves (a tail of NULs would otherwise load as a person row).
+    Looked for only when the file holds one (`has_nul`), to keep the common case one pass.
+    """
     is_blank = pc.equal(pc.utf8_trim_whitespace(column), "")
+    if has_nul and pc.any(pc.match_substring(column, "\x00")).as_py():
+        is_blank = pc.or_(is_blank, pc.match_substring_regex(column, r"^[\s\x00]*$"))
     return pc.if_else(is_blank, pa.scalar(None, pa.string()), column)
 
 
