@@ -64,11 +64,15 @@ keyed as (
         records.source_path,
         records.sheet,
         records.nik,
+        records.nik_kept_digits,
         records.is_nik_last_digit_untrusted,
         records.tanggal_lahir,
         records.jenis_kelamin,
         records.nama_normal,
         records.nama_key,
+        -- the words in alphabetical order: a two-part name written the other way round
+        -- (FITRI AULIA / AULIA FITRI) is the same name
+        array_to_string(list_sort(string_split(records.nama_normal, ' ')), ' ') as nama_sorted,
         records.no_kk,
         records.is_no_kk_last_digit_untrusted,
         records.id_pkh,
@@ -112,6 +116,26 @@ nik_masks as (
     from distinct_nik_names, range(7, 17) as positions(pos)
 ),
 
+-- each NIK with two adjacent positions masked and their digits sorted: two NIKs sharing this
+-- form are equal or differ by those two digits swapped (a transposition while typing)
+nik_swap_masks as (
+    select
+        nik,
+        nama_key,
+        left(nik, pos - 1) || '__' || substr(nik, pos + 2) || '|'
+            || least(substr(nik, pos, 1), substr(nik, pos + 1, 1))
+            || greatest(substr(nik, pos, 1), substr(nik, pos + 1, 1)) as masked,
+    from distinct_nik_names, range(1, 16) as positions(pos)
+    where substr(nik, pos, 1) <> substr(nik, pos + 1, 1)
+),
+
+nik_swap_pairs as (
+    select distinct a.nik as nik_a, b.nik as nik_b, a.nama_key
+    from nik_swap_masks as a
+    inner join nik_swap_masks as b
+        on a.masked = b.masked and a.nama_key = b.nama_key and a.nik < b.nik
+),
+
 nik_one_digit_pairs as (
     select distinct a.nik as nik_a, b.nik as nik_b, a.nama_key
     from nik_masks as a
@@ -126,6 +150,11 @@ candidates as (
     union
     select a.rid, b.rid
     from nik_one_digit_pairs as p
+    inner join keyed as a on a.nik = p.nik_a and a.nama_key = p.nama_key
+    inner join keyed as b on b.nik = p.nik_b and b.nama_key = p.nama_key
+    union
+    select a.rid, b.rid
+    from nik_swap_pairs as p
     inner join keyed as a on a.nik = p.nik_a and a.nama_key = p.nama_key
     inner join keyed as b on b.nik = p.nik_b and b.nama_key = p.nama_key
     union
@@ -169,10 +198,35 @@ compared as (
             else hamming(a.nik, b.nik)
         end as nik_digits_different,
         not (a.is_nik_last_digit_untrusted or b.is_nik_last_digit_untrusted) as is_nik_trusted_pair,
+        -- exactly two adjacent digits swapped (hamming 2 and the swap explains both)
+        coalesce(hamming(a.nik, b.nik) = 2 and len([
+            pos for pos in range(1, 16)
+            if substr(a.nik, pos, 1) = substr(b.nik, pos + 1, 1)
+                and substr(a.nik, pos + 1, 1) = substr(b.nik, pos, 1)
+                and substr(a.nik, pos, 1) <> substr(a.nik, pos + 1, 1)
+        ]) > 0, false) as is_nik_transposed,
+        -- a NIK lost to a spreadsheet, compared on the digits it kept (all but the last, which
+        -- may be rounded): with the other record's NIK, or with the other's kept digits
+        case
+            when a.nik_kept_digits is not null and b.nik is not null
+                then left(b.nik, length(a.nik_kept_digits) - 1) = left(a.nik_kept_digits, length(a.nik_kept_digits) - 1)
+            when b.nik_kept_digits is not null and a.nik is not null
+                then left(a.nik, length(b.nik_kept_digits) - 1) = left(b.nik_kept_digits, length(b.nik_kept_digits) - 1)
+            when a.nik_kept_digits is not null and b.nik_kept_digits is not null
+                then left(a.nik_kept_digits, least(length(a.nik_kept_digits), length(b.nik_kept_digits)) - 1)
+                    = left(b.nik_kept_digits, least(length(a.nik_kept_digits), length(b.nik_kept_digits)) - 1)
+        end as is_nik_kept_digits_equal,
         case
             when a.tanggal_lahir is null or b.tanggal_lahir is null then null
             else a.tanggal_lahir = b.tanggal_lahir
         end as is_birth_date_equal,
+        -- a typing slip, not a different date: day and month swapped, or one digit of
+        -- DDMMYYYY different (a year off by one or ten, a day mistyped)
+        coalesce(a.tanggal_lahir <> b.tanggal_lahir and (
+            (day(a.tanggal_lahir) = month(b.tanggal_lahir) and month(a.tanggal_lahir) = day(b.tanggal_lahir)
+                and year(a.tanggal_lahir) = year(b.tanggal_lahir))
+            or hamming(strftime(a.tanggal_lahir, '%d%m%Y'), strftime(b.tanggal_lahir, '%d%m%Y')) = 1
+        ), false) as is_birth_date_slip,
         coalesce(month(a.tanggal_lahir) = 7 and day(a.tanggal_lahir) = 1, false)
             as is_default_birth_date,
         a.is_default_birth_date or b.is_default_birth_date as is_any_default_birth_date,
@@ -181,6 +235,12 @@ compared as (
             and (b.nik is null or b.is_nik_birth_consistent)
             and (a.nik is not null or b.nik is not null) as is_nik_birth_consistent,
         (a.nik is null) <> (b.nik is null) as is_one_nik_missing,
+        a.is_nik_birth_consistent and b.is_nik_birth_consistent and a.nik is not null and b.nik is not null
+            as is_each_nik_birth_consistent,
+        (a.nik is not null and a.is_nik_birth_consistent) or (b.nik is not null and b.is_nik_birth_consistent)
+            as is_any_nik_birth_consistent,
+        -- the same card, or one a digit off (a family entered twice, the copy's card mistyped)
+        coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false) as is_card_related,
         left(a.nik, 6) = left(b.nik, 6) as is_nik_region_equal,
         a.name_birth_nik_count,
         case
@@ -189,9 +249,10 @@ compared as (
         end as is_sex_equal,
         case
             when a.nama_key is null or b.nama_key is null then null
-            else a.nama_key = b.nama_key
+            else a.nama_key = b.nama_key or a.nama_sorted = b.nama_sorted
         end as is_name_key_equal,
-        jaro_winkler_similarity(a.nama_normal, b.nama_normal) as name_similarity,
+        greatest(jaro_winkler_similarity(a.nama_normal, b.nama_normal),
+            jaro_winkler_similarity(a.nama_sorted, b.nama_sorted)) as name_similarity,
         least(a.name_weight, b.name_weight) as name_weight,
         a.no_kk is not null and a.no_kk = b.no_kk as is_no_kk_equal,
         -- both cards present and different (in the first 15 digits when a 16th digit came
@@ -203,8 +264,20 @@ compared as (
         end as is_no_kk_different,
         a.id_pkh is not null and a.id_pkh = b.id_pkh as is_id_pkh_equal,
         a.kode_desa is not null and a.kode_desa = b.kode_desa as is_kode_desa_equal,
-        -- one file, whatever its sheets (a file lists a person once)
+        -- one file, whatever its sheets (evidence of nothing by itself: data ganda sits in one file)
         a.source_path = b.source_path as is_same_file,
+        -- twins: the same card and birth date, different name keys, NIKs that differ in the
+        -- serial (digits 13-16) and not by a swap of two digits
+        coalesce(a.no_kk = b.no_kk and a.tanggal_lahir = b.tanggal_lahir and a.nama_key <> b.nama_key
+            and left(a.nik, 12) = left(b.nik, 12) and a.nik <> b.nik
+            and not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted, false) as is_twin_pair_any,
+        -- NIKs equal but for the last digit, on unrelated cards: Dukcapil numbers the people of
+        -- one district born on one day in order (0001, 0002, ...), so this is first two
+        -- namesakes born the same day; only the same card (or one a digit off) makes it a typo
+        coalesce(not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
+            and left(a.nik, 15) = left(b.nik, 15) and a.nik <> b.nik
+            and not coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false), false)
+            as is_serial_neighbour_pair,
         a.kode_kecamatan is not null and a.kode_kecamatan = b.kode_kecamatan as is_kecamatan_equal,
     from (
         select distinct least(rid_a, rid_b) as rid_a, greatest(rid_a, rid_b) as rid_b
@@ -217,19 +290,27 @@ compared as (
 evidence as (
     select
         *,
-        -- two files (a file lists a person once), the NIKs equal in every trusted digit or one
-        -- digit apart (a typo), the same name key and the same birth date that is no default,
-        -- and each NIK's birth-date digits agree with its record: one person whose NIK was
-        -- mistyped in one delivery (twins differ in name, default-date elders are excluded)
-        not is_same_file
-            and nik_digits_different <= 1
+        -- the NIKs equal in every trusted digit, one digit apart or two adjacent digits swapped
+        -- (a typo), the same name key and the same birth date that is no default: one person
+        -- whose NIK was mistyped once (twins differ in name and are ruled out in
+        -- is_contradicted, default-date elders are excluded)
+        (nik_digits_different <= 1 or is_nik_transposed)
+            -- a NIK whose 16th digit a spreadsheet lost cannot tell two namesakes born the same
+            -- day in one district apart (serials 0001, 0002): in one delivery, on unrelated
+            -- cards, that lost digit is all that would link them
+            and not (not is_nik_trusted_pair and is_same_file and not is_card_related)
             -- the region digits (1-6) agree: people born the same day in two districts have
             -- NIKs that differ only there when their serials coincide
             and is_nik_region_equal
-            and is_name_key_equal
-            and is_birth_date_equal
+            -- the same name key, or (NIKs equal in every trusted digit) a similar spelling
+            and (is_name_key_equal or (nik_digits_different = 0 and name_similarity >= 0.92))
+            -- the same birth date, or a typing slip of it (the score then needs a rarer name)
+            and (is_birth_date_equal or is_birth_date_slip)
             and not is_any_default_birth_date
-            and is_nik_birth_consistent
+            -- at least one NIK agrees with its record's birth date and sex (the other may carry
+            -- the typo in its birth digits); a typo landing on a real NIK of that date is
+            -- what the rest of the evidence must rule out
+            and is_any_nik_birth_consistent
             and is_sex_equal is distinct from false
             as is_near_nik_name_birth,
         -- one record lost its NIK (empty, scientific notation): a rare name (weight >= 8) with
@@ -237,9 +318,9 @@ evidence as (
         -- digits agree with that birth date and sex, in the same kecamatan: the person split
         -- off onto a new card in a later file. A common name never qualifies; a move to
         -- another kecamatan is not enough (same rare name and birth date happen regency-wide).
-        not is_same_file
-            and is_kecamatan_equal
+        is_kecamatan_equal
             and is_one_nik_missing
+            and is_nik_kept_digits_equal is distinct from false
             and is_name_key_equal
             and name_weight >= {{ var('person_rare_name_weight', 8) }}
             and is_birth_date_equal
@@ -248,6 +329,37 @@ evidence as (
             and name_birth_nik_count = 1
             and is_sex_equal is distinct from false
             as is_rare_name_birth,
+        -- at least one record without a NIK: the same village, name key and non-default birth
+        -- date, the same sex, any kept NIK digits agreeing (how a field officer finds a person
+        -- without a NIK); the score still has to reach the link score, so common names never
+        -- link this way
+        (nik_digits_different is null)
+            and is_kode_desa_equal
+            and is_name_key_equal
+            and is_birth_date_equal
+            and not is_any_default_birth_date
+            and is_sex_equal is distinct from false
+            and is_nik_kept_digits_equal is distinct from false
+            -- no two NIK holders share this name and birth date
+            and coalesce(name_birth_nik_count, 0) <= 1
+            -- the family agrees (the same card, or one a digit off) or the name is rare: two
+            -- children named MUHAMMAD RIZKY born the same day in one village do happen
+            and (is_card_related or name_weight >= {{ var('person_rare_name_weight', 8) }})
+            as is_name_birth_desa,
+        -- contradicting identity evidence: never one person, in one file or across files
+        -- (int_persons_clustered applies the same list inside each component: keep in step)
+        coalesce(nik_digits_different >= 2 and not is_nik_transposed, false)
+            or coalesce(is_sex_equal = false and not is_name_key_equal, false)
+            or (is_twin_pair_any and not is_nik_transposed)
+            or is_serial_neighbour_pair
+            -- two NIKs, each agreeing with its own record's birth date, and the dates differ:
+            -- two people (the NIK is derived from the birth date)
+            or coalesce(is_birth_date_equal = false and is_each_nik_birth_consistent, false)
+            -- birth dates no typing slip explains, neither a registry default, and no shared NIK
+            -- (a mother and her same-named daughter on one card)
+            or coalesce(is_birth_date_equal = false and not is_birth_date_slip
+                and not is_any_default_birth_date and coalesce(nik_digits_different, 1) > 0, false)
+            as is_contradicted,
     from compared
 ),
 
@@ -258,8 +370,13 @@ nik_scored as (
             when nik_digits_different is null then 0
             when nik_digits_different = 0 and is_nik_trusted_pair then 12
             when nik_digits_different = 0 then 5
-            when nik_digits_different = 1 then -2
+            when nik_digits_different = 1 or is_nik_transposed then -2
             else -10
+        end
+        + case
+            when is_nik_kept_digits_equal then 1
+            when not is_nik_kept_digits_equal then -6
+            else 0
         end as nik_points,
     from evidence
 ),
@@ -272,6 +389,7 @@ scored as (
             when is_birth_date_equal is null then 0
             when is_birth_date_equal and is_default_birth_date then 2
             when is_birth_date_equal then 4
+            when is_birth_date_slip then 1
             else -6
         end
         + case when is_sex_equal = false then -6 else 0 end
@@ -279,7 +397,7 @@ scored as (
             when is_name_key_equal then name_weight
             -- a similar spelling counts only when the NIKs do not disagree (twins are
             -- often named alike: AHMAD FAUZI / AHMAD FAUZAN)
-            when name_similarity >= 0.92 and coalesce(nik_digits_different, 0) = 0
+            when name_similarity >= 0.92 and (coalesce(nik_digits_different, 0) = 0 or is_nik_transposed)
                 then 0.6 * coalesce(name_weight, 2)
             when name_similarity >= 0.80 then -6
             else -12
@@ -290,18 +408,20 @@ scored as (
             as score,
         -- what a link needs besides the score: a trusted NIK, the family card or the PKH id
         -- in common, or (15-digit NIK from a number cell) the name and village too. Without
-        -- the same trusted NIK, a birth-date disagreement or two different NIKs in one file
-        -- (a file lists a person once: same-named twins) rule a link out.
-        (nik_digits_different = 0 and is_nik_trusted_pair)
+        -- the same trusted NIK, birth dates that differ beyond a typing slip rule a link out.
+        coalesce((nik_digits_different = 0 and is_nik_trusted_pair)
         or (
             (is_no_kk_equal
                 or is_id_pkh_equal
-                or (nik_digits_different = 0 and is_name_key_equal and is_kode_desa_equal))
-            and is_birth_date_equal is distinct from false
-            and not (is_same_file and coalesce(nik_digits_different, 0) > 0)
+                or (nik_digits_different = 0 and is_name_key_equal and is_kode_desa_equal
+                    -- not two rows of one delivery on unrelated cards: the lost 16th digit is
+                    -- what tells namesakes born the same day apart (see is_near_nik_name_birth)
+                    and not (is_same_file and not is_card_related)))
+            and (is_birth_date_equal is distinct from false or is_birth_date_slip)
         )
         or is_near_nik_name_birth
         or is_rare_name_birth
+        or is_name_birth_desa, false)
             as has_anchor,
     from nik_scored
 ),
@@ -310,6 +430,7 @@ linked as (
     select
         *,
         has_anchor
+            and not is_contradicted
             and (score >= {{ link_score }} or (is_near_nik_name_birth and score - nik_points >= {{ link_score }}))
             as is_linked,
     from scored
@@ -320,8 +441,8 @@ banded as (
         * exclude (is_linked),
         case
             when is_linked then 'linked'
-            -- two rows of one file are never one person (see has_anchor), so never worth a review
-            when not is_same_file
+            -- contradicting evidence (twins, two NIKs no typo explains) settles it: no review
+            when not is_contradicted
                 and score - case when is_no_kk_different then {{ no_kk_different_points }} else 0 end
                     >= {{ review_score }}
                 then 'needs_review'
@@ -338,7 +459,8 @@ banded as (
             when nik_digits_different = 0 and is_name_key_equal and is_kode_desa_equal
                 then 'nik15_name_desa'
             when is_near_nik_name_birth then 'nik_near_name_birth'
-            else 'rare_name_birth'
+            when is_rare_name_birth then 'rare_name_birth'
+            else 'name_birth_desa'
         end as match_rule,
     from linked
 )
