@@ -82,11 +82,14 @@ keyed as (
         name_weights.name_weight,
         name_birth_niks.name_birth_nik_count,
         -- the NIK's own birth-date digits (7-12: DDMMYY, DD + 40 for women) agree with
-        -- TANGGAL_LAHIR and JENIS_KELAMIN: the NIK is not a typo landing on someone else's
+        -- TANGGAL_LAHIR and JENIS_KELAMIN (either sex when it is missing): the NIK is not a
+        -- typo landing on someone else's
         coalesce(
             substr(records.nik, 7, 6) = lpad(cast(day(records.tanggal_lahir)
                 + case when records.jenis_kelamin = 'P' then 40 else 0 end as varchar), 2, '0')
-                || strftime(records.tanggal_lahir, '%m%y'),
+                || strftime(records.tanggal_lahir, '%m%y')
+            or (records.jenis_kelamin is null and substr(records.nik, 7, 6)
+                = lpad(cast(day(records.tanggal_lahir) + 40 as varchar), 2, '0') || strftime(records.tanggal_lahir, '%m%y')),
             false
         ) as is_nik_birth_consistent,
         -- a birth date registries use as a default (1 July, 1 January) says little
@@ -100,6 +103,23 @@ keyed as (
     left join name_birth_niks using (nama_key, tanggal_lahir)
 ),
 
+
+-- two cards that share at least two NIKs (first 15 digits) are one family's cards: a split or
+-- a move takes several members along, a namesake on another card shares only the one NIK.
+-- NIKs seen on more than 5 cards are left out, so the self-join stays bounded.
+card_niks as (
+    select no_kk, nik15
+    from (select distinct no_kk, nik15 from keyed where no_kk is not null and nik15 is not null)
+    qualify count(*) over (partition by nik15) <= 5
+),
+
+related_cards as (
+    select a.no_kk as no_kk_a, b.no_kk as no_kk_b
+    from card_niks as a
+    inner join card_niks as b on a.nik15 = b.nik15 and a.no_kk < b.no_kk
+    group by all
+    having count(*) >= 2
+),
 
 distinct_nik_names as (
     select distinct nik, nama_key from keyed where nik is not null and nama_key is not null
@@ -239,8 +259,14 @@ compared as (
             as is_each_nik_birth_consistent,
         (a.nik is not null and a.is_nik_birth_consistent) or (b.nik is not null and b.is_nik_birth_consistent)
             as is_any_nik_birth_consistent,
+        -- a NIK whose birth digits disagree with its own record's birth date is visibly mistyped
+        (a.tanggal_lahir is not null and not a.is_nik_birth_consistent)
+            or (b.tanggal_lahir is not null and not b.is_nik_birth_consistent) as is_any_nik_visibly_mistyped,
         -- the same card, or one a digit off (a family entered twice, the copy's card mistyped)
         coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false) as is_card_related,
+        -- or two cards of one family (see related_cards: a split, a move)
+        coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false)
+            or related_cards.no_kk_a is not null as is_family_related,
         left(a.nik, 6) = left(b.nik, 6) as is_nik_region_equal,
         a.name_birth_nik_count,
         case
@@ -285,6 +311,9 @@ compared as (
     ) as c
     inner join keyed as a on a.rid = c.rid_a
     inner join keyed as b on b.rid = c.rid_b
+    left join related_cards
+        on related_cards.no_kk_a = least(a.no_kk, b.no_kk)
+        and related_cards.no_kk_b = greatest(a.no_kk, b.no_kk)
 ),
 
 evidence as (
@@ -298,7 +327,7 @@ evidence as (
             -- a NIK whose 16th digit a spreadsheet lost cannot tell two namesakes born the same
             -- day in one district apart (serials 0001, 0002): in one delivery, on unrelated
             -- cards, that lost digit is all that would link them
-            and not (not is_nik_trusted_pair and is_same_file and not is_card_related)
+            and not (not is_nik_trusted_pair and is_same_file and not is_family_related)
             -- the region digits (1-6) agree: people born the same day in two districts have
             -- NIKs that differ only there when their serials coincide
             and is_nik_region_equal
@@ -344,11 +373,13 @@ evidence as (
             and coalesce(name_birth_nik_count, 0) <= 1
             -- the family agrees (the same card, or one a digit off) or the name is rare: two
             -- children named MUHAMMAD RIZKY born the same day in one village do happen
-            and (is_card_related or name_weight >= {{ var('person_rare_name_weight', 8) }})
+            and (is_family_related or name_weight >= {{ var('person_rare_name_weight', 8) }})
             as is_name_birth_desa,
         -- contradicting identity evidence: never one person, in one file or across files
         -- (int_persons_clustered applies the same list inside each component: keep in step)
-        coalesce(nik_digits_different >= 2 and not is_nik_transposed, false)
+        -- (two NIKs, neither visibly mistyped: a NIK disagreeing with its own birth date
+        -- proves nothing against the other)
+        coalesce(nik_digits_different >= 2 and not is_nik_transposed and not is_any_nik_visibly_mistyped, false)
             or coalesce(is_sex_equal = false and not is_name_key_equal, false)
             or (is_twin_pair_any and not is_nik_transposed)
             or is_serial_neighbour_pair
@@ -416,7 +447,7 @@ scored as (
                 or (nik_digits_different = 0 and is_name_key_equal and is_kode_desa_equal
                     -- not two rows of one delivery on unrelated cards: the lost 16th digit is
                     -- what tells namesakes born the same day apart (see is_near_nik_name_birth)
-                    and not (is_same_file and not is_card_related)))
+                    and not (is_same_file and not is_family_related)))
             and (is_birth_date_equal is distinct from false or is_birth_date_slip)
         )
         or is_near_nik_name_birth

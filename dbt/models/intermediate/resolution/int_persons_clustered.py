@@ -8,7 +8,8 @@ row without NIK sharing the card and the name of a mother and her same-named dau
 records of each component are compared pairwise with the same contradictions as
 int_person_pairs_scored.is_contradicted (keep the two in step):
   - two NIKs that differ in two or more digits and are not two adjacent digits swapped
-    (in the first 15 digits when a 16th digit is untrusted);
+    (in the first 15 digits when a 16th digit is untrusted), neither visibly mistyped (birth
+    digits disagreeing with its own record's birth date);
   - a different sex with a different name key;
   - twins: the same card and birth date, different name keys, NIKs differing in the serial
     (not by a swap);
@@ -88,9 +89,11 @@ def model(dbt, session):
             record_key,
             (row_number() over (order by record_key) - 1)::integer as node,
             case when is_nik_last_digit_untrusted then left(nik, 15) else nik end as nik,
-            coalesce(nik is not null and substr(nik, 7, 6) = lpad(cast(day(tanggal_lahir)
+            coalesce(nik is not null and (substr(nik, 7, 6) = lpad(cast(day(tanggal_lahir)
                 + case when jenis_kelamin = 'P' then 40 else 0 end as varchar), 2, '0')
-                || strftime(tanggal_lahir, '%m%y'), false) as is_nik_birth_consistent,
+                || strftime(tanggal_lahir, '%m%y')
+                or (jenis_kelamin is null and substr(nik, 7, 6) = lpad(cast(day(tanggal_lahir) + 40 as varchar), 2, '0')
+                    || strftime(tanggal_lahir, '%m%y'))), false) as is_nik_birth_consistent,
             is_nik_last_digit_untrusted,
             jenis_kelamin,
             nama_key,
@@ -129,7 +132,9 @@ def model(dbt, session):
         select a.node as a, b.node as b, a.label,
         from nodes as a inner join nodes as b on a.label = b.label and a.node < b.node
         where (
-            length(a.nik) = length(b.nik)
+            not (a.tanggal_lahir is not null and not a.is_nik_birth_consistent)
+            and not (b.tanggal_lahir is not null and not b.is_nik_birth_consistent)
+            and length(a.nik) = length(b.nik)
             and hamming(a.nik, b.nik) >= 2
             and not (hamming(a.nik, b.nik) = 2 and len([
                 pos for pos in range(1, length(a.nik))
@@ -140,7 +145,9 @@ def model(dbt, session):
         )
         or (
             -- one 15-digit (untrusted 16th digit) NIK against a 16-digit one
-            length(a.nik) <> length(b.nik) and hamming(left(a.nik, 15), left(b.nik, 15)) >= 2
+            not (a.tanggal_lahir is not null and not a.is_nik_birth_consistent)
+            and not (b.tanggal_lahir is not null and not b.is_nik_birth_consistent)
+            and length(a.nik) <> length(b.nik) and hamming(left(a.nik, 15), left(b.nik, 15)) >= 2
         )
         or (not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
             and left(a.nik, 15) = left(b.nik, 15) and a.nik <> b.nik
