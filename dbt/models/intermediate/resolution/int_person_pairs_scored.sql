@@ -237,8 +237,20 @@ compared as (
                     = left(b.nik_kept_digits, least(length(a.nik_kept_digits), length(b.nik_kept_digits)) - 1)
         end as is_nik_kept_digits_equal,
         case
-            when a.tanggal_lahir is null or b.tanggal_lahir is null then null
-            else a.tanggal_lahir = b.tanggal_lahir
+            when a.tanggal_lahir is not null and b.tanggal_lahir is not null
+                then a.tanggal_lahir = b.tanggal_lahir
+            -- a record with a NIK but no birth date (PKH) against one with a birth date but no
+            -- NIK: the NIK's birth digits (DDMMYY, DD + 40 for women) are the date Dukcapil
+            -- registered, independent of the other record's typed date and sex
+            when a.nik is not null and a.tanggal_lahir is null and b.nik is null and b.tanggal_lahir is not null
+                and substr(a.nik, 7, 6) = lpad(cast(day(b.tanggal_lahir)
+                    + case when b.jenis_kelamin = 'P' then 40 else 0 end as varchar), 2, '0')
+                    || strftime(b.tanggal_lahir, '%m%y') then true
+            when b.nik is not null and b.tanggal_lahir is null and a.nik is null and a.tanggal_lahir is not null
+                and substr(b.nik, 7, 6) = lpad(cast(day(a.tanggal_lahir)
+                    + case when a.jenis_kelamin = 'P' then 40 else 0 end as varchar), 2, '0')
+                    || strftime(a.tanggal_lahir, '%m%y') then true
+            -- (a mismatch there may be a NIK typo: unknown, not a disagreement)
         end as is_birth_date_equal,
         -- a typing slip, not a different date: day and month swapped, or one digit of
         -- DDMMYYYY different (a year off by one or ten, a day mistyped)
