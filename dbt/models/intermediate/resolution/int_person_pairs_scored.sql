@@ -27,6 +27,10 @@
 {%- set link_score = var('person_link_score', 10) -%}
 {%- set review_score = var('person_review_score', 6) -%}
 {%- set no_kk_different_points = var('person_no_kk_different_points', 3) -%}
+{#- a block key shared by more records than this (a placeholder NIK or card pasted on thousands
+    of rows, a name and date regency-wide) makes no pairs: it cannot identify anyone, and its
+    pairs would grow with the square of its size -#}
+{%- set block_max_rows = var('person_block_max_rows', 1000) -%}
 with
 
 records as (
@@ -79,6 +83,12 @@ keyed as (
         records.kode_desa,
         records.kode_kecamatan,
         left(records.nik, 15) as nik15,
+        -- block sizes, for the cap on each block (block_max_rows)
+        count(*) over (partition by left(records.nik, 15)) as nik15_rows,
+        count(*) over (partition by records.no_kk) as no_kk_rows,
+        count(*) over (partition by records.id_pkh) as id_pkh_rows,
+        count(*) over (partition by records.tanggal_lahir, records.nama_key) as birth_name_rows,
+        count(*) over (partition by records.kode_desa, records.nama_key) as desa_name_rows,
         name_weights.name_weight,
         name_birth_niks.name_birth_nik_count,
         -- the NIK's own birth-date digits (7-12: DDMMYY, DD + 40 for women) agree with
@@ -166,30 +176,30 @@ nik_one_digit_pairs as (
 candidates as (
     select a.rid as rid_a, b.rid as rid_b
     from keyed as a inner join keyed as b
-        on a.nik15 = b.nik15 and a.rid < b.rid
+        on a.nik15 = b.nik15 and a.rid < b.rid and a.nik15_rows <= {{ block_max_rows }}
     union
     select a.rid, b.rid
     from nik_one_digit_pairs as p
-    inner join keyed as a on a.nik = p.nik_a and a.nama_key = p.nama_key
-    inner join keyed as b on b.nik = p.nik_b and b.nama_key = p.nama_key
+    inner join keyed as a on a.nik = p.nik_a and a.nama_key = p.nama_key and a.nik15_rows <= {{ block_max_rows }}
+    inner join keyed as b on b.nik = p.nik_b and b.nama_key = p.nama_key and b.nik15_rows <= {{ block_max_rows }}
     union
     select a.rid, b.rid
     from nik_swap_pairs as p
-    inner join keyed as a on a.nik = p.nik_a and a.nama_key = p.nama_key
-    inner join keyed as b on b.nik = p.nik_b and b.nama_key = p.nama_key
+    inner join keyed as a on a.nik = p.nik_a and a.nama_key = p.nama_key and a.nik15_rows <= {{ block_max_rows }}
+    inner join keyed as b on b.nik = p.nik_b and b.nama_key = p.nama_key and b.nik15_rows <= {{ block_max_rows }}
     union
     select a.rid, b.rid
     from keyed as a inner join keyed as b
-        on a.no_kk = b.no_kk and a.rid < b.rid
+        on a.no_kk = b.no_kk and a.rid < b.rid and a.no_kk_rows <= {{ block_max_rows }}
     union
     select a.rid, b.rid
     from keyed as a inner join keyed as b
-        on a.id_pkh = b.id_pkh and a.rid < b.rid
+        on a.id_pkh = b.id_pkh and a.rid < b.rid and a.id_pkh_rows <= {{ block_max_rows }}
     union
     select a.rid, b.rid
     from keyed as a inner join keyed as b
         on a.tanggal_lahir = b.tanggal_lahir and a.nama_key = b.nama_key
-        and a.rid < b.rid
+        and a.rid < b.rid and a.birth_name_rows <= {{ block_max_rows }}
         -- pairs already sharing a NIK come from the nik block
         and a.nik15 is distinct from b.nik15
     union
@@ -197,7 +207,7 @@ candidates as (
     select a.rid, b.rid
     from keyed as a inner join keyed as b
         on a.kode_desa = b.kode_desa and a.nama_key = b.nama_key
-        and a.rid <> b.rid
+        and a.rid <> b.rid and a.desa_name_rows <= {{ block_max_rows }}
     where a.nik is null
 ),
 
