@@ -1,9 +1,14 @@
-"""Linkage benchmark: resolution accuracy against the generator's ground truth, and speed.
+"""Linkage benchmark: resolution accuracy against ground truth from two generators, and speed.
 
     python -m dagster_project.linkage_benchmark [--scale small] [--seed 1] [--out bench-linkage]
+        [--eval-kit ../shared/eval-kit] [--eval-kit-seed 20261128] [--generators ours,evalkit]
         [--timing-scale jember]
 
-Generates data with ground truth (truth/rows.parquet: true person_id and family_id per raw
+Two generators, so a rule that only fits one of them shows: ours (`jember generate`) and the
+independent eval kit (`gen.py`, written from the raw contract alone; it is run as an external
+program from its own folder and scored by its own `score.py`, never copied into this repo).
+
+Ours: generates data with ground truth (truth/rows.parquet: true person_id and family_id per raw
 row), runs the whole pipeline on it, and scores data/restricted/person_xref.parquet:
 
 - person clustering: pairwise precision/recall/F1 over DTKS rows (same predicted person_id vs
@@ -12,7 +17,12 @@ row), runs the whole pipeline on it, and scores data/restricted/person_xref.parq
 - family clustering: pairwise over DTKS rows (household_id vs the truth's family_id; for an
   update row of a mover or split-off child the truth's family is the new one);
 - village accuracy: the row's kode_desa equals the true one (unmatched counts as wrong);
-- conservation: every truth row is in person_xref or rejected_rows exactly once.
+- conservation: every truth row is in person_xref or rejected_rows exactly once;
+- recall per scenario (damage tag), with same-file and cross-file pairs apart: a true pair of
+  two DTKS rows (repeats of a delivery left out) counts for a tag when either row carries it.
+
+Eval kit: its score.py figures (person / PKH / household F1, village accuracy, conservation,
+recall by scenario; written as JSON) and the same same-file / cross-file scenario recall.
 
 With --timing-scale, it also generates that scale (once, into --out), runs the pipeline, and
 times the resolution models alone with a second `dbt build` of them.
@@ -24,6 +34,7 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -107,6 +118,7 @@ def score(truth_dir: Path, data_dir: Path) -> dict:
             truth.family_id as true_family_id,
             replace(truth.kode_desa, '.', '') as true_kode_desa,
             truth.damage like '%repeated_delivery%' as is_repeat,
+            truth.damage as damage_tags,
         from xref
         inner join truth using (source, source_path, sheet, row_number)
     """)
@@ -158,7 +170,95 @@ def score(truth_dir: Path, data_dir: Path) -> dict:
     results["persons"] = con.execute("select count(distinct person_id) from xref").fetchone()[0]
     results["true_persons"] = con.execute("select count(distinct true_person_id) from scored").fetchone()[0]
     results["households"] = con.execute("select count(distinct household_id) from xref").fetchone()[0]
+    con.execute("""
+        create table scenario_rows as
+        select row_number() over () as rid, source_path, damage_tags as tags, true_person_id, person_id
+        from scored where source = 'dtks' and not is_repeat
+    """)
+    results["scenario_recall_split"] = scenario_recall(con, "scenario_rows")
     return results
+
+
+def scenario_recall(con, table: str) -> dict:
+    """Recall of true DTKS person pairs per scenario tag, same-file and cross-file apart.
+
+    `table` has one row per scored canonical DTKS row: rid, source_path, tags (comma
+    separated), true_person_id, person_id. A pair counts for a tag when either row carries it;
+    'all' counts every true pair."""
+    rows = con.execute(f"""
+        with pairs as (
+            select
+                a.source_path = b.source_path as same_file,
+                a.person_id is not null and a.person_id = b.person_id as found,
+                list_distinct(list_concat(
+                    string_split(coalesce(a.tags, ''), ','), string_split(coalesce(b.tags, ''), ',')
+                )) as tag_list,
+            from {table} as a
+            inner join {table} as b on a.true_person_id = b.true_person_id and a.rid < b.rid
+        ),
+        tagged as (
+            select same_file, found, trim(tag) as tag from pairs, unnest(list_append(tag_list, 'all')) as t(tag)
+        )
+        select tag, same_file, count(*) as true_pairs, count(*) filter (where found) as found_pairs
+        from tagged where tag <> '' group by all order by tag, same_file
+    """).fetchall()
+    out: dict = {}
+    for tag, same_file, true_pairs, found in rows:
+        out.setdefault(tag, {})["same_file" if same_file else "cross_file"] = {
+            "true_pairs": true_pairs, "recall": found / true_pairs if true_pairs else 1.0}
+    return out
+
+
+def score_eval_kit(eval_kit: Path, truth_dir: Path, data_dir: Path, python: str) -> dict:
+    """The eval kit's own scorer (an external program), plus our same-file / cross-file split."""
+    restricted = data_dir / "restricted"
+    json_out = data_dir / "eval-kit-score.json"
+    done = subprocess.run(
+        [python, str(eval_kit / "score.py"), "--truth", str(truth_dir),
+         "--xref", str(restricted / "person_xref.parquet"),
+         "--rejected", str(restricted / "rejected_rows.parquet"), "--json", str(json_out)],
+        capture_output=True, text=True, check=True,
+    )
+    results = json.loads(json_out.read_text())
+    results["printed"] = done.stdout
+    con = duckdb.connect()
+    con.execute(f"""
+        create table scored as
+        select row_number() over () as rid, truth.source_path, truth.tags, truth.true_person_id, xref.person_id
+        from '{truth_dir / 'rows.parquet'}' as truth
+        inner join (select * from '{restricted / 'person_xref.parquet'}' where source = 'dtks') as xref
+            on xref.source = truth.source
+            and replace(xref.source_path, '\\', '/') = truth.source_path
+            and coalesce(xref.sheet, '') = coalesce(truth.sheet, '')
+            and xref.row_number = truth.row_number
+        where truth.source = 'dtks' and truth.status in ('data', 'may_reject') and not truth.dup_copy
+    """)
+    results["scenario_recall_split"] = scenario_recall(con, "scored")
+    return results
+
+
+def run_eval_kit(eval_kit: Path, out: Path, scale: str, seed: int) -> dict:
+    gen_dir = out / f"evalkit-{scale}-{seed}"
+    data_dir = out / f"data-evalkit-{scale}"
+    python = sys.executable
+    if not (gen_dir / "truth" / "rows.parquet").exists():
+        # one worker: the kit's process pool hung (futex wait) on this shared machine; the
+        # output is byte-identical whatever the worker count (eval-kit README)
+        subprocess.run([python, str(eval_kit / "gen.py"), "--out", str(gen_dir / "raw"),
+                        "--scale", scale, "--seed", str(seed), "--workers", "1"], check=True)
+    success, seconds = run_pipeline(gen_dir / "raw", data_dir)
+    results = {"scale": scale, "seed": seed, "pipeline_success": success, "pipeline_seconds": seconds}
+    results.update(score_eval_kit(eval_kit, gen_dir / "truth", data_dir, python))
+    return results
+
+
+def print_scenarios(split: dict) -> None:
+    def cell(part):
+        return (f"{part['true_pairs']} | {part['recall']:.3f}") if part else "0 | -"
+
+    print("| scenario | same-file pairs | recall | cross-file pairs | recall |\n|---|---:|---:|---:|---:|")
+    for tag, parts in sorted(split.items(), key=lambda kv: (kv[0] != "all", kv[0])):
+        print(f"| {tag} | {cell(parts.get('same_file'))} | {cell(parts.get('cross_file'))} |")
 
 
 def time_resolution(data_dir: Path) -> dict:
@@ -194,19 +294,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default="bench-linkage")
     parser.add_argument("--skip-generate", action="store_true")
+    parser.add_argument("--generators", default="ours,evalkit", help="comma-separated: ours, evalkit")
+    parser.add_argument("--eval-kit", default="../shared/eval-kit", help="the eval kit's folder (run, never copied)")
+    parser.add_argument("--eval-kit-seed", type=int, default=20261128)
     parser.add_argument("--timing-scale", default=None, help="also time resolution at this scale, e.g. jember")
     args = parser.parse_args(argv)
+    generators = set(args.generators.split(","))
 
     out = Path(args.out).resolve()
-    gen_dir = out / f"{args.scale}-{args.seed}"
-    data_dir = out / f"data-{args.scale}"
-    if not args.skip_generate:
-        from dagster_project.generator import generate
+    results: dict = {}
+    ok = True
+    if "ours" in generators:
+        gen_dir = out / f"{args.scale}-{args.seed}"
+        data_dir = out / f"data-{args.scale}"
+        if not args.skip_generate:
+            from dagster_project.generator import generate
 
-        generate(gen_dir, args.scale, args.seed)
-    success, seconds = run_pipeline(gen_dir / "raw", data_dir)
-    results = {"scale": args.scale, "seed": args.seed, "pipeline_success": success,
-               "pipeline_seconds": seconds, **score(gen_dir / "truth", data_dir)}
+            generate(gen_dir, args.scale, args.seed)
+        success, seconds = run_pipeline(gen_dir / "raw", data_dir)
+        ok = ok and success
+        results["ours"] = {"scale": args.scale, "seed": args.seed, "pipeline_success": success,
+                           "pipeline_seconds": seconds, **score(gen_dir / "truth", data_dir)}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "linkage.json").write_text(json.dumps(results, indent=2, default=str))
+    if "evalkit" in generators:
+        results["evalkit"] = run_eval_kit(Path(args.eval_kit).resolve(), out, args.scale, args.eval_kit_seed)
+        ok = ok and results["evalkit"]["pipeline_success"]
 
     if args.timing_scale:
         timing_gen = out / f"{args.timing_scale}-{args.seed}"
@@ -219,11 +332,11 @@ def main(argv: list[str] | None = None) -> int:
 
         sampler = MemorySampler()
         sampler.start()
-        ok, run_seconds = run_pipeline(timing_gen / "raw", timing_data)
+        timing_ok, run_seconds = run_pipeline(timing_gen / "raw", timing_data)
         sampler.stop()
         resolution = time_resolution(timing_data)
         results["timing"] = {
-            "scale": args.timing_scale, "pipeline_success": ok, "pipeline_seconds": run_seconds,
+            "scale": args.timing_scale, "pipeline_success": timing_ok, "pipeline_seconds": run_seconds,
             "pipeline_peak_gib": sampler.peak() / 2**30, "pipeline_load_average": os.getloadavg(),
             "resolution_seconds": resolution["seconds"], "resolution_peak_gib": resolution["peak_gib"],
             "resolution_models": resolution["models"], "resolution_load_average": resolution["load_average"],
@@ -231,17 +344,27 @@ def main(argv: list[str] | None = None) -> int:
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "linkage.json").write_text(json.dumps(results, indent=2, default=str))
-    print(f"\nlinkage benchmark: scale={args.scale} seed={args.seed} pipeline ok={success} ({seconds:.1f} s)")
-    print("| measure | precision | recall | F1 | pairs predicted / true / correct |\n|---|---:|---:|---:|---|")
-    for name in ("person_dtks_rows", "person_dtks_canonical_rows", "pkh_to_dtks_linking",
-                 "pkh_to_dtks_linking_canonical", "family_dtks_rows", "family_dtks_canonical_rows"):
-        r = results[name]
-        print(f"| {name} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | "
-              f"{r['predicted_pairs']} / {r['true_pairs']} / {r['correct_pairs']} |")
-    v = results["village"]
-    print(f"village accuracy {v['accuracy']:.4f} ({v['correct']} of {v['rows']}, {v['unmatched']} unmatched)")
-    print(f"conservation {results['conservation']}")
-    print(f"persons {results['persons']} (true {results['true_persons']}), households {results['households']}")
+    if "ours" in results:
+        r0 = results["ours"]
+        print(f"\n## ours: scale={args.scale} seed={args.seed} pipeline ok={r0['pipeline_success']} "
+              f"({r0['pipeline_seconds']:.1f} s)")
+        print("| measure | precision | recall | F1 | pairs predicted / true / correct |\n|---|---:|---:|---:|---|")
+        for name in ("person_dtks_rows", "person_dtks_canonical_rows", "pkh_to_dtks_linking",
+                     "pkh_to_dtks_linking_canonical", "family_dtks_rows", "family_dtks_canonical_rows"):
+            r = r0[name]
+            print(f"| {name} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | "
+                  f"{r['predicted_pairs']} / {r['true_pairs']} / {r['correct_pairs']} |")
+        v = r0["village"]
+        print(f"village accuracy {v['accuracy']:.4f} ({v['correct']} of {v['rows']}, {v['unmatched']} unmatched)")
+        print(f"conservation {r0['conservation']}")
+        print(f"persons {r0['persons']} (true {r0['true_persons']}), households {r0['households']}")
+        print_scenarios(r0["scenario_recall_split"])
+    if "evalkit" in results:
+        e = results["evalkit"]
+        print(f"\n## eval kit: scale={e['scale']} seed={e['seed']} pipeline ok={e['pipeline_success']} "
+              f"({e['pipeline_seconds']:.1f} s); its score.py says:")
+        print(e["printed"])
+        print_scenarios(e["scenario_recall_split"])
     if "timing" in results:
         t = results["timing"]
         print(f"timing at {t['scale']}: pipeline {t['pipeline_seconds']:.1f} s (ok={t['pipeline_success']}, "
@@ -249,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
               f"resolution models alone {t['resolution_seconds']:.1f} s (peak {t['resolution_peak_gib']:.2f} GiB, "
               f"load {t['resolution_load_average']})")
         print("resolution models (s):", t["resolution_models"])
-    return 0 if success else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

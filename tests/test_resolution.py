@@ -282,9 +282,23 @@ E_OCTOBER = [
     f"{E_KK_WAHYUDI};3509124909720001;SRI WAHYUNI;P;09-09-1972;ISTRI;{PLACE};2;HIDUP;01-09-2025",
 ]
 
+# Data ganda inside one file (raw contract, dtks/): the Rofiqi family entered twice, the copy on
+# a mistyped card, with the wife's NIK serial digits swapped and the son's NIK lost to
+# scientific notation; Samsul registered twice by two operators on two cards.
+E_GANDA = [
+    "3509120202150001;3509121102600001;MUHAMMAD ROFIQI;L;11-02-1960;KEPALA KELUARGA;" + PLACE + ";2;HIDUP;10-01-2024",
+    "3509120202150001;3509125708630012;SUPRIYATIN;P;17-08-1963;ISTRI;" + PLACE + ";2;HIDUP;10-01-2024",
+    "3509120202150001;3509120305920003;BAGUS PRASETYO;L;03-05-1992;ANAK;" + PLACE + ";2;HIDUP;10-01-2024",
+    "3509120303150002;3509122209580001;SAMSUL ARIFIN;L;22-09-1958;KEPALA KELUARGA;" + PLACE + ";3;HIDUP;10-01-2024",
+    "3509120202150007;3509121102600001;MOCH. ROFIQI;L;11-02-1960;KEPALA KELUARGA;" + PLACE + ";2;HIDUP;10-01-2024",
+    "3509120202150007;3509125708630021;SUPRIYATIN;P;17-08-1963;ISTRI;" + PLACE + ";2;HIDUP;10-01-2024",
+    "3509120202150007;3.50912E+15;BAGUS PRASETYO;L;03-05-1992;ANAK;" + PLACE + ";2;HIDUP;10-01-2024",
+    "3509120404150003;3509122209580001;SAMSUL ARIFIN;L;22-09-1958;KEPALA KELUARGA;" + PLACE + ";3;HIDUP;10-01-2024",
+]
+
 E_PKH = [
     # the mother as recipient, then a stage with her NIK left empty: the card and the name fit
-    # both the mother and the daughter, but one file never lists one person twice
+    # both the mother and the daughter, whose birth dates (1981, 2020) contradict each other
     f"P100;3509125311810001;SITI;{E_KK_SITI};AMBULU;TEGALSARI;2025;1;0;1;0;0;0;0;0;750000;AKTIF",
     f"P100;;SITI;{E_KK_SITI};AMBULU;TEGALSARI;2025;2;0;1;0;0;0;0;0;750000;AKTIF",
 ]
@@ -293,6 +307,7 @@ E_AMBULU_FILE = "dtks/2025-04/dtks_ambulu.csv"
 E_KENCONG_FILE = "dtks/2025-04/dtks_kencong.csv"
 E_OCT_FILE = "dtks/2025-10/pemutakhiran_ambulu.csv"
 E_PKH_FILE = "pkh/pkh_ambulu_2025.csv"
+E_GANDA_FILE = "dtks/2025-06/dtks_ambulu_ganda.csv"
 
 
 @pytest.fixture(scope="module")
@@ -303,6 +318,7 @@ def evidence(tmp_path_factory) -> dict:
     _write(raw / "dtks" / "2025-04" / "dtks_kencong.csv", DTKS_HEADER, E_APRIL_KENCONG)
     _write(raw / "dtks" / "2025-10" / "pemutakhiran_ambulu.csv", DTKS_HEADER, E_OCTOBER)
     _write(raw / "pkh" / "pkh_ambulu_2025.csv", PKH_HEADER, E_PKH)
+    _write(raw / E_GANDA_FILE, DTKS_HEADER, E_GANDA)
     for folder in ("bps", "koperasi"):
         (raw / folder).mkdir(parents=True, exist_ok=True)
     _run(raw, data)
@@ -331,7 +347,7 @@ def test_a_lost_nik_with_rare_name_and_birth_date_in_another_kecamatan_stays_apa
     assert person(evidence, E_KENCONG_FILE, 2) != person(evidence, E_AMBULU_FILE, 6)
 
 
-def test_two_rows_of_one_file_are_never_one_person_even_through_a_pkh_chain(evidence):
+def test_a_mother_and_her_same_named_daughter_stay_apart_even_through_a_pkh_chain(evidence):
     mother, daughter = person(evidence, E_AMBULU_FILE, 3), person(evidence, E_AMBULU_FILE, 4)
     assert mother != daughter
     assert person(evidence, E_PKH_FILE, 1, "pkh") == mother
@@ -359,3 +375,37 @@ def test_a_head_on_a_mistyped_card_joins_the_family_card_he_already_holds(eviden
     assert household(evidence, E_OCT_FILE, 3) == household(evidence, E_AMBULU_FILE, 7)
     assert evidence[("dtks", E_OCT_FILE, 3)]["household_rule"] == "no_kk_typo_neighbour"
     assert evidence[("dtks", E_OCT_FILE, 3)]["split_from_household_id"] is None
+
+
+# --- Data ganda: duplicates inside one file are found; contradicting evidence keeps apart ---
+
+
+def test_a_person_registered_twice_in_one_file_is_one_person(evidence):
+    assert person(evidence, E_GANDA_FILE, 4) == person(evidence, E_GANDA_FILE, 8)
+    assert evidence[("dtks", E_GANDA_FILE, 8)]["match_rule"] == "nik_exact"
+
+
+def test_a_family_pasted_twice_in_one_file_merges_member_by_member(evidence):
+    for original, copy in ((1, 5), (2, 6), (3, 7)):
+        assert person(evidence, E_GANDA_FILE, original) == person(evidence, E_GANDA_FILE, copy), original
+    # and stays three persons
+    assert len({person(evidence, E_GANDA_FILE, row) for row in (1, 2, 3, 5, 6, 7)}) == 3
+
+
+def test_a_nik_with_two_adjacent_digits_swapped_links(evidence):
+    assert person(evidence, E_GANDA_FILE, 6) == person(evidence, E_GANDA_FILE, 2)
+    assert evidence[("dtks", E_GANDA_FILE, 6)]["match_rule"] == "nik_near_name_birth"
+
+
+def test_a_nik_in_scientific_notation_links_on_the_digits_it_kept_name_birth_and_village(evidence):
+    assert person(evidence, E_GANDA_FILE, 7) == person(evidence, E_GANDA_FILE, 3)
+    # a rare name in the same kecamatan: the rare-name rule is the stronger one that applies
+    assert evidence[("dtks", E_GANDA_FILE, 7)]["match_rule"] in {"rare_name_birth", "name_birth_desa"}
+
+
+def test_a_family_entered_twice_in_one_file_is_one_household(evidence):
+    rofiqi = household(evidence, E_GANDA_FILE, 1)
+    assert {household(evidence, E_GANDA_FILE, row) for row in (1, 2, 3, 5, 6, 7)} == {rofiqi}
+    assert evidence[("dtks", E_GANDA_FILE, 5)]["household_rule"] == "family_entered_twice"
+    assert household(evidence, E_GANDA_FILE, 8) == household(evidence, E_GANDA_FILE, 4)
+    assert household(evidence, E_GANDA_FILE, 4) != rofiqi

@@ -2,9 +2,10 @@
     stable household ids come from int_identity__id_map).
 
     DTKS: the family card (NO_KK) is the household. A row whose NO_KK is unusable (empty,
-    scientific notation, wrong length) joins the family of its neighbour rows in the same
-    file and village (files list a family's members together): a KEPALA KELUARGA starts a
-    family, so it takes the next row's card, anyone else the previous row's.
+    scientific notation, wrong length) joins the family of its block in the same file and
+    village (files list a family's members together, the KEPALA KELUARGA first: a block runs
+    from one head to the next) and takes the block's card; a block without any usable card is
+    a household of its own.
     A card that only one row carries and that is one digit from the card of the row just
     above or below it in the same file is a mistyped card (NO_KK typo or a numeric cell's
     16th digit): the row joins that card's family when it is not a KEPALA KELUARGA, or when
@@ -31,32 +32,49 @@ records as (
     where not records.is_repeat_delivery
 ),
 
-dtks_neighbours as (
+-- Files list a family together, its KEPALA KELUARGA first: each head starts a block of rows
+-- (per file, sheet, in row order) that runs to the next head.
+dtks_blocks as (
     select
         *,
-        last_value(case when no_kk is not null then kode_desa || '|' || no_kk end ignore nulls) over (
+        sum(case when hubungan_keluarga = 'KEPALA KELUARGA' then 1 else 0 end) over (
             partition by source_path, sheet order by row_number
-            rows between unbounded preceding and 1 preceding
-        ) as previous_card,
-        first_value(case when no_kk is not null then kode_desa || '|' || no_kk end ignore nulls) over (
-            partition by source_path, sheet order by row_number
-            rows between 1 following and unbounded following
-        ) as next_card,
+            rows between unbounded preceding and current row
+        ) as family_block,
     from records
     where source = 'dtks'
 ),
 
+-- the card a block's rows carry (the first usable one in row order, per village); a row
+-- whose own card is unusable takes it
+block_cards as (
+    select
+        source_path,
+        sheet,
+        family_block,
+        kode_desa,
+        arg_min(no_kk, row_number) filter (where no_kk is not null) as block_card,
+        count(*) as block_rows,
+    from dtks_blocks
+    group by all
+),
+
 dtks_keyed as (
     select
-        *,
-        case
-            when no_kk is not null then no_kk
-            when hubungan_keluarga = 'KEPALA KELUARGA'
-                and split_part(next_card, '|', 1) = kode_desa then split_part(next_card, '|', 2)
-            when hubungan_keluarga is distinct from 'KEPALA KELUARGA'
-                and split_part(previous_card, '|', 1) = kode_desa then split_part(previous_card, '|', 2)
-        end as family_card,
-    from dtks_neighbours
+        dtks_blocks.*,
+        coalesce(dtks_blocks.no_kk, block_cards.block_card) as family_card,
+        -- a block in which no row has a usable card is a family of its own, never merged into
+        -- the family listed before it (a whole file whose cards went through E+15)
+        case when block_cards.block_card is null and block_cards.block_rows > 1
+            then dtks_blocks.source_path || '|' || dtks_blocks.sheet || '|' || dtks_blocks.family_block
+                || '|' || coalesce(dtks_blocks.kode_desa, '')
+        end as block_key,
+    from dtks_blocks
+    left join block_cards
+        on block_cards.source_path = dtks_blocks.source_path
+        and block_cards.sheet = dtks_blocks.sheet
+        and block_cards.family_block = dtks_blocks.family_block
+        and block_cards.kode_desa is not distinct from dtks_blocks.kode_desa
 ),
 
 dtks_card_neighbours as (
@@ -115,15 +133,20 @@ dtks_households as (
         dtks_keyed.cluster_key,
         dtks_keyed.source,
         dtks_keyed.tanggal_update,
+        dtks_keyed.source_path,
+        dtks_keyed.row_number,
+        dtks_keyed.hubungan_keluarga,
         coalesce(
             'KK' || case when typo_decisions.is_merged then typo_decisions.neighbour_card end,
             'KK' || dtks_keyed.family_card,
+            'BLOCK' || dtks_keyed.block_key,
             'ROW' || dtks_keyed.record_key
         ) as household_key,
         case
             when typo_decisions.is_merged then 'no_kk_typo_neighbour'
             when dtks_keyed.no_kk is not null then 'no_kk'
-            when dtks_keyed.family_card is not null then 'neighbour_row_no_kk'
+            when dtks_keyed.family_card is not null or dtks_keyed.block_key is not null
+                then 'neighbour_row_no_kk'
             else 'single_row'
         end as household_rule,
         case when not typo_decisions.is_merged then 'KK' || typo_decisions.neighbour_card end
@@ -132,13 +155,56 @@ dtks_households as (
     left join typo_decisions using (record_key)
 ),
 
+-- A family entered twice in one file (data ganda: two operators, or a block pasted twice, the
+-- copy often on a mistyped card) is one household: two cards of one file whose KEPALA KELUARGA
+-- is the same resolved person. The card listed first in the file stands for both. (A split
+-- makes a new head, so a split-off card never has the parents' head.)
+file_heads as (
+    select
+        dtks_households.source_path,
+        dtks_households.cluster_key as head_cluster_key,
+        dtks_households.household_key,
+        min(dtks_households.row_number) as first_row,
+    from dtks_households
+    where dtks_households.hubungan_keluarga = 'KEPALA KELUARGA'
+    group by all
+),
+
+pasted_families as (
+    select
+        household_key,
+        -- a card in several such groups takes the smallest stand-in, so the mapping is one step
+        min(stand_in_household_key) as stand_in_household_key,
+    from (
+        select
+            household_key,
+            first_value(household_key) over (
+                partition by source_path, head_cluster_key order by first_row, household_key
+            ) as stand_in_household_key,
+        from file_heads
+    )
+    where stand_in_household_key <> household_key
+    group by household_key
+),
+
+dtks_households_merged as (
+    select
+        dtks_households.* exclude (household_key, household_rule),
+        dtks_households.household_key as card_household_key,
+        coalesce(pasted_families.stand_in_household_key, dtks_households.household_key) as household_key,
+        case when pasted_families.household_key is not null then 'family_entered_twice'
+            else dtks_households.household_rule end as household_rule,
+    from dtks_households
+    left join pasted_families using (household_key)
+),
+
 -- a person on two cards: the card whose rows are older is the one split from
 person_cards as (
     select
         cluster_key,
         household_key,
         min(tanggal_update) as first_update,
-    from dtks_households
+    from dtks_households_merged
     group by all
 ),
 
@@ -155,7 +221,7 @@ split_parents as (
 ),
 
 known_cards as (
-    select distinct household_key from dtks_households
+    select distinct card_household_key, household_key from dtks_households_merged
 ),
 
 recipient_households as (
@@ -163,7 +229,7 @@ recipient_households as (
     select
         cluster_key,
         arg_max(household_key, coalesce(tanggal_update, date '1900-01-01')) as household_key,
-    from dtks_households
+    from dtks_households_merged
     group by cluster_key
 ),
 
@@ -174,7 +240,7 @@ pkh_by_card as (
         pkh.cluster_key,
         known_cards.household_key as card_household_key,
     from records as pkh
-    left join known_cards on known_cards.household_key = 'KK' || pkh.no_kk
+    left join known_cards on known_cards.card_household_key = 'KK' || pkh.no_kk
     where pkh.source = 'pkh'
 ),
 
@@ -211,8 +277,9 @@ pkh_households as (
 ),
 
 all_households as (
-    select * from dtks_households
-    union all
+    select * exclude (source_path, row_number, hubungan_keluarga, card_household_key)
+    from dtks_households_merged
+    union all by name
     select * from pkh_households
 )
 

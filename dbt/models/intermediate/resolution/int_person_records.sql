@@ -1,7 +1,10 @@
 {#- One row per kept DTKS row and per kept PKH row (the PKH recipient), in one shape for
     person resolution. Rows of a repeated delivery are here too, each pointing through
     `canonical_record_key` to the same row of the first delivery: only canonical rows are
-    resolved, repeats take their result. -#}
+    resolved, repeats take their result. 
+    A NIK lost to scientific notation (`3.50912E+15`) or saved truncated by a spreadsheet
+    (`3509120000000000`) is no NIK, but the leading digits it kept (the region first) are
+    still compared: `nik_kept_digits`, at least 4 digits, the last possibly rounded up. -#}
 with
 
 dtks as (
@@ -14,8 +17,9 @@ dtks as (
         source || '|' || canonical_source_path || '|' || sheet || '|' || row_number
             as canonical_record_key,
         is_repeat_delivery,
-        -- any 16-digit number can link; the 16th digit of a numeric xlsx cell cannot be trusted
-        case when nik_status = 'valid_length' then nik end as nik,
+        nik_raw,
+        nik as nik_digits,
+        nik_status,
         coalesce(nik_last_digit_untrusted, false) as is_nik_last_digit_untrusted,
         is_nik_valid,
         nama,
@@ -45,7 +49,9 @@ pkh as (
         source || '|' || canonical_source_path || '|' || sheet || '|' || row_number
             as canonical_record_key,
         is_repeat_delivery,
-        case when nik_pengurus_status = 'valid_length' then nik_pengurus end as nik,
+        nik_pengurus_raw as nik_raw,
+        nik_pengurus as nik_digits,
+        nik_pengurus_status as nik_status,
         coalesce(nik_pengurus_last_digit_untrusted, false) as is_nik_last_digit_untrusted,
         is_nik_pengurus_valid as is_nik_valid,
         nama_pengurus as nama,
@@ -72,11 +78,37 @@ unioned as (
     select * from pkh
 ),
 
-normalised as (
+truncated as (
     select
         *,
-        {{ normalise_person_name('nama') }} as nama_normal,
+        -- 16 digits ending in eight or more zeros (birth month 00, serial 0000: no NIK is issued
+        -- so): a number a spreadsheet saved after displaying it as E+15. A number cell that
+        -- only lost its 16th digit keeps a real month and is compared on 15 digits instead.
+        coalesce(nik_status = 'valid_length' and regexp_matches(nik_digits, '0{8}$'), false)
+            as is_nik_truncated_number,
     from unioned
+),
+
+niks as (
+    select
+        * exclude (nik_raw, nik_digits, nik_status),
+        -- any other 16-digit number can link; the 16th digit of a numeric xlsx cell cannot be trusted
+        case when nik_status = 'valid_length' and not is_nik_truncated_number then nik_digits end as nik,
+        -- the leading digits a lost NIK kept (E+15 keeps 4-6; the last one may be rounded up)
+        case
+            when nik_status = 'scientific_notation' then regexp_replace(
+                split_part(upper(nik_raw), 'E', 1), '[^0-9]', '', 'g')
+            when is_nik_truncated_number then rtrim(nik_digits, '0')
+        end as nik_kept_digits_any,
+    from truncated
+),
+
+normalised as (
+    select
+        * exclude (nik_kept_digits_any, is_nik_truncated_number),
+        case when length(nik_kept_digits_any) >= 4 then nik_kept_digits_any end as nik_kept_digits,
+        {{ normalise_person_name('nama') }} as nama_normal,
+    from niks
 )
 
 select

@@ -1,34 +1,48 @@
 """One row per canonical person record with its person cluster (connected components of the
 'linked' pairs of int_person_pairs_scored) and the rule that joined it.
 
-A file lists a person once, so two DTKS rows of the same file (whatever the sheet) are never
-one person (a cannot-link). Most components hold no such two rows and are taken as they are. In a
-component that does (a chain of links, e.g. a PKH row without NIK sharing the card and the
-name of a mother and her same-named daughter), the links are applied again strongest first
-(score, then rule, then record key) and a link that would join two rows of one DTKS file is
-dropped.
+Only contradicting identity evidence keeps two records apart, wherever they are (two rows of
+one file can be one person: data ganda, a family pasted twice). A chain of links can join two
+records that contradict each other although no link between them was ever scored (e.g. a PKH
+row without NIK sharing the card and the name of a mother and her same-named daughter). So the
+records of each component are compared pairwise with the same contradictions as
+int_person_pairs_scored.is_contradicted (keep the two in step):
+  - two NIKs that differ in two or more digits and are not two adjacent digits swapped
+    (in the first 15 digits when a 16th digit is untrusted), neither visibly mistyped (birth
+    digits disagreeing with its own record's birth date);
+  - a different sex with a different name key;
+  - twins: the same card and birth date, different name keys, NIKs differing in the serial
+    (not by a swap);
+  - two NIKs each agreeing with its own record's birth date, and the dates differ;
+  - NIKs equal but for the last digit on cards that are neither equal nor a digit apart
+    (Dukcapil numbers people of one district born the same day in order: namesakes);
+  - birth dates that differ beyond a typing slip (day/month swapped, one digit of DDMMYYYY),
+    neither a registry default (1 January, 1 July), without the same NIK.
+Most components hold no such pair and are taken as they are. In one that does, the links are
+applied again strongest first (score, then rule, then record key) and a link that would put two
+contradicting records together is dropped.
 
 `cluster_key` is internal to one run (the smallest record key of the cluster): stable person
 ids come from int_identity__id_map, never from this key.
 """
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 # The strongest rule a record was joined by, when it has several linked pairs.
 RULE_RANK = ["nik_exact", "nik_exact_pkh_dtks", "id_pkh_and_name", "no_kk_and_name", "nik15_name_desa",
-             "nik_near_name_birth", "rare_name_birth"]
+             "nik_near_name_birth", "rare_name_birth", "name_birth_desa"]
 
 
-def _resolve_conflicts(n: int, a: np.ndarray, b: np.ndarray, order: np.ndarray,
-                       file_of: np.ndarray, conflicted: np.ndarray) -> np.ndarray:
+def _resolve_conflicts(a: np.ndarray, b: np.ndarray, order: np.ndarray, conflicted: np.ndarray,
+                       against: dict[int, set[int]]) -> np.ndarray:
     """Union-find over the edges of conflicted components, strongest first, never joining two
-    rows of one DTKS file. Returns a boolean mask of the edges kept."""
-    parent = {}
-    files = {}
+    groups that hold a contradicting pair (`against`: node -> nodes it contradicts). Returns a
+    boolean mask of the edges kept."""
+    parent: dict[int, int] = {}
+    members: dict[int, set[int]] = {}
 
     def find(x):
         root = x
@@ -38,10 +52,10 @@ def _resolve_conflicts(n: int, a: np.ndarray, b: np.ndarray, order: np.ndarray,
             parent[x], x = root, parent[x]
         return root
 
-    def files_of(x):
-        if x not in files:
-            files[x] = {file_of[x]} if file_of[x] >= 0 else set()
-        return files[x]
+    def members_of(x):
+        if x not in members:
+            members[x] = {x}
+        return members[x]
 
     kept = np.ones(len(a), dtype=bool)
     for e in order:
@@ -50,15 +64,15 @@ def _resolve_conflicts(n: int, a: np.ndarray, b: np.ndarray, order: np.ndarray,
         ra, rb = find(a[e]), find(b[e])
         if ra == rb:
             continue
-        fa, fb = files_of(ra), files_of(rb)
-        if fa & fb:
+        ma, mb = members_of(ra), members_of(rb)
+        if len(ma) < len(mb):
+            ra, rb, ma, mb = rb, ra, mb, ma
+        if any(against.get(x, set()) & ma for x in mb):
             kept[e] = False
             continue
-        if len(fa) < len(fb):
-            ra, rb, fa, fb = rb, ra, fb, fa
         parent[rb] = ra
-        fa |= fb
-        files.pop(rb, None)
+        ma |= mb
+        members.pop(rb, None)
     return kept
 
 
@@ -74,13 +88,21 @@ def model(dbt, session):
         select
             record_key,
             (row_number() over (order by record_key) - 1)::integer as node,
-            case when source = 'dtks' then dense_rank() over (partition by source order by source_path) - 1
-                 else -1 end::integer as dtks_file,
+            case when is_nik_last_digit_untrusted then left(nik, 15) else nik end as nik,
+            coalesce(nik is not null and (substr(nik, 7, 6) = lpad(cast(day(tanggal_lahir)
+                + case when jenis_kelamin = 'P' then 40 else 0 end as varchar), 2, '0')
+                || strftime(tanggal_lahir, '%m%y')
+                or (jenis_kelamin is null and substr(nik, 7, 6) = lpad(cast(day(tanggal_lahir) + 40 as varchar), 2, '0')
+                    || strftime(tanggal_lahir, '%m%y'))), false) as is_nik_birth_consistent,
+            is_nik_last_digit_untrusted,
+            jenis_kelamin,
+            nama_key,
+            no_kk,
+            tanggal_lahir,
         from person_records
         where not is_repeat_delivery
     """)
-    file_codes = session.sql("select dtks_file from person_nodes order by node").fetchnumpy()["dtks_file"]
-    n = len(file_codes)
+    n = session.execute("select count(*) from person_nodes").fetchone()[0]
     edges = session.execute("""
         select a.node as a, b.node as b, pairs.score,
             (list_position($rules, pairs.match_rule) - 1)::integer as rank,
@@ -98,15 +120,67 @@ def model(dbt, session):
 
     kept = np.ones(len(a), dtype=bool)
     labels = components(kept)
-    # components holding two rows of one DTKS file
-    dtks_rows = pd.DataFrame({"label": labels, "file": file_codes})[file_codes >= 0]
-    clashing = dtks_rows.duplicated(["label", "file"])
-    bad_labels = np.unique(dtks_rows.loc[clashing, "label"].to_numpy())
-    if len(bad_labels):
-        conflicted = np.isin(labels[a], bad_labels)
+    # contradicting pairs inside a component (see the docstring; the pairwise comparison runs
+    # only within components of two or more records)
+    session.register("person_labels", pa.table({"node": np.arange(n, dtype=np.int32), "label": labels}))
+    contradicting = session.sql("""
+        with nodes as (
+            select person_nodes.*, person_labels.label
+            from person_nodes inner join person_labels using (node)
+            where person_labels.label in (select label from person_labels group by label having count(*) > 1)
+        )
+        select a.node as a, b.node as b, a.label,
+        from nodes as a inner join nodes as b on a.label = b.label and a.node < b.node
+        where (
+            not (a.tanggal_lahir is not null and not a.is_nik_birth_consistent)
+            and not (b.tanggal_lahir is not null and not b.is_nik_birth_consistent)
+            and length(a.nik) = length(b.nik)
+            and hamming(a.nik, b.nik) >= 2
+            and not (hamming(a.nik, b.nik) = 2 and len([
+                pos for pos in range(1, length(a.nik))
+                if substr(a.nik, pos, 1) = substr(b.nik, pos + 1, 1)
+                    and substr(a.nik, pos + 1, 1) = substr(b.nik, pos, 1)
+                    and substr(a.nik, pos, 1) <> substr(a.nik, pos + 1, 1)
+            ]) > 0)
+        )
+        or (
+            -- one 15-digit (untrusted 16th digit) NIK against a 16-digit one
+            not (a.tanggal_lahir is not null and not a.is_nik_birth_consistent)
+            and not (b.tanggal_lahir is not null and not b.is_nik_birth_consistent)
+            and length(a.nik) <> length(b.nik) and hamming(left(a.nik, 15), left(b.nik, 15)) >= 2
+        )
+        or (not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
+            and left(a.nik, 15) = left(b.nik, 15) and a.nik <> b.nik
+            and not coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false))
+        or (a.jenis_kelamin <> b.jenis_kelamin and a.nama_key <> b.nama_key)
+        or (a.tanggal_lahir <> b.tanggal_lahir
+            and not (day(a.tanggal_lahir) = month(b.tanggal_lahir) and month(a.tanggal_lahir) = day(b.tanggal_lahir)
+                and year(a.tanggal_lahir) = year(b.tanggal_lahir))
+            and hamming(strftime(a.tanggal_lahir, '%d%m%Y'), strftime(b.tanggal_lahir, '%d%m%Y')) > 1
+            and not (day(a.tanggal_lahir) = 1 and month(a.tanggal_lahir) in (1, 7))
+            and not (day(b.tanggal_lahir) = 1 and month(b.tanggal_lahir) in (1, 7))
+            and (a.nik is null or b.nik is null or a.nik <> b.nik))
+        or (a.no_kk = b.no_kk and a.tanggal_lahir = b.tanggal_lahir and a.nama_key <> b.nama_key
+            and left(a.nik, 12) = left(b.nik, 12) and a.nik <> b.nik
+            and not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
+            and not (hamming(a.nik, b.nik) = 2 and len([
+                pos for pos in range(1, length(a.nik))
+                if substr(a.nik, pos, 1) = substr(b.nik, pos + 1, 1)
+                    and substr(a.nik, pos + 1, 1) = substr(b.nik, pos, 1)
+                    and substr(a.nik, pos, 1) <> substr(a.nik, pos + 1, 1)
+            ]) > 0))
+        or (a.tanggal_lahir <> b.tanggal_lahir and a.is_nik_birth_consistent and b.is_nik_birth_consistent)
+    """).fetchnumpy()
+    session.unregister("person_labels")
+    if len(contradicting["a"]):
+        against: dict[int, set[int]] = {}
+        for x, y in zip(contradicting["a"].tolist(), contradicting["b"].tolist()):
+            against.setdefault(x, set()).add(y)
+            against.setdefault(y, set()).add(x)
+        conflicted = np.isin(labels[a], np.unique(contradicting["label"]))
         # strongest first; equal score and rule: by record key (edges come sorted by a, b)
         order = np.lexsort((rank, -score))
-        kept = _resolve_conflicts(n, a, b, order, file_codes, conflicted)
+        kept = _resolve_conflicts(a, b, order, conflicted, against)
         labels = components(kept)
 
     _, first_node, label_index = np.unique(labels, return_index=True, return_inverse=True)
