@@ -40,7 +40,7 @@ ROWS_SCHEMA = pa.schema([
 ])
 PERSON_COLUMNS = ["person_id", "family_id", "original_family_id", "nik", "nama", "jenis_kelamin",
                   "tanggal_lahir", "tempat_lahir", "hubungan", "kode_desa", "nik_region", "is_moved_in",
-                  "disabilitas", "hamil", "is_deceased", "in_dtks"]
+                  "disabilitas", "hamil", "is_deceased", "in_dtks", "lookalike"]
 FAMILY_COLUMNS = ["family_id", "no_kk", "kk_registered_date", "kode_desa", "desil", "n_members",
                   "head_person_id", "split_from_family_id", "in_dtks", "id_pkh", "status_kpm",
                   "bumil", "aud", "sd", "smp", "sma", "disabilitas", "lansia", "yearly_amount_true"]
@@ -292,6 +292,7 @@ def write_population_truth(truth: TruthWriter, chunk, plan: pkh.PkhPlan, updates
     per.loc[hit, "family_id"] = moved.loc[per.loc[hit, "person_id"], "family_id"].to_numpy()
     per.loc[hit, "kode_desa"] = moved.loc[per.loc[hit, "person_id"], "kode_desa"].to_numpy()
     per["jenis_kelamin"] = np.where(per["is_female"], "P", "L")
+    per["lookalike"] = per["lookalike"].astype(str)
     per["in_dtks"] = fam["in_dtks"].to_numpy()[per["fam_pos"].to_numpy()]
     per["tanggal_lahir"] = per["tanggal_lahir"].astype("datetime64[s]").dt.date
     truth.write("persons", per[PERSON_COLUMNS])
