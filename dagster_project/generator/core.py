@@ -156,6 +156,12 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
     kecamatan = [all_kecamatan[i] for i in master.permutation(len(all_kecamatan))[: settings.kecamatan]]
     family_counts = village_family_counts(master, wilayah, settings, kecamatan)
     styles = f.StyleRotation(master)
+    # Variant kinds and pasted-family flavours cycle over the whole run (see dtks.KindRotation).
+    rotation_rng = np.random.default_rng([seed, 2_000_000])
+    # In-file copies and cross-file re-listings get a cycle each, so both show every kind.
+    variants = dtks.KindRotation(rotation_rng, dtks.VARIANT_WEIGHTS)
+    cross_file_variants = dtks.KindRotation(rotation_rng, dtks.VARIANT_WEIGHTS)
+    family_flavours = dtks.KindRotation(rotation_rng, dtks.FAMILY_COPY_WEIGHTS)
     truth = TruthWriter(truth_dir)
     files: list[tuple[str, str, int, int]] = []  # source, path, data rows, bytes
     all_updates: list[pd.DataFrame] = []
@@ -176,7 +182,12 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
 
             # --- DTKS main delivery -----------------------------------------------------
             base = dtks.base_records(rng, chunk, wilayah)
-            records = dtks.add_reject_rows(rng, base)
+            # Duplicates and variants draw from their own stream, so the older kinds of
+            # damage keep their draws.
+            extra_rng = np.random.default_rng([seed, chunk_index, 1])
+            records = dtks.nik_of_family_member(extra_rng, base)
+            records = dtks.add_in_file_duplicates(extra_rng, records, variants, family_flavours)
+            records = dtks.add_reject_rows(rng, records)
             title = [f"DATA DTKS KECAMATAN {kec_name.upper()}", "Periode: April 2025"]
             if position == 0 and part == 0:
                 path = f"dtks/2025-04/{slug(kec_name)}/DTKS_{kec_name.upper().replace(' ', '_')}_APRIL_2025.xlsx"
@@ -203,7 +214,8 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
             counts["dtks_rows"] += len(records)
 
             # --- DTKS update delivery ---------------------------------------------------
-            updates, new_families = dtks.update_records(rng, chunk, base, wilayah, id_base + len(chunk.families), kecamatan)
+            updates, new_families = dtks.update_records(rng, chunk, base, wilayah, id_base + len(chunk.families),
+                                                        kecamatan, extra_rng, cross_file_variants)
             all_updates.append(updates)
             counts["dtks_rows"] += len(updates)
 
