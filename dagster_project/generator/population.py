@@ -116,11 +116,16 @@ def near_name_siblings(rng: np.random.Generator, names: np.ndarray, role: np.nda
     # Rates: an assumption (no field figure); twins more often than other siblings.
     chosen = np.flatnonzero(pair & (rng.random(n) < np.where(twin, 0.5, 0.08)))
     near = np.zeros(n, dtype=bool)
-    for i in chosen.tolist():
+    # Members of a family are consecutive (sorted by family): [start, end) per chosen person.
+    starts, ends = np.searchsorted(fam, fam[chosen]), np.searchsorted(fam, fam[chosen], side="right")
+    for i, start, end in zip(chosen.tolist(), starts.tolist(), ends.tolist()):
         elder, mine = names[i - 1].split(" "), names[i].split(" ")
         renamed = " ".join(elder[:1] + mine[1:])
-        if len(elder) < 2 or len(mine) < 2 or renamed == names[i - 1]:
+        if len(elder) >= 2 and len(mine) >= 2 and elder[0] == mine[0] and names[i] != names[i - 1]:
+            near[i] = near[i - 1] = True  # drawn near already
             continue
+        if len(elder) < 2 or len(mine) < 2 or renamed in names[start:end]:
+            continue  # no two children of one family with the same name
         names[i] = renamed
         near[i] = near[i - 1] = True
     return near
