@@ -7,6 +7,8 @@ cells of one file in one `FileStyle`, damaging values and tagging each damage.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -298,7 +300,7 @@ class KindRotation:
         return None
 
 
-def _variant_applies(kind: str, nik: str, birth: pd.Timestamp, nama: str) -> bool:
+def _variant_applies(kind: str, nik: str, birth: dt.date, nama: str) -> bool:
     if kind.startswith("nik_"):
         if not (isinstance(nik, str) and len(nik) == 16 and nik.isdigit()):
             return False
@@ -313,8 +315,8 @@ def _variant_applies(kind: str, nik: str, birth: pd.Timestamp, nama: str) -> boo
     return True
 
 
-def _apply_variant(rng: np.random.Generator, kind: str, nik: str, birth: pd.Timestamp,
-                   nama: str) -> tuple[str, pd.Timestamp, str]:
+def _apply_variant(rng: np.random.Generator, kind: str, nik: str, birth: dt.date,
+                   nama: str) -> tuple[str, dt.date, str]:
     """One row's NIK, birth date and name with the variant `kind` typed into it."""
     if kind == "nik_typo":  # a digit of the date or serial part wrong
         nik = f.typo_digit(nik, int(rng.integers(6, 16)), int(rng.integers(1, 10)))
@@ -349,15 +351,20 @@ def _apply_variant(rng: np.random.Generator, kind: str, nik: str, birth: pd.Time
 
 
 def add_variants(rng: np.random.Generator, rec: pd.DataFrame, rows: np.ndarray, rotation: KindRotation) -> None:
-    """Type one variant from `rotation` into each of `rows` of rec (in place), tagging it."""
+    """Type one variant from `rotation` into each of `rows` (positions) of rec, in place, tagged."""
+    if not len(rows):
+        return
+    nik, nama = rec["nik"].to_numpy().copy(), rec["nama"].to_numpy().copy()
+    birth, damage = rec["tanggal_lahir"].to_numpy().copy(), rec["damage"].to_numpy().copy()
     for i in rows.tolist():
-        nik, birth, nama = rec.at[i, "nik"], pd.Timestamp(rec.at[i, "tanggal_lahir"]), rec.at[i, "nama"]
-        kind = rotation.take(lambda k: _variant_applies(k, nik, birth, nama))
+        born = birth[i].astype("datetime64[D]").item()
+        kind = rotation.take(lambda k: _variant_applies(k, nik[i], born, nama[i]))
         if kind is None:
             continue
-        nik, birth, nama = _apply_variant(rng, kind, nik, birth, nama)
-        rec.at[i, "nik"], rec.at[i, "tanggal_lahir"], rec.at[i, "nama"] = nik, birth, nama
-        rec.at[i, "damage"] = (rec.at[i, "damage"] + "," if rec.at[i, "damage"] else "") + kind
+        nik[i], born, nama[i] = _apply_variant(rng, kind, nik[i], born, nama[i])
+        birth[i] = np.datetime64(born)
+        damage[i] = (damage[i] + "," if damage[i] else "") + kind
+    rec["nik"], rec["nama"], rec["tanggal_lahir"], rec["damage"] = nik, nama, birth, damage
 
 
 def _tag(rec: pd.DataFrame, tags: str) -> None:
@@ -369,7 +376,7 @@ def nik_of_family_member(rng: np.random.Generator, rec: pd.DataFrame) -> pd.Data
 
     Such rows must not merge the two persons: the name, birth date and sex disagree.
     """
-    rec = rec.copy()
+    rec = rec.copy(deep=False)  # columns are replaced whole below; `rec` itself stays as it was
     role = rec["hubungan"].to_numpy()
     fam = rec["fam_pos"].to_numpy()
     head_row = pd.Series(np.arange(len(rec))[role == HEAD], index=fam[role == HEAD])
@@ -411,28 +418,43 @@ def add_in_file_duplicates(rng: np.random.Generator, rec: pd.DataFrame, variants
     keys.append(rng.integers(rows, n) + 0.95)  # after the original, never inside a pasted block
 
     # A family block pasted twice: right below, or further down; one flavour per block.
+    # Members of a family are consecutive rows; blocks are built as row positions first.
     fam = rec["fam_pos"].to_numpy()
     families = np.unique(fam)
     count = min(len(families), max(MIN_FAMILY_COPIES, int(rng.binomial(len(families), FAMILY_COPY_RATE))))
-    for family in np.sort(rng.choice(families, size=count, replace=False)).tolist():
-        members = np.flatnonzero(fam == family)
-        block = rec.iloc[members].copy().reset_index(drop=True)
-        flavour = family_flavours.take(lambda k: k != "family_member_missing" or len(block) >= 2)
-        tags = "in_file_duplicate,duplicate_person,family_block_copy"
+    chosen = np.sort(rng.choice(families, size=count, replace=False))
+    starts, ends = np.searchsorted(fam, chosen), np.searchsorted(fam, chosen, side="right")
+    positions, tags, typo_kk, retype_member, block_keys = [], [], [], [], []
+    done = 0
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        members = np.arange(start, end)
+        flavour = family_flavours.take(lambda k: k != "family_member_missing" or len(members) >= 2)
         if flavour == "family_shuffled":
-            block = block.iloc[rng.permutation(len(block))].reset_index(drop=True)
-        elif flavour == "no_kk_typo":
-            block["no_kk"] = f.typo_digit(block["no_kk"].iloc[0], int(rng.integers(6, 16)), int(rng.integers(1, 10)))
+            members = members[rng.permutation(len(members))]
         elif flavour == "family_member_missing":
-            block = block.drop(index=int(rng.integers(1, len(block)))).reset_index(drop=True)
-        if flavour not in ("exact", "member_variant"):
-            tags += "," + flavour
-        _tag(block, tags)
+            members = np.delete(members, int(rng.integers(1, len(members))))
+        extra = "" if flavour in ("exact", "member_variant") else "," + flavour
+        tags += ["in_file_duplicate,duplicate_person,family_block_copy" + extra] * len(members)
+        typo_kk += [flavour == "no_kk_typo"] * len(members)
         if flavour == "member_variant":
-            add_variants(rng, block, np.array([int(rng.integers(0, len(block)))]), variants)
-        start = members[-1] if rng.random() < FAMILY_COPY_ADJACENT_SHARE else int(rng.integers(members[-1], n))
+            retype_member.append(done + int(rng.integers(0, len(members))))
+        at = end - 1 if rng.random() < FAMILY_COPY_ADJACENT_SHARE else int(rng.integers(end - 1, n))
+        block_keys.append(at + 0.5 + np.arange(len(members)) / (len(members) + 1) * 0.4)
+        positions.append(members)
+        done += len(members)
+    if positions:
+        block = rec.iloc[np.concatenate(positions)].copy().reset_index(drop=True)
+        block["damage"] = [(d + "," if d else "") + t for d, t in zip(block["damage"].tolist(), tags)]
+        # One typo per block, the same on each member (the card number was typed once).
+        first_of_block = np.r_[0, np.cumsum([len(p) for p in positions])[:-1]]
+        no_kk = block["no_kk"].to_numpy().copy()
+        for first, size in zip(first_of_block.tolist(), [len(p) for p in positions]):
+            if typo_kk[first]:
+                no_kk[first:first + size] = f.typo_digit(no_kk[first], int(rng.integers(6, 16)), int(rng.integers(1, 10)))
+        block["no_kk"] = no_kk
+        add_variants(rng, block, np.array(retype_member, dtype=np.int64), variants)
         copies.append(block)
-        keys.append(start + 0.5 + np.arange(len(block)) / (len(block) + 1) * 0.4)
+        keys.append(np.concatenate(block_keys))
 
     out = pd.concat([rec, *copies], ignore_index=True)
     key = np.concatenate([order_key, *keys])
