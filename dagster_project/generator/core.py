@@ -344,12 +344,17 @@ running number (families and persons have separate runs). All Parquet.
   of a mover or split-off child, the new family), `kode_desa` (true village of the row,
   dotted), `damage` (comma list of what was done to the row, e.g.
   `nik_scientific,desa_misspelled`; `repeated_delivery` on copies; `duplicate_person` on
-  update rows re-listing a person; on PKH rows of a family with a planted targeting problem
+  every row re-listing a person already listed (update rows, and in-file copies);
+  `in_file_duplicate` on the later row of a pair inside one file (so same-file pairs are the
+  ones where one row has it, cross-file pairs the others); on PKH rows of a family with a planted targeting problem
   its kinds: `inclusion`, `duplicate_aid`, `deceased_recipient`, `component_mismatch`),
   `should_reject` (nothing identifying in the row).
 - `persons.parquet`: true attributes of every person (also those whose family the DTKS files
   leave out). `family_id` is the current family (after a move or split),
-  `original_family_id` the family of the April delivery. `nik` is the true NIK.
+  `original_family_id` the family of the April delivery. `nik` is the true NIK. `lookalike`
+  (comma list, or '') names real people easy to merge by mistake: `twin`,
+  `default_birth_date` (1 July or 31 December), `near_name_sibling` (shares the first word
+  of a sibling's name).
 - `families.parquet`: every family, including the new ones created by moves and splits
   (`split_from_family_id`). `in_dtks` false = family absent from DTKS files (planted
   inclusion). PKH columns: `id_pkh` (first id), `status_kpm` (status at stage 4), the true
@@ -366,6 +371,17 @@ Damage tags: `nik_*`/`no_kk_*` with leading_quote, spaces, dots, dashes, scienti
 trailing_dot0, short, long, empty, typo (in place), `nik_numeric_cell` (xlsx number cell, 16th
 digit 0), `no_kk_missing` (PKH), `desa_/kecamatan_` split, misspelled, spaces,
 `alamat_newline`, `alamat_delimiter`, `date_impossible`, `blank_<column>`, `no_identifier`,
-`moved_kecamatan`, `family_split`, `nik_typo`, `name_variant`, `duplicate_person`,
-`repeated_delivery`.
+`moved_kecamatan`, `family_split`, `kk_reissue` (family re-listed on a new NO_KK, same
+family_id), `duplicate_person`, `repeated_delivery`.
+
+In-file duplicates (DTKS April files): `in_file_duplicate` with `person_entered_twice` (a
+second operator's entry) or `family_block_copy` (a family pasted again; with
+`family_shuffled`, `no_kk_typo` or `family_member_missing` where the copy differs).
+`nik_of_family_member`: the row carries its head of family's NIK (two persons, one NIK).
+
+Variant kinds typed into a re-listed person's row (in-file copy or update row):
+`nik_typo`, `nik_transposed`, `nik_scientific`, `nik_short`, `nik_long`, `birth_date_typo`,
+`birth_date_day_month_swap`, `birth_date_year_off`, `name_typo`, `name_initial`,
+`name_variant`. The same `nik_*` tags also mark formatting damage on any row. See
+`dagster_project/generator/README.md` for the rates.
 """
