@@ -7,6 +7,7 @@ independent of the project's ingestion code.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections import Counter
@@ -269,3 +270,186 @@ def test_pkh_components_and_planted_cases(tiny):
     for _, fam in pkh_fams.iterrows():
         members = sorted((a for c, a in amounts.items() for _ in range(int(fam[c]))), reverse=True)
         assert fam["yearly_amount_true"] == sum(members[:4])
+
+
+# --- duplicates inside one file, variant kinds and lookalikes (issue 12) -----------------
+
+VARIANT_KINDS = ("nik_typo", "nik_transposed", "nik_scientific", "nik_short", "nik_long", "birth_date_typo",
+                 "birth_date_day_month_swap", "birth_date_year_off", "name_typo", "name_initial", "name_variant")
+MONTHS = {m: i + 1 for i, m in enumerate(("JANUARI", "FEBRUARI", "MARET", "APRIL", "MEI", "JUNI", "JULI", "AGUSTUS",
+                                          "SEPTEMBER", "OKTOBER", "NOVEMBER", "DESEMBER"))}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+MONTHS["AGU"] = 8
+
+
+def parse_date(cell: object) -> dt.date | None:
+    """The contract's date forms, as simply as a test can read them; None if not a date."""
+    if isinstance(cell, dt.datetime):
+        return cell.date()
+    if isinstance(cell, dt.date):
+        return cell
+    text = str(cell).strip()
+    try:
+        if re.fullmatch(r"\d{4,5}(\.0)?", text):
+            return dt.date(1899, 12, 30) + dt.timedelta(days=int(float(text)))
+        if m := re.fullmatch(r"(\d\d)[-/](\d\d)[-/](\d{4})", text):
+            return dt.date(int(m[3]), int(m[2]), int(m[1]))
+        if m := re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)", text):
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        if m := re.fullmatch(r"(\d{1,2}) (\w+) (\d{4})", text):
+            return dt.date(int(m[3]), MONTHS[m[2].upper()], int(m[1]))
+    except (ValueError, KeyError):
+        return None
+    return None
+
+
+@pytest.fixture(scope="module")
+def dtks_rows(tiny) -> pd.DataFrame:
+    """Every DTKS data row read back from the files, by canonical column, beside its truth row."""
+    raw = tiny / "raw"
+    lookup = header_lookup(SOURCES["dtks"][0])
+    read = []
+    for path in all_files(raw / "dtks"):
+        if path.name.startswith("~$"):
+            continue
+        rel = path.relative_to(raw).as_posix()
+        if path.suffix == ".csv":
+            sheets = {"": csv_records(path)[0]}
+        else:
+            sheets = {n: [[("" if c is None else c) for c in r] for r in rows] for n, rows in xlsx_sheets(path).items()}
+        for sheet, records in sheets.items():
+            start = header_index(records, "dtks")
+            if start is None:
+                continue
+            columns = [lookup.get(normalise_header(c)) for c in records[start]]
+            for number, record in enumerate(data_records(records, "dtks"), start=1):
+                cells = {c: v for c, v in zip(columns, record) if c}
+                read.append({"source_path": rel, "sheet": sheet, "row_number": number,
+                             "nik_cell": cells["nik"], "no_kk_cell": cells["no_kk"], "nama_cell": cells["nama"],
+                             "lahir_cell": cells["tanggal_lahir"]})
+    truth = pd.read_parquet(tiny / "truth" / "rows.parquet").query("source == 'dtks'")
+    rows = truth.merge(pd.DataFrame(read), on=["source_path", "sheet", "row_number"], how="left", validate="1:1")
+    assert rows["nik_cell"].notna().all()
+    rows["tags"] = rows["damage"].str.split(",").apply(set)
+    return rows
+
+
+def tagged(rows: pd.DataFrame, *tags: str) -> pd.DataFrame:
+    return rows[rows["tags"].apply(lambda t: set(tags) <= t)]
+
+
+def test_every_duplicate_and_variant_kind_appears_with_its_tag(dtks_rows):
+    in_file = dtks_rows[dtks_rows["tags"].apply(lambda t: "in_file_duplicate" in t)]
+    cross_file = dtks_rows[dtks_rows["tags"].apply(lambda t: "duplicate_person" in t and "in_file_duplicate" not in t)]
+    for kind in (*VARIANT_KINDS, "person_entered_twice", "family_block_copy", "family_shuffled", "no_kk_typo",
+                 "family_member_missing"):
+        assert len(tagged(in_file, kind)), f"in-file {kind}"
+    for kind in (*VARIANT_KINDS, "moved_kecamatan", "family_split", "kk_reissue"):
+        assert len(tagged(cross_file, kind)), f"cross-file {kind}"
+    assert len(tagged(dtks_rows, "nik_of_family_member"))
+    # In-file copies are a visible share of the April rows, not a flood.
+    april = dtks_rows[dtks_rows["source_path"].str.startswith("dtks/2025-04/")]
+    assert 0.005 < april["tags"].apply(lambda t: "in_file_duplicate" in t).mean() < 0.06
+
+
+def test_in_file_copies_sit_below_their_original_in_the_same_file(dtks_rows):
+    copies = tagged(dtks_rows, "in_file_duplicate")
+    originals = dtks_rows[dtks_rows["tags"].apply(lambda t: "in_file_duplicate" not in t) & ~dtks_rows["should_reject"]]
+    first = originals.groupby(["source_path", "sheet", "person_id"])["row_number"].min()
+    key = pd.MultiIndex.from_frame(copies[["source_path", "sheet", "person_id"]])
+    assert key.isin(first.index).all(), "every copy has its original in the same file and sheet"
+    assert (copies["row_number"].to_numpy() > first.loc[key].to_numpy()).all()
+    # A pasted block is the whole family, or the family less one member.
+    blocks = tagged(copies, "family_block_copy").groupby(["source_path", "sheet", "family_id"])
+    family_size = originals.groupby(["source_path", "sheet", "family_id"]).size()
+    for (path, sheet, family), block in blocks:
+        missing = block["tags"].apply(lambda t: "family_member_missing" in t).all()
+        assert len(block) == family_size[(path, sheet, family)] - (1 if missing else 0), (path, family)
+    # Cross-file re-listings are in another file than the person's April row.
+    cross = dtks_rows[dtks_rows["tags"].apply(lambda t: "duplicate_person" in t and "in_file_duplicate" not in t)]
+    april = originals[originals["source_path"].str.startswith("dtks/2025-04/")]
+    assert cross["person_id"].isin(april["person_id"]).all()
+    assert not cross["source_path"].str.startswith("dtks/2025-04/").any()
+
+
+def test_variants_are_really_typed_into_the_copies(dtks_rows, tiny):
+    persons = pd.read_parquet(tiny / "truth" / "persons.parquet").set_index("person_id")
+    families = pd.read_parquet(tiny / "truth" / "families.parquet").set_index("family_id")
+    rows = dtks_rows.join(persons[["nik", "nama", "tanggal_lahir", "hubungan"]], on="person_id")
+    head_nik = persons[persons["hubungan"] == 1].set_index("original_family_id")["nik"]
+    assert (tagged(rows, "nik_of_family_member")["hubungan"] != 1).all()
+    # NIK kinds, on rows whose NIK cell got no other damage when the file was written.
+    for kind in ("nik_typo", "nik_transposed", "nik_short", "nik_long", "nik_scientific", "nik_of_family_member"):
+        mine = tagged(rows, kind)
+        mine = mine[mine["tags"].apply(lambda t: len([x for x in t if x.startswith("nik_")]) == 1)]
+        assert len(mine), kind
+        for cell, nik, family in zip(mine["nik_cell"].astype(str), mine["nik"], mine["family_id"]):
+            if kind == "nik_typo":
+                assert len(cell) == 16 and sum(a != b for a, b in zip(cell, nik)) == 1
+            elif kind == "nik_transposed":
+                wrong = [i for i in range(16) if cell[i] != nik[i]]
+                assert len(wrong) == 2 and wrong[1] == wrong[0] + 1 and cell[wrong[0]] == nik[wrong[1]]
+            elif kind == "nik_short":
+                assert len(cell) == 15 and cell.isdigit()
+            elif kind == "nik_long":
+                assert len(cell) == 17 and cell.isdigit()
+            elif kind == "nik_scientific":
+                assert re.fullmatch(r"3\.\d{1,5}E\+15", cell) and abs(float(cell) - int(nik)) < 1e10
+            else:  # two persons, one NIK: the head's
+                assert cell != nik and cell == head_nik[family]
+    # Birth-date kinds.
+    for kind in ("birth_date_typo", "birth_date_day_month_swap", "birth_date_year_off"):
+        mine = tagged(rows, kind)
+        checked = 0
+        for cell, true in zip(mine["lahir_cell"], mine["tanggal_lahir"]):
+            typed = parse_date(cell)
+            if typed is None:
+                continue
+            checked += 1
+            assert typed != true
+            if kind == "birth_date_typo":
+                assert (typed.year, typed.month) == (true.year, true.month)
+            elif kind == "birth_date_day_month_swap":
+                assert (typed.day, typed.month, typed.year) == (true.month, true.day, true.year)
+            else:
+                assert abs(typed.year - true.year) == 1 and typed.month == true.month
+        assert checked, kind
+    # Name kinds (cells may be in title or lower case).
+    for kind in ("name_typo", "name_initial", "name_variant"):
+        mine = tagged(rows, kind)
+        assert len(mine), kind
+        for cell, name in zip(mine["nama_cell"].str.upper(), mine["nama"]):
+            assert cell != name
+            if kind == "name_initial":
+                assert re.fullmatch(r"[A-Z]\. .+", cell) and cell[3:] == name.split(" ", 1)[1]
+            if kind == "name_typo":
+                assert abs(len(cell) - len(name)) <= 1
+    # A pasted block with a NO_KK typo: one digit off the family's card, the same on each member.
+    typo = tagged(rows, "family_block_copy", "no_kk_typo")
+    typo = typo[typo["tags"].apply(lambda t: len([x for x in t if x.startswith("no_kk_")]) == 1)]
+    assert len(typo)
+    for cell, family in zip(typo["no_kk_cell"].astype(str), typo["family_id"]):
+        assert len(cell) == 16 and sum(a != b for a, b in zip(cell, families.loc[family, "no_kk"])) == 1
+    # A re-issued card: the same family and persons, another NO_KK.
+    reissue = tagged(rows, "kk_reissue")
+    clean = reissue[reissue["tags"].apply(lambda t: not any(x.startswith("no_kk_") for x in t))]
+    assert len(clean) and (clean["no_kk_cell"].astype(str).to_numpy() != families.loc[clean["family_id"], "no_kk"].to_numpy()).all()
+    assert clean.groupby("family_id")["no_kk_cell"].nunique().eq(1).all()
+
+
+def test_lookalikes_are_real_distinct_people_in_the_files(tiny, dtks_rows):
+    persons = pd.read_parquet(tiny / "truth" / "persons.parquet")
+    tags = persons["lookalike"].str.split(",").apply(set)
+    listed = persons["person_id"].isin(dtks_rows["person_id"])
+    for kind in ("twin", "default_birth_date", "near_name_sibling"):
+        assert (tags.apply(lambda t: kind in t) & listed).any(), kind
+    twins = persons[tags.apply(lambda t: "twin" in t)]
+    for _, pair in twins.groupby(["original_family_id", "tanggal_lahir"]):
+        assert len(pair) >= 2 and pair["nik"].is_unique
+    near = persons[tags.apply(lambda t: "near_name_sibling" in t)]
+    first_word = near["nama"].str.split(" ").str[0]
+    assert (near.assign(w=first_word).groupby(["original_family_id", "w"]).size() >= 2).any()
+    assert near.groupby("original_family_id")["nama"].apply(lambda s: s.is_unique).all()
+    default = persons[tags.apply(lambda t: "default_birth_date" in t)]
+    dates = pd.to_datetime(default["tanggal_lahir"])
+    assert (((dates.dt.month == 7) & (dates.dt.day == 1)) | ((dates.dt.month == 12) & (dates.dt.day == 31))).all()

@@ -40,7 +40,7 @@ ROWS_SCHEMA = pa.schema([
 ])
 PERSON_COLUMNS = ["person_id", "family_id", "original_family_id", "nik", "nama", "jenis_kelamin",
                   "tanggal_lahir", "tempat_lahir", "hubungan", "kode_desa", "nik_region", "is_moved_in",
-                  "disabilitas", "hamil", "is_deceased", "in_dtks"]
+                  "disabilitas", "hamil", "is_deceased", "in_dtks", "lookalike"]
 FAMILY_COLUMNS = ["family_id", "no_kk", "kk_registered_date", "kode_desa", "desil", "n_members",
                   "head_person_id", "split_from_family_id", "in_dtks", "id_pkh", "status_kpm",
                   "bumil", "aud", "sd", "smp", "sma", "disabilitas", "lansia", "yearly_amount_true"]
@@ -156,6 +156,12 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
     kecamatan = [all_kecamatan[i] for i in master.permutation(len(all_kecamatan))[: settings.kecamatan]]
     family_counts = village_family_counts(master, wilayah, settings, kecamatan)
     styles = f.StyleRotation(master)
+    # Variant kinds and pasted-family flavours cycle over the whole run (see dtks.KindRotation).
+    rotation_rng = np.random.default_rng([seed, 2_000_000])
+    # In-file copies and cross-file re-listings get a cycle each, so both show every kind.
+    variants = dtks.KindRotation(rotation_rng, dtks.VARIANT_WEIGHTS)
+    cross_file_variants = dtks.KindRotation(rotation_rng, dtks.VARIANT_WEIGHTS)
+    family_flavours = dtks.KindRotation(rotation_rng, dtks.FAMILY_COPY_WEIGHTS)
     truth = TruthWriter(truth_dir)
     files: list[tuple[str, str, int, int]] = []  # source, path, data rows, bytes
     all_updates: list[pd.DataFrame] = []
@@ -176,7 +182,12 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
 
             # --- DTKS main delivery -----------------------------------------------------
             base = dtks.base_records(rng, chunk, wilayah)
-            records = dtks.add_reject_rows(rng, base)
+            # Duplicates and variants draw from their own stream, so the older kinds of
+            # damage keep their draws.
+            extra_rng = np.random.default_rng([seed, chunk_index, 1])
+            records = dtks.nik_of_family_member(extra_rng, base)
+            records = dtks.add_in_file_duplicates(extra_rng, records, variants, family_flavours)
+            records = dtks.add_reject_rows(rng, records)
             title = [f"DATA DTKS KECAMATAN {kec_name.upper()}", "Periode: April 2025"]
             if position == 0 and part == 0:
                 path = f"dtks/2025-04/{slug(kec_name)}/DTKS_{kec_name.upper().replace(' ', '_')}_APRIL_2025.xlsx"
@@ -203,7 +214,8 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
             counts["dtks_rows"] += len(records)
 
             # --- DTKS update delivery ---------------------------------------------------
-            updates, new_families = dtks.update_records(rng, chunk, base, wilayah, id_base + len(chunk.families), kecamatan)
+            updates, new_families = dtks.update_records(rng, chunk, base, wilayah, id_base + len(chunk.families),
+                                                        kecamatan, extra_rng, cross_file_variants)
             all_updates.append(updates)
             counts["dtks_rows"] += len(updates)
 
@@ -292,6 +304,7 @@ def write_population_truth(truth: TruthWriter, chunk, plan: pkh.PkhPlan, updates
     per.loc[hit, "family_id"] = moved.loc[per.loc[hit, "person_id"], "family_id"].to_numpy()
     per.loc[hit, "kode_desa"] = moved.loc[per.loc[hit, "person_id"], "kode_desa"].to_numpy()
     per["jenis_kelamin"] = np.where(per["is_female"], "P", "L")
+    per["lookalike"] = per["lookalike"].astype(str)
     per["in_dtks"] = fam["in_dtks"].to_numpy()[per["fam_pos"].to_numpy()]
     per["tanggal_lahir"] = per["tanggal_lahir"].astype("datetime64[s]").dt.date
     truth.write("persons", per[PERSON_COLUMNS])
@@ -331,12 +344,17 @@ running number (families and persons have separate runs). All Parquet.
   of a mover or split-off child, the new family), `kode_desa` (true village of the row,
   dotted), `damage` (comma list of what was done to the row, e.g.
   `nik_scientific,desa_misspelled`; `repeated_delivery` on copies; `duplicate_person` on
-  update rows re-listing a person; on PKH rows of a family with a planted targeting problem
+  every row re-listing a person already listed (update rows, and in-file copies);
+  `in_file_duplicate` on the later row of a pair inside one file (so same-file pairs are the
+  ones where one row has it, cross-file pairs the others); on PKH rows of a family with a planted targeting problem
   its kinds: `inclusion`, `duplicate_aid`, `deceased_recipient`, `component_mismatch`),
   `should_reject` (nothing identifying in the row).
 - `persons.parquet`: true attributes of every person (also those whose family the DTKS files
   leave out). `family_id` is the current family (after a move or split),
-  `original_family_id` the family of the April delivery. `nik` is the true NIK.
+  `original_family_id` the family of the April delivery. `nik` is the true NIK. `lookalike`
+  (comma list, or '') names real people easy to merge by mistake: `twin`,
+  `default_birth_date` (1 July or 31 December), `near_name_sibling` (shares the first word
+  of a sibling's name).
 - `families.parquet`: every family, including the new ones created by moves and splits
   (`split_from_family_id`). `in_dtks` false = family absent from DTKS files (planted
   inclusion). PKH columns: `id_pkh` (first id), `status_kpm` (status at stage 4), the true
@@ -353,6 +371,17 @@ Damage tags: `nik_*`/`no_kk_*` with leading_quote, spaces, dots, dashes, scienti
 trailing_dot0, short, long, empty, typo (in place), `nik_numeric_cell` (xlsx number cell, 16th
 digit 0), `no_kk_missing` (PKH), `desa_/kecamatan_` split, misspelled, spaces,
 `alamat_newline`, `alamat_delimiter`, `date_impossible`, `blank_<column>`, `no_identifier`,
-`moved_kecamatan`, `family_split`, `nik_typo`, `name_variant`, `duplicate_person`,
-`repeated_delivery`.
+`moved_kecamatan`, `family_split`, `kk_reissue` (family re-listed on a new NO_KK, same
+family_id), `duplicate_person`, `repeated_delivery`.
+
+In-file duplicates (DTKS April files): `in_file_duplicate` with `person_entered_twice` (a
+second operator's entry) or `family_block_copy` (a family pasted again; with
+`family_shuffled`, `no_kk_typo` or `family_member_missing` where the copy differs).
+`nik_of_family_member`: the row carries its head of family's NIK (two persons, one NIK).
+
+Variant kinds typed into a re-listed person's row (in-file copy or update row):
+`nik_typo`, `nik_transposed`, `nik_scientific`, `nik_short`, `nik_long`, `birth_date_typo`,
+`birth_date_day_month_swap`, `birth_date_year_off`, `name_typo`, `name_initial`,
+`name_variant`. The same `nik_*` tags also mark formatting damage on any row. See
+`dagster_project/generator/README.md` for the rates.
 """

@@ -7,6 +7,8 @@ cells of one file in one `FileStyle`, damaging values and tagging each damage.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -50,12 +52,15 @@ def _with_region(rec: pd.DataFrame, wilayah: pd.DataFrame) -> pd.DataFrame:
 
 
 def update_records(rng: np.random.Generator, chunk: Chunk, base: pd.DataFrame, wilayah: pd.DataFrame,
-                   id_base: int, kecamatan_in_scope: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   id_base: int, kecamatan_in_scope: list[str], extra_rng: np.random.Generator,
+                   rotation: "KindRotation") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows of the later update delivery, and the new families it creates.
 
     Movers (a person now in a village of another kecamatan, on a new NO_KK), split families
     (an adult child on a new NO_KK as KEPALA KELUARGA), a person listed again with a NIK one
-    digit wrong, and a person listed again with the name spelled another way.
+    digit wrong, a person listed again with the name spelled another way, persons listed
+    again with another variant kind (from `rotation`), and whole families listed again on a
+    re-issued NO_KK. `extra_rng` draws the last two, so the older kinds keep their draws.
     """
     alive = base["is_deceased"].to_numpy() == False  # noqa: E712 (numpy bool array)
     adult = base["age_at_snapshot"].to_numpy() >= 20
@@ -106,7 +111,31 @@ def update_records(rng: np.random.Generator, chunk: Chunk, base: pd.DataFrame, w
     variant["nama"] = [spelling_variant(v) for v in variant["nama"].tolist()]
     variant["damage"] = "name_variant,duplicate_person"
 
-    updates = pd.concat([new_fams, typo, variant], ignore_index=True)
+    # Listed again with another variant kind: cross-file pairs for every kind an in-file copy
+    # can carry, so a benchmark can compare recall on same-file and cross-file pairs.
+    spare = rest[2 * n_dup:]
+    others = base.iloc[np.sort(spare[:max(MIN_CROSS_FILE_VARIANTS, n_dup)])].copy().reset_index(drop=True)
+    others["damage"] = "duplicate_person"
+    add_variants(extra_rng, others, np.arange(len(others)), rotation)
+
+    # KK re-issue: the same family, same village, listed again on a new card number (lost
+    # card, or a new card after a birth or a correction). Families with a mover or a
+    # split-off child are left out: their members now belong to another family.
+    fam = base["fam_pos"].to_numpy()
+    changed = np.unique(fam[np.concatenate([movers, splits])])
+    pool = np.setdiff1d(np.unique(fam), changed)
+    count = min(len(pool), max(1, int(extra_rng.binomial(len(pool), KK_REISSUE_RATE))))
+    reissued = np.sort(extra_rng.choice(pool, size=count, replace=False))
+    # The dead are not written on a new card.
+    reissue = base[np.isin(fam, reissued) & alive].copy().reset_index(drop=True)
+    reg = _dates_between(extra_rng, len(reissued), (np.datetime64("2025-01-02"), np.datetime64("2025-09-30")))
+    # Serials from 200 up, apart from the new families' cards above (same region and year).
+    new_kk = make_identity_numbers(np.full(len(reissued), chunk.region6, dtype=object), reg,
+                                   np.zeros(len(reissued), bool), np.full(len(reissued), chunk.part * 400 + 200))
+    reissue["no_kk"] = pd.Series(new_kk, index=reissued).loc[reissue["fam_pos"].to_numpy()].to_numpy()
+    reissue["damage"] = "kk_reissue,duplicate_person"
+
+    updates = pd.concat([new_fams, typo, variant, others, reissue], ignore_index=True)
     updates["tanggal_update"] = _dates_between(rng, len(updates), LATER_UPDATE_RANGE)
     updates = updates.drop(columns=["nama_desa", "nama_kecamatan", "is_kelurahan"])
     return _with_region(updates, wilayah), families
@@ -216,3 +245,217 @@ def render(rng: np.random.Generator, rec: pd.DataFrame, style: f.FileStyle, xlsx
         header.append(f.header_text(column, DTKS, style, rng))
         columns.append(values)
     return header, columns, damage.result()
+
+
+# ---------------------------------------------------------------------------------------
+# Duplicates inside one file (data ganda) and the variants a copy carries.
+#
+# Rates and weights are justified in README.md ("Duplicates and variants"); where the field
+# gives no figure they are assumptions, said so there.
+
+PERSON_COPY_RATE = 0.005  # persons entered a second time by another operator, per file row
+PERSON_COPY_VARIANT_SHARE = 0.6  # of those, typed with a variant (retyped by hand)
+FAMILY_COPY_RATE = 0.003  # family blocks pasted twice, per family of the file
+FAMILY_COPY_ADJACENT_SHARE = 0.5  # pasted right below the original (else further down)
+NIK_OF_FAMILY_MEMBER_RATE = 0.001  # a member listed with another member's NIK
+KK_REISSUE_RATE = 0.001  # families re-listed in the update delivery on a re-issued NO_KK
+# Minimums per file (in-file copies) and per chunk (cross-file variants), so that even the
+# tiny scale (4 files) goes once round each KindRotation cycle and shows every kind.
+MIN_PERSON_COPIES, MIN_FAMILY_COPIES, MIN_CROSS_FILE_VARIANTS = 6, 3, 4
+
+# How often each variant kind is drawn, relative to the others (a weighted cycle, see
+# KindRotation). Names are retyped wrongly more often than numbers are mistyped.
+VARIANT_WEIGHTS = {
+    "name_variant": 2, "name_typo": 2, "name_initial": 1,
+    "nik_typo": 1, "nik_transposed": 1, "nik_scientific": 1, "nik_short": 1, "nik_long": 1,
+    "birth_date_typo": 1, "birth_date_day_month_swap": 1, "birth_date_year_off": 1,
+}
+# What a pasted family block looks like (one flavour per block).
+FAMILY_COPY_WEIGHTS = {"exact": 3, "family_shuffled": 2, "no_kk_typo": 2, "family_member_missing": 1,
+                       "member_variant": 2}
+
+
+class KindRotation:
+    """Hands out kinds from a shuffled, weighted cycle that runs over the whole generation.
+
+    A cycle rather than independent draws: a run with only a few dozen copies (tiny scale)
+    still shows every kind, and larger runs get the weights exactly. A kind that does not
+    apply to a row (a one-word name has no initial) waits for the next row it applies to:
+    the kind used instead swaps places with it in the cycle.
+    """
+
+    def __init__(self, rng: np.random.Generator, weights: dict[str, int]):
+        items = [kind for kind, weight in weights.items() for _ in range(weight)]
+        self.cycle = [items[i] for i in rng.permutation(len(items)).tolist()]
+        self.position = 0
+
+    def take(self, applies) -> str | None:
+        size = len(self.cycle)
+        for step in range(size):
+            here, there = self.position, (self.position + step) % size
+            if applies(self.cycle[there]):
+                self.cycle[here], self.cycle[there] = self.cycle[there], self.cycle[here]
+                self.position = (here + 1) % size
+                return self.cycle[here]
+        return None
+
+
+def _variant_applies(kind: str, nik: str, birth: dt.date, nama: str) -> bool:
+    if kind.startswith("nik_"):
+        if not (isinstance(nik, str) and len(nik) == 16 and nik.isdigit()):
+            return False
+        return kind != "nik_transposed" or any(nik[p] != nik[p + 1] for p in range(6, 15))
+    if kind == "birth_date_day_month_swap":
+        return birth.day <= 12 and birth.day != birth.month
+    if kind == "name_initial":
+        words = nama.split(" ")
+        return len(words) >= 2 and len(words[0]) >= 3 and not words[0].endswith(".")
+    if kind == "name_typo":
+        return len(nama) >= 4
+    return True
+
+
+def _apply_variant(rng: np.random.Generator, kind: str, nik: str, birth: dt.date,
+                   nama: str) -> tuple[str, dt.date, str]:
+    """One row's NIK, birth date and name with the variant `kind` typed into it."""
+    if kind == "nik_typo":  # a digit of the date or serial part wrong
+        nik = f.typo_digit(nik, int(rng.integers(6, 16)), int(rng.integers(1, 10)))
+    elif kind == "nik_transposed":
+        p = int(rng.choice([p for p in range(6, 15) if nik[p] != nik[p + 1]]))
+        nik = nik[:p] + nik[p + 1] + nik[p] + nik[p + 2:]
+    elif kind == "nik_scientific":
+        nik = f.scientific(nik)
+    elif kind == "nik_short":
+        cut = int(rng.integers(6, 16))
+        nik = nik[:cut] + nik[cut + 1:]
+    elif kind == "nik_long":
+        p = int(rng.integers(6, 16))
+        nik = nik[:p] + nik[p] + nik[p:]
+    elif kind == "birth_date_typo":  # the units digit of the day typed wrong
+        day = birth.day
+        candidates = [d for d in range(day // 10 * 10, day // 10 * 10 + 10) if d != day and 1 <= d <= 28]
+        birth = birth.replace(day=int(rng.choice(candidates)) if candidates else (day - 1 if day > 1 else 2))
+    elif kind == "birth_date_day_month_swap":
+        birth = birth.replace(day=birth.month, month=birth.day)
+    elif kind == "birth_date_year_off":
+        year = birth.year + (1 if rng.random() < 0.5 else -1)
+        birth = birth.replace(year=year, day=min(birth.day, 28) if birth.month == 2 else birth.day)
+    elif kind == "name_typo":
+        nama = f.misspell(nama, int(rng.integers(0, 20)), int(rng.integers(0, 3)))
+    elif kind == "name_initial":  # MUHAMMAD RIZKY -> M. RIZKY
+        first, rest = nama.split(" ", 1)
+        nama = f"{first[0]}. {rest}"
+    else:  # name_variant
+        nama = spelling_variant(nama)
+    return nik, birth, nama
+
+
+def add_variants(rng: np.random.Generator, rec: pd.DataFrame, rows: np.ndarray, rotation: KindRotation) -> None:
+    """Type one variant from `rotation` into each of `rows` (positions) of rec, in place, tagged."""
+    if not len(rows):
+        return
+    nik, nama = rec["nik"].to_numpy().copy(), rec["nama"].to_numpy().copy()
+    birth, damage = rec["tanggal_lahir"].to_numpy().copy(), rec["damage"].to_numpy().copy()
+    for i in rows.tolist():
+        born = birth[i].astype("datetime64[D]").item()
+        kind = rotation.take(lambda k: _variant_applies(k, nik[i], born, nama[i]))
+        if kind is None:
+            continue
+        nik[i], born, nama[i] = _apply_variant(rng, kind, nik[i], born, nama[i])
+        birth[i] = np.datetime64(born)
+        damage[i] = (damage[i] + "," if damage[i] else "") + kind
+    rec["nik"], rec["nama"], rec["tanggal_lahir"], rec["damage"] = nik, nama, birth, damage
+
+
+def _tag(rec: pd.DataFrame, tags: str) -> None:
+    rec["damage"] = [(d + "," if d else "") + tags for d in rec["damage"].tolist()]
+
+
+def nik_of_family_member(rng: np.random.Generator, rec: pd.DataFrame) -> pd.DataFrame:
+    """A few members listed with the NIK of their head of family: two persons, one NIK.
+
+    Such rows must not merge the two persons: the name, birth date and sex disagree.
+    """
+    rec = rec.copy(deep=False)  # columns are replaced whole below; `rec` itself stays as it was
+    role = rec["hubungan"].to_numpy()
+    fam = rec["fam_pos"].to_numpy()
+    head_row = pd.Series(np.arange(len(rec))[role == HEAD], index=fam[role == HEAD])
+    pool = np.flatnonzero((role != HEAD) & np.isin(fam, head_row.index.to_numpy()))
+    count = min(len(pool), max(1, int(rng.binomial(len(pool), NIK_OF_FAMILY_MEMBER_RATE))))
+    rows = np.sort(rng.choice(pool, size=count, replace=False))
+    nik = rec["nik"].to_numpy().copy()
+    nik[rows] = nik[head_row.loc[fam[rows]].to_numpy()]
+    rec["nik"] = nik
+    damage = rec["damage"].to_numpy().copy()
+    damage[rows] = [(d + "," if d else "") + "nik_of_family_member" for d in damage[rows].tolist()]
+    rec["damage"] = damage
+    return rec
+
+
+def add_in_file_duplicates(rng: np.random.Generator, rec: pd.DataFrame, variants: KindRotation,
+                           family_flavours: KindRotation) -> pd.DataFrame:
+    """Data ganda inside one file: persons entered twice, family blocks pasted twice.
+
+    Copies keep the true person_id and family_id of their original and carry
+    `in_file_duplicate` (the copy is the later of the two rows in the file) plus
+    `person_entered_twice` or `family_block_copy` and the variant kinds typed into them.
+    """
+    n = len(rec)
+    order_key = np.arange(n, dtype=float)
+    copies, keys = [], []
+
+    # A person entered again by a second operator: anywhere further down the file, without
+    # the registry's ID_DTKS (a new entry) and with a later update date.
+    count = min(n, max(MIN_PERSON_COPIES, int(rng.binomial(n, PERSON_COPY_RATE))))
+    rows = np.sort(rng.choice(n, size=count, replace=False))
+    person = rec.iloc[rows].copy().reset_index(drop=True)
+    person["id_dtks"] = ""
+    person["tanggal_update"] = _dates_between(rng, len(person), UPDATE_DATE_RANGE)
+    _tag(person, "in_file_duplicate,duplicate_person,person_entered_twice")
+    retyped = rng.permutation(len(person))[: int(np.ceil(len(person) * PERSON_COPY_VARIANT_SHARE))]
+    add_variants(rng, person, np.sort(retyped), variants)
+    copies.append(person)
+    keys.append(rng.integers(rows, n) + 0.95)  # after the original, never inside a pasted block
+
+    # A family block pasted twice: right below, or further down; one flavour per block.
+    # Members of a family are consecutive rows; blocks are built as row positions first.
+    fam = rec["fam_pos"].to_numpy()
+    families = np.unique(fam)
+    count = min(len(families), max(MIN_FAMILY_COPIES, int(rng.binomial(len(families), FAMILY_COPY_RATE))))
+    chosen = np.sort(rng.choice(families, size=count, replace=False))
+    starts, ends = np.searchsorted(fam, chosen), np.searchsorted(fam, chosen, side="right")
+    positions, tags, typo_kk, retype_member, block_keys = [], [], [], [], []
+    done = 0
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        members = np.arange(start, end)
+        flavour = family_flavours.take(lambda k: k != "family_member_missing" or len(members) >= 2)
+        if flavour == "family_shuffled":
+            members = members[rng.permutation(len(members))]
+        elif flavour == "family_member_missing":
+            members = np.delete(members, int(rng.integers(1, len(members))))
+        extra = "" if flavour in ("exact", "member_variant") else "," + flavour
+        tags += ["in_file_duplicate,duplicate_person,family_block_copy" + extra] * len(members)
+        typo_kk += [flavour == "no_kk_typo"] * len(members)
+        if flavour == "member_variant":
+            retype_member.append(done + int(rng.integers(0, len(members))))
+        at = end - 1 if rng.random() < FAMILY_COPY_ADJACENT_SHARE else int(rng.integers(end - 1, n))
+        block_keys.append(at + 0.5 + np.arange(len(members)) / (len(members) + 1) * 0.4)
+        positions.append(members)
+        done += len(members)
+    if positions:
+        block = rec.iloc[np.concatenate(positions)].copy().reset_index(drop=True)
+        block["damage"] = [(d + "," if d else "") + t for d, t in zip(block["damage"].tolist(), tags)]
+        # One typo per block, the same on each member (the card number was typed once).
+        first_of_block = np.r_[0, np.cumsum([len(p) for p in positions])[:-1]]
+        no_kk = block["no_kk"].to_numpy().copy()
+        for first, size in zip(first_of_block.tolist(), [len(p) for p in positions]):
+            if typo_kk[first]:
+                no_kk[first:first + size] = f.typo_digit(no_kk[first], int(rng.integers(6, 16)), int(rng.integers(1, 10)))
+        block["no_kk"] = no_kk
+        add_variants(rng, block, np.array(retype_member, dtype=np.int64), variants)
+        copies.append(block)
+        keys.append(np.concatenate(block_keys))
+
+    out = pd.concat([rec, *copies], ignore_index=True)
+    key = np.concatenate([order_key, *keys])
+    return out.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)

@@ -101,6 +101,45 @@ def make_identity_numbers(
     return np.array([f"{p:012d}{s:04d}" for p, s in zip(prefix.tolist(), serial.tolist())], dtype=object)
 
 
+def near_name_siblings(rng: np.random.Generator, names: np.ndarray, role: np.ndarray, fam: np.ndarray,
+                       female: np.ndarray, twin: np.ndarray) -> np.ndarray:
+    """Give some younger siblings the elder's first word ("NUR AINI", "NUR HASANAH").
+
+    Families often reuse a first name across children, and twins share "often most of a
+    name" (contract); such siblings share a family card, an address and sometimes a birth
+    date, and only their given name and NIK serial tell them apart. Changes `names` in
+    place; returns which persons got a name near the sibling listed before them.
+    """
+    n = len(names)
+    pair = np.zeros(n, dtype=bool)
+    pair[1:] = (role[1:] == CHILD) & (role[:-1] == CHILD) & (fam[1:] == fam[:-1]) & (female[1:] == female[:-1])
+    # Rates: an assumption (no field figure); twins more often than other siblings.
+    chosen = np.flatnonzero(pair & (rng.random(n) < np.where(twin, 0.5, 0.08)))
+    near = np.zeros(n, dtype=bool)
+    # Members of a family are consecutive (sorted by family): [start, end) per chosen person.
+    starts, ends = np.searchsorted(fam, fam[chosen]), np.searchsorted(fam, fam[chosen], side="right")
+    for i, start, end in zip(chosen.tolist(), starts.tolist(), ends.tolist()):
+        elder, mine = names[i - 1].split(" "), names[i].split(" ")
+        renamed = " ".join(elder[:1] + mine[1:])
+        if len(elder) >= 2 and len(mine) >= 2 and elder[0] == mine[0] and names[i] != names[i - 1]:
+            near[i] = near[i - 1] = True  # drawn near already
+            continue
+        if len(elder) < 2 or len(mine) < 2 or renamed in names[start:end]:
+            continue  # no two children of one family with the same name
+        names[i] = renamed
+        near[i] = near[i - 1] = True
+    return near
+
+
+def lookalike_tags(twin: np.ndarray, default_birth: np.ndarray, near_name: np.ndarray) -> np.ndarray:
+    """Comma list per person: twin, default_birth_date, near_name_sibling (or '')."""
+    tags = np.full(len(twin), "", dtype=object)
+    both_twins = twin | np.r_[twin[1:], False]  # `twin` marks the younger one
+    for flags, tag in ((both_twins, "twin"), (default_birth, "default_birth_date"), (near_name, "near_name_sibling")):
+        tags[flags] = tags[flags] + "," + tag
+    return np.array([t[1:] for t in tags.tolist()], dtype=object)
+
+
 def make_chunk(
     rng: np.random.Generator,
     index: int,
@@ -196,6 +235,8 @@ def make_chunk(
 
     # --- attributes --------------------------------------------------------------------
     names = make_names(rng, female, age)
+    # A spawned stream: the draws below (and the rest of the population) stay as they were.
+    near_name = near_name_siblings(rng.spawn(1)[0], names, role, fam, female, twin)
     # bin/binti with the head's first name for some children; hajj titles for some elders.
     head_pos = np.searchsorted(fam, np.arange(n_fam))  # first member (the head) of each family
     head_first_word = np.array([s.split(" ")[0] for s in names[head_pos].tolist()], dtype=object)
@@ -291,6 +332,8 @@ def make_chunk(
             "disabilitas": disabilitas,
             "hamil": hamil,
             "is_deceased": deceased,
+            # Real people who look alike: what must NOT be merged (tests and benchmarks).
+            "lookalike": lookalike_tags(twin, default, near_name),
         }
     )
     return Chunk(index, part, kode_kecamatan, villages["nama_kecamatan"].iloc[0], families, persons)
