@@ -500,7 +500,15 @@ def test_hostile_delivery_runs_to_the_end_with_every_row_accounted(tiny_generate
         ).fetchall()
         reasons = dict(con.execute("select reason, count(*) from raw.ingest_rejected_rows group by 1").fetchall())
         files = dict(con.execute("select source_path, status from raw.ingest_files").fetchall())
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        incomplete = con.execute(
+            "select check_name, source_path from intermediate.int_delivery_completeness "
+            "where check_name = 'file_unreadable'"
+        ).fetchall()
+    # The run goes to the end; the one thing it refuses to do is publish: the link out of raw/
+    # is a DTKS file whose rows were not read, so the delivery is incomplete and the gate blocks
+    # (exit 2, int_delivery_completeness names it). The damaged but readable files do not block.
+    assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-3000:]
+    assert incomplete == [("file_unreadable", "dtks/outside.csv")]
     assert len(found) == len(set(found)), "a raw row was accounted twice"
     assert set(found) == expected, f"{len(expected - set(found))} rows neither placed nor rejected"
     assert reasons.get("unterminated_quote") == 1
