@@ -69,6 +69,12 @@ def start_jember(*args: str, env: dict | None = None, stderr=subprocess.STDOUT) 
     )
 
 
+def says(line: str, words: str) -> bool:
+    """A console line of `jember run` (`[  12.3s] dbt        started`) holds these words,
+    whatever the column padding of the stage name."""
+    return " ".join(words.split()) in " ".join(line.split())
+
+
 @pytest.fixture(scope="session")
 def tiny_generated(tmp_path_factory) -> Path:
     """`jember generate --scale tiny`: OUT/raw and OUT/truth."""

@@ -21,7 +21,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import copy_tree, run_jember, start_jember
+from conftest import copy_tree, run_jember, says, start_jember
 
 
 def _snapshot(published: Path) -> dict[str, str]:
@@ -45,7 +45,7 @@ def _run_and_kill(raw: Path, data: Path, trigger: str, delay: float) -> list[str
         deadline = time.monotonic() + 600
         for line in proc.stdout:
             lines.append(line.rstrip())
-            if trigger in line:
+            if says(line, trigger):
                 time.sleep(delay)
                 break
             assert time.monotonic() < deadline, "trigger never came"
@@ -69,10 +69,10 @@ def published_once(tiny_run) -> dict:
 
 # (stage, output line that says the stage is under way, seconds to wait before the kill)
 KILL_POINTS = [
-    ("ingestion", "ingest   read raw/dtks", 0.0),  # DTKS written, PKH being read and written
-    ("dbt", "dbt      started", 8.0),  # dbt build takes ~20 s on the tiny delivery
-    ("validation", "checks   started", 2.0),  # the GX suites take ~5 s
-    ("switch", "publish  started", 0.0),
+    ("ingestion", "ingest read raw/dtks", 0.0),  # DTKS written, PKH being read and written
+    ("dbt", "dbt started", 8.0),  # dbt build takes ~20 s on the tiny delivery
+    ("validation", "checks started", 2.0),  # the GX suites take ~5 s
+    ("switch", "publish started", 0.0),
 ]
 
 

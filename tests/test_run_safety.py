@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO, copy_tree, run_jember, start_jember
+from conftest import REPO, copy_tree, run_jember, says, start_jember
 
 EXIT_LOCKED = 3
 
@@ -35,7 +35,7 @@ def _read_until(proc: subprocess.Popen, text: str, lines: list[str], timeout: fl
     deadline = time.monotonic() + timeout
     for line in proc.stdout:
         lines.append(line.rstrip())
-        if text in line:
+        if says(line, text):
             return
         assert time.monotonic() < deadline, f"'{text}' never came:\n" + "\n".join(lines)
     pytest.fail(f"the process ended before '{text}':\n" + "\n".join(lines))
@@ -138,7 +138,7 @@ def test_a_killed_run_leaves_owner_only_files_and_no_stale_lock(tiny_generated, 
     run = start_jember("run", "--raw-dir", str(tiny_generated / "raw"), "--data-dir", str(data))
     lines: list[str] = []
     try:
-        _read_until(run, "dbt      started", lines)
+        _read_until(run, "dbt started", lines)
         time.sleep(5)
         created = {p.name: _mode(p) for p in [data / "warehouse.duckdb", data / "warehouse.duckdb.wal",
                                               data / "warehouse.duckdb.tmp", data / "logs",
