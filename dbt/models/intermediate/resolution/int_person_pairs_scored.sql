@@ -146,24 +146,25 @@ nik_masks as (
     from distinct_nik_names, range(7, 17) as positions(pos)
 ),
 
--- each NIK with two adjacent positions masked and their digits sorted: two NIKs sharing this
--- form are equal or differ by those two digits swapped (a transposition while typing)
-nik_swap_masks as (
+-- each NIK with two adjacent, different digits swapped (a transposition while typing): a NIK
+-- that equals such a form, under the same name key, is its swap partner. Looked up in the
+-- distinct NIKs instead of joining two 12M-row lists of masked forms (same pairs, 22 s less
+-- at jember scale)
+nik_swaps as (
     select
         nik,
         nama_key,
-        left(nik, pos - 1) || '__' || substr(nik, pos + 2) || '|'
-            || least(substr(nik, pos, 1), substr(nik, pos + 1, 1))
-            || greatest(substr(nik, pos, 1), substr(nik, pos + 1, 1)) as masked,
+        left(nik, pos - 1) || substr(nik, pos + 1, 1) || substr(nik, pos, 1)
+            || substr(nik, pos + 2) as swapped,
     from distinct_nik_names, range(1, 16) as positions(pos)
     where substr(nik, pos, 1) <> substr(nik, pos + 1, 1)
 ),
 
 nik_swap_pairs as (
     select distinct a.nik as nik_a, b.nik as nik_b, a.nama_key
-    from nik_swap_masks as a
-    inner join nik_swap_masks as b
-        on a.masked = b.masked and a.nama_key = b.nama_key and a.nik < b.nik
+    from nik_swaps as a
+    inner join distinct_nik_names as b
+        on b.nik = a.swapped and b.nama_key = a.nama_key and a.nik < b.nik
 ),
 
 nik_one_digit_pairs as (
