@@ -135,17 +135,6 @@ distinct_nik_names as (
     select distinct nik, nama_key from keyed where nik is not null and nama_key is not null
 ),
 
--- each NIK with one position masked; two NIKs sharing a masked form differ in that digit only
-nik_masks as (
-    select
-        nik,
-        nama_key,
-        pos,
-        left(nik, pos - 1) || '_' || substr(nik, pos + 1) as masked,
-    -- the birth-date and serial digits (7-16); a region typo falls to the other blocks
-    from distinct_nik_names, range(7, 17) as positions(pos)
-),
-
 -- each NIK with two adjacent, different digits swapped (a transposition while typing): a NIK
 -- that equals such a form, under the same name key, is its swap partner. Looked up in the
 -- distinct NIKs instead of joining two 12M-row lists of masked forms (same pairs, 22 s less
@@ -167,11 +156,23 @@ nik_swap_pairs as (
         on b.nik = a.swapped and b.nama_key = a.nama_key and a.nik < b.nik
 ),
 
+-- NIKs one digit apart in the birth-date and serial digits (7-16; a region typo falls to the
+-- other blocks), with the same name key. Two such NIKs (16 digits: parse_id_number's
+-- valid_length) share digits 1-11 (the different digit is in 12-16) or digits 1-6 and 12-16
+-- (it is in 7-11): two joins on those halves find every pair, where masking each of the 10
+-- positions joined two 10M-row lists of masked forms (same pairs)
 nik_one_digit_pairs as (
-    select distinct a.nik as nik_a, b.nik as nik_b, a.nama_key
-    from nik_masks as a
-    inner join nik_masks as b
-        on a.pos = b.pos and a.masked = b.masked and a.nama_key = b.nama_key and a.nik < b.nik
+    select a.nik as nik_a, b.nik as nik_b, a.nama_key
+    from distinct_nik_names as a
+    inner join distinct_nik_names as b
+        on left(a.nik, 11) = left(b.nik, 11) and a.nama_key = b.nama_key
+        and a.nik < b.nik and hamming(a.nik, b.nik) = 1
+    union
+    select a.nik, b.nik, a.nama_key
+    from distinct_nik_names as a
+    inner join distinct_nik_names as b
+        on left(a.nik, 6) = left(b.nik, 6) and substr(a.nik, 12) = substr(b.nik, 12)
+        and a.nama_key = b.nama_key and a.nik < b.nik and hamming(a.nik, b.nik) = 1
 ),
 
 candidates as (
