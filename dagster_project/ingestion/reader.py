@@ -221,6 +221,9 @@ class _FileInfo:
             **values,
         )
 
+    def reject(self, sheet: str, row_number: int, reason: str, message: str) -> RejectedRow:
+        return RejectedRow(self.source, self.source_path, sheet, row_number, reason, message)
+
     def where(self, sheet: str) -> str:
         """How messages name the place: the file, and the sheet for xlsx."""
         return f"{self.source_path} sheet '{sheet}'" if sheet else self.source_path
@@ -737,9 +740,7 @@ def _unterminated_quote(
     names = header.column_for_cell
     named = field_index < len(names) and names[field_index]
     column = names[field_index].upper() if named else f"field {field_index + 1}"
-    return RejectedRow(
-        source=file.source,
-        source_path=file.source_path,
+    return file.reject(
         sheet="",
         row_number=row_number,
         reason="unterminated_quote",
@@ -754,9 +755,7 @@ def _unterminated_quote(
 def _too_many_fields(
     file: _FileInfo, sheet: str, row_number: int, found: int, expected: int
 ) -> RejectedRow:
-    return RejectedRow(
-        source=file.source,
-        source_path=file.source_path,
+    return file.reject(
         sheet=sheet,
         row_number=row_number,
         reason="too_many_fields",
@@ -1024,9 +1023,7 @@ def _formula_without_value(file, sheet, header, row_number, column_indexes) -> R
         f"(cell {_column_name(i + 1)}{header.record_index + 1 + row_number})"
         for i in column_indexes
     )
-    return RejectedRow(
-        source=file.source,
-        source_path=file.source_path,
+    return file.reject(
         sheet=sheet,
         row_number=row_number,
         reason="formula_without_value",
@@ -1164,9 +1161,7 @@ def _nul_records(file, sheet, raw_fields, fields, row_numbers) -> list[RejectedR
     is_blank = pc.invert(pc.is_valid(pc.coalesce(*fields))) if len(fields) > 1 else pc.is_null(fields[0])
     damaged = pc.and_(any_nul, is_blank)
     return [
-        RejectedRow(
-            source=file.source,
-            source_path=file.source_path,
+        file.reject(
             sheet=sheet,
             row_number=number,
             reason="nul_bytes",
@@ -1220,9 +1215,7 @@ def _repeated_headers(file, sheet, header, fields, is_data, row_numbers, column_
                 column_arrays[name] = pc.if_else(after, new, column_arrays[name])
             current = mapping
         rejections.append(
-            RejectedRow(
-                source=file.source,
-                source_path=file.source_path,
+            file.reject(
                 sheet=sheet,
                 row_number=number,
                 reason="repeated_header",
