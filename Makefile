@@ -55,17 +55,17 @@ dev: $(MANIFEST) | $(DAGSTER_HOME)
 
 # Generates the jember scale (~1M persons) and runs the pipeline on it, per stage timings.
 bench: $(MANIFEST)
-	$(BIN)/python -m dagster_project.benchmark --scale jember --out bench
+	$(BIN)/python -m jember_dev.benchmark --scale jember --out bench
 
 # Resolution accuracy against ground truth on `small` (seed 1): person, PKH-to-DTKS and family
 # pairwise F1, village accuracy, conservation. TIMING=jember also times resolution at that scale.
 bench-linkage: $(MANIFEST)
-	$(BIN)/python -m dagster_project.linkage_benchmark --scale small --seed 1 --out bench-linkage $(if $(TIMING),--timing-scale $(TIMING))
+	$(BIN)/python -m jember_dev.linkage_benchmark --scale small --seed 1 --out bench-linkage $(if $(TIMING),--timing-scale $(TIMING))
 
 # Targeting flags against the generator's planted cases on `small`: precision and recall per
 # kind (inclusion, exclusion, duplicate aid, deceased recipient, component mismatch). SEED=2 etc.
 bench-targeting: $(MANIFEST)
-	$(BIN)/python -m dagster_project.targeting_benchmark --scale small --seed $(or $(SEED),1) --out bench-targeting
+	$(BIN)/python -m jember_dev.targeting_benchmark --scale small --seed $(or $(SEED),1) --out bench-targeting
 
 clean:
 	rm -rf data .dagster_home dbt/target dbt/logs

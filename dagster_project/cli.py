@@ -32,7 +32,7 @@ def _print(msg: str) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from dagster_project.generator import generate
+    from jember_dev.generator import generate
 
     started = time.perf_counter()
     summary = generate(Path(args.out), args.scale, args.seed)
@@ -40,13 +40,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
     _print(f"generated scale={args.scale} seed={args.seed} into {args.out} "
            f"in {time.perf_counter() - started:.1f} s")
     return 0
-
-
-def ensure_dbt_manifest() -> None:
-    """Kept for the benchmarks: the rule lives in resources.ensure_dbt_manifest."""
-    from dagster_project.resources import ensure_dbt_manifest as ensure
-
-    ensure()
 
 
 STAGE_OF_STEP = {
@@ -135,15 +128,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not raw_dir.is_dir():
         _print(f"error: raw dir {raw_dir} does not exist")
         return EXIT_ERROR
-    os.environ["JEMBER_RAW_DIR"] = str(raw_dir)
-    os.environ["JEMBER_DATA_DIR"] = str(data_dir)
     if args.period:
         from dagster_project.resources import PERIOD_PATTERN
 
         if not PERIOD_PATTERN.fullmatch(args.period):
             _print(f"error: --period {args.period!r} is not YYYY-MM (e.g. 2025-10)")
             return EXIT_ERROR
-        os.environ["JEMBER_PERIOD"] = args.period
 
     from dagster_project.resources import RunLocked, begin_run, end_run
 
@@ -156,12 +146,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         _print(f"result: REFUSED, another run holds the data dir (exit {EXIT_LOCKED})")
         return EXIT_LOCKED
     try:
-        return _run_locked(raw_dir, data_dir)
+        return _run_locked(raw_dir, data_dir, args.period or None)
     finally:
         end_run(data_dir)
 
 
-def _run_locked(raw_dir: Path, data_dir: Path) -> int:
+def _run_locked(raw_dir: Path, data_dir: Path, period: str | None) -> int:
     started = time.perf_counter()
     started_wall = time.time()
     log_path = data_dir / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
@@ -175,8 +165,8 @@ def _run_locked(raw_dir: Path, data_dir: Path) -> int:
             contextlib.redirect_stderr(log_file):
         import dagster as dg
 
-        from dagster_project.assets.dbt import jember_dbt_models
-        from dagster_project.definitions import defs
+        from dagster_project.pipeline import run_pipeline
+        from dagster_project.transform.assets import jember_dbt_models
 
         # With DAGSTER_HOME (the Makefile sets it) runs are recorded where the UI shows them.
         if os.environ.get("DAGSTER_HOME"):
@@ -194,9 +184,6 @@ def _run_locked(raw_dir: Path, data_dir: Path) -> int:
             stage.handlers = [handler]
             return stage
 
-        # Our stage lines only (they replace Dagster's console logger); the report follows
-        # every run, published or blocked, from the job's own hooks (sensors.py).
-        job = defs.resolve_job_def("jember_pipeline").with_logger_defs({"stage": stage_logger})
         stop = threading.Event()
 
         def beat_every_second() -> None:
@@ -206,11 +193,11 @@ def _run_locked(raw_dir: Path, data_dir: Path) -> int:
         beat = threading.Thread(target=beat_every_second, daemon=True)
         beat.start()
         try:
-            result = job.execute_in_process(
-                instance=instance,
-                raise_on_error=False,
-                run_config={"loggers": {"stage": {}}},
-            )
+            # Our stage lines only (they replace Dagster's console logger); the report follows
+            # every run, published or blocked, from the job's own hooks (sensors.py).
+            result = run_pipeline(raw_dir, data_dir, period=period, instance=instance,
+                                  logger_defs={"stage": stage_logger},
+                                  run_config={"loggers": {"stage": {}}})
         finally:
             stop.set()
             beat.join()
@@ -229,11 +216,19 @@ def _run_locked(raw_dir: Path, data_dir: Path) -> int:
 
 
 def summarise(result, data_dir: Path, seconds: float) -> int:
+    """Print the run's summary and return its exit code.
+
+    The verdict comes from structured records only: the gate's verdict file
+    (`DATA_DIR/quality/verdict.json`, written by the gate in this run), Dagster's check
+    evaluations (dbt tests) and which steps failed; never from text a check printed.
+    """
     import dagster as dg
+
+    from dagster_project.quality.validation import read_verdict
 
     materialized: dict[str, dict] = {}
     checks: list[tuple[str, bool, str]] = []
-    failures: list[str] = []
+    failed_steps: dict[str, str] = {}
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             mat = event.event_specific_data.materialization
@@ -242,13 +237,13 @@ def summarise(result, data_dir: Path, seconds: float) -> int:
             }
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             ev = event.event_specific_data
-            checks.append(
-                (f"{ev.asset_key.to_user_string()}:{ev.check_name}", ev.passed, ev.severity.value,
-                 _failed_expectations(ev.metadata))
-            )
+            checks.append((f"{ev.asset_key.to_user_string()}:{ev.check_name}", ev.passed, ev.severity.value))
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            failures.append(f"{event.step_key}: {_root_cause(event.event_specific_data.error)}")
+            failed_steps[event.step_key] = _root_cause(event.event_specific_data.error)
 
+    verdict = read_verdict(data_dir / "quality")
+    if verdict is not None and verdict.get("run_id") != result.run_id:
+        verdict = None  # a previous run's verdict: the gate did not get to run this time
     rows_in = sum(
         int(meta.get("dagster/row_count", 0) or 0)
         for key, meta in materialized.items()
@@ -265,12 +260,18 @@ def summarise(result, data_dir: Path, seconds: float) -> int:
     _print(f"  rows rejected              {rejected if rejected is not None else 'n/a'}")
     _print(f"  checks                     {len(checks) - len(failed_checks)} passed, "
            f"{len(failed_checks)} failed ({len(blocking_failed)} blocking)")
-    for name, _, severity, details in failed_checks:
+    suites = {s["suite"]: s for s in (verdict or {}).get("suites", [])}
+    for name, _, severity in failed_checks:
         _print(f"    FAILED [{severity}] {name}")
-        for detail in details:
-            _print(f"      - {detail}")
-    for failure in failures:
-        _print(f"  step failed: {failure}")
+        suite = suites.get(name.rsplit(":gx_", 1)[-1]) if ":gx_" in name else None
+        for e in (suite or {}).get("expectations", []):
+            if not e["success"]:
+                _print("      - " + " ".join(str(part) for part in (
+                    e["expectation"], e["column"] or "", e["severity"],
+                    "" if e["unexpected_count"] is None else e["unexpected_count"],
+                    "" if e["observed_value"] is None else e["observed_value"]) if part != ""))
+    for step, cause in failed_steps.items():
+        _print(f"  step failed: {step}: {cause}")
     if published:
         meta = materialized["published/analyst_tier"]
         _print(f"  published                  release {meta.get('release')} -> {data_dir / 'published'}")
@@ -280,10 +281,10 @@ def summarise(result, data_dir: Path, seconds: float) -> int:
 
     if published and result.success:
         return EXIT_PUBLISHED
-    gate_failed = bool(blocking_failed) or any("GateBlocked" in f or "quality gate" in f.lower() for f in failures)
-    only_gate_steps_failed = all(
-        f.startswith(("great_expectations_gate", "publish", "jember_dbt_models")) for f in failures
-    )
+    # Blocked: the gate's verdict (or a blocking dbt test) failed, and every step that failed
+    # is one the gate stops (dbt after a failed test, publish refusing an unvalidated release).
+    gate_failed = (verdict is not None and not verdict["passed"]) or bool(blocking_failed)
+    only_gate_steps_failed = all(step in GATE_STEPS for step in failed_steps)
     if gate_failed and only_gate_steps_failed:
         _print("result: BLOCKED by the quality gate (exit 2)")
         return EXIT_BLOCKED
@@ -291,12 +292,8 @@ def summarise(result, data_dir: Path, seconds: float) -> int:
     return EXIT_ERROR
 
 
-def _failed_expectations(metadata) -> list[str]:
-    """The rows of a Great Expectations check's `failures` table, as short lines."""
-    table = metadata.get("failures")
-    text = getattr(table, "value", None) or ""
-    lines = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| expectation")]
-    return [" ".join(cell.strip() for cell in line.strip("| ").split("|") if cell.strip()) for line in lines]
+# Steps that fail when the gate blocks: dbt (a blocking dbt test), the gate, publish.
+GATE_STEPS = ("great_expectations_gate", "published__analyst_tier", "jember_dbt_models")
 
 
 def _root_cause(error) -> str:

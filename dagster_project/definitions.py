@@ -12,12 +12,12 @@ import warnings
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from dagster_project.assets.dbt import dbt_project, jember_dbt_models
-from dagster_project.assets.ingestion import ingest_raw_files
-from dagster_project.assets.publishing import publish
-from dagster_project.assets.quality import great_expectations_gate
-from dagster_project.assets.restricted import restricted_files, verification_workbooks
-from dagster_project.assets.reporting import laporan
+from dagster_project.transform.assets import dbt_project, jember_dbt_models
+from dagster_project.ingestion.assets import ingest_raw_files
+from dagster_project.publishing.assets import publish
+from dagster_project.quality.assets import great_expectations_gate
+from dagster_project.restricted.assets import restricted_files, verification_workbooks
+from dagster_project.reporting.assets import laporan
 from dagster_project.resources import DBT_EXECUTABLE, PipelinePaths, ReportingPeriod
 from dagster_project.sensors import (
     monthly_run,

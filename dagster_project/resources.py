@@ -159,7 +159,7 @@ LOCK_FILE_NAME = ".jember-run.lock"
 # folder (DuckDB creates them, also in the dbt child process, which inherits the umask), logs,
 # quality results and the restricted tier. A umask, not a chmod afterwards, so there is no
 # moment when a file holding NIKs is readable by other local users. What analysts read (the
-# published releases, the reports) is opened explicitly by publishing.share_with_analysts.
+# published releases, the reports) is opened explicitly by share_with_analysts (below).
 OWNER_ONLY_UMASK = 0o077
 
 
@@ -281,3 +281,17 @@ def _read_holder(fd: int) -> dict | None:
         except ValueError:
             time.sleep(0.05)
     return None
+
+
+def share_with_analysts(path: Path, recursive: bool = True) -> None:
+    """Make `path` (and, if a folder, what it holds) readable by analysts: 0755 / 0644.
+
+    A run creates every file owner-only (resources.OWNER_ONLY_UMASK); the analyst tier is the
+    exception, opened here on purpose once it holds only publishable data (a release after the
+    privacy rules and the identity-number scan; the aggregate reports). Opening up after
+    creation is safe; it is closing up after creation that leaves a window.
+    """
+    paths = [path, *(path.rglob("*") if recursive and path.is_dir() else [])]
+    for p in paths:
+        if not p.is_symlink():
+            os.chmod(p, 0o755 if p.is_dir() else 0o644)

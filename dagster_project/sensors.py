@@ -13,7 +13,7 @@ import hashlib
 
 import dagster as dg
 
-from dagster_project.assets.reporting import laporan
+from dagster_project.reporting.assets import laporan
 from dagster_project.resources import PipelinePaths, run_lock_holder
 
 report_job = dg.define_asset_job(

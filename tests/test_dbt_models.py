@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.contract import TABLES
+from dagster_project.ingestion.contract import TABLES
 
 REPO = Path(__file__).resolve().parent.parent
 DBT_DIR = REPO / "dbt"

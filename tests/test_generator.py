@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from dagster_project.contract import SOURCES, header_lookup, normalise_header
-from dagster_project.generator import generate
+from dagster_project.ingestion.contract import SOURCES, header_lookup, normalise_header
+from jember_dev.generator import generate
 
 SEED = 7
 

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 import xlsxwriter
 
-from dagster_project.contract import SOURCES, TABLES
+from dagster_project.ingestion.contract import SOURCES, TABLES
 from dagster_project.ingestion import ingest_source, read_file
 
 DTKS_HEADER = "NO_KK;NIK;NAMA;JENIS_KELAMIN;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;DESA;KECAMATAN"

@@ -15,8 +15,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from dagster_project import privacy
-from dagster_project.publishing import build_release
+from dagster_project.publishing import privacy
+from dagster_project.publishing.release import build_release
 
 NIK = "3509014107800003"
 

@@ -77,7 +77,7 @@ def test_staging_suites_fail_on_bad_rows_and_pass_on_good_ones(tmp_path):
     relations hold one good and one bad version of the same rows."""
     import duckdb
 
-    from dagster_project.quality import load_suite_specs, validate_suites
+    from dagster_project.quality.validation import load_suite_specs, validate_suites
     from dagster_project.resources import EXPECTATIONS_DIR
 
     specs = {s.name: s for s in load_suite_specs(EXPECTATIONS_DIR)}

@@ -5,7 +5,7 @@ row), with linear algebra. A hidden cell is derivable when its unit vector lies 
 of the equations restricted to the hidden cells, i.e. when it is zero on every null-space
 vector; the test fails if any is.
 
-The relations attacked are written here, independently of dagster_project/privacy.py."""
+The relations attacked are written here, independently of dagster_project/publishing/privacy.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dagster_project import privacy
+from dagster_project.publishing import privacy
 
 DESIL = [f"dtks_families_desil_{d}" for d in range(1, 11)] + ["dtks_families_desil_unknown"]
 # sum(left) = sum(right) within one village row

@@ -301,8 +301,8 @@ def test_rerunning_a_period_replaces_that_period_only(delivered):
 
 def test_flags_match_the_generators_planted_cases(tiny_run):
     """Precision and recall per kind on the tiny generated delivery (the full benchmark is
-    `python -m dagster_project.targeting_benchmark`, figures in docs/benchmarks.md)."""
-    from dagster_project.targeting_benchmark import score
+    `python -m jember_dev.targeting_benchmark`, figures in docs/benchmarks.md)."""
+    from jember_dev.targeting_benchmark import score
 
     assert tiny_run["result"].returncode == 0, tiny_run["result"].stdout[-3000:]
     scores = score(tiny_run["data"] / "warehouse.duckdb", tiny_run["truth"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from dagster_project.contract import Table, header_lookup, normalise_header
+from dagster_project.ingestion.contract import Table, header_lookup, normalise_header
 
 # Title lines allowed above the header (contract: "up to 6"), so the header is at most the 7th
 # non-blank record.

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from dagster_project.contract import SOURCES
+from dagster_project.ingestion.contract import SOURCES
 from dagster_project.ingestion.reader import (
     IngestFileRecord,
     RejectedRow,

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from dagster_project.contract import SOURCES, Table, header_lookup
+from dagster_project.ingestion.contract import SOURCES, Table, header_lookup
 from dagster_project.ingestion.header import (
     MAX_TITLE_RECORDS,
     HeaderMatch,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import time
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -46,14 +45,17 @@ FAMILY_COLUMNS = ["family_id", "no_kk", "kk_registered_date", "kode_desa", "desi
                   "bumil", "aud", "sd", "smp", "sma", "disabilitas", "lansia", "yearly_amount_true"]
 
 
+# The generator builds on the same reference data the pipeline loads: the dbt seeds (their
+# sources in dbt/seeds/README.md), read from the repository, never copied.
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt" / "seeds"
+
+
 def load_wilayah() -> pd.DataFrame:
-    with resources.files(__package__).joinpath("wilayah_jember.csv").open(encoding="utf-8") as fh:
-        return pd.read_csv(fh, comment="#", dtype=str)
+    return pd.read_csv(SEEDS_DIR / "wilayah_jember.csv", dtype=str)
 
 
 def load_poverty() -> pd.DataFrame:
-    with resources.files(__package__).joinpath("bps_kemiskinan_jember.csv").open(encoding="utf-8") as fh:
-        return pd.read_csv(fh, comment="#")
+    return pd.read_csv(SEEDS_DIR / "bps_kemiskinan_jember.csv")
 
 
 def slug(name: str) -> str:
@@ -332,7 +334,7 @@ def write_population_truth(truth: TruthWriter, chunk, plan: pkh.PkhPlan, updates
 
 TRUTH_README = """# Ground truth of a generated run
 
-Written by `dagster_project.generator` next to `raw/`. The pipeline never reads it; tests and
+Written by `jember_dev.generator` next to `raw/`. The pipeline never reads it; tests and
 scoring compare the warehouse against it. Ids are integers: chunk number * 10,000,000 + a
 running number (families and persons have separate runs). All Parquet.
 
@@ -383,5 +385,5 @@ Variant kinds typed into a re-listed person's row (in-file copy or update row):
 `nik_typo`, `nik_transposed`, `nik_scientific`, `nik_short`, `nik_long`, `birth_date_typo`,
 `birth_date_day_month_swap`, `birth_date_year_off`, `name_typo`, `name_initial`,
 `name_variant`. The same `nik_*` tags also mark formatting damage on any row. See
-`dagster_project/generator/README.md` for the rates.
+`jember_dev/generator/README.md` for the rates.
 """

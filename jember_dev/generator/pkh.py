@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..contract import PKH
+from dagster_project.ingestion.contract import PKH
 from . import formats as f
 from .names import spelling_variant
 from .population import CHILD, HEAD, MENANTU, SPOUSE, Chunk, age_on

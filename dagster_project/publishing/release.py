@@ -27,32 +27,12 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project import privacy
+from dagster_project.publishing import privacy
+from dagster_project.resources import share_with_analysts
+from dagster_project.warehouse import mart_tables, quote_identifier
 
 PUBLISHED_DB = "jember.duckdb"
 KEEP_RELEASES = 3
-
-
-def quote_identifier(name: str) -> str:
-    """`name` as a DuckDB identifier: in double quotes, inner quotes doubled.
-
-    Paths and values always reach SQL as parameters (`?`); DuckDB accepts them even in ATTACH
-    and COPY ... TO. Table and column names cannot be parameters, so the few statements that
-    name a table found at run time (marts are listed from information_schema) quote it here,
-    in one place, instead of pasting `"{name}"` (which a name holding `"` would break).
-    """
-    return '"' + name.replace('"', '""') + '"'
-
-
-def mart_tables(con: duckdb.DuckDBPyConnection, schema: str = "marts", catalog: str | None = None) -> list[str]:
-    return [
-        r[0]
-        for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = ? "
-            "and table_type = 'BASE TABLE' and (? is null or table_catalog = ?) order by table_name",
-            [schema, catalog, catalog],
-        ).fetchall()
-    ]
 
 
 def build_release(
@@ -167,20 +147,6 @@ def _stable_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
         else:
             select.append(name)
     return ", ".join(select)
-
-
-def share_with_analysts(path: Path, recursive: bool = True) -> None:
-    """Make `path` (and, if a folder, what it holds) readable by analysts: 0755 / 0644.
-
-    A run creates every file owner-only (resources.OWNER_ONLY_UMASK); the analyst tier is the
-    exception, opened here on purpose once it holds only publishable data (a release after the
-    privacy rules and the identity-number scan; the aggregate reports). Opening up after
-    creation is safe; it is closing up after creation that leaves a window.
-    """
-    paths = [path, *(path.rglob("*") if recursive and path.is_dir() else [])]
-    for p in paths:
-        if not p.is_symlink():
-            os.chmod(p, 0o755 if p.is_dir() else 0o644)
 
 
 def switch_published(published: Path, release: Path) -> None:

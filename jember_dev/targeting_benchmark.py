@@ -1,7 +1,7 @@
 """Targeting benchmark: the flagged families per kind against the generator's planted cases.
 
-    python -m dagster_project.targeting_benchmark [--scale small] [--seed 1] [--out bench-targeting]
-    python -m dagster_project.targeting_benchmark --warehouse DATA/warehouse.duckdb --truth OUT/truth
+    python -m jember_dev.targeting_benchmark [--scale small] [--seed 1] [--out bench-targeting]
+    python -m jember_dev.targeting_benchmark --warehouse DATA/warehouse.duckdb --truth OUT/truth
 
 The generator plants inclusion, exclusion, duplicate-aid, deceased-recipient and
 component-mismatch cases and names each family in `truth/planted_cases.parquet`. Each case of
@@ -95,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.warehouse:
         result = score(Path(args.warehouse), Path(args.truth))
     else:
-        from dagster_project.generator import generate
-        from dagster_project.linkage_benchmark import run_pipeline
+        from jember_dev.generator import generate
+        from jember_dev.linkage_benchmark import run_pipeline
 
         out = Path(args.out).resolve()
         generate(out / "generated", args.scale, args.seed)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..contract import BPS_KEMISKINAN, BPS_PENDUDUK, KOPERASI
+from dagster_project.ingestion.contract import BPS_KEMISKINAN, BPS_PENDUDUK, KOPERASI
 from . import formats as f
 
 JEMBER_POPULATION = 2_615_874

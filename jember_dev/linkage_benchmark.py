@@ -1,6 +1,6 @@
 """Linkage benchmark: resolution accuracy against ground truth from two generators, and speed.
 
-    python -m dagster_project.linkage_benchmark [--scale small] [--seed 1] [--out bench-linkage]
+    python -m jember_dev.linkage_benchmark [--scale small] [--seed 1] [--out bench-linkage]
         [--eval-kit ../shared/eval-kit] [--eval-kit-seed 20261128] [--generators ours,evalkit]
         [--timing-scale jember]
 
@@ -46,21 +46,11 @@ RESOLUTION_SELECTOR = "path:models/intermediate/resolution path:models/restricte
 
 
 def run_pipeline(raw_dir: Path, data_dir: Path) -> tuple[bool, float]:
-    os.environ["JEMBER_RAW_DIR"] = str(raw_dir)
-    os.environ["JEMBER_DATA_DIR"] = str(data_dir)
-    from dagster_project.cli import ensure_dbt_manifest
-
-    ensure_dbt_manifest()
-    import dagster as dg
-
-    from dagster_project.definitions import defs
+    """The whole pipeline in this process (dagster_project.pipeline); success and seconds."""
+    from dagster_project.pipeline import run_pipeline as run
 
     t0 = time.perf_counter()
-    result = defs.resolve_job_def("jember_pipeline").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-    )
+    result = run(raw_dir, data_dir)
     return result.success, time.perf_counter() - t0
 
 
@@ -264,7 +254,7 @@ def print_scenarios(split: dict) -> None:
 def time_resolution(data_dir: Path) -> dict:
     """A second `dbt build` of the resolution models alone (they read the ingested tables):
     wall seconds, per-model seconds (dbt's run_results.json) and the peak RSS of dbt."""
-    from dagster_project.benchmark import MemorySampler
+    from jember_dev.benchmark import MemorySampler
 
     env = dict(os.environ, JEMBER_DUCKDB_PATH=str(data_dir / "warehouse.duckdb"))
     target = data_dir / "dbt-timing-target"
@@ -308,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         gen_dir = out / f"{args.scale}-{args.seed}"
         data_dir = out / f"data-{args.scale}"
         if not args.skip_generate:
-            from dagster_project.generator import generate
+            from jember_dev.generator import generate
 
             generate(gen_dir, args.scale, args.seed)
         success, seconds = run_pipeline(gen_dir / "raw", data_dir)
@@ -325,10 +315,10 @@ def main(argv: list[str] | None = None) -> int:
         timing_gen = out / f"{args.timing_scale}-{args.seed}"
         timing_data = out / f"data-{args.timing_scale}"
         if not (timing_gen / "raw").exists():
-            from dagster_project.generator import generate
+            from jember_dev.generator import generate
 
             generate(timing_gen, args.timing_scale, args.seed)
-        from dagster_project.benchmark import MemorySampler
+        from jember_dev.benchmark import MemorySampler
 
         sampler = MemorySampler()
         sampler.start()

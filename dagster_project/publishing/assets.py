@@ -6,16 +6,16 @@ import json
 import dagster as dg
 import duckdb
 
-from dagster_project import privacy
-from dagster_project.assets.dbt import dbt_project, jember_dbt_models
-from dagster_project.publishing import (
+from dagster_project.publishing import privacy
+from dagster_project.transform.assets import dbt_project, jember_dbt_models
+from dagster_project.publishing.release import (
     build_release,
     new_release_id,
     prune_releases,
     switch_published,
 )
-from dagster_project.privacy import restricted_dir
-from dagster_project.quality import marts_fingerprint, read_verdict
+from dagster_project.publishing.privacy import restricted_dir
+from dagster_project.quality.validation import marts_fingerprint, read_verdict
 from dagster_project.resources import PipelinePaths
 
 MART_KEYS = sorted(

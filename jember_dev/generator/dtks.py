@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ..contract import DTKS
+from dagster_project.ingestion.contract import DTKS
 from . import formats as f
 from .names import spelling_variant
 from .population import CHILD, FAMILI_LAIN, HEAD, Chunk, make_identity_numbers

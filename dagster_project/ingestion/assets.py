@@ -12,7 +12,7 @@ is a data row, a non-data row, or a rejected row with its reason.
 import dagster as dg
 import duckdb
 
-from dagster_project.contract import SOURCES
+from dagster_project.ingestion.contract import SOURCES
 from dagster_project.ingestion import ingest_source
 from dagster_project.resources import PipelinePaths
 

@@ -6,9 +6,10 @@ blocked gate would skip it, and a blocked run is exactly when the meeting must b
 
 import dagster as dg
 
-from dagster_project.publishing import current_release, share_with_analysts
-from dagster_project.quality import read_verdict
-from dagster_project.report import write_report
+from dagster_project.publishing.release import current_release
+from dagster_project.resources import share_with_analysts
+from dagster_project.quality.validation import read_verdict
+from dagster_project.reporting.report import write_report
 from dagster_project.resources import PipelinePaths
 
 REPORT_KEY = dg.AssetKey(["reports", "laporan"])

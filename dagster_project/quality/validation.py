@@ -28,7 +28,8 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.publishing import mart_tables, quote_identifier, share_with_analysts
+from dagster_project.resources import share_with_analysts
+from dagster_project.warehouse import mart_tables, quote_identifier
 
 SUITES_SUBDIR = Path("gx") / "expectations"
 DEFAULT_BATCH_ROWS = 250_000

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..contract import Column, Table, header_lookup, normalise_header
+from dagster_project.ingestion.contract import Column, Table, header_lookup, normalise_header
 
 MONTHS_LONG = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
                "September", "Oktober", "November", "Desember")

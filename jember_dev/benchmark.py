@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     if not args.skip_generate:
-        from dagster_project.generator import generate
+        from jember_dev.generator import generate
 
         sampler = MemorySampler()
         sampler.start()
@@ -116,24 +116,15 @@ def main(argv: list[str] | None = None) -> int:
         results["generate"] = {"seconds": time.perf_counter() - t0, "peak_bytes": sampler.peak()}
         sampler.stop()
 
-    os.environ["JEMBER_RAW_DIR"] = str(gen_dir / "raw")
-    os.environ["JEMBER_DATA_DIR"] = str(data_dir)
-    from dagster_project.cli import ensure_dbt_manifest
-
-    ensure_dbt_manifest()
     import dagster as dg
 
-    from dagster_project.definitions import defs
+    from dagster_project.pipeline import run_pipeline
 
     sampler = MemorySampler()
     sampler.start()
     t0 = time.perf_counter()
     instance = dg.DagsterInstance.ephemeral()
-    result = defs.resolve_job_def("jember_pipeline").execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-    )
+    result = run_pipeline(gen_dir / "raw", data_dir, instance=instance)
     wall = time.perf_counter() - t0
     sampler.stop()
 

@@ -12,7 +12,7 @@ the UI) cannot skip the gate, each suite's result as GX validation-result JSON u
 import dagster as dg
 import duckdb
 
-from dagster_project.quality import (
+from dagster_project.quality.validation import (
     load_suite_specs,
     marts_fingerprint,
     validate_suites,

@@ -1,6 +1,6 @@
 """Synthetic raw files for the Jember pipeline, with ground truth.
 
-    from dagster_project.generator import generate
+    from jember_dev.generator import generate
     summary = generate(out_dir, scale="tiny", seed=1)   # tiny | small | jember | province
 
 Writes ``out_dir/raw/{dtks,pkh,bps,koperasi}/...`` per ../shared/raw-contract.md and

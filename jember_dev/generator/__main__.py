@@ -1,4 +1,4 @@
-"""python -m dagster_project.generator --out DIR --scale tiny --seed 1"""
+"""python -m jember_dev.generator --out DIR --scale tiny --seed 1"""
 
 import argparse
 import json

@@ -1,0 +1,27 @@
+"""Small helpers over the DuckDB warehouse, shared by the quality gate and publishing."""
+
+from __future__ import annotations
+
+import duckdb
+
+
+def quote_identifier(name: str) -> str:
+    """`name` as a DuckDB identifier: in double quotes, inner quotes doubled.
+
+    Paths and values always reach SQL as parameters (`?`); DuckDB accepts them even in ATTACH
+    and COPY ... TO. Table and column names cannot be parameters, so the few statements that
+    name a table found at run time (marts are listed from information_schema) quote it here,
+    in one place, instead of pasting `"{name}"` (which a name holding `"` would break).
+    """
+    return '"' + name.replace('"', '""') + '"'
+
+
+def mart_tables(con: duckdb.DuckDBPyConnection, schema: str = "marts", catalog: str | None = None) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "and table_type = 'BASE TABLE' and (? is null or table_catalog = ?) order by table_name",
+            [schema, catalog, catalog],
+        ).fetchall()
+    ]
