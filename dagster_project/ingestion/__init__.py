@@ -1,7 +1,7 @@
 """Ingestion: raw agency files (CSV, xlsx) into the `raw` schema of the warehouse DuckDB.
 
 `ingest_source(raw_dir, source, con)` loads one source folder; `read_file(raw_dir, path,
-source)` reads one file without DuckDB. Rules: ../shared/raw-contract.md; table schemas:
+source)` reads one file without DuckDB. Rules: docs/raw-contract.md; table schemas:
 docs/raw-tables.md.
 """
 

@@ -1,4 +1,4 @@
-"""The raw file contract (../shared/raw-contract.md) as data: tables, columns, aliases.
+"""The raw file contract (docs/raw-contract.md) as data: tables, columns, aliases.
 
 This module is the one place that knows how the agencies name their columns. The reader in
 ``ingestion/`` uses it to find header rows and map headers to canonical names; the synthetic

@@ -1,6 +1,6 @@
 """Reading one raw file (CSV or xlsx) into Arrow tables of canonical text columns.
 
-Everything here follows ../shared/raw-contract.md and docs/raw-tables.md: cells stay text,
+Everything here follows docs/raw-contract.md and docs/raw-tables.md: cells stay text,
 empty or whitespace-only cells become NULL, blank and totals records are not data but keep
 their record number, and a bad file is described (status ``failed`` with a message), never
 raised. Nothing here touches DuckDB; ``load.py`` writes what this module returns.

@@ -3,7 +3,7 @@
     from jember_dev.generator import generate
     summary = generate(out_dir, scale="tiny", seed=1)   # tiny | small | jember | province
 
-Writes ``out_dir/raw/{dtks,pkh,bps,koperasi}/...`` per ../shared/raw-contract.md and
+Writes ``out_dir/raw/{dtks,pkh,bps,koperasi}/...`` per docs/raw-contract.md and
 ``out_dir/truth/*.parquet`` (see the README written there). Same seed, same bytes.
 """
 
