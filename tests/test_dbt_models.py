@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from dagster_project.ingestion.contract import TABLES
+from dagster_project.ingestion.load import INGEST_FILES_SCHEMA, REJECTED_ROWS_SCHEMA
 
 REPO = Path(__file__).resolve().parent.parent
 DBT_DIR = REPO / "dbt"
@@ -147,20 +148,6 @@ POVERTY_ROWS: list[tuple[int, dict]] = [
     (1, dict(tahun="2024", persen_miskin="9,01", jumlah_miskin="224,77", garis_kemiskinan="459.043")),
 ]
 
-INGEST_FILES_DDL = """
-create table raw.ingest_files (
-    source varchar, source_path varchar, sheet varchar, table_name varchar, sha256 varchar,
-    size_bytes bigint, status varchar, message varchar, encoding varchar, delimiter varchar,
-    header_record integer, data_rows bigint, non_data_rows bigint, rejected_rows bigint,
-    duplicate_of varchar, ingested_at timestamp
-)"""
-INGEST_REJECTED_DDL = """
-create table raw.ingest_rejected_rows (
-    source varchar, source_path varchar, sheet varchar, row_number integer, reason varchar,
-    message varchar
-)"""
-
-
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     """The raw schema exactly as docs/raw-tables.md describes it."""
     con.execute("create schema if not exists raw")
@@ -174,8 +161,9 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
             "_id_numeric_cells varchar",
         ]
         con.execute(f"create table raw.{table.name} ({', '.join(columns)})")
-    con.execute(INGEST_FILES_DDL)
-    con.execute(INGEST_REJECTED_DDL)
+    for name, schema in (("ingest_files", INGEST_FILES_SCHEMA), ("ingest_rejected_rows", REJECTED_ROWS_SCHEMA)):
+        empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
+        con.execute(f"create table raw.{name} as select * from empty")
 
 
 def insert_rows(con, table_name: str, source: str, path: str, sheet: str, sha: str, rows, defaults=None) -> None:

@@ -28,38 +28,9 @@ from dagster_project.ingestion.reader import (
 
 READABLE_SUFFIXES = (".csv", ".xlsx")
 
-INGEST_FILES_DDL = """
-create table if not exists raw.ingest_files (
-    source varchar,
-    source_path varchar,
-    sheet varchar,
-    table_name varchar,
-    sha256 varchar,
-    size_bytes bigint,
-    status varchar,
-    message varchar,
-    encoding varchar,
-    delimiter varchar,
-    header_record integer,
-    data_rows bigint,
-    non_data_rows bigint,
-    rejected_rows bigint,
-    duplicate_of varchar,
-    ingested_at timestamp
-)
-"""
-
-INGEST_REJECTED_ROWS_DDL = """
-create table if not exists raw.ingest_rejected_rows (
-    source varchar,
-    source_path varchar,
-    sheet varchar,
-    row_number integer,
-    reason varchar,
-    message varchar
-)
-"""
-
+# The two log tables, defined once: as Arrow schemas. The DuckDB tables are created from them
+# (see _replace_log_rows) and the records that fill them are the dataclasses of reader.py,
+# checked against these names below.
 INGEST_FILES_SCHEMA = pa.schema(
     [
         ("source", pa.string()),
@@ -91,6 +62,11 @@ REJECTED_ROWS_SCHEMA = pa.schema(
         ("message", pa.string()),
     ]
 )
+
+
+for _record, _schema in ((IngestFileRecord, INGEST_FILES_SCHEMA), (RejectedRow, REJECTED_ROWS_SCHEMA)):
+    if [f.name for f in dataclasses.fields(_record)] != _schema.names:
+        raise ImportError(f"{_record.__name__} and its Arrow schema name different columns")
 
 
 @dataclass
@@ -298,8 +274,9 @@ def _replace_log_rows(
     records: list[IngestFileRecord],
     rejected: list[RejectedRow],
 ) -> None:
-    con.execute(INGEST_FILES_DDL)
-    con.execute(INGEST_REJECTED_ROWS_DDL)
+    for name, schema in (("ingest_files", INGEST_FILES_SCHEMA), ("ingest_rejected_rows", REJECTED_ROWS_SCHEMA)):
+        empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
+        con.execute(f"create table if not exists raw.{name} as select * from empty")
     con.execute("delete from raw.ingest_files where source = ?", [source])
     con.execute("delete from raw.ingest_rejected_rows where source = ?", [source])
     files = pa.Table.from_pylist([dataclasses.asdict(r) for r in records], schema=INGEST_FILES_SCHEMA)
