@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 import errno
+import functools
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -45,6 +47,16 @@ create table if not exists raw.ingest_files (
     non_data_rows bigint,
     rejected_rows bigint,
     duplicate_of varchar,
+    ingested_at timestamp
+)
+"""
+
+# Which reader wrote a source's raw tables: rows read by other reading rules are read again
+# even when the files did not change (see unchanged_since_last_read).
+INGEST_SOURCES_DDL = """
+create table if not exists raw.ingest_sources (
+    source varchar,
+    reader_version varchar,
     ingested_at timestamp
 )
 """
@@ -200,6 +212,53 @@ def scan_source(raw_dir: Path, source: str) -> list[SourceEntry]:
     )
 
 
+@functools.cache
+def reader_version() -> str:
+    """Hash of the reading rules' own code (this package): new rules, new version."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def file_hashes(raw_dir: Path, source: str) -> dict[str, str]:
+    """{path under raw_dir: sha256 of its bytes} of every entry under raw_dir/<source>/, as
+    raw.ingest_files records them: an entry that is not read (ignored, refused, unreadable) has
+    an empty hash."""
+    raw_dir = Path(raw_dir).absolute()
+    hashes: dict[str, str] = {}
+    for entry in scan_source(raw_dir, source):
+        if entry.path is None:
+            hashes[entry.not_read.source_path] = ""
+            continue
+        try:
+            hashes[entry.path.relative_to(raw_dir).as_posix()] = hashlib.sha256(entry.path.read_bytes()).hexdigest()
+        except OSError:
+            hashes[entry.path.relative_to(raw_dir).as_posix()] = ""
+    return hashes
+
+
+def unchanged_since_last_read(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the warehouse holds `source` read by this reader from exactly these files
+    (same paths, same bytes, per raw.ingest_files): reading them again would write the same
+    rows, so an incremental run keeps them."""
+    try:
+        version = con.execute("select reader_version from raw.ingest_sources where source = ?", [source]).fetchone()
+        recorded = con.execute(
+            "select distinct source_path, coalesce(sha256, '') from raw.ingest_files where source = ?", [source]
+        ).fetchall()
+        tables = {name for (name,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'raw'"
+        ).fetchall()}
+    except duckdb.CatalogException:  # a warehouse from before raw.ingest_sources, or none yet
+        return False
+    if version is None or version[0] != reader_version():
+        return False
+    if any(table.name not in tables for table in SOURCES[source]):
+        return False
+    return dict(recorded) == file_hashes(raw_dir, source)
+
+
 def ingest_source(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) -> IngestSummary:
     """Read every file of `source` and (re)write its raw tables and log rows in `con`.
 
@@ -300,8 +359,13 @@ def _replace_log_rows(
 ) -> None:
     con.execute(INGEST_FILES_DDL)
     con.execute(INGEST_REJECTED_ROWS_DDL)
+    con.execute(INGEST_SOURCES_DDL)
     con.execute("delete from raw.ingest_files where source = ?", [source])
     con.execute("delete from raw.ingest_rejected_rows where source = ?", [source])
+    con.execute("delete from raw.ingest_sources where source = ?", [source])
+    con.execute(
+        "insert into raw.ingest_sources values (?, ?, current_localtimestamp())", [source, reader_version()]
+    )
     files = pa.Table.from_pylist([dataclasses.asdict(r) for r in records], schema=INGEST_FILES_SCHEMA)
     rows = pa.Table.from_pylist([dataclasses.asdict(r) for r in rejected], schema=REJECTED_ROWS_SCHEMA)
     for name, arrow in (("ingest_files", files), ("ingest_rejected_rows", rows)):
