@@ -10,8 +10,9 @@ definitions parses again with the dbt beside this interpreter. dagster-dbt's own
 """
 
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
@@ -58,7 +59,28 @@ dbt_translator = JemberDbtTranslator(
 def jember_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: PipelinePaths, period: ReportingPeriod
 ):
-    # The dbt profile reads the warehouse path from the environment; dbt runs as a child
-    # process that inherits it.
-    os.environ["JEMBER_DUCKDB_PATH"] = str(paths.warehouse)
-    yield from dbt.cli(["build", *period.dbt_vars()], context=context).stream()
+    # One target folder per data dir, kept between runs: dbt re-parses the whole project when
+    # the profile differs from the one its partial-parse file was written with, and the
+    # warehouse path (in the profile) differs per data dir; beside it the file stays valid, so
+    # from a data dir's second run on dbt parses only what changed.
+    target = paths.data / "dbt-target"
+    with _child_environment(JEMBER_DUCKDB_PATH=str(paths.warehouse)):
+        invocation = dbt.cli(["build", *period.dbt_vars()], context=context, target_path=target)
+    yield from invocation.stream()
+
+
+@contextlib.contextmanager
+def _child_environment(**variables: str) -> Iterator[None]:
+    """The dbt profile reads the warehouse path from the environment, and dagster-dbt hands
+    dbt's process a copy of this one when it starts it (inside `dbt.cli`): set for that moment
+    only, so nothing of one run's configuration stays behind in this process for the next."""
+    before = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
