@@ -164,3 +164,40 @@ def test_run_help_lists_defaults_and_exit_codes():
     from dagster_project import cli
 
     assert (cli.EXIT_PUBLISHED, cli.EXIT_BLOCKED, cli.EXIT_LOCKED, cli.EXIT_ERROR) == (0, 2, 3, 1)
+
+
+def test_configuration_is_read_when_a_run_uses_it_not_at_import(tmp_path):
+    """Issue 16: importing the definitions reads no JEMBER_* variable and sets none."""
+    shown = subprocess.run(
+        [str(VENV_BIN / "python"), "-c", textwrap.dedent("""
+            import os
+            from dagster_project.definitions import defs
+            print(repr(defs.resources["period"].period))
+            print(sorted(k for k in os.environ if k.startswith("JEMBER_")))
+        """)],
+        cwd=tmp_path, env=_bare_env(JEMBER_PERIOD="1999-99"), capture_output=True, text=True, timeout=300,
+    )
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    assert shown.stdout.split("\n")[:2] == ["''", "['JEMBER_PERIOD']"]
+
+
+def test_a_refused_run_is_refused_before_dagster_is_imported(tmp_path):
+    """Exit 3 (data dir locked) costs a fraction of a second: the lock is tried before the
+    heavy imports (Dagster, dbt), which `-X importtime` would list."""
+    from dagster_project.runstate import begin_run, end_run
+
+    data = tmp_path / "data"
+    begin_run(data, REPO / "raw")  # this process holds the data dir, as a running `jember run` would
+    try:
+        refused = subprocess.run(
+            [str(VENV_BIN / "python"), "-X", "importtime", "-m", "dagster_project.cli", "run",
+             "--raw-dir", str(REPO / "raw"), "--data-dir", str(data)],
+            cwd=tmp_path, env=_bare_env(), capture_output=True, text=True, timeout=300,
+        )
+    finally:
+        end_run(data)
+    assert refused.returncode == 3, refused.stdout + refused.stderr[-2000:]
+    assert "another jember run is using data dir" in refused.stdout
+    imported = {line.split("|")[-1].strip() for line in refused.stderr.splitlines() if line.startswith("import time:")}
+    assert "dagster_project.runstate" in imported
+    assert not {"dagster", "dagster_dbt", "dbt", "duckdb", "great_expectations"} & imported, sorted(imported)[:50]
