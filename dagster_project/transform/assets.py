@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -66,7 +67,51 @@ def jember_dbt_models(
     target = paths.data / "dbt-target"
     with _child_environment(JEMBER_DUCKDB_PATH=str(paths.warehouse)):
         invocation = dbt.cli(["build", *period.dbt_vars()], context=context, target_path=target)
-    yield from invocation.stream()
+    built = []
+    for event in invocation.stream():
+        if isinstance(event, (dg.Output, dg.AssetMaterialization)):
+            built.append(context.asset_key_for_output(event.output_name) if isinstance(event, dg.Output) else event.asset_key)
+        yield event
+    yield from _table_observations(paths, built)
+
+
+def _table_observations(paths: PipelinePaths, keys: list[dg.AssetKey]):
+    """Row count and column schema of every table dbt built, read once dbt's process has ended.
+
+    Not dagster-dbt's fetch_row_counts()/fetch_column_metadata(): they query through dbt's
+    adapter in this process while dbt's own process still holds the warehouse for writing (the
+    queries waited, and the quality gate's read-only connection afterwards failed beside the
+    adapter's open one). Here one read-only connection, closed before the gate opens its own.
+    Observations, because a model's materialisation is reported when dbt finishes it, before
+    the warehouse can be read.
+    """
+    if not keys:
+        return
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for schema, table, column, data_type in con.execute(
+            "select table_schema, table_name, column_name, data_type from information_schema.columns "
+            "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
+        ).fetchall():
+            columns.setdefault((schema, table), []).append((column, data_type))
+        tables = {(schema, table) for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_type = 'BASE TABLE'"
+        ).fetchall()}
+        for key in keys:
+            relation = tuple(key.path[-2:])
+            metadata = {}
+            if relation in columns:
+                metadata["dagster/column_schema"] = dg.TableSchema(
+                    columns=[dg.TableColumn(name, data_type) for name, data_type in columns[relation]]
+                )
+            if relation in tables:  # views are not counted: counting runs their whole query
+                schema, table = relation
+                metadata["dagster/row_count"] = con.execute(
+                    f'select count(*) from "{schema}"."{table}"'
+                ).fetchone()[0]
+            if metadata:
+                yield dg.AssetObservation(asset_key=key, metadata=metadata)
 
 
 @contextlib.contextmanager
