@@ -219,8 +219,6 @@ def _run_locked(raw_dir: Path, data_dir: Path, period: str | None, full: bool, k
             beat.join()
             handler.close()
     code = summarise(result, data_dir, time.perf_counter() - started)
-    if code == EXIT_PUBLISHED:
-        record_published_run(data_dir, inputs, result.run_id)
     reports = sorted(
         (p for p in (data_dir / "reports").glob("laporan-*.html") if p.stat().st_mtime >= started_wall - 1),
         key=lambda p: p.stat().st_mtime,
@@ -228,6 +226,9 @@ def _run_locked(raw_dir: Path, data_dir: Path, period: str | None, full: bool, k
     if reports:
         pdf = reports[-1].with_suffix(".pdf")
         _print(f"  report                     {reports[-1]}" + (f" (+ {pdf.name})" if pdf.exists() else " (no PDF: Chromium not installed)"))
+        if code == EXIT_PUBLISHED:
+            # Only a run that published and left its report may later be "nothing new".
+            record_published_run(data_dir, inputs, result.run_id)
         return code
     _print(f"  report                     FAILED to render (see {log_path})")
     return EXIT_ERROR
