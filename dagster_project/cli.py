@@ -1,7 +1,8 @@
 """`jember`: generate synthetic raw files, and run the whole pipeline from the command line.
 
 `jember run` materialises the same Dagster job the UI shows (`jember_pipeline`), in this
-process, and exits 0 when a new release was published, 2 when the quality gate blocked
+process, and exits 0 when a new release was published (or nothing was new: the raw files, the
+period and the code are those of the run whose release is published), 2 when the quality gate blocked
 publishing (the previous release stays), 1 on any other error, and 3 when another run is using
 the same data dir (nothing was read or written; the message names that run's pid, start time
 and raw dir). Every file the run creates is owner-only, except what is published for analysts.
@@ -128,14 +129,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not raw_dir.is_dir():
         _print(f"error: raw dir {raw_dir} does not exist")
         return EXIT_ERROR
-    if args.period:
-        from dagster_project.resources import PERIOD_PATTERN
+    # runstate and pipeline import no Dagster: a refused or empty run ends in a moment.
+    from dagster_project.runstate import PERIOD_PATTERN, RunLocked, begin_run, end_run
 
-        if not PERIOD_PATTERN.fullmatch(args.period):
-            _print(f"error: --period {args.period!r} is not YYYY-MM (e.g. 2025-10)")
-            return EXIT_ERROR
-
-    from dagster_project.resources import RunLocked, begin_run, end_run
+    if args.period and not PERIOD_PATTERN.fullmatch(args.period):
+        _print(f"error: --period {args.period!r} is not YYYY-MM (e.g. 2025-10)")
+        return EXIT_ERROR
+    if args.keep_releases is not None and args.keep_releases < 1:
+        _print(f"error: --keep-releases {args.keep_releases} keeps no release; give 1 or more")
+        return EXIT_ERROR
 
     # Before anything is read or written: a second run on this data dir would write the same
     # warehouse and could publish a release built from the other run's delivery.
@@ -146,14 +148,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         _print(f"result: REFUSED, another run holds the data dir (exit {EXIT_LOCKED})")
         return EXIT_LOCKED
     try:
-        return _run_locked(raw_dir, data_dir, args.period or None)
+        return _run_locked(raw_dir, data_dir, args.period or None, args.full, args.keep_releases)
     finally:
         end_run(data_dir)
 
 
-def _run_locked(raw_dir: Path, data_dir: Path, period: str | None) -> int:
+def _run_locked(raw_dir: Path, data_dir: Path, period: str | None, full: bool, keep_releases: int | None) -> int:
+    from dagster_project.pipeline import LAST_PUBLISHED_RUN, nothing_new, record_published_run, run_inputs
+
     started = time.perf_counter()
     started_wall = time.time()
+    inputs = run_inputs(raw_dir, period)
+    last = None if full else nothing_new(data_dir, inputs)
+    if last is not None:
+        _print(f"jember run: raw={raw_dir} data={data_dir}")
+        _print(f"nothing new: the raw files, the period and the code are those of run {last['run_id']}, "
+               f"whose release {last['release']} is published; nothing to do (--full runs it all again)")
+        _print(f"result: NOTHING NEW, release {last['release']} stays published "
+               f"({time.perf_counter() - started:.1f} s, exit {EXIT_PUBLISHED})")
+        return EXIT_PUBLISHED
+    # From here the warehouse changes: only a run that publishes again may say "nothing new".
+    (data_dir / LAST_PUBLISHED_RUN).unlink(missing_ok=True)
     log_path = data_dir / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     _print(f"jember run: raw={raw_dir} data={data_dir}")
@@ -197,7 +212,8 @@ def _run_locked(raw_dir: Path, data_dir: Path, period: str | None) -> int:
             # every run, published or blocked, from the job's own hooks (sensors.py).
             result = run_pipeline(raw_dir, data_dir, period=period, instance=instance,
                                   logger_defs={"stage": stage_logger},
-                                  run_config={"loggers": {"stage": {}}})
+                                  run_config={"loggers": {"stage": {}}},
+                                  full=full, keep_releases=keep_releases)
         finally:
             stop.set()
             beat.join()
@@ -210,6 +226,9 @@ def _run_locked(raw_dir: Path, data_dir: Path, period: str | None) -> int:
     if reports:
         pdf = reports[-1].with_suffix(".pdf")
         _print(f"  report                     {reports[-1]}" + (f" (+ {pdf.name})" if pdf.exists() else " (no PDF: Chromium not installed)"))
+        if code == EXIT_PUBLISHED:
+            # Only a run that published and left its report may later be "nothing new".
+            record_published_run(data_dir, inputs, result.run_id)
         return code
     _print(f"  report                     FAILED to render (see {log_path})")
     return EXIT_ERROR
@@ -317,7 +336,8 @@ def _count_rejected(data_dir: Path) -> int | None:
 
 
 EXIT_CODES_HELP = f"""exit codes:
-  {EXIT_PUBLISHED}  published: a new release is in DATA_DIR/published
+  {EXIT_PUBLISHED}  published: a new release is in DATA_DIR/published; or nothing new: the raw
+     files (by content), the period and the code are those of the published release's run
   {EXIT_BLOCKED}  blocked: the quality gate failed, nothing new was published (the previous
      release stays); the report says why
   {EXIT_LOCKED}  refused: another run holds DATA_DIR (its pid, start time and raw dir are named);
@@ -368,6 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--period", default=os.environ.get("JEMBER_PERIOD", ""),
                      help="reporting period YYYY-MM (default: $JEMBER_PERIOD, else the month "
                      "the data describes). Re-running a period replaces that period's history only")
+    run.add_argument("--full", action="store_true",
+                     help="read every raw file again and run everything, even when nothing changed "
+                     "(default: incremental; a source whose files are unchanged is not read again)")
+    run.add_argument("--keep-releases", type=int, default=None, metavar="N",
+                     help="releases kept in DATA_DIR/releases, the new one included (default: 3)")
     run.set_defaults(func=cmd_run)
 
     args = parser.parse_args(argv)

@@ -6,7 +6,6 @@ Loads from a fresh clone with nothing set: the paths default to raw/ and data/ o
 jember_pipeline` and `jember run` all run the same job.
 """
 
-import os
 import warnings
 
 import dagster as dg
@@ -65,7 +64,7 @@ def _definitions() -> dg.Definitions:
                 "paths": PipelinePaths(),
                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
                 # empty: the period is taken from the data; the UI's launchpad can set it per run
-                "period": ReportingPeriod(period=os.environ.get("JEMBER_PERIOD", "")),
+                "period": ReportingPeriod(),
             },
             # One DuckDB file has one writer: steps run one after another in the run's process.
             executor=dg.in_process_executor,

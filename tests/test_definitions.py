@@ -154,3 +154,21 @@ def test_report_sensors_follow_other_runs_but_not_the_pipeline_which_renders_its
         job_name="__ASSET_JOB", run_id="c", asset_selection=frozenset({dg.AssetKey(["reports", "laporan"])})
     )
     assert isinstance(_report_request(report_only), dg.SkipReason)
+
+
+def test_the_run_config_jember_run_builds_is_the_jobs_own():
+    """`jember run --period --full --keep-releases` reach the job as run config (not through
+    the environment): every key must be one the job declares, or the run would not start."""
+    import pytest
+
+    from dagster_project.pipeline import run_config_for
+
+    job = defs.resolve_job_def("jember_pipeline")
+    config = run_config_for("raw", "data", period="2025-10", full=True, keep_releases=5)
+    validated = dg.validate_run_config(job, config)
+    assert validated["ops"]["published__analyst_tier"]["config"] == {"keep_releases": 5}
+    assert validated["ops"]["ingest_raw_files"]["config"] == {"reread_unchanged": True}
+    assert validated["resources"]["period"]["config"] == {"period": "2025-10"}
+    config["ops"]["published__analyst_tier"]["config"] = {"keep": 5}
+    with pytest.raises(dg.DagsterInvalidConfigError):
+        dg.validate_run_config(job, config)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 import errno
+import functools
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -28,9 +30,9 @@ from dagster_project.ingestion.reader import (
 
 READABLE_SUFFIXES = (".csv", ".xlsx")
 
-# The two log tables, defined once: as Arrow schemas. The DuckDB tables are created from them
-# (see _replace_log_rows) and the records that fill them are the dataclasses of reader.py,
-# checked against these names below.
+# The log tables, defined once: as Arrow schemas. The DuckDB tables are created from them
+# (see _replace_log_rows) and the records that fill the first two are the dataclasses of
+# reader.py, checked against these names below.
 INGEST_FILES_SCHEMA = pa.schema(
     [
         ("source", pa.string()),
@@ -62,6 +64,22 @@ REJECTED_ROWS_SCHEMA = pa.schema(
         ("message", pa.string()),
     ]
 )
+
+# Which reader wrote a source's raw tables: rows read by other reading rules are read again
+# even when the files did not change (see unchanged_since_last_read).
+INGEST_SOURCES_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("reader_version", pa.string()),
+        ("ingested_at", pa.timestamp("us")),
+    ]
+)
+
+LOG_TABLES = {
+    "ingest_files": INGEST_FILES_SCHEMA,
+    "ingest_rejected_rows": REJECTED_ROWS_SCHEMA,
+    "ingest_sources": INGEST_SOURCES_SCHEMA,
+}
 
 
 for _record, _schema in ((IngestFileRecord, INGEST_FILES_SCHEMA), (RejectedRow, REJECTED_ROWS_SCHEMA)):
@@ -176,6 +194,53 @@ def scan_source(raw_dir: Path, source: str) -> list[SourceEntry]:
     )
 
 
+@functools.cache
+def reader_version() -> str:
+    """Hash of the reading rules' own code (this package): new rules, new version."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def file_hashes(raw_dir: Path, source: str) -> dict[str, str]:
+    """{path under raw_dir: sha256 of its bytes} of every entry under raw_dir/<source>/, as
+    raw.ingest_files records them: an entry that is not read (ignored, refused, unreadable) has
+    an empty hash."""
+    raw_dir = Path(raw_dir).absolute()
+    hashes: dict[str, str] = {}
+    for entry in scan_source(raw_dir, source):
+        if entry.path is None:
+            hashes[entry.not_read.source_path] = ""
+            continue
+        try:
+            hashes[entry.path.relative_to(raw_dir).as_posix()] = hashlib.sha256(entry.path.read_bytes()).hexdigest()
+        except OSError:
+            hashes[entry.path.relative_to(raw_dir).as_posix()] = ""
+    return hashes
+
+
+def unchanged_since_last_read(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the warehouse holds `source` read by this reader from exactly these files
+    (same paths, same bytes, per raw.ingest_files): reading them again would write the same
+    rows, so an incremental run keeps them."""
+    try:
+        version = con.execute("select reader_version from raw.ingest_sources where source = ?", [source]).fetchone()
+        recorded = con.execute(
+            "select distinct source_path, coalesce(sha256, '') from raw.ingest_files where source = ?", [source]
+        ).fetchall()
+        tables = {name for (name,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'raw'"
+        ).fetchall()}
+    except duckdb.CatalogException:  # a warehouse from before raw.ingest_sources, or none yet
+        return False
+    if version is None or version[0] != reader_version():
+        return False
+    if any(table.name not in tables for table in SOURCES[source]):
+        return False
+    return dict(recorded) == file_hashes(raw_dir, source)
+
+
 def ingest_source(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) -> IngestSummary:
     """Read every file of `source` and (re)write its raw tables and log rows in `con`.
 
@@ -274,11 +339,15 @@ def _replace_log_rows(
     records: list[IngestFileRecord],
     rejected: list[RejectedRow],
 ) -> None:
-    for name, schema in (("ingest_files", INGEST_FILES_SCHEMA), ("ingest_rejected_rows", REJECTED_ROWS_SCHEMA)):
+    for name, schema in LOG_TABLES.items():
         empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
         con.execute(f"create table if not exists raw.{name} as select * from empty")
     con.execute("delete from raw.ingest_files where source = ?", [source])
     con.execute("delete from raw.ingest_rejected_rows where source = ?", [source])
+    con.execute("delete from raw.ingest_sources where source = ?", [source])
+    con.execute(
+        "insert into raw.ingest_sources values (?, ?, current_localtimestamp())", [source, reader_version()]
+    )
     files = pa.Table.from_pylist([dataclasses.asdict(r) for r in records], schema=INGEST_FILES_SCHEMA)
     rows = pa.Table.from_pylist([dataclasses.asdict(r) for r in rejected], schema=REJECTED_ROWS_SCHEMA)
     for name, arrow in (("ingest_files", files), ("ingest_rejected_rows", rows)):

@@ -9,6 +9,7 @@ import duckdb
 from dagster_project.publishing import privacy
 from dagster_project.transform.assets import dbt_project, jember_dbt_models
 from dagster_project.publishing.release import (
+    KEEP_RELEASES,
     build_release,
     new_release_id,
     prune_releases,
@@ -23,6 +24,11 @@ MART_KEYS = sorted(
 )
 
 
+class PublishConfig(dg.Config):
+    keep_releases: int = KEEP_RELEASES
+    """Releases kept in DATA_DIR/releases, the new one included; older ones are removed."""
+
+
 class GateBlocked(dg.Failure):
     """Publishing refused because the quality gate did not pass for these marts."""
 
@@ -35,7 +41,7 @@ class GateBlocked(dg.Failure):
     description="data/published/: jember.duckdb and one Parquet file per mart, for analysts. "
     "Replaced atomically, and only when every blocking quality check passed.",
 )
-def publish(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+def publish(context: dg.AssetExecutionContext, config: PublishConfig, paths: PipelinePaths) -> dg.MaterializeResult:
     verdict = read_verdict(paths.quality)
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         fingerprint = marts_fingerprint(con)
@@ -61,7 +67,7 @@ def publish(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.Mater
         small_count_threshold=privacy.small_count_threshold(),
     )
     switch_published(paths.published, release)
-    removed = prune_releases(paths.releases, release)
+    removed = prune_releases(paths.releases, release, keep=max(1, config.keep_releases))
     # Identifiable outputs written during the run are closed to owner-only here at the latest.
     restricted_dir(paths)
     context.log.info(f"published {release.name} -> {paths.published}")

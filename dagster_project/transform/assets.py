@@ -10,11 +10,13 @@ definitions parses again with the dbt beside this interpreter. dagster-dbt's own
 """
 
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -58,7 +60,72 @@ dbt_translator = JemberDbtTranslator(
 def jember_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: PipelinePaths, period: ReportingPeriod
 ):
-    # The dbt profile reads the warehouse path from the environment; dbt runs as a child
-    # process that inherits it.
-    os.environ["JEMBER_DUCKDB_PATH"] = str(paths.warehouse)
-    yield from dbt.cli(["build", *period.dbt_vars()], context=context).stream()
+    # One target folder per data dir, kept between runs: dbt re-parses the whole project when
+    # the profile differs from the one its partial-parse file was written with, and the
+    # warehouse path (in the profile) differs per data dir; beside it the file stays valid, so
+    # from a data dir's second run on dbt parses only what changed.
+    target = paths.data / "dbt-target"
+    with _child_environment(JEMBER_DUCKDB_PATH=str(paths.warehouse)):
+        invocation = dbt.cli(["build", *period.dbt_vars()], context=context, target_path=target)
+    built = []
+    for event in invocation.stream():
+        if isinstance(event, (dg.Output, dg.AssetMaterialization)):
+            built.append(context.asset_key_for_output(event.output_name) if isinstance(event, dg.Output) else event.asset_key)
+        yield event
+    yield from _table_observations(paths, built)
+
+
+def _table_observations(paths: PipelinePaths, keys: list[dg.AssetKey]):
+    """Row count and column schema of every table dbt built, read once dbt's process has ended.
+
+    Not dagster-dbt's fetch_row_counts()/fetch_column_metadata(): they query through dbt's
+    adapter in this process while dbt's own process still holds the warehouse for writing (the
+    queries waited, and the quality gate's read-only connection afterwards failed beside the
+    adapter's open one). Here one read-only connection, closed before the gate opens its own.
+    Observations, because a model's materialisation is reported when dbt finishes it, before
+    the warehouse can be read.
+    """
+    if not keys:
+        return
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for schema, table, column, data_type in con.execute(
+            "select table_schema, table_name, column_name, data_type from information_schema.columns "
+            "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
+        ).fetchall():
+            columns.setdefault((schema, table), []).append((column, data_type))
+        tables = {(schema, table) for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_type = 'BASE TABLE'"
+        ).fetchall()}
+        for key in keys:
+            relation = tuple(key.path[-2:])
+            metadata = {}
+            if relation in columns:
+                metadata["dagster/column_schema"] = dg.TableSchema(
+                    columns=[dg.TableColumn(name, data_type) for name, data_type in columns[relation]]
+                )
+            if relation in tables:  # views are not counted: counting runs their whole query
+                schema, table = relation
+                metadata["dagster/row_count"] = con.execute(
+                    f'select count(*) from "{schema}"."{table}"'
+                ).fetchone()[0]
+            if metadata:
+                yield dg.AssetObservation(asset_key=key, metadata=metadata)
+
+
+@contextlib.contextmanager
+def _child_environment(**variables: str) -> Iterator[None]:
+    """The dbt profile reads the warehouse path from the environment, and dagster-dbt hands
+    dbt's process a copy of this one when it starts it (inside `dbt.cli`): set for that moment
+    only, so nothing of one run's configuration stays behind in this process for the next."""
+    before = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
