@@ -299,7 +299,7 @@ def line_chart(years: list[int], series: list[dict], *, width: int = 660, height
 ATTENTION_AGENCIES = [
     ("kasus_dinas_sosial", "Dinas Sosial"),
     ("kasus_pkh", "Koordinator PKH"),
-    ("kasus_koperasi", "DPMD / Diskop UKM"),
+    ("kasus_koperasi", "DPMD/Diskop UKM"),
 ]
 
 

@@ -61,7 +61,7 @@ problems as (
     select 'BPS', 'desa/kelurahan tanpa data penduduk BPS',
         (select count(*) from desa where coalesce(bps_penduduk, 0) = 0)
     union all
-    select 'Semua pengirim', 'file yang gagal dibaca',
+    select 'Semua pengirim', 'file yang tidak dapat dibaca',
         (select count(*) from {{ ref('stg_ingest__files') }} where status = 'failed')
     union all
     select instansi, masalah, jumlah from targeting
