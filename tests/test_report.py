@@ -15,7 +15,7 @@ import pytest
 
 from conftest import REPO, copy_tree, run_jember
 from dagster_project.publishing.privacy import small_count_threshold
-from dagster_project.reporting.report import bar_chart, line_chart
+from dagster_project.reporting.report import bar_chart, build_report, line_chart
 
 CHROMIUM = shutil.which("chromium")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (make test installs it)")
@@ -264,3 +264,10 @@ def test_villages_needing_attention_come_in_order_of_cases_per_1000_residents(sa
             assert cell == f"&lt; {threshold}" if 0 < count < threshold else cell in (str(count), f"&lt; {threshold}")
         # never exactly one hidden cell: the total would give it back
         assert sum(c == f"&lt; {threshold}" for c in shown) != 1, row
+
+
+def test_report_renders_when_dbt_built_nothing():
+    """A run that stopped before dbt (say, every file unreadable) still gets its report."""
+    with duckdb.connect() as con:
+        html = build_report(con, None, "2025-12", None)
+    assert "BELUM diperiksa" in html and "Desember 2025" in html and "WIB" in html

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
 from markupsafe import Markup, escape
 
 from dagster_project.publishing.privacy import small_count_threshold
@@ -48,8 +48,9 @@ class ReportFiles:
 # -- formatting ---------------------------------------------------------------------------
 
 def fmt(value, decimals: int = 0) -> str:
-    """Indonesian number format: 1.234.567 and 12,5."""
-    if value is None:
+    """Indonesian number format: 1.234.567 and 12,5; a dash when unknown (NULL, or a model
+    dbt did not build this run)."""
+    if value is None or isinstance(value, Undefined):
         return "–"
     if isinstance(value, str):
         return value
@@ -61,7 +62,7 @@ def fmt(value, decimals: int = 0) -> str:
 
 def pct(share, decimals: int = 1) -> str:
     """A share (0..1) as an Indonesian percentage."""
-    return "–" if share is None else fmt(100.0 * share, decimals) + "%"
+    return "–" if share is None or isinstance(share, Undefined) else fmt(100.0 * share, decimals) + "%"
 
 
 _LONG_NUMBER = re.compile(r"[0-9]{12,}")
