@@ -13,12 +13,19 @@ from dagster_project.reporting.report import write_report
 from dagster_project.resources import PipelinePaths
 
 REPORT_KEY = dg.AssetKey(["reports", "laporan"])
+REPORT_MODELS = [
+    "rpt_kabupaten", "rpt_desil", "rpt_bps_trend", "rpt_koperasi_tahapan", "rpt_kecamatan",
+    "rpt_desa_perhatian", "rpt_masalah_instansi", "rpt_mutu_sumber", "rpt_mutu_kecamatan",
+    "rpt_perubahan", "rpt_file_bermasalah", "rpt_kiriman_tidak_lengkap", "rpt_kiriman_janggal",
+    "rpt_file_nominal_pkh",
+]
 
 
 @dg.asset(
     key=REPORT_KEY,
     group_name="reports",
-    deps=[dg.AssetKey(["marts", "mart_desa"]), dg.AssetKey(["marts", "mart_kecamatan"])],
+    # the report's figures: the dbt models of dbt/models/reporting (schema `reporting`)
+    deps=[dg.AssetKey(["reporting", name]) for name in REPORT_MODELS],
     kinds={"html", "pdf"},
     description="data/reports/laporan-<period>.html and .pdf: the coordination meeting's report, "
     "aggregates only, with the gate's verdict and the open data problems by agency.",

@@ -1,0 +1,31 @@
+{#- The meeting report's headline figures for the kabupaten: one row. Aggregates only. -#}
+select
+    k.dtks_persons,
+    k.dtks_families,
+    k.pkh_families,
+    k.bps_penduduk,
+    k.dtks_persons_desil_1_2,
+    k.dtks_persons_desil_1_4,
+    k.dtks_families_desil_1_2,
+    k.dtks_families_desil_1_4,
+    k.bps_jumlah_miskin,
+    k.bps_jumlah_miskin_tahun,
+    k.bps_persen_miskin,
+    k.bps_persen_miskin_tahun,
+    d.pkh_tahun,
+    k.pkh_families_tahun_ini,
+    k.pkh_families_paid_tahun_ini,
+    k.pkh_nominal_rp_tahun_ini,
+    k.pkh_coverage_desil_1_2,
+    k.pkh_coverage_desil_1_4,
+    k.inclusion_candidates,
+    k.exclusion_candidates,
+    k.duplicate_aid_cases,
+    k.deceased_recipients,
+    k.component_mismatches,
+    k.koperasi_desa_with_stage_regression,
+    k.koperasi_desa_legal_docs_missing,
+    k.koperasi_desa_no_report,
+    k.koperasi_desa_stuck
+from {{ ref('mart_kabupaten') }} as k
+cross join (select max(pkh_tahun) as pkh_tahun from {{ ref('mart_desa') }}) as d
