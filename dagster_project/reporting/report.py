@@ -304,27 +304,34 @@ ATTENTION_AGENCIES = [
 ]
 
 
+CASE_BANDS = [(100, "100 atau lebih"), (50, "50-99"), (20, "20-49"), (10, "10-19"), (5, "5-9")]
+
+
+def case_band(total: int, threshold: int) -> str:
+    """A count of open cases as a band at least `threshold` wide, never the number itself."""
+    for low, label in CASE_BANDS:
+        if total >= max(low, threshold):
+            return label
+    return f"< {threshold}"
+
+
 def attention_list(rows: list[dict], threshold: int, limit: int = 15) -> list[dict]:
     """The villages with the most open cases per 1,000 residents (rpt_desa_perhatian's order).
 
-    The analyst tier's small-count rule (docs/privacy.md) applied to what this list shows: a
-    village is listed only with at least `threshold` open cases (its rate would give a smaller
-    total back), and a per-agency count from 1 to threshold - 1 is shown as "< threshold";
-    when that leaves exactly one hidden cell in a row (the total minus the others would give
-    it back), the smallest other positive count is hidden too."""
+    Which agencies must act is shown per village, not how many cases each has: the Dinas
+    Sosial and PKH counts are sums of mart_desa cells the release suppresses village by
+    village, and an exact sum beside the published cells would give a hidden cell back. For
+    the same reason the total is shown as a band (at least `threshold` wide) and the rate not
+    at all; the order is the rate's. A village is listed only with at least `threshold` open
+    cases (docs/privacy.md)."""
     listed = []
     for row in rows:
         if row["kasus_per_1000"] is None or (row["kasus_total"] or 0) < threshold:
             continue
-        cells = {col: row[col] for col, _ in ATTENTION_AGENCIES}
-        hidden = {col for col, v in cells.items() if 0 < v < threshold}
-        if len(hidden) == 1:
-            others = sorted((v, col) for col, v in cells.items() if col not in hidden and v > 0)
-            if others:
-                hidden.add(others[0][1])
         listed.append({
             **row,
-            "sel": [(agency, f"< {threshold}" if col in hidden else fmt(cells[col])) for col, agency in ATTENTION_AGENCIES],
+            "sel": [(agency, "ada" if (row[col] or 0) > 0 else "-") for col, agency in ATTENTION_AGENCIES],
+            "kasus_band": case_band(row["kasus_total"], threshold),
         })
         if len(listed) == limit:
             break
