@@ -187,3 +187,15 @@ def test_the_release_of_a_real_run_is_described(tiny_run):
         for column, comment in columns.items():
             if column != privacy.SUPPRESSED_COLUMNS:
                 assert comment == nodes[table]["columns"][column]["description"], f"{table}.{column}"
+
+
+def test_dbt_readme_names_every_model_and_seed(built):
+    """dbt/README.md is the map of the project: a model missing from it is a model nobody
+    finds (the list is generated from the manifest, see the README)."""
+    readme = (REPO / "dbt" / "README.md").read_text()
+    missing = sorted(
+        node["name"]
+        for node in built["manifest"]["nodes"].values()
+        if node["resource_type"] in ("model", "seed") and f"`{node['name']}`" not in readme
+    )
+    assert not missing, f"not in dbt/README.md: {missing}"
