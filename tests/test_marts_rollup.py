@@ -77,8 +77,8 @@ def test_reconciliation_test_fails_when_a_kecamatan_total_is_off(tiny_run, tmp_p
     with duckdb.connect(str(path)) as con:
         con.execute("update marts.mart_kecamatan set pkh_families = pkh_families + 1 "
                     "where kode_kecamatan = (select min(kode_kecamatan) from marts.mart_kecamatan)")
-    result = run_dbt("test", "--select", "assert_mart_kecamatan_sums_its_villages assert_mart_kabupaten_sums_all_villages",
+    result = run_dbt("test", "--select", "mart_kecamatan_equals_sum_of_mart_desa mart_kabupaten_equals_sum_of_mart_kecamatan",
                      warehouse=path, target_dir=tmp_path)
     assert result.returncode != 0
-    assert "FAIL 1 assert_mart_kecamatan_sums_its_villages" in result.stdout, result.stdout[-3000:]
-    assert "FAIL 1 assert_mart_kabupaten_sums_all_villages" in result.stdout, result.stdout[-3000:]
+    assert "FAIL 1 mart_kecamatan_equals_sum_of_mart_desa" in result.stdout, result.stdout[-3000:]
+    assert "FAIL 1 mart_kabupaten_equals_sum_of_mart_kecamatan" in result.stdout, result.stdout[-3000:]

@@ -102,6 +102,41 @@ def _fill_release(partial: Path, warehouse: Path, privacy_rules: dict, threshold
                     "schema restricted, or mark the column `meta: {privacy: pseudonymise}`)"
                 )
             counts[table] = con.execute(f"select count(*) from main.{name}").fetchone()[0]
+        # Descriptions travel with the data: dbt writes each model's yml description into the
+        # warehouse as COMMENT ON TABLE/COLUMN (persist_docs, dbt_project.yml), and they are
+        # copied here, so the models' yml stays their one source and an analyst reads them
+        # with duckdb_columns(). COMMENT ON takes no parameters: the text becomes a literal.
+        def literal(text: str) -> str:
+            return "'" + text.replace("'", "''") + "'"
+
+        for table, comment in con.execute(
+            "select table_name, comment from duckdb_tables() where database_name = 'warehouse' "
+            "and schema_name = 'marts' and comment is not null and comment <> ''"
+        ).fetchall():
+            if table in tables:
+                con.execute(f"comment on table main.{quote_identifier(table)} is {literal(comment)}")
+        for table, column, comment in con.execute(
+            "select released.table_name, released.column_name, source.comment "
+            "from duckdb_columns() as released join duckdb_columns() as source "
+            "on source.database_name = 'warehouse' and source.schema_name = 'marts' "
+            "and source.table_name = released.table_name and source.column_name = released.column_name "
+            "where released.database_name = current_database() and released.schema_name = 'main' "
+            "and source.comment is not null and source.comment <> ''"
+        ).fetchall():
+            con.execute(
+                f"comment on column main.{quote_identifier(table)}.{quote_identifier(column)} is {literal(comment)}"
+            )
+        # The one published column no dbt model has: suppression adds it (privacy.py).
+        for table in suppressed:
+            con.execute(
+                f"comment on column main.{quote_identifier(table)}.{quote_identifier(privacy.SUPPRESSED_COLUMNS)} is "
+                + literal(
+                    "The columns of this row whose values are hidden (NULL) by small-count "
+                    "suppression, comma-separated; NULL when nothing in the row is hidden. A NULL "
+                    "count in a column named here means hidden, never unknown "
+                    f"(threshold {threshold}, config/privacy.yml)."
+                )
+            )
         con.execute("detach warehouse")
         for table in tables:
             # Sorted so the same inputs give byte-for-byte the same Parquet files.

@@ -1,17 +1,2 @@
 {#- The rows of stg_dtks__persons that are kept (not in rejected_rows), each with its village. -#}
-with
-
-rows_in as (
-    select * from {{ ref('stg_dtks__persons') }}
-    where rejection_reason is null
-),
-
-located as (
-    select
-        rows_in.* exclude (rejection_reason),
-        {{ region_match_columns() }}
-    from rows_in
-    {{ join_region_match() }}
-)
-
-select * from located
+{{ kept_rows_with_village('stg_dtks__persons') }}

@@ -5,17 +5,8 @@
     family is paid once per stage (raw contract: one row per family per disbursement stage). -#}
 with
 
-rows_in as (
-    select * from {{ ref('stg_pkh__disbursements') }}
-    where rejection_reason is null
-),
-
 located as (
-    select
-        rows_in.* exclude (rejection_reason),
-        {{ region_match_columns() }}
-    from rows_in
-    {{ join_region_match() }}
+    {{ kept_rows_with_village('stg_pkh__disbursements') }}
 )
 
 select

@@ -17,11 +17,9 @@ kecamatan_sums as (
         sum({{ column }}){% if column not in ['pkh_nominal_rp', 'pkh_nominal_rp_tahun_ini', 'bps_luas_km2'] %}::bigint{% endif %} as {{ column }},
         {%- endfor %}
         sum(villages_without_bps)::bigint as villages_without_bps,
-        {%- for stage in [
-            'belum_mulai', 'sosialisasi', 'musdesus', 'pengurus_terbentuk', 'ad_art',
-            'akta_notaris', 'badan_hukum', 'operasional', 'without_stage',
-            'badan_hukum_or_later', 'with_stage_regression', 'legal_docs_missing', 'no_report',
-            'stuck', 'anggota',
+        {%- for stage in koperasi_stages() | map(attribute='column') | list + [
+            'without_stage', 'badan_hukum_or_later', 'with_stage_regression', 'legal_docs_missing',
+            'no_report', 'stuck', 'anggota',
         ] %}
         sum(koperasi_desa_{{ stage }})::bigint as koperasi_desa_{{ stage }},
         {%- endfor %}

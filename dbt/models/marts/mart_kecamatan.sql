@@ -4,10 +4,6 @@
     villages, so totals reconcile with mart_desa. -#}
 
 {%- set desa_sums = mart_desa_additive_measures() -%}
-{%- set stages = [
-    'belum_mulai', 'sosialisasi', 'musdesus', 'pengurus_terbentuk', 'ad_art', 'akta_notaris',
-    'badan_hukum', 'operasional',
-] -%}
 
 with
 
@@ -34,18 +30,27 @@ village_sums as (
     group by villages.kode_kecamatan
 ),
 
--- the koperasi funnel: target desa per current stage; kelurahan counted apart
+-- the stages the funnel names apart, looked up in the seed: BADAN HUKUM (the legal entity)
+-- and the final stage (OPERASIONAL)
+stage_order as (
+    select
+        min(urutan) filter (where tahapan = 'BADAN HUKUM') as badan_hukum,
+        max(urutan) as final_stage,
+    from {{ ref('koperasi_tahapan') }}
+),
+
+-- the koperasi funnel: target desa per current stage (one column per stage of the seed);
+-- kelurahan counted apart
 koperasi_funnel as (
     select
         kode_kecamatan,
-        {%- for stage in stages %}
-        count(*) filter (where is_target_desa and tahapan_urutan = {{ loop.index }})
-            as koperasi_desa_{{ stage }},
+        {%- for stage in koperasi_stages() %}
+        count(*) filter (where is_target_desa and tahapan_urutan = {{ stage.urutan }})
+            as koperasi_desa_{{ stage.column }},
         {%- endfor %}
         count(*) filter (where is_target_desa and tahapan_urutan is null)
             as koperasi_desa_without_stage,
-        -- urutan 7 = BADAN HUKUM, 8 = OPERASIONAL in the koperasi_tahapan seed
-        count(*) filter (where is_target_desa and tahapan_urutan >= 7)
+        count(*) filter (where is_target_desa and tahapan_urutan >= stage_order.badan_hukum)
             as koperasi_desa_badan_hukum_or_later,
         count(*) filter (where is_target_desa and has_stage_regression)
             as koperasi_desa_with_stage_regression,
@@ -57,11 +62,12 @@ koperasi_funnel as (
             as koperasi_desa_anggota,
         count(*) filter (where not is_target_desa and not has_no_report)
             as koperasi_kelurahan_reporting,
-        count(*) filter (where not is_target_desa and tahapan_urutan >= 7)
+        count(*) filter (where not is_target_desa and tahapan_urutan >= stage_order.badan_hukum)
             as koperasi_kelurahan_badan_hukum_or_later,
-        count(*) filter (where not is_target_desa and tahapan_urutan = 8)
+        count(*) filter (where not is_target_desa and tahapan_urutan = stage_order.final_stage)
             as koperasi_kelurahan_operasional,
     from {{ ref('mart_koperasi_progress') }}
+    cross join stage_order
     group by kode_kecamatan
 )
 

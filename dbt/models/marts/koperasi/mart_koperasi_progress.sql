@@ -5,8 +5,8 @@
     stage or later. Days are counted up to the latest report date in the data (not today), so a
     re-run over the same files gives the same numbers. -#}
 
-{#- Stages 2-8 of the koperasi_tahapan seed, in its order (urutan = position + 2; 1 is BELUM MULAI) -#}
-{%- set stages_after_first = ['sosialisasi', 'musdesus', 'pengurus_terbentuk', 'ad_art', 'akta_notaris', 'badan_hukum', 'operasional'] -%}
+{#- The stages after the first (BELUM MULAI) of the koperasi_tahapan seed, in its order -#}
+{%- set stages_after_first = koperasi_stages()[1:] -%}
 with
 
 villages as (
@@ -40,8 +40,8 @@ per_village as (
         max(tahapan_urutan) filter (where is_in_timeline) as tahapan_urutan,
         count(*) filter (where is_stage_regression) as stage_regressions,
         {%- for stage in stages_after_first %}
-        min(tanggal_laporan) filter (where is_in_timeline and tahapan_urutan >= {{ loop.index + 1 }})
-            as {{ stage }}_reached_date,
+        min(tanggal_laporan) filter (where is_in_timeline and tahapan_urutan >= {{ stage.urutan }})
+            as {{ stage.column }}_reached_date,
         {%- endfor %}
         -- the latest report's own values (the current report)
         bool_or(is_legal_docs_missing) filter (where is_latest_report) as latest_is_legal_docs_missing,
@@ -78,11 +78,11 @@ progress as (
         case per_village.tahapan_urutan
             when 1 then per_village.first_report_date
             {%- for stage in stages_after_first %}
-            when {{ loop.index + 1 }} then per_village.{{ stage }}_reached_date
+            when {{ stage.urutan }} then per_village.{{ stage.column }}_reached_date
             {%- endfor %}
         end as tahapan_reached_date,
         {%- for stage in stages_after_first %}
-        per_village.{{ stage }}_reached_date,
+        per_village.{{ stage.column }}_reached_date,
         {%- endfor %}
         as_of.as_of_date,
         coalesce(per_village.reports, 0) as reports,
