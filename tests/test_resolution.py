@@ -7,6 +7,7 @@ May, a PKH stage file, and later an October update file; each person is named fo
 
 from __future__ import annotations
 
+import math
 import stat
 from pathlib import Path
 
@@ -201,6 +202,29 @@ def test_when_new_evidence_merges_two_persons_one_id_survives_and_the_other_poin
     pointers = id_map[(id_map["kind"] == "retired") & (id_map["entity"] == "person")]
     assert pointers[["retired_id", "id"]].values.tolist() == [[retired, survivor]]
     assert retired not in set(id_map.loc[id_map["kind"] == "member", "id"])
+
+
+def test_the_weights_are_estimated_on_the_run_and_each_pair_names_its_levels(resolved):
+    con = duckdb.connect(str(resolved["data"] / "warehouse.duckdb"), read_only=True)
+    weights = {(c, level): (m, u, w) for c, level, m, u, w in con.execute(
+        "select comparison, level, m, u, weight from intermediate.int_person_match_weights").fetchall()}
+    for (comparison, level), (m, u, w) in weights.items():
+        if comparison not in ("prior", "threshold"):
+            # u is 1 for a value every record shares (one village in this delivery)
+            assert 0 < m < 1 and 0 < u <= 1, (comparison, level)
+            assert w == pytest.approx(math.log2(m / u)), (comparison, level)
+    # the same NIK is evidence for, a clearly different name against
+    assert weights[("nik", "exact")][2] > 0 > weights[("name", "different")][2]
+    assert weights[("threshold", "link")][2] > weights[("threshold", "review")][2]
+    # Siti Aminah's PKH row and her DTKS row: linked on the NIK, both scores and the levels shown
+    evidence = con.execute("""
+        select evidence, score, match_weight from intermediate.int_person_pairs_scored
+        where band = 'linked' and match_rule = 'nik_exact_pkh_dtks'
+    """).fetchall()
+    assert evidence
+    for text, score, match_weight in evidence:
+        assert text.startswith("nik=exact(") and "name=equal(" in text
+        assert score >= 10 and match_weight > 0
 
 
 def test_ids_are_not_cluster_order(resolved):

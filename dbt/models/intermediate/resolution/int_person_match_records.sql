@@ -1,0 +1,104 @@
+{#- One row per canonical person record (a repeat of a delivery takes its first delivery's
+    result), with what blocking and pair scoring need of it: an integer record number `rid`
+    (the candidate union and its joins on 11M pairs at jember scale run far faster on integers
+    than on the long record keys), the size of each block it falls in (for the cap,
+    var `person_block_max_rows`), and the per-record facts the evidence uses. Computed once
+    here, read by int_person_pairs_candidates, int_person_match_weights and
+    int_person_pairs_scored. -#}
+with
+
+records as (
+    select * from {{ ref('int_person_records') }}
+    where not is_repeat_delivery
+),
+
+-- how much an agreeing name key says, log2(records / records with that key): frequent names
+-- weak, rare strong (bounded where it is scored, seed person_match_points)
+name_weights as (
+    select
+        nama_key,
+        log2((select count(*) from records) / count(*)) as name_weight,
+    from records
+    where nama_key is not null
+    group by nama_key
+),
+
+-- term frequencies: the share of records (that have one) with this name key, this birth date
+name_frequencies as (
+    select nama_key, count(*) / sum(count(*)) over () as name_frequency,
+    from records where nama_key is not null group by nama_key
+),
+
+birth_date_frequencies as (
+    select tanggal_lahir, count(*) / sum(count(*)) over () as birth_date_frequency,
+    from records where tanggal_lahir is not null group by tanggal_lahir
+),
+
+-- how many distinct NIKs carry each (name key, birth date): 1 means the combination points to
+-- one NIK holder only, so a record without a NIK that shares it is not ambiguous
+name_birth_niks as (
+    select nama_key, tanggal_lahir, count(distinct left(nik, 15)) as name_birth_nik_count,
+    from records
+    where nik is not null and nama_key is not null and tanggal_lahir is not null
+    group by all
+),
+
+keyed as (
+    -- only what the blocks and the evidence need: narrow rows join faster
+    select
+        row_number() over (order by records.record_key) as rid,
+        records.record_key,
+        records.source,
+        records.source_path,
+        records.sheet,
+        records.nik,
+        records.nik_kept_digits,
+        records.is_nik_last_digit_untrusted,
+        records.tanggal_lahir,
+        records.jenis_kelamin,
+        records.nama_normal,
+        records.nama_key,
+        -- the words in alphabetical order: a two-part name written the other way round
+        -- (FITRI AULIA / AULIA FITRI) is the same name
+        array_to_string(list_sort(string_split(records.nama_normal, ' ')), ' ') as nama_sorted,
+        records.no_kk,
+        records.is_no_kk_last_digit_untrusted,
+        records.id_pkh,
+        records.kode_desa,
+        records.kode_kecamatan,
+        left(records.nik, 15) as nik15,
+        -- block sizes, for the cap on each block (block_max_rows)
+        count(*) over (partition by left(records.nik, 15)) as nik15_rows,
+        count(*) over (partition by records.no_kk) as no_kk_rows,
+        count(*) over (partition by records.id_pkh) as id_pkh_rows,
+        count(*) over (partition by records.tanggal_lahir, records.nama_key) as birth_name_rows,
+        count(*) over (partition by records.kode_desa, records.nama_key) as desa_name_rows,
+        name_weights.name_weight,
+        name_frequencies.name_frequency,
+        birth_date_frequencies.birth_date_frequency,
+        name_birth_niks.name_birth_nik_count,
+        -- the NIK's own birth-date digits (7-12: DDMMYY, DD + 40 for women) agree with
+        -- TANGGAL_LAHIR and JENIS_KELAMIN (either sex when it is missing): the NIK is not a
+        -- typo landing on someone else's
+        coalesce(
+            substr(records.nik, 7, 6) = lpad(cast(day(records.tanggal_lahir)
+                + case when records.jenis_kelamin = 'P' then 40 else 0 end as varchar), 2, '0')
+                || strftime(records.tanggal_lahir, '%m%y')
+            or (records.jenis_kelamin is null and substr(records.nik, 7, 6)
+                = lpad(cast(day(records.tanggal_lahir) + 40 as varchar), 2, '0') || strftime(records.tanggal_lahir, '%m%y')),
+            false
+        ) as is_nik_birth_consistent,
+        -- a birth date registries use as a default (1 July, 1 January) says little
+        coalesce(
+            (month(records.tanggal_lahir) = 7 and day(records.tanggal_lahir) = 1)
+            or (month(records.tanggal_lahir) = 1 and day(records.tanggal_lahir) = 1),
+            false
+        ) as is_default_birth_date,
+    from records
+    left join name_weights using (nama_key)
+    left join name_frequencies using (nama_key)
+    left join birth_date_frequencies using (tanggal_lahir)
+    left join name_birth_niks using (nama_key, tanggal_lahir)
+)
+
+select * from keyed

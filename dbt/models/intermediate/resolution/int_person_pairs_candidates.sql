@@ -1,0 +1,107 @@
+{#- Candidate pairs of person records (blocking only; int_person_pairs_scored scores them).
+    Never all pairs: a pair is considered only when the two records share a block:
+      nik        the same NIK (first 15 digits when a 16th digit is untrusted)
+      nik_1digit NIKs one digit apart with the same name key (twins and 1 July elders are
+                 often one digit apart: needs more). Without the name key such a pair scores
+                 below the review band unless it shares NO_KK or ID_PKH, whose blocks find it;
+                 requiring it cuts this block from 13M to 0.7M pairs at jember scale.
+      no_kk      the same family card
+      id_pkh     the same PKH family id (a recipient's rows over stages)
+      birth_name the same birth date and name key
+      desa_name  the same village and name key, when one record has no usable NIK
+    Only canonical rows (not repeats of a delivery) take part.
+    Each pair once, rid_a < rid_b (rid: int_person_match_records). -#}
+{#- a block key shared by more records than this (a placeholder NIK or card pasted on thousands
+    of rows, a name and date regency-wide) makes no pairs: it cannot identify anyone, and its
+    pairs would grow with the square of its size -#}
+{%- set block_max_rows = var('person_block_max_rows', 1000) -%}
+with
+
+keyed as (
+    select * from {{ ref('int_person_match_records') }}
+),
+
+distinct_nik_names as (
+    select distinct nik, nama_key from keyed where nik is not null and nama_key is not null
+),
+
+-- each NIK with two adjacent, different digits swapped (a transposition while typing): a NIK
+-- that equals such a form, under the same name key, is its swap partner. Looked up in the
+-- distinct NIKs instead of joining two 12M-row lists of masked forms (same pairs, 22 s less
+-- at jember scale)
+nik_swaps as (
+    select
+        nik,
+        nama_key,
+        left(nik, pos - 1) || substr(nik, pos + 1, 1) || substr(nik, pos, 1)
+            || substr(nik, pos + 2) as swapped,
+    from distinct_nik_names, range(1, 16) as positions(pos)
+    where substr(nik, pos, 1) <> substr(nik, pos + 1, 1)
+),
+
+nik_swap_pairs as (
+    select distinct a.nik as nik_a, b.nik as nik_b, a.nama_key
+    from nik_swaps as a
+    inner join distinct_nik_names as b
+        on b.nik = a.swapped and b.nama_key = a.nama_key and a.nik < b.nik
+),
+
+-- NIKs one digit apart in the birth-date and serial digits (7-16; a region typo falls to the
+-- other blocks), with the same name key. Two such NIKs (16 digits: parse_id_number's
+-- valid_length) share digits 1-11 (the different digit is in 12-16) or digits 1-6 and 12-16
+-- (it is in 7-11): two joins on those halves find every pair, where masking each of the 10
+-- positions joined two 10M-row lists of masked forms (same pairs)
+nik_one_digit_pairs as (
+    select a.nik as nik_a, b.nik as nik_b, a.nama_key
+    from distinct_nik_names as a
+    inner join distinct_nik_names as b
+        on left(a.nik, 11) = left(b.nik, 11) and a.nama_key = b.nama_key
+        and a.nik < b.nik and hamming(a.nik, b.nik) = 1
+    union
+    select a.nik, b.nik, a.nama_key
+    from distinct_nik_names as a
+    inner join distinct_nik_names as b
+        on left(a.nik, 6) = left(b.nik, 6) and substr(a.nik, 12) = substr(b.nik, 12)
+        and a.nama_key = b.nama_key and a.nik < b.nik and hamming(a.nik, b.nik) = 1
+),
+
+candidates as (
+    select a.rid as rid_a, b.rid as rid_b
+    from keyed as a inner join keyed as b
+        on a.nik15 = b.nik15 and a.rid < b.rid and a.nik15_rows <= {{ block_max_rows }}
+    union
+    select a.rid, b.rid
+    from nik_one_digit_pairs as p
+    inner join keyed as a on a.nik = p.nik_a and a.nama_key = p.nama_key and a.nik15_rows <= {{ block_max_rows }}
+    inner join keyed as b on b.nik = p.nik_b and b.nama_key = p.nama_key and b.nik15_rows <= {{ block_max_rows }}
+    union
+    select a.rid, b.rid
+    from nik_swap_pairs as p
+    inner join keyed as a on a.nik = p.nik_a and a.nama_key = p.nama_key and a.nik15_rows <= {{ block_max_rows }}
+    inner join keyed as b on b.nik = p.nik_b and b.nama_key = p.nama_key and b.nik15_rows <= {{ block_max_rows }}
+    union
+    select a.rid, b.rid
+    from keyed as a inner join keyed as b
+        on a.no_kk = b.no_kk and a.rid < b.rid and a.no_kk_rows <= {{ block_max_rows }}
+    union
+    select a.rid, b.rid
+    from keyed as a inner join keyed as b
+        on a.id_pkh = b.id_pkh and a.rid < b.rid and a.id_pkh_rows <= {{ block_max_rows }}
+    union
+    select a.rid, b.rid
+    from keyed as a inner join keyed as b
+        on a.tanggal_lahir = b.tanggal_lahir and a.nama_key = b.nama_key
+        and a.rid < b.rid and a.birth_name_rows <= {{ block_max_rows }}
+        -- pairs already sharing a NIK come from the nik block
+        and a.nik15 is distinct from b.nik15
+    union
+    -- driven from the records without a NIK, so common names do not make every pair
+    select a.rid, b.rid
+    from keyed as a inner join keyed as b
+        on a.kode_desa = b.kode_desa and a.nama_key = b.nama_key
+        and a.rid <> b.rid and a.desa_name_rows <= {{ block_max_rows }}
+    where a.nik is null
+)
+
+select distinct least(rid_a, rid_b) as rid_a, greatest(rid_a, rid_b) as rid_b
+from candidates

@@ -1,0 +1,217 @@
+{#- The comparison of each candidate pair (int_person_pairs_candidates) and of each random
+    pair (int_person_pairs_random, is_random_pair) of person records: the evidence columns the
+    rules of int_person_pairs_scored read, and each comparison's level, whose weight
+    int_person_match_weights estimates (from the candidate pairs for m, the random pairs for u)
+    and int_person_pairs_scored adds up. A view: computed where it is read. -#}
+{{ config(materialized='view') }}
+with
+
+keyed as (
+    select * from {{ ref('int_person_match_records') }}
+),
+
+-- two cards that share at least two NIKs (first 15 digits) are one family's cards: a split or
+-- a move takes several members along, a namesake on another card shares only the one NIK.
+-- NIKs seen on more than 5 cards are left out, so the self-join stays bounded.
+card_niks as (
+    select no_kk, nik15
+    from (select distinct no_kk, nik15 from keyed where no_kk is not null and nik15 is not null)
+    qualify count(*) over (partition by nik15) <= 5
+),
+
+related_cards as (
+    select a.no_kk as no_kk_a, b.no_kk as no_kk_b
+    from card_niks as a
+    inner join card_niks as b on a.nik15 = b.nik15 and a.no_kk < b.no_kk
+    group by all
+    having count(*) >= 2
+),
+
+compared as (
+    select
+        c.is_random_pair,
+        a.record_key as record_key_a,
+        b.record_key as record_key_b,
+        a.source as source_a,
+        b.source as source_b,
+        -- NIK: equal, one digit apart or different; a 16th digit that cannot be trusted is ignored
+        case
+            when a.nik is null or b.nik is null then null
+            when a.is_nik_last_digit_untrusted or b.is_nik_last_digit_untrusted
+                then case
+                    when a.nik15 = b.nik15 then 0
+                    else hamming(a.nik15, b.nik15)
+                end
+            else hamming(a.nik, b.nik)
+        end as nik_digits_different,
+        not (a.is_nik_last_digit_untrusted or b.is_nik_last_digit_untrusted) as is_nik_trusted_pair,
+        -- exactly two adjacent digits swapped (hamming 2 and the swap explains both). A CASE,
+        -- not an AND: DuckDB evaluates both sides of an AND in a projection, and the list over
+        -- 15 positions on every one of ~11M candidate pairs cost most of the model's time;
+        -- the CASE runs it only on the few pairs two digits apart
+        case
+            when hamming(a.nik, b.nik) = 2 then coalesce(len([
+                pos for pos in range(1, 16)
+                if substr(a.nik, pos, 1) = substr(b.nik, pos + 1, 1)
+                    and substr(a.nik, pos + 1, 1) = substr(b.nik, pos, 1)
+                    and substr(a.nik, pos, 1) <> substr(a.nik, pos + 1, 1)
+            ]) > 0, false)
+            else false
+        end as is_nik_transposed,
+        -- a NIK lost to a spreadsheet, compared on the digits it kept (all but the last, which
+        -- may be rounded): with the other record's NIK, or with the other's kept digits
+        case
+            when a.nik_kept_digits is not null and b.nik is not null
+                then left(b.nik, length(a.nik_kept_digits) - 1) = left(a.nik_kept_digits, length(a.nik_kept_digits) - 1)
+            when b.nik_kept_digits is not null and a.nik is not null
+                then left(a.nik, length(b.nik_kept_digits) - 1) = left(b.nik_kept_digits, length(b.nik_kept_digits) - 1)
+            when a.nik_kept_digits is not null and b.nik_kept_digits is not null
+                then left(a.nik_kept_digits, least(length(a.nik_kept_digits), length(b.nik_kept_digits)) - 1)
+                    = left(b.nik_kept_digits, least(length(a.nik_kept_digits), length(b.nik_kept_digits)) - 1)
+        end as is_nik_kept_digits_equal,
+        case
+            when a.tanggal_lahir is not null and b.tanggal_lahir is not null
+                then a.tanggal_lahir = b.tanggal_lahir
+            -- a record with a NIK but no birth date (PKH) against one with a birth date but no
+            -- NIK: the NIK's birth digits (DDMMYY, DD + 40 for women) are the date Dukcapil
+            -- registered, independent of the other record's typed date and sex
+            when a.nik is not null and a.tanggal_lahir is null and b.nik is null and b.tanggal_lahir is not null
+                and substr(a.nik, 7, 6) = lpad(cast(day(b.tanggal_lahir)
+                    + case when b.jenis_kelamin = 'P' then 40 else 0 end as varchar), 2, '0')
+                    || strftime(b.tanggal_lahir, '%m%y') then true
+            when b.nik is not null and b.tanggal_lahir is null and a.nik is null and a.tanggal_lahir is not null
+                and substr(b.nik, 7, 6) = lpad(cast(day(a.tanggal_lahir)
+                    + case when a.jenis_kelamin = 'P' then 40 else 0 end as varchar), 2, '0')
+                    || strftime(a.tanggal_lahir, '%m%y') then true
+            -- (a mismatch there may be a NIK typo: unknown, not a disagreement)
+        end as is_birth_date_equal,
+        -- a typing slip, not a different date: day and month swapped, or one digit of
+        -- DDMMYYYY different (a year off by one or ten, a day mistyped)
+        coalesce(a.tanggal_lahir <> b.tanggal_lahir and (
+            (day(a.tanggal_lahir) = month(b.tanggal_lahir) and month(a.tanggal_lahir) = day(b.tanggal_lahir)
+                and year(a.tanggal_lahir) = year(b.tanggal_lahir))
+            or hamming(strftime(a.tanggal_lahir, '%d%m%Y'), strftime(b.tanggal_lahir, '%d%m%Y')) = 1
+        ), false) as is_birth_date_slip,
+        coalesce(month(a.tanggal_lahir) = 7 and day(a.tanggal_lahir) = 1, false)
+            as is_default_birth_date,
+        a.is_default_birth_date or b.is_default_birth_date as is_any_default_birth_date,
+        -- every NIK present agrees with its own record's birth date and sex
+        (a.nik is null or a.is_nik_birth_consistent)
+            and (b.nik is null or b.is_nik_birth_consistent)
+            and (a.nik is not null or b.nik is not null) as is_nik_birth_consistent,
+        (a.nik is null) <> (b.nik is null) as is_one_nik_missing,
+        a.is_nik_birth_consistent and b.is_nik_birth_consistent and a.nik is not null and b.nik is not null
+            as is_each_nik_birth_consistent,
+        (a.nik is not null and a.is_nik_birth_consistent) or (b.nik is not null and b.is_nik_birth_consistent)
+            as is_any_nik_birth_consistent,
+        -- a NIK whose birth digits disagree with its own record's birth date is visibly mistyped
+        (a.tanggal_lahir is not null and not a.is_nik_birth_consistent)
+            or (b.tanggal_lahir is not null and not b.is_nik_birth_consistent) as is_any_nik_visibly_mistyped,
+        -- the same card, or one a digit off (a family entered twice, the copy's card mistyped)
+        coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false) as is_card_related,
+        -- or two cards of one family (see related_cards: a split, a move)
+        coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false)
+            or related_cards.no_kk_a is not null as is_family_related,
+        left(a.nik, 6) = left(b.nik, 6) as is_nik_region_equal,
+        a.name_birth_nik_count,
+        case
+            when a.jenis_kelamin is null or b.jenis_kelamin is null then null
+            else a.jenis_kelamin = b.jenis_kelamin
+        end as is_sex_equal,
+        case
+            when a.nama_key is null or b.nama_key is null then null
+            else a.nama_key = b.nama_key or a.nama_sorted = b.nama_sorted
+        end as is_name_key_equal,
+        greatest(jaro_winkler_similarity(a.nama_normal, b.nama_normal),
+            jaro_winkler_similarity(a.nama_sorted, b.nama_sorted)) as name_similarity,
+        least(a.name_weight, b.name_weight) as name_weight,
+        a.no_kk is not null and a.no_kk = b.no_kk as is_no_kk_equal,
+        -- both cards present and different (in the first 15 digits when a 16th digit came
+        -- from a number cell); null when either is missing
+        case
+            when a.is_no_kk_last_digit_untrusted or b.is_no_kk_last_digit_untrusted
+                then left(a.no_kk, 15) <> left(b.no_kk, 15)
+            else a.no_kk <> b.no_kk
+        end as is_no_kk_different,
+        a.id_pkh is not null and a.id_pkh = b.id_pkh as is_id_pkh_equal,
+        a.kode_desa is not null and a.kode_desa = b.kode_desa as is_kode_desa_equal,
+        a.id_pkh is not null and b.id_pkh is not null as is_id_pkh_both,
+        a.kode_desa is not null and b.kode_desa is not null as is_kode_desa_both,
+        -- how common the shared value is (term frequency: an agreement on a rare name or
+        -- birth date says more); greatest: ignores a missing side, takes the commoner of two
+        -- spellings
+        greatest(a.name_frequency, b.name_frequency) as name_frequency,
+        greatest(a.birth_date_frequency, b.birth_date_frequency) as birth_date_frequency,
+        -- one file, whatever its sheets (evidence of nothing by itself: data ganda sits in one file)
+        a.source_path = b.source_path as is_same_file,
+        -- twins: the same card and birth date, different name keys, NIKs that differ in the
+        -- serial (digits 13-16) and not by a swap of two digits
+        coalesce(a.no_kk = b.no_kk and a.tanggal_lahir = b.tanggal_lahir and a.nama_key <> b.nama_key
+            and left(a.nik, 12) = left(b.nik, 12) and a.nik <> b.nik
+            and not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted, false) as is_twin_pair_any,
+        -- NIKs equal but for the last digit, on unrelated cards: Dukcapil numbers the people of
+        -- one district born on one day in order (0001, 0002, ...), so this is first two
+        -- namesakes born the same day; only the same card (or one a digit off) makes it a typo
+        coalesce(not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
+            and left(a.nik, 15) = left(b.nik, 15) and a.nik <> b.nik
+            and not coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false), false)
+            as is_serial_neighbour_pair,
+        a.kode_kecamatan is not null and a.kode_kecamatan = b.kode_kecamatan as is_kecamatan_equal,
+    from (
+        select rid_a, rid_b, false as is_random_pair from {{ ref('int_person_pairs_candidates') }}
+        union all
+        select rid_a, rid_b, true as is_random_pair from {{ ref('int_person_pairs_random') }}
+    ) as c
+    inner join keyed as a on a.rid = c.rid_a
+    inner join keyed as b on b.rid = c.rid_b
+    left join related_cards
+        on related_cards.no_kk_a = least(a.no_kk, b.no_kk)
+        and related_cards.no_kk_b = greatest(a.no_kk, b.no_kk)
+)
+
+select
+    *,
+    -- the levels of each comparison (null: a side is missing, no weight)
+    case
+        when nik_digits_different is null then null
+        when nik_digits_different = 0 and is_nik_trusted_pair then 'exact'
+        when nik_digits_different = 0 then 'exact_15'
+        when nik_digits_different = 1 or is_nik_transposed then 'near'
+        else 'different'
+    end as nik_level,
+    case
+        when is_nik_kept_digits_equal then 'agree'
+        when not is_nik_kept_digits_equal then 'disagree'
+    end as nik_kept_level,
+    case
+        when is_birth_date_equal is null then null
+        when is_birth_date_equal then 'equal'
+        when is_birth_date_slip then 'slip'
+        else 'different'
+    end as birth_level,
+    case
+        when is_sex_equal then 'equal'
+        when not is_sex_equal then 'different'
+    end as sex_level,
+    case
+        when is_name_key_equal is null then null
+        when is_name_key_equal then 'equal'
+        -- a similar spelling counts only when the NIKs do not disagree (twins are often named
+        -- alike: AHMAD FAUZI / AHMAD FAUZAN)
+        when name_similarity >= 0.92 and (coalesce(nik_digits_different, 0) = 0 or is_nik_transposed)
+            then 'similar'
+        when name_similarity >= 0.80 then 'somewhat'
+        else 'different'
+    end as name_level,
+    case when is_no_kk_equal then 'equal' when is_no_kk_different then 'different' end as no_kk_level,
+    case
+        when not is_id_pkh_both then null
+        when is_id_pkh_equal then 'equal'
+        else 'different'
+    end as id_pkh_level,
+    case
+        when not is_kode_desa_both then null
+        when is_kode_desa_equal then 'equal'
+        else 'different'
+    end as desa_level,
+from compared
