@@ -381,6 +381,13 @@ def _files_behind_failed_checks(wh: _Warehouse, suites: list[dict]) -> str:
                 out += "<h3>File kiriman yang tampak salah secara keseluruhan</h3>" + _table(
                     ["file", "pemeriksaan", "nilai"],
                     [[_path(p), labels[c], _fmt(v, 2) if c == "repeated_row_share" else v] for p, c, v in rows], numeric_from=2)
+        if suite["asset"] == "intermediate.int_delivery_blocks" and failed and wh.has("intermediate.int_delivery_blocks"):
+            rows = wh.rows("select source_path, block_kind, block_rows, file_rows from intermediate.int_delivery_blocks "
+                           "order by block_rows desc, source_path limit 20")
+            if rows:
+                out += "<h3>File dengan satu kunci identitas pada terlalu banyak baris</h3>" + _table(
+                    ["file", "kunci", "baris dengan kunci yang sama", "di file ini"],
+                    [[_path(p), k, n, f] for p, k, n, f in rows], numeric_from=2)
         if suite["asset"] == "marts.mart_pkh_family" and any(e.get("column") == "stages_rupiah_mismatch" for e in failed) \
                 and "rupiah_mismatch_files" in wh.columns("intermediate.int_pkh_families"):
             rows = wh.rows("select f, count(*) from (select unnest(rupiah_mismatch_files) as f "
