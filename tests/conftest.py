@@ -95,3 +95,15 @@ def tiny_run(tiny_generated, tmp_path_factory) -> dict:
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, symlinks=True)
     return dst
+
+
+@pytest.fixture(scope="session")
+def sample_published(tmp_path_factory) -> dict:
+    """The shipped sample, published once for period 2025-11. Tests that damage a delivery copy
+    raw/ and data/ from here (copy_tree) instead of each running the whole sample again first."""
+    work = tmp_path_factory.mktemp("sample_published")
+    raw = copy_tree(REPO / "raw", work / "raw")
+    data = work / "data"
+    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return {"raw": raw, "data": data}
