@@ -13,8 +13,11 @@ context committed to git). Each suite names what it validates in its `meta`:
 
 Each expectation's `severity` says what a failure means: `critical` blocks publishing,
 `warning` publishes and is reported. GX cannot validate DuckDB through SQLAlchemy here
-(great_expectations issues 10738, 11579), so batches are fetched from DuckDB as Arrow and
-validated as pandas dataframes.
+(great_expectations issues 10738, 11579), so GX validates pandas frames that DuckDB prepares
+with only what each expectation needs (`validate_suites`): for a value-level expectation (not
+null, in set, between, regex) each distinct value of its column once, with its row count, so a
+million-row table reaches Python as a few thousand values; for the others (uniqueness, row
+counts, column pairs) the rows of only the columns they name, in Arrow batches.
 """
 
 from __future__ import annotations
