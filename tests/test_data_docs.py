@@ -95,7 +95,9 @@ def test_a_validation_page_names_its_data_asset_and_shows_status_icons_offline(d
     docs = docs_of_a_blocked_gate["docs"]
     page = next((docs / "validations" / "stg_ingest__files" / "run-1").rglob("*.html"))
     html = page.read_text(encoding="utf-8")
-    assert not re.search(r'<(link|script)[^>]*(href|src)="https?://', html)
+    # nothing fetched from the network: no stylesheet, script, image or CSS background
+    assert not re.search(r'<(link|script|img)[^>]*(href|src)="https?://', html)
+    assert not re.search(r"url\(\s*'?https?://", html)
     text = _rendered_text(page, tmp_path)
     assert "Data asset: None" not in text
     assert "Data asset: staging.stg_ingest__files" in text

@@ -465,13 +465,17 @@ def write_validation_results_and_docs(
 
 _REMOTE_STYLESHEET = re.compile(r"<link[^>]*href=\"https?://[^\"]*\"[^>]*>")
 _REMOTE_SCRIPT = re.compile(r"<script[^>]*src=\"https?://[^\"]*\"[^>]*>\s*</script>")
+# GX's logo: an image and a CSS background fetched from S3 (with the data context's id in the URL)
+_REMOTE_IMAGE = re.compile(r"<img\s[^>]*src=\"https?://[^\"]*\"[^>]*>", re.DOTALL)
+_REMOTE_CSS_URL = re.compile(r"url\(\s*'?https?://[^)]*\)")
 
 
 def make_data_docs_offline(docs_dir: Path) -> int:
     """Data Docs pages load Bootstrap, jQuery and fonts from CDNs, which this machine (and a
     meeting room without internet) cannot reach: the pages then show unstyled. Copy Bootstrap's
     CSS (the XStatic-Bootstrap package) into the site and point every page at it; drop the other
-    remote stylesheets and scripts (sorting and filtering widgets; the tables are static HTML).
+    remote stylesheets and scripts (sorting and filtering widgets; the tables are static HTML)
+    and GX's logo fetched from S3.
     Returns the number of pages rewritten."""
     import xstatic.pkg.bootstrap as bootstrap
 
@@ -489,6 +493,7 @@ def make_data_docs_offline(docs_dir: Path) -> int:
             for f in (css, icons)
         )
         offline = _REMOTE_SCRIPT.sub("", _REMOTE_STYLESHEET.sub("", text))
+        offline = _REMOTE_CSS_URL.sub("none", _REMOTE_IMAGE.sub("Great Expectations", offline))
         offline = offline.replace("<head>", f"<head>{links}", 1)
         if offline != text:
             page.write_text(offline, encoding="utf-8")
