@@ -24,8 +24,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "whole_pipeline: runs the whole pipeline by another door than `jember run` "
+        "(e.g. `dagster job execute`); full tier only")
     if config.getoption("--fast"):
         os.environ[FAST_TIER] = "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--fast"):
+        return
+    skip = pytest.mark.skip(reason="runs the whole pipeline: full tier only (make test)")
+    for item in items:
+        if item.get_closest_marker("whole_pipeline"):
+            item.add_marker(skip)
 
 
 def _skip_whole_runs_in_fast_tier(args: tuple[str, ...]) -> None:
