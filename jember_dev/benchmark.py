@@ -1,8 +1,13 @@
-"""`make bench`: generate a scale, run the pipeline on it, report wall time and peak memory per stage.
+"""`make bench`: generate a scale, run the pipeline on it, report wall time and peak memory per
+stage and per dbt model, beside the read floor of the same raw files.
 
 Peak memory is sampled every 100 ms as the resident set of this process plus its child
-processes (dbt runs as a child), and attributed to the Dagster step running at that moment.
-Results are printed as a Markdown table and written to OUT/results.json.
+processes (dbt runs as a child), and attributed to the Dagster step (or dbt model, from dbt's
+run_results.json timings) running at that moment; dbt runs two models at a time, so a model's
+peak includes its neighbour's. The read floor reads every raw file once in the same process,
+before the run (CSV with pyarrow, xlsx with python-calamine, no processing): the least any
+pipeline must spend on this delivery; the ratio run / read floor says how far above it we are.
+Results are printed as Markdown tables and written to OUT/results.json.
 """
 
 from __future__ import annotations
@@ -87,6 +92,84 @@ def _step_windows(instance, run_id: str) -> dict[str, tuple[float, float]]:
     return {k: (starts[k], ends.get(k, starts[k])) for k in starts}
 
 
+def read_floor(raw_dir: Path) -> dict:
+    """Read every raw file once, no processing: CSV bytes parsed by pyarrow (all columns as
+    text, lines that do not fit the header skipped), each xlsx sheet by python-calamine."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    from python_calamine import CalamineWorkbook
+
+    files = rows = size = 0
+    t0 = time.perf_counter()
+    for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
+        suffix = path.suffix.lower()
+        if suffix == ".csv":
+            data = path.read_bytes()
+            try:
+                data.decode("utf-8")
+                encoding = "utf-8"
+            except UnicodeDecodeError:
+                encoding = "cp1252"
+            # the header is the line with the most delimiters among the first ones (title lines above)
+            head = data[:8192].split(b"\n")[:20]
+            delimiter = b";" if sum(h.count(b";") for h in head) >= sum(h.count(b",") for h in head) else b","
+            skip = max(range(len(head)), key=lambda i: head[i].count(delimiter))
+            # quoted cells spanning lines need the slower parser that allows them
+            for newlines_in_values in (False, True):
+                try:
+                    table = pacsv.read_csv(
+                        pa.py_buffer(data),
+                        read_options=pacsv.ReadOptions(encoding=encoding, skip_rows=skip,
+                                                       autogenerate_column_names=True),
+                        parse_options=pacsv.ParseOptions(delimiter=delimiter.decode(),
+                                                         newlines_in_values=newlines_in_values,
+                                                         invalid_row_handler=lambda row: "skip"),
+                        convert_options=pacsv.ConvertOptions(strings_can_be_null=False),
+                    )
+                    rows += table.num_rows
+                    break
+                except pa.ArrowInvalid:
+                    continue
+        elif suffix in (".xlsx", ".xls") and not path.name.startswith("~$"):
+            try:
+                workbook = CalamineWorkbook.from_path(str(path))
+            except Exception:  # a damaged workbook: the pipeline rejects it too
+                continue
+            for sheet in workbook.sheet_names:
+                rows += len(workbook.get_sheet_by_name(sheet).to_python())
+        else:
+            continue
+        files += 1
+        size += path.stat().st_size
+    return {"seconds": time.perf_counter() - t0, "files": files, "rows": rows, "bytes": size}
+
+
+def _dbt_model_timings(window: tuple[float, float]) -> list[dict]:
+    """Per model (not tests) from the run_results.json of the dbt build this run started: the
+    one written within the dbt step's window (another run in the same checkout writes its own)."""
+    from datetime import datetime
+
+    target = Path(__file__).resolve().parent.parent / "dbt" / "target"
+    candidates = [p for p in target.glob("*/run_results.json") if window[0] <= p.stat().st_mtime <= window[1] + 5]
+    if not candidates:
+        return []
+    results = json.loads(max(candidates, key=lambda p: p.stat().st_mtime).read_text())
+    models = []
+    for r in results["results"]:
+        if not r["unique_id"].startswith("model."):
+            continue
+        execute = next((t for t in r.get("timing", []) if t["name"] == "execute"), None)
+        window = None
+        if execute and execute.get("started_at") and execute.get("completed_at"):
+            window = tuple(
+                datetime.fromisoformat(execute[k].replace("Z", "+00:00")).timestamp()
+                for k in ("started_at", "completed_at")
+            )
+        models.append({"model": r["unique_id"].split(".")[-1], "seconds": r["execution_time"],
+                       "status": r["status"], "window": window})
+    return sorted(models, key=lambda m: -m["seconds"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="jember")
@@ -122,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
 
     sampler = MemorySampler()
     sampler.start()
+    floor = read_floor(gen_dir / "raw")
+    sampler.stop()
+    results["read_floor"] = {**floor, "peak_bytes": sampler.peak()}
+
+    sampler = MemorySampler()
+    sampler.start()
     t0 = time.perf_counter()
     instance = dg.DagsterInstance.ephemeral()
     result = run_pipeline(gen_dir / "raw", data_dir, instance=instance)
@@ -140,12 +229,19 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": sum(windows[k][1] - windows[k][0] for k in keys),
             "peak_bytes": sampler.peak(start, end),
         }
+    dbt_steps = [w for k, w in windows.items() if k.startswith(STAGES["dbt"])]
+    models = _dbt_model_timings((min(w[0] for w in dbt_steps), max(w[1] for w in dbt_steps))) if dbt_steps else []
+    for m in models:
+        m["peak_bytes"] = sampler.peak(*m.pop("window")) if m.get("window") else None
     results["pipeline"] = {
         "success": result.success,
         "wall_seconds": wall,
         "peak_bytes": sampler.peak(),
         "stages": stages,
+        "dbt_models": models,
+        "run_over_read_floor": wall / floor["seconds"] if floor["seconds"] else None,
     }
+    results["load_average"] = os.getloadavg()
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
 
@@ -159,6 +255,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {stage} | {s['seconds']:.1f} | {s['peak_bytes'] / gib:.2f} |")
     p = results["pipeline"]
     print(f"| **whole run** | **{p['wall_seconds']:.1f}** | **{p['peak_bytes'] / gib:.2f}** |")
+    f = results["read_floor"]
+    print(f"| read floor ({f['files']} files, {f['rows']} rows, {f['bytes'] / 2**20:.0f} MiB) "
+          f"| {f['seconds']:.1f} | {f['peak_bytes'] / gib:.2f} |")
+    if p["run_over_read_floor"]:
+        print(f"run / read floor: {p['run_over_read_floor']:.0f}x")
+    print("\n| dbt model | execute (s) | peak memory (GiB, with the model beside it) |\n|---|---:|---:|")
+    for m in p["dbt_models"]:
+        peak = "" if m["peak_bytes"] is None else f"{m['peak_bytes'] / gib:.2f}"
+        print(f"| {m['model']} | {m['seconds']:.1f} | {peak} |")
+    print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in results['load_average'])}")
     print(f"run success: {p['success']}")
     return 0 if result.success else 1
 

@@ -24,8 +24,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "whole_pipeline: runs the whole pipeline by another door than `jember run` "
+        "(e.g. `dagster job execute`); full tier only")
     if config.getoption("--fast"):
         os.environ[FAST_TIER] = "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--fast"):
+        return
+    skip = pytest.mark.skip(reason="runs the whole pipeline: full tier only (make test)")
+    for item in items:
+        if item.get_closest_marker("whole_pipeline"):
+            item.add_marker(skip)
 
 
 def _skip_whole_runs_in_fast_tier(args: tuple[str, ...]) -> None:
@@ -95,3 +107,15 @@ def tiny_run(tiny_generated, tmp_path_factory) -> dict:
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, symlinks=True)
     return dst
+
+
+@pytest.fixture(scope="session")
+def sample_published(tmp_path_factory) -> dict:
+    """The shipped sample, published once for period 2025-11. Tests that damage a delivery copy
+    raw/ and data/ from here (copy_tree) instead of each running the whole sample again first."""
+    work = tmp_path_factory.mktemp("sample_published")
+    raw = copy_tree(REPO / "raw", work / "raw")
+    data = work / "data"
+    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return {"raw": raw, "data": data}

@@ -19,6 +19,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import REPO, copy_tree
 
 VENV_BIN = Path(sys.executable).parent
@@ -78,6 +80,7 @@ def test_definitions_load_like_the_webserver_without_venv_on_path_and_reparse_a_
     assert loaded["without_owner"] == [] and loaded["without_description"] == []
 
 
+@pytest.mark.whole_pipeline
 def test_dagster_job_execute_needs_no_variable_publishes_and_leaves_a_report(tmp_path):
     raw = copy_tree(REPO / "raw", tmp_path / "raw")
     data = tmp_path / "data"

@@ -5,6 +5,7 @@ a file name carrying 16 digits."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -38,14 +39,9 @@ def _ok(result) -> str:
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory) -> dict:
-    """The shipped sample, published once for period 2025-11."""
-    work = tmp_path_factory.mktemp("hostile_baseline")
-    raw = copy_tree(REPO / "raw", work / "raw")
-    data = work / "data"
-    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
-    assert result.returncode == 0, _ok(result)
-    return {"raw": raw, "data": data}
+def baseline(sample_published) -> dict:
+    """The shipped sample, published once for period 2025-11 (shared with test_quality_gate)."""
+    return sample_published
 
 
 def test_a_lost_dtks_file_blocks_publishing_and_the_report_names_the_kecamatan(baseline, tmp_path):
@@ -144,3 +140,53 @@ def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publ
                   "where source_path = ?", [str(named.relative_to(raw))])[0][0] > 200
     report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
     assert not re.search(r"[0-9]{16}", report)
+
+
+HOSTILE_DTKS = Path("dtks/2025-10/pemutakhiran_dtks_kencong_tambahan_oktober_2025.csv")
+
+
+def write_hostile_dtks(raw: Path, rows: int) -> Path:
+    """A DTKS file of `rows` persons in Kencong: the first half all carry one NIK (different
+    names, cards and birth dates), the second half one name and one birth date (different NIKs
+    and cards). Either is a blocking key resolution will not pair (var person_block_max_rows)."""
+    path = raw / HOSTILE_DTKS
+    header = ("ID_DTKS;NO_KK;NIK;NAMA;JENIS_KELAMIN;TEMPAT_LAHIR;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;ALAMAT;"
+              "RT;RW;KECAMATAN;DESA;KODE_DESA;DESIL;STATUS_PADAN;DISABILITAS;HAMIL;STATUS_HIDUP;TANGGAL_UPDATE")
+    names = ["SITI AMINAH", "SUPARMI", "AHMAD FAUZI", "NUR HASANAH", "SLAMET", "MISNAWI", "RUSMINI"]
+    lines = ["PEMUTAKHIRAN DTKS KECAMATAN KENCONG", header]
+    for i in range(rows):
+        no_kk = f"35090213022{i:05d}"
+        if i < rows // 2:  # one NIK on every row
+            nik, nama, lahir = "3509020710930001", f"{names[i % 7]} {i}", f"{1 + i % 28} Maret {1950 + i % 50}"
+        else:  # one name and birth date on every row
+            nik, nama, lahir = f"35090207109{i:05d}", "SITI AMINAH", "7 Oktober 1993"
+        lines.append(f"3509029{i:08d};{no_kk};{nik};{nama};P;JEMBER;{lahir};KEPALA KELUARGA;DUSUN KRAJAN;1;1;"
+                     "KEC. KENCONG;KRATON;35.09.02.2003;4;PADAN;0;TIDAK;HIDUP;18 Agustus 2025")
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+def test_a_delivery_of_rows_sharing_one_nik_or_one_name_and_birth_date_ends_in_the_gate(tmp_path):
+    """20,000 rows (CI size; 200,000 measured by hand in docs/benchmarks.md): resolution leaves
+    the oversized blocks unpaired, the quality model int_delivery_blocks counts them from the
+    staging rows, and its critical suite blocks publishing; the report names the file."""
+    raw = copy_tree(REPO / "raw", tmp_path / "raw")
+    write_hostile_dtks(raw, 20_000)
+    data = tmp_path / "data"
+    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
+
+    assert result.returncode == 2, _ok(result)
+    assert "int_delivery_blocks" in result.stdout
+    blocks = _query(data / "warehouse.duckdb",
+                    "select block_kind, block_rows, source_path, file_rows from intermediate.int_delivery_blocks "
+                    "order by block_kind")
+    assert ("birth_name", 10_000, str(HOSTILE_DTKS), 10_000) in blocks
+    # the NIK's own holder in the sample shares the block: at least the file's 10,000 rows
+    nik = [b for b in blocks if b[0] == "nik"]
+    assert len(nik) >= 1 and nik[0][1] >= 10_000 and str(HOSTILE_DTKS) in {b[2] for b in nik}
+    verdict = json.loads((data / "quality" / "verdict.json").read_text())
+    suite = next(s for s in verdict["suites"] if s["suite"] == "int_delivery_blocks")
+    assert not suite["passed"] and suite["expectations"][0]["severity"] == "critical"
+    assert not (data / "published").exists()
+    report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
+    assert "DIBLOKIR" in report and str(HOSTILE_DTKS) in report

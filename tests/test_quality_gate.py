@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from conftest import REPO, copy_tree, run_jember
+from conftest import copy_tree, run_jember
 
 
 def _published_snapshot(data: Path) -> dict[str, str]:
@@ -16,12 +16,10 @@ def _published_snapshot(data: Path) -> dict[str, str]:
     } | {"->": os.readlink(published)}
 
 
-def test_a_new_file_repeating_loaded_rows_blocks_but_a_byte_identical_repeat_does_not(tmp_path):
-    raw = copy_tree(REPO / "raw", tmp_path / "raw")
-    data = tmp_path / "data"
-    # The sample already holds a byte-identical repeat delivery (pkh/2025/kirim_ulang): it publishes.
-    first = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
-    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
+def test_a_new_file_repeating_loaded_rows_blocks_but_a_byte_identical_repeat_does_not(sample_published, tmp_path):
+    # The sample already holds a byte-identical repeat delivery (pkh/2025/kirim_ulang): it published.
+    raw = copy_tree(sample_published["raw"], tmp_path / "raw")
+    data = copy_tree(sample_published["data"], tmp_path / "data")
     before = _published_snapshot(data)
 
     # The same records under a new name, not the same bytes (a title line above the header).
@@ -30,23 +28,21 @@ def test_a_new_file_repeating_loaded_rows_blocks_but_a_byte_identical_repeat_doe
     again.parent.mkdir(parents=True)
     again.write_bytes(b"DATA DTKS KECAMATAN KENCONG\n" + original)
 
-    second = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
+    second = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
     assert second.returncode == 2, second.stdout[-4000:] + second.stderr[-4000:]
     assert "int_delivery_sanity" in second.stdout and "repeated_row_share" in second.stdout
     assert _published_snapshot(data) == before
     # the meeting report names the file behind the failed check
-    report = next((data / "reports").glob("laporan-*.html")).read_text(encoding="utf-8")
+    report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
     assert "dtks/2025-11/dtks_kencong_kirim_lagi.csv" in report
 
 
-def test_a_pkh_file_whose_rupiah_fit_no_components_blocks_and_the_report_names_it(tmp_path):
+def test_a_pkh_file_whose_rupiah_fit_no_components_blocks_and_the_report_names_it(sample_published, tmp_path):
     """Every NOMINAL of one stage file of one kecamatan set to an amount no components give:
     more than a tenth of the year's PKH families then carry a rupiah mismatch, which the
     mart_pkh_family suite blocks (its threshold, not the test's)."""
-    raw = copy_tree(REPO / "raw", tmp_path / "raw")
-    data = tmp_path / "data"
-    first = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
-    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
+    raw = copy_tree(sample_published["raw"], tmp_path / "raw")
+    data = copy_tree(sample_published["data"], tmp_path / "data")
     before = _published_snapshot(data)
 
     path = raw / "pkh" / "2025" / "tahap1" / "pkh_kencong_tahap1.csv"
@@ -63,11 +59,11 @@ def test_a_pkh_file_whose_rupiah_fit_no_components_blocks_and_the_report_names_i
     assert changed > 20
     path.write_bytes("\n".join(lines).encode("latin-1"))
 
-    second = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
+    second = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
     assert second.returncode == 2, second.stdout[-4000:] + second.stderr[-4000:]
     assert "mart_pkh_family" in second.stdout and "stages_rupiah_mismatch" in second.stdout
     assert _published_snapshot(data) == before
-    report = next((data / "reports").glob("laporan-*.html")).read_text(encoding="utf-8")
+    report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
     assert "DIBLOKIR" in report and "stages_rupiah_mismatch" in report
     assert "pkh/2025/tahap1/pkh_kencong_tahap1.csv" in report
 
@@ -108,3 +104,39 @@ def test_data_docs_read_offline(tiny_run):
         assert not re.search(r'<(link|script)[^>]*(href|src)="https?://', text), page
         local = re.search(r'<link rel="stylesheet" href="([^"]+bootstrap\.min\.css)"', text)
         assert local and (page.parent / local.group(1)).resolve().is_file(), page
+
+
+def test_value_level_expectations_count_every_row_and_mostly_holds_over_the_table(tmp_path):
+    """DuckDB hands GX each distinct value once with its row count (validation.py): the counts
+    in the verdict are still rows, and `mostly` is judged on rows, not on distinct values. 100
+    DTKS rows, 5 distinct values of each column: 20 rows with an invalid NIK (share valid 0.80)
+    fail the 0.85 warning; 10 (0.90) pass it; a NULL sex and a desil of 11 fail critically."""
+    import duckdb
+
+    from dagster_project.quality.validation import load_suite_specs, validate_suites
+    from dagster_project.resources import EXPECTATIONS_DIR
+
+    spec = next(s for s in load_suite_specs(EXPECTATIONS_DIR) if s.name == "stg_dtks__persons")
+    outcomes = {}
+    for invalid in (20, 10):
+        with duckdb.connect(str(tmp_path / f"{invalid}.duckdb")) as con:
+            con.execute("create schema staging")
+            con.execute(f"""create table staging.stg_dtks__persons as
+                select 'dtks|x.csv||' || i as row_key, 'dtks/x.csv' as source_path, i as row_number,
+                    'valid_length' as nik_status, i > {invalid} as is_nik_valid,
+                    case when i = 1 then null when i % 2 = 0 then 'L' else 'P' end as jenis_kelamin,
+                    1 as hubungan_keluarga_kode,
+                    case when i <= 3 then 11 else 1 + i % 10 end as desil,
+                from range(1, 101) as t(i)""")
+            outcomes[invalid] = validate_suites(con, EXPECTATIONS_DIR, [spec])[0]
+    by_column = {n: {e.column: e for e in o.expectations} for n, o in outcomes.items()}
+    for n, columns in by_column.items():
+        assert outcomes[n].rows == 100
+        assert (columns["jenis_kelamin"].element_count, columns["jenis_kelamin"].missing_count,
+                columns["jenis_kelamin"].unexpected_count) == (100, 1, 0)  # NULL is missing, not unexpected
+        assert (columns["desil"].unexpected_count, columns["desil"].success) == (3, False)
+        assert columns["row_key"].element_count == 100 and columns["row_key"].success
+    assert (by_column[20]["is_nik_valid"].unexpected_count, by_column[20]["is_nik_valid"].success) == (20, False)
+    assert (by_column[10]["is_nik_valid"].unexpected_count, by_column[10]["is_nik_valid"].success) == (10, True)
+    assert by_column[20]["is_nik_valid"].severity == "warning"
+    assert not outcomes[20].passed and {e.column for e in outcomes[20].blocking_failures} == {"desil"}

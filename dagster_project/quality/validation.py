@@ -13,8 +13,11 @@ context committed to git). Each suite names what it validates in its `meta`:
 
 Each expectation's `severity` says what a failure means: `critical` blocks publishing,
 `warning` publishes and is reported. GX cannot validate DuckDB through SQLAlchemy here
-(great_expectations issues 10738, 11579), so batches are fetched from DuckDB as Arrow and
-validated as pandas dataframes.
+(great_expectations issues 10738, 11579), so GX validates pandas frames that DuckDB prepares
+with only what each expectation needs (`validate_suites`): for a value-level expectation (not
+null, in set, between, regex) each distinct value of its column once, with its row count, so a
+million-row table reaches Python as a few thousand values; for the others (uniqueness, row
+counts, column pairs) the rows of only the columns they name, in Arrow batches.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.quality import data_docs
 from dagster_project.resources import share_with_analysts
 from dagster_project.warehouse import mart_tables, quote_identifier
 
@@ -130,9 +134,32 @@ def _observed(result: dict) -> object:
     return str(value)
 
 
+# Expectations whose verdict on a row depends on that row's value in one column only. For these
+# DuckDB counts the rows of each distinct value, Great Expectations evaluates the distinct values,
+# and each value's verdict is weighted by its row count: the same counts and verdict as
+# validating every row, without copying the table into Python.
+VALUE_LEVEL = frozenset({
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_be_null",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_not_be_in_set",
+    "expect_column_values_to_be_between",
+    "expect_column_values_to_match_regex",
+    "expect_column_values_to_not_match_regex",
+})
+
+
+def _is_value_level(config) -> bool:
+    return config.type in VALUE_LEVEL and "column" in config.kwargs and not config.kwargs.get("row_condition")
+
+
 def validate_suites(
     con: duckdb.DuckDBPyConnection, expectations_dir: Path, specs: list[SuiteSpec]
 ) -> list[SuiteOutcome]:
+    """Every suite evaluated by Great Expectations, with only what each expectation needs taken
+    out of DuckDB: for value-level expectations the distinct values of their column with row
+    counts (`_value_level`), for the others (uniqueness, row counts, column pairs...) the rows of
+    only the columns they name, in batches (`_row_level`)."""
     gx, batch_definition = _gx_runtime()
     suite_store = gx.get_context(mode="file", project_root_dir=str(expectations_dir))
     outcomes = []
@@ -149,46 +176,126 @@ def validate_suites(
             )
             for c in configs
         ]
-        # GX does not return results in suite order: match them back by configuration.
-        index_of = {_config_key(c): i for i, c in enumerate(configs)}
-        nonnull = [0] * len(configs)
-        rows = batches = 0
-        reader = con.execute(spec.sql).to_arrow_reader(spec.batch_rows or DEFAULT_BATCH_ROWS)
-        for record_batch in _batches_or_empty(reader):
-            frame = record_batch.to_pandas()
-            rows += len(frame)
-            batches += 1
-            result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
-                suite, result_format="SUMMARY"
-            )
-            for r in result.results:
-                i = index_of[_config_key(r.expectation_config)]
-                total = totals[i]
-                total.success = total.success and bool(r.success)
-                res = r.result or {}
-                if "element_count" in res:
-                    total.element_count = (total.element_count or 0) + int(res["element_count"])
-                    total.missing_count = (total.missing_count or 0) + int(res.get("missing_count") or 0)
-                    nonnull[i] += int(res["element_count"]) - int(res.get("missing_count") or 0)
-                if "unexpected_count" in res:
-                    total.unexpected_count = (total.unexpected_count or 0) + int(
-                        res["unexpected_count"] or 0
-                    )
-                total.observed_value = _observed(res) if batches == 1 else total.observed_value
-                if r.exception_info and r.exception_info.get("raised_exception"):
-                    total.observed_value = r.exception_info.get("exception_message")
-        for i, total in enumerate(totals):
-            # `mostly` holds over the whole table, not batch by batch.
-            mostly = total.kwargs.get("mostly")
-            if mostly is not None and batches > 1 and nonnull[i]:
-                total.success = 1 - (total.unexpected_count or 0) / nonnull[i] >= mostly
+        relation = f"({spec.sql}) as validated"
+        rows = con.execute(f"select count(*) from {relation}").fetchall()[0][0]
+        value_level = [i for i, c in enumerate(configs) if _is_value_level(c)]
+        row_level = [i for i, c in enumerate(configs) if i not in value_level]
+        if value_level:
+            _value_level(gx, batch_definition, con, relation, suite, configs, value_level, totals)
+        batches = 0
+        if row_level:
+            batches = _row_level(gx, batch_definition, con, spec, suite, configs, row_level, totals)
         outcomes.append(SuiteOutcome(spec.name, spec.asset, rows, batches, totals))
     return outcomes
 
 
+def _sub_suite(gx, suite, configs, indexes, name: str):
+    return gx.ExpectationSuite(
+        name=f"{suite.name}.{name}",
+        expectations=[suite.expectations[i].__class__(**configs[i].kwargs) for i in indexes],
+    )
+
+
+def _value_level(gx, batch_definition, con, relation, suite, configs, indexes, totals) -> None:
+    """Distinct values and their row counts per column from DuckDB; GX evaluates the values;
+    counts weighted back. The frame holds each column's distinct values from its first row,
+    padded with that column's first value up to the longest column (pad rows are not read)."""
+    import pandas as pd
+
+    columns = list(dict.fromkeys(configs[i].kwargs["column"] for i in indexes))
+    values: dict[str, tuple] = {}
+    for column in columns:
+        col = quote_identifier(column)
+        # NULL last, so a column's pad value is a value whenever the column has one
+        arrow = con.sql(
+            f"select {col} as v, count(*) as n from {relation} group by all order by v nulls last"
+        ).to_arrow_table()
+        values[column] = (arrow.column("v").to_pandas(), arrow.column("n").to_pylist())
+    longest = max((len(n) for _, n in values.values()), default=0)
+    frame = pd.DataFrame(
+        {
+            column: pd.concat([v, v.iloc[:1].repeat(longest - len(v))], ignore_index=True) if len(v) else v
+            for column, (v, _) in values.items()
+        }
+    )
+    sub = _sub_suite(gx, suite, configs, indexes, "values")
+    result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
+        sub, result_format={"result_format": "COMPLETE", "include_unexpected_rows": False}
+    )
+    by_key = {_config_key(r.expectation_config): r for r in result.results}
+    for i in indexes:
+        r = by_key[_config_key(sub.expectations[indexes.index(i)].configuration)]
+        total, res = totals[i], r.result or {}
+        v, counts = values[configs[i].kwargs["column"]]
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            total.success = False
+            total.observed_value = r.exception_info.get("exception_message")
+            continue
+        element = sum(counts)
+        nulls = sum(n for value, n in zip(v.isna(), counts) if value)
+        # GX reports a missing count where it leaves NULLs out (in set, between, regex...)
+        missing = nulls if "missing_count" in res else 0
+        unexpected = sum(counts[j] for j in set(res.get("unexpected_index_list") or []) if j < len(counts))
+        total.element_count = element
+        total.missing_count = missing
+        if "unexpected_count" in res:
+            total.unexpected_count = unexpected
+        total.observed_value = _observed(res)
+        considered = element - missing
+        mostly = configs[i].kwargs.get("mostly")
+        # GX's own rule (Expectation._validate for column map expectations): vacuously true on
+        # no rows considered, else the share of expected rows at least `mostly` (default 1)
+        total.success = considered == 0 or (considered - unexpected) / considered >= (1.0 if mostly is None else mostly)
+
+
+def _row_level(gx, batch_definition, con, spec, suite, configs, indexes, totals) -> int:
+    """Expectations over rows (uniqueness, row counts, column pairs...): the rows of only the
+    columns they name, from DuckDB in batches, validated by GX as before."""
+    named = []
+    for i in indexes:
+        kw = configs[i].kwargs
+        named += [kw[k] for k in ("column", "column_A", "column_B") if k in kw]
+        named += list(kw.get("column_list") or [])
+    columns = ", ".join(quote_identifier(c) for c in dict.fromkeys(named)) or "1 as _row"
+    sub = _sub_suite(gx, suite, configs, indexes, "rows")
+    index_of = {_config_key(c): i for i, c in zip(indexes, (configs[i] for i in indexes))}
+    nonnull = dict.fromkeys(indexes, 0)
+    batches = 0
+    reader = con.execute(f"select {columns} from ({spec.sql}) as validated").to_arrow_reader(
+        spec.batch_rows or DEFAULT_BATCH_ROWS
+    )
+    for record_batch in _batches_or_empty(reader):
+        frame = record_batch.to_pandas()
+        batches += 1
+        result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
+            sub, result_format="SUMMARY"
+        )
+        # GX does not return results in suite order: match them back by configuration.
+        for r in result.results:
+            i = index_of[_config_key(r.expectation_config)]
+            total = totals[i]
+            total.success = total.success and bool(r.success)
+            res = r.result or {}
+            if "element_count" in res:
+                total.element_count = (total.element_count or 0) + int(res["element_count"])
+                total.missing_count = (total.missing_count or 0) + int(res.get("missing_count") or 0)
+                nonnull[i] += int(res["element_count"]) - int(res.get("missing_count") or 0)
+            if "unexpected_count" in res:
+                total.unexpected_count = (total.unexpected_count or 0) + int(res["unexpected_count"] or 0)
+            total.observed_value = _observed(res) if batches == 1 else total.observed_value
+            if r.exception_info and r.exception_info.get("raised_exception"):
+                total.observed_value = r.exception_info.get("exception_message")
+    for i in indexes:
+        # `mostly` holds over the whole table, not batch by batch.
+        mostly = totals[i].kwargs.get("mostly")
+        if mostly is not None and batches > 1 and nonnull[i]:
+            totals[i].success = 1 - (totals[i].unexpected_count or 0) / nonnull[i] >= mostly
+    return batches
+
+
 def _config_key(config) -> str:
     kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
-    return json.dumps([config.type, kwargs, str(getattr(config, "severity", ""))], sort_keys=True, default=str)
+    return json.dumps([config.type, kwargs], sort_keys=True, default=str)
 
 
 def _batches_or_empty(reader):
@@ -321,7 +428,13 @@ def write_validation_results_and_docs(
                 "great_expectations_version": gx.__version__,
                 "run_id": gx_run.to_json_dict(),
                 "validation_time": gx_run.run_time.isoformat(),
-                "batch_spec": {"query": outcome.asset, "rows": outcome.rows, "batches": outcome.batches},
+                # GX's page header reads the data asset from batch_spec (else "Data asset: None")
+                "batch_spec": {
+                    "data_asset_name": outcome.asset,
+                    "query": outcome.asset,
+                    "rows": outcome.rows,
+                    "batches": outcome.batches,
+                },
                 "active_batch_definition": {"datasource_name": "warehouse", "data_asset_name": outcome.asset},
                 "jember": {"passed_gate": outcome.passed, "rows_validated": outcome.rows},
             },
@@ -334,6 +447,16 @@ def write_validation_results_and_docs(
         context.validation_results_store.set(key, validation)
     context.build_data_docs(site_names=[GX_SITE_NAME])
     make_data_docs_offline(docs_dir)
+    # GX's index is filled in by JavaScript and its pages know nothing of our severities:
+    # a static index and a severity table on each page of this run (data_docs.py).
+    index = docs_dir / "index.html"
+    pages = {}
+    for outcome in outcomes:
+        run_pages = sorted((docs_dir / "validations" / outcome.suite / run_id).rglob("*.html"))
+        if run_pages:
+            pages[outcome.suite] = run_pages[-1]
+            data_docs.annotate_validation_page(run_pages[-1], outcome, index)
+    data_docs.write_index(docs_dir, outcomes, pages, run_id, gx_run.run_time.isoformat(timespec="seconds"))
     # The reports tier is read like the analyst tier (docs/privacy.md): no row values in it.
     share_with_analysts(docs_dir.parent, recursive=False)
     share_with_analysts(docs_dir)
@@ -342,25 +465,36 @@ def write_validation_results_and_docs(
 
 _REMOTE_STYLESHEET = re.compile(r"<link[^>]*href=\"https?://[^\"]*\"[^>]*>")
 _REMOTE_SCRIPT = re.compile(r"<script[^>]*src=\"https?://[^\"]*\"[^>]*>\s*</script>")
+# GX's logo: an image and a CSS background fetched from S3 (with the data context's id in the URL)
+_REMOTE_IMAGE = re.compile(r"<img\s[^>]*src=\"https?://[^\"]*\"[^>]*>", re.DOTALL)
+_REMOTE_CSS_URL = re.compile(r"url\(\s*'?https?://[^)]*\)")
 
 
 def make_data_docs_offline(docs_dir: Path) -> int:
     """Data Docs pages load Bootstrap, jQuery and fonts from CDNs, which this machine (and a
     meeting room without internet) cannot reach: the pages then show unstyled. Copy Bootstrap's
     CSS (the XStatic-Bootstrap package) into the site and point every page at it; drop the other
-    remote stylesheets and scripts (sorting and filtering widgets; the tables are static HTML).
+    remote stylesheets and scripts (sorting and filtering widgets; the tables are static HTML)
+    and GX's logo fetched from S3.
     Returns the number of pages rewritten."""
     import xstatic.pkg.bootstrap as bootstrap
 
     css = docs_dir / "static" / "styles" / "bootstrap.min.css"
     css.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(Path(bootstrap.BASE_DIR) / "css" / "bootstrap.min.css", css)
+    icons = data_docs.write_icons_css(docs_dir)  # GX's Font Awesome status icons, as glyphs
     pages = 0
     for page in docs_dir.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        local = os.path.relpath(css, page.parent).replace(os.sep, "/")
+        if "jember-icons.css" in text:  # rewritten by an earlier run
+            continue
+        links = "".join(
+            f'<link rel="stylesheet" href="{os.path.relpath(f, page.parent).replace(os.sep, "/")}"/>'
+            for f in (css, icons)
+        )
         offline = _REMOTE_SCRIPT.sub("", _REMOTE_STYLESHEET.sub("", text))
-        offline = offline.replace("<head>", f'<head><link rel="stylesheet" href="{local}"/>', 1)
+        offline = _REMOTE_CSS_URL.sub("none", _REMOTE_IMAGE.sub("Great Expectations", offline))
+        offline = offline.replace("<head>", f"<head>{links}", 1)
         if offline != text:
             page.write_text(offline, encoding="utf-8")
             pages += 1

@@ -16,7 +16,7 @@ REPORT_KEY = dg.AssetKey(["reports", "laporan"])
 REPORT_MODELS = [
     "rpt_kabupaten", "rpt_desil", "rpt_bps_trend", "rpt_koperasi_tahapan", "rpt_kecamatan",
     "rpt_desa_perhatian", "rpt_masalah_instansi", "rpt_mutu_sumber", "rpt_mutu_kecamatan",
-    "rpt_perubahan", "rpt_file_bermasalah", "rpt_kiriman_tidak_lengkap", "rpt_kiriman_janggal",
+    "rpt_perubahan", "rpt_file_bermasalah", "rpt_kiriman_tidak_lengkap", "rpt_kiriman_janggal", "rpt_kunci_berlebih",
     "rpt_file_nominal_pkh",
 ]
 

@@ -414,6 +414,13 @@ def report_context(con: duckdb.DuckDBPyConnection, verdict: dict | None, period:
             odd_files += [{"file": r["source_path"], "pemeriksaan": label,
                            "nilai": fmt(r[column], 2) if column == "repeated_row_share" else fmt(r[column])}
                           for r in odd]
+    if any(x.get("suite") == "int_delivery_blocks" and not x.get("passed", True)
+           for x in (verdict or {}).get("suites", [])):
+        kinds = {"nik": "NIK", "no_kk": "NO_KK", "id_pkh": "ID_PKH", "birth_name": "tanggal lahir + nama"}
+        odd_files += [{"file": r["source_path"],
+                       "pemeriksaan": f"satu {kinds.get(r['block_kind'], r['block_kind'])} pada terlalu banyak baris",
+                       "nilai": fmt(r["file_rows"])}
+                      for r in wh.read("rpt_kunci_berlebih", "block_rows desc, source_path")[:20]]
     rupiah_files = wh.read("rpt_file_nominal_pkh", "keluarga desc, source_path")[:20] \
         if _failed(verdict, "mart_pkh_family", "stages_rupiah_mismatch") else []
 

@@ -1,0 +1,82 @@
+{#- Blocking keys shared by more records than resolution will pair (var person_block_max_rows,
+    the same var int_person_pairs_scored caps its blocks with): one row per oversized key and
+    per delivered file holding rows of it. Such a key cannot identify anyone (a placeholder NIK
+    or card pasted on thousands of rows, one name and birth date regency-wide), so resolution
+    leaves its rows unpaired: the persons of that file would be counted as many people as rows.
+    That is a finding about the delivery, and the suite int_delivery_blocks (critical) blocks
+    publishing on any row here; the report names the files.
+
+    Counted from the staging rows, before any resolution work, with the same keys as the
+    resolution blocks (NIK on its first 15 digits, NO_KK, ID_PKH, birth date with name key).
+    Rows of a byte-identical repeat delivery are left out, as resolution leaves them out. -#}
+{%- set block_max_rows = var('person_block_max_rows', 1000) -%}
+with
+
+repeat_files as (
+    select distinct source, source_path
+    from {{ ref('stg_ingest__files') }}
+    where is_repeat_delivery
+),
+
+records as (
+    select
+        'dtks' as source,
+        source_path,
+        case when nik_status = 'valid_length' then left(nik, 15) end as nik15,
+        case when no_kk_status = 'valid_length' then no_kk end as no_kk,
+        null::varchar as id_pkh,
+        tanggal_lahir,
+        {{ person_name_key(normalise_person_name('nama')) }} as nama_key,
+    from {{ ref('stg_dtks__persons') }}
+    union all
+    select
+        'pkh' as source,
+        source_path,
+        case when nik_pengurus_status = 'valid_length' then left(nik_pengurus, 15) end as nik15,
+        case when no_kk_status = 'valid_length' then no_kk end as no_kk,
+        id_pkh,
+        null::date as tanggal_lahir,
+        {{ person_name_key(normalise_person_name('nama_pengurus')) }} as nama_key,
+    from {{ ref('stg_pkh__disbursements') }}
+),
+
+kept as (
+    select records.*
+    from records
+    anti join repeat_files using (source, source_path)
+),
+
+keys as (
+    select source_path, 'nik' as block_kind, nik15 as block_key from kept where nik15 is not null
+    union all
+    select source_path, 'no_kk', no_kk from kept where no_kk is not null
+    union all
+    select source_path, 'id_pkh', id_pkh from kept where id_pkh is not null
+    union all
+    select source_path, 'birth_name', strftime(tanggal_lahir, '%Y-%m-%d') || ' ' || nama_key
+    from kept where tanggal_lahir is not null and nullif(nama_key, '') is not null
+),
+
+oversized as (
+    select
+        block_kind,
+        block_key,
+        count(*) as block_rows,
+        -- the key itself may be a NIK or a name: it stays out of this table, a number tells
+        -- the blocks apart
+        row_number() over (order by count(*) desc, block_kind, block_key) as block_number,
+    from keys
+    group by block_kind, block_key
+    having count(*) > {{ block_max_rows }}
+)
+
+select
+    oversized.block_number,
+    keys.block_kind,
+    oversized.block_rows,
+    keys.source_path,
+    count(*) as file_rows,
+    {{ block_max_rows }} as block_max_rows,
+from keys
+inner join oversized using (block_kind, block_key)
+group by oversized.block_number, keys.block_kind, oversized.block_rows, keys.source_path
