@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project import privacy
-from dagster_project.publishing import build_release
+from dagster_project.publishing import privacy
+from dagster_project.publishing.release import build_release
 from test_dbt_models import build_raw_warehouse, run_dbt
 
 REPO = Path(__file__).resolve().parent.parent
