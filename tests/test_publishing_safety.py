@@ -39,7 +39,8 @@ def _assert_readable(published: Path) -> None:
 
 def _run_and_kill(raw: Path, data: Path, trigger: str, delay: float) -> list[str]:
     """Start `jember run`, SIGKILL its process group `delay` s after `trigger` shows in its output."""
-    proc = start_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), stderr=subprocess.DEVNULL)
+    # --full: the same inputs as the published run would otherwise end at once in "nothing new"
+    proc = start_jember("run", "--full", "--raw-dir", str(raw), "--data-dir", str(data), stderr=subprocess.DEVNULL)
     lines = []
     try:
         deadline = time.monotonic() + 600
