@@ -68,8 +68,10 @@ def run_pipeline(raw_dir: Path, data_dir: Path, *, period: str | None = None, in
 # ---------------------------------------------------------------------------------------------
 # Nothing new: the inputs of the last run that published
 
-# What decides a run's result besides the raw files and the period: the code of every stage.
+# What decides a run's result besides the raw files and the period: the code of every stage
+# and its settings (config/privacy.yml sets the small-count threshold of the release).
 CODE = [
+    PROJECT_ROOT / "config",
     PROJECT_ROOT / "dagster_project",
     PROJECT_ROOT / "dbt" / "models",
     PROJECT_ROOT / "dbt" / "macros",

@@ -110,3 +110,23 @@ def test_nothing_new_ends_in_seconds_and_a_new_delivery_equals_a_full_rebuild(tm
         query = ("select source, source_path, sheet, sha256, status, data_rows, rejected_rows "
                  "from raw.ingest_files order by all")
         assert a.execute(query).fetchall() == b.execute(query).fetchall()
+
+
+def test_a_changed_privacy_setting_is_not_nothing_new(tmp_path, monkeypatch):
+    """The release depends on config/privacy.yml (the small-count threshold): a run after it
+    changed must publish again, not end in 'nothing new'."""
+    import dagster_project.pipeline as pipeline
+    from dagster_project.publishing.privacy import CONFIG_FILE
+
+    # the file publishing reads is among what the run's inputs hash ...
+    assert any(CONFIG_FILE == root or root in CONFIG_FILE.parents for root in pipeline.CODE)
+    # ... and a change to it changes them
+    project = tmp_path / "project"
+    (project / "config").mkdir(parents=True)
+    settings = project / "config" / "privacy.yml"
+    settings.write_text("small_count_threshold: 5\n")
+    monkeypatch.setattr(pipeline, "PROJECT_ROOT", project)
+    monkeypatch.setattr(pipeline, "CODE", [project / "config"])
+    before = pipeline.run_inputs(REPO / "raw", "2025-12")
+    settings.write_text("small_count_threshold: 10\n")
+    assert pipeline.run_inputs(REPO / "raw", "2025-12")["code"] != before["code"]
