@@ -38,8 +38,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     summary = generate(Path(args.out), args.scale, args.seed)
     _print(json.dumps(summary, indent=2, default=str))
-    _print(f"generated scale={args.scale} seed={args.seed} into {args.out} "
-           f"in {time.perf_counter() - started:.1f} s")
+    _print(
+        f"generated scale={args.scale} seed={args.seed} into {args.out} "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     return 0
 
 
@@ -93,7 +95,9 @@ class _StageLogHandler(logging.Handler):
                 return
         else:
             # dbt's chatter stays in the log file; its warnings and errors come through.
-            if record.levelno < logging.INFO or (stage == "dbt" and record.levelno < logging.WARNING):
+            if record.levelno < logging.INFO or (
+                stage == "dbt" and record.levelno < logging.WARNING
+            ):
                 return
             line = meta.get("orig_message") or record.getMessage()
         _print(f"[{now - self.started:6.1f}s] {stage:<10} {line}")
@@ -109,15 +113,20 @@ class _StageLogHandler(logging.Handler):
         last = max(at, self.step_started[step])
         if self.dbt_done < self.dbt_total and now - last >= DBT_PROGRESS_SECONDS * 2:
             self.dbt_printed = (models, now)
-            _print(f"[{now - self.started:6.1f}s] {'dbt':<10} dbt {self.dbt_done}/{self.dbt_total} models "
-                   f"({now - self.step_started[step]:.0f} s)")
+            _print(
+                f"[{now - self.started:6.1f}s] {'dbt':<10} dbt {self.dbt_done}/{self.dbt_total} models "
+                f"({now - self.step_started[step]:.0f} s)"
+            )
 
     def _dbt_progress(self, now: float) -> str | None:
         """`dbt 23/48 models` every DBT_PROGRESS_MODELS models or DBT_PROGRESS_SECONDS, and the last."""
         self.dbt_done += 1
         models, at = self.dbt_printed
-        if (self.dbt_done - models < DBT_PROGRESS_MODELS and now - at < DBT_PROGRESS_SECONDS
-                and self.dbt_done < self.dbt_total):
+        if (
+            self.dbt_done - models < DBT_PROGRESS_MODELS
+            and now - at < DBT_PROGRESS_SECONDS
+            and self.dbt_done < self.dbt_total
+        ):
             return None
         self.dbt_printed = (self.dbt_done, now)
         return f"dbt {self.dbt_done}/{self.dbt_total} models"
@@ -153,8 +162,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         end_run(data_dir)
 
 
-def _run_locked(raw_dir: Path, data_dir: Path, period: str | None, full: bool, keep_releases: int | None) -> int:
-    from dagster_project.pipeline import LAST_PUBLISHED_RUN, nothing_new, record_published_run, run_inputs
+def _run_locked(
+    raw_dir: Path, data_dir: Path, period: str | None, full: bool, keep_releases: int | None
+) -> int:
+    from dagster_project.pipeline import (
+        LAST_PUBLISHED_RUN,
+        nothing_new,
+        record_published_run,
+        run_inputs,
+    )
 
     started = time.perf_counter()
     started_wall = time.time()
@@ -162,10 +178,14 @@ def _run_locked(raw_dir: Path, data_dir: Path, period: str | None, full: bool, k
     last = None if full else nothing_new(data_dir, inputs)
     if last is not None:
         _print(f"jember run: raw={raw_dir} data={data_dir}")
-        _print(f"nothing new: the raw files, the period and the code are those of run {last['run_id']}, "
-               f"whose release {last['release']} is published; nothing to do (--full runs it all again)")
-        _print(f"result: NOTHING NEW, release {last['release']} stays published "
-               f"({time.perf_counter() - started:.1f} s, exit {EXIT_PUBLISHED})")
+        _print(
+            f"nothing new: the raw files, the period and the code are those of run {last['run_id']}, "
+            f"whose release {last['release']} is published; nothing to do (--full runs it all again)"
+        )
+        _print(
+            f"result: NOTHING NEW, release {last['release']} stays published "
+            f"({time.perf_counter() - started:.1f} s, exit {EXIT_PUBLISHED})"
+        )
         return EXIT_PUBLISHED
     # From here the warehouse changes: only a run that publishes again may say "nothing new".
     (data_dir / LAST_PUBLISHED_RUN).unlink(missing_ok=True)
@@ -176,8 +196,11 @@ def _run_locked(raw_dir: Path, data_dir: Path, period: str | None, full: bool, k
     # Everything not ours goes to the log file from here on: dbt's output, which dagster-dbt
     # writes to stdout, and the banners and warnings Dagster, dbt and GX write to stdout or
     # stderr (the instance warning, telemetry notes, deprecations). Our lines use _CONSOLE.
-    with open(log_path, "w") as log_file, contextlib.redirect_stdout(log_file), \
-            contextlib.redirect_stderr(log_file):
+    with (
+        open(log_path, "w") as log_file,
+        contextlib.redirect_stdout(log_file),
+        contextlib.redirect_stderr(log_file),
+    ):
         import dagster as dg
 
         from dagster_project.pipeline import run_pipeline
@@ -210,22 +233,35 @@ def _run_locked(raw_dir: Path, data_dir: Path, period: str | None, full: bool, k
         try:
             # Our stage lines only (they replace Dagster's console logger); the report follows
             # every run, published or blocked, from the job's own hooks (sensors.py).
-            result = run_pipeline(raw_dir, data_dir, period=period, instance=instance,
-                                  logger_defs={"stage": stage_logger},
-                                  run_config={"loggers": {"stage": {}}},
-                                  full=full, keep_releases=keep_releases)
+            result = run_pipeline(
+                raw_dir,
+                data_dir,
+                period=period,
+                instance=instance,
+                logger_defs={"stage": stage_logger},
+                run_config={"loggers": {"stage": {}}},
+                full=full,
+                keep_releases=keep_releases,
+            )
         finally:
             stop.set()
             beat.join()
             handler.close()
     code = summarise(result, data_dir, time.perf_counter() - started)
     reports = sorted(
-        (p for p in (data_dir / "reports").glob("laporan-*.html") if p.stat().st_mtime >= started_wall - 1),
+        (
+            p
+            for p in (data_dir / "reports").glob("laporan-*.html")
+            if p.stat().st_mtime >= started_wall - 1
+        ),
         key=lambda p: p.stat().st_mtime,
     )
     if reports:
         pdf = reports[-1].with_suffix(".pdf")
-        _print(f"  report                     {reports[-1]}" + (f" (+ {pdf.name})" if pdf.exists() else " (no PDF: Chromium not installed)"))
+        _print(
+            f"  report                     {reports[-1]}"
+            + (f" (+ {pdf.name})" if pdf.exists() else " (no PDF: Chromium not installed)")
+        )
         if code == EXIT_PUBLISHED:
             # Only a run that published and left its report may later be "nothing new".
             record_published_run(data_dir, inputs, result.run_id)
@@ -256,7 +292,9 @@ def summarise(result, data_dir: Path, seconds: float) -> int:
             }
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             ev = event.event_specific_data
-            checks.append((f"{ev.asset_key.to_user_string()}:{ev.check_name}", ev.passed, ev.severity.value))
+            checks.append(
+                (f"{ev.asset_key.to_user_string()}:{ev.check_name}", ev.passed, ev.severity.value)
+            )
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             failed_steps[event.step_key] = _root_cause(event.event_specific_data.error)
 
@@ -277,25 +315,41 @@ def summarise(result, data_dir: Path, seconds: float) -> int:
     _print("summary")
     _print(f"  rows in (raw data rows)    {rows_in}")
     _print(f"  rows rejected              {rejected if rejected is not None else 'n/a'}")
-    _print(f"  checks                     {len(checks) - len(failed_checks)} passed, "
-           f"{len(failed_checks)} failed ({len(blocking_failed)} blocking)")
+    _print(
+        f"  checks                     {len(checks) - len(failed_checks)} passed, "
+        f"{len(failed_checks)} failed ({len(blocking_failed)} blocking)"
+    )
     suites = {s["suite"]: s for s in (verdict or {}).get("suites", [])}
     for name, _, severity in failed_checks:
         _print(f"    FAILED [{severity}] {name}")
         suite = suites.get(name.rsplit(":gx_", 1)[-1]) if ":gx_" in name else None
         for e in (suite or {}).get("expectations", []):
             if not e["success"]:
-                _print("      - " + " ".join(str(part) for part in (
-                    e["expectation"], e["column"] or "", e["severity"],
-                    "" if e["unexpected_count"] is None else e["unexpected_count"],
-                    "" if e["observed_value"] is None else e["observed_value"]) if part != ""))
+                _print(
+                    "      - "
+                    + " ".join(
+                        str(part)
+                        for part in (
+                            e["expectation"],
+                            e["column"] or "",
+                            e["severity"],
+                            "" if e["unexpected_count"] is None else e["unexpected_count"],
+                            "" if e["observed_value"] is None else e["observed_value"],
+                        )
+                        if part != ""
+                    )
+                )
     for step, cause in failed_steps.items():
         _print(f"  step failed: {step}: {cause}")
     if published:
         meta = materialized["published/analyst_tier"]
-        _print(f"  published                  release {meta.get('release')} -> {data_dir / 'published'}")
+        _print(
+            f"  published                  release {meta.get('release')} -> {data_dir / 'published'}"
+        )
     else:
-        _print("  published                  nothing (the previous release, if any, stays published)")
+        _print(
+            "  published                  nothing (the previous release, if any, stays published)"
+        )
     _print(f"  wall time                  {seconds:.1f} s")
 
     if published and result.success:
@@ -359,16 +413,28 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescrip
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="jember", description=__doc__.splitlines()[0],
-                                     epilog="exit codes of `jember run`: 0 published, 2 blocked by the quality gate, "
-                                     "3 another run holds the data dir, 1 error (see `jember run --help`)")
+    parser = argparse.ArgumentParser(
+        prog="jember",
+        description=__doc__.splitlines()[0],
+        epilog="exit codes of `jember run`: 0 published, 2 blocked by the quality gate, "
+        "3 another run holds the data dir, 1 error (see `jember run --help`)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    gen = sub.add_parser("generate", help="write realistic synthetic raw files and their ground truth",
-                         formatter_class=_HelpFormatter)
-    gen.add_argument("--out", required=True, help="folder; raw files go to OUT/raw, truth to OUT/truth")
-    gen.add_argument("--scale", choices=["tiny", "small", "jember", "province"], default="tiny",
-                     help="size of the delivery")
+    gen = sub.add_parser(
+        "generate",
+        help="write realistic synthetic raw files and their ground truth",
+        formatter_class=_HelpFormatter,
+    )
+    gen.add_argument(
+        "--out", required=True, help="folder; raw files go to OUT/raw, truth to OUT/truth"
+    )
+    gen.add_argument(
+        "--scale",
+        choices=["tiny", "small", "jember", "province"],
+        default="tiny",
+        help="size of the delivery",
+    )
     gen.add_argument("--seed", type=int, default=1, help="same seed, same files")
     gen.set_defaults(func=cmd_generate)
 
@@ -381,18 +447,33 @@ def main(argv: list[str] | None = None) -> int:
         epilog=EXIT_CODES_HELP,
         formatter_class=_HelpFormatter,
     )
-    run.add_argument("--raw-dir", default="raw",
-                     help="folder holding dtks/, pkh/, bps/, koperasi/ (or a generator --out)")
-    run.add_argument("--data-dir", default="data",
-                     help="warehouse, releases, reports, logs; created if missing")
-    run.add_argument("--period", default=os.environ.get("JEMBER_PERIOD", ""),
-                     help="reporting period YYYY-MM (default: $JEMBER_PERIOD, else the month "
-                     "the data describes). Re-running a period replaces that period's history only")
-    run.add_argument("--full", action="store_true",
-                     help="read every raw file again and run everything, even when nothing changed "
-                     "(default: incremental; a source whose files are unchanged is not read again)")
-    run.add_argument("--keep-releases", type=int, default=None, metavar="N",
-                     help="releases kept in DATA_DIR/releases, the new one included (default: 3)")
+    run.add_argument(
+        "--raw-dir",
+        default="raw",
+        help="folder holding dtks/, pkh/, bps/, koperasi/ (or a generator --out)",
+    )
+    run.add_argument(
+        "--data-dir", default="data", help="warehouse, releases, reports, logs; created if missing"
+    )
+    run.add_argument(
+        "--period",
+        default=os.environ.get("JEMBER_PERIOD", ""),
+        help="reporting period YYYY-MM (default: $JEMBER_PERIOD, else the month "
+        "the data describes). Re-running a period replaces that period's history only",
+    )
+    run.add_argument(
+        "--full",
+        action="store_true",
+        help="read every raw file again and run everything, even when nothing changed "
+        "(default: incremental; a source whose files are unchanged is not read again)",
+    )
+    run.add_argument(
+        "--keep-releases",
+        type=int,
+        default=None,
+        metavar="N",
+        help="releases kept in DATA_DIR/releases, the new one included (default: 3)",
+    )
     run.set_defaults(func=cmd_run)
 
     args = parser.parse_args(argv)

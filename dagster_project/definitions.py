@@ -11,13 +11,12 @@ import warnings
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from dagster_project.transform.assets import dbt_project, jember_dbt_models
 from dagster_project.ingestion.assets import ingest_raw_files
 from dagster_project.publishing.assets import publish
 from dagster_project.quality.assets import great_expectations_gate
-from dagster_project.restricted.assets import restricted_files, verification_workbooks
 from dagster_project.reporting.assets import laporan
 from dagster_project.resources import DBT_EXECUTABLE, PipelinePaths, ReportingPeriod
+from dagster_project.restricted.assets import restricted_files, verification_workbooks
 from dagster_project.sensors import (
     monthly_run,
     pipeline_job,
@@ -26,6 +25,7 @@ from dagster_project.sensors import (
     report_after_other_run,
     report_job,
 )
+from dagster_project.transform.assets import dbt_project, jember_dbt_models
 
 # Who answers for each stage's data, by asset group (one place; the UI shows it per asset).
 OWNERS_BY_GROUP = {
@@ -45,7 +45,9 @@ DEFAULT_OWNER = "team:jember-data"
 def _with_owner(spec: dg.AssetSpec) -> dg.AssetSpec:
     if spec.owners:
         return spec
-    return spec.replace_attributes(owners=[OWNERS_BY_GROUP.get(spec.group_name or "", DEFAULT_OWNER)])
+    return spec.replace_attributes(
+        owners=[OWNERS_BY_GROUP.get(spec.group_name or "", DEFAULT_OWNER)]
+    )
 
 
 def _definitions() -> dg.Definitions:
@@ -54,7 +56,14 @@ def _definitions() -> dg.Definitions:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.PreviewWarning)
         return dg.Definitions(
-            assets=[ingest_raw_files, jember_dbt_models, publish, laporan, restricted_files, verification_workbooks],
+            assets=[
+                ingest_raw_files,
+                jember_dbt_models,
+                publish,
+                laporan,
+                restricted_files,
+                verification_workbooks,
+            ],
             asset_checks=[great_expectations_gate],
             jobs=[pipeline_job, report_job],
             schedules=[monthly_run],

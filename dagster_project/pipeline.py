@@ -20,8 +20,14 @@ from dagster_project.runstate import PROJECT_ROOT
 LAST_PUBLISHED_RUN = "last-published-run.json"  # in the data dir
 
 
-def run_config_for(raw_dir: Path, data_dir: Path, *, period: str | None = None, full: bool = False,
-                   keep_releases: int | None = None) -> dict:
+def run_config_for(
+    raw_dir: Path,
+    data_dir: Path,
+    *,
+    period: str | None = None,
+    full: bool = False,
+    keep_releases: int | None = None,
+) -> dict:
     """The job's run config for these folders and options (the launchpad's YAML, as a dict).
     `keep_releases` None: the publish step's default (publishing.release.KEEP_RELEASES)."""
     config = {
@@ -38,9 +44,17 @@ def run_config_for(raw_dir: Path, data_dir: Path, *, period: str | None = None, 
     return config
 
 
-def run_pipeline(raw_dir: Path, data_dir: Path, *, period: str | None = None, instance=None,
-                 logger_defs: dict | None = None, run_config: dict | None = None,
-                 full: bool = False, keep_releases: int | None = None):
+def run_pipeline(
+    raw_dir: Path,
+    data_dir: Path,
+    *,
+    period: str | None = None,
+    instance=None,
+    logger_defs: dict | None = None,
+    run_config: dict | None = None,
+    full: bool = False,
+    keep_releases: int | None = None,
+):
     """Materialise `jember_pipeline` on `raw_dir` into `data_dir`; returns Dagster's result.
 
     `instance` defaults to an ephemeral one (nothing recorded); `logger_defs` replace Dagster's
@@ -55,9 +69,14 @@ def run_pipeline(raw_dir: Path, data_dir: Path, *, period: str | None = None, in
     job = defs.resolve_job_def("jember_pipeline")
     if logger_defs:
         job = job.with_logger_defs(logger_defs)
-    config = run_config_for(raw_dir, data_dir, period=period, full=full, keep_releases=keep_releases)
-    config.update(run_config if run_config is not None
-                  else {"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+    config = run_config_for(
+        raw_dir, data_dir, period=period, full=full, keep_releases=keep_releases
+    )
+    config.update(
+        run_config
+        if run_config is not None
+        else {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    )
     return job.execute_in_process(
         instance=instance if instance is not None else dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
@@ -94,7 +113,9 @@ def run_inputs(raw_dir: Path, period: str | None) -> dict:
     for root in CODE:
         for f in sorted([root] if root.is_file() else (p for p in root.rglob("*") if p.is_file())):
             if "__pycache__" not in f.parts:
-                code.update(f.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + f.read_bytes())
+                code.update(
+                    f.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + f.read_bytes()
+                )
     return {
         "raw": {source: file_hashes(raw_dir, source) for source in SOURCES},
         "period": period or "",
@@ -117,6 +138,10 @@ def nothing_new(data_dir: Path, inputs: dict) -> dict | None:
     except (OSError, ValueError):
         return None
     published = data_dir / "published"
-    if state.get("inputs") != inputs or not published.is_symlink() or published.resolve().name != state.get("release"):
+    if (
+        state.get("inputs") != inputs
+        or not published.is_symlink()
+        or published.resolve().name != state.get("release")
+    ):
         return None
     return state

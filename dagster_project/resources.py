@@ -45,7 +45,11 @@ DEFAULT_RAW_DIR = PROJECT_ROOT / "raw"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 # dbt installed beside this interpreter (the venv), so an unactivated venv works too: `make dev`
 # and the webserver's code server do not put .venv/bin on PATH.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt") if (Path(sys.executable).parent / "dbt").exists() else (shutil.which("dbt") or "dbt")
+DBT_EXECUTABLE = (
+    str(Path(sys.executable).parent / "dbt")
+    if (Path(sys.executable).parent / "dbt").exists()
+    else (shutil.which("dbt") or "dbt")
+)
 
 
 def ensure_dbt_manifest() -> Path:
@@ -64,14 +68,23 @@ def ensure_dbt_manifest() -> Path:
         return manifest
     # Output captured: dbt's chatter would land among the caller's lines (the CLI's console).
     parsed = subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        [
+            DBT_EXECUTABLE,
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
         cwd=DBT_PROJECT_DIR,
         capture_output=True,
         text=True,
     )
     if parsed.returncode != 0:
-        raise RuntimeError(f"dbt parse failed in {DBT_PROJECT_DIR}:\n{parsed.stdout[-3000:]}{parsed.stderr[-3000:]}")
+        raise RuntimeError(
+            f"dbt parse failed in {DBT_PROJECT_DIR}:\n{parsed.stdout[-3000:]}{parsed.stderr[-3000:]}"
+        )
     os.utime(manifest)  # dbt keeps the old file when nothing changed; mark it checked
     return manifest
 
@@ -89,8 +102,6 @@ class ReportingPeriod(dg.ConfigurableResource):
         if not PERIOD_PATTERN.fullmatch(self.period):
             raise ValueError(f"reporting period {self.period!r} is not YYYY-MM (e.g. 2025-10)")
         return ["--vars", json.dumps({"period": self.period})]
-
-
 
 
 class PipelinePaths(dg.ConfigurableResource):

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +91,7 @@ def begin_run(data_dir: Path, raw_dir: Path, run_id: str | None = None) -> None:
         raise
     holder = {
         "pid": os.getpid(),
-        "started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "raw_dir": str(raw_dir),
         "run_id": run_id,
     }
@@ -99,8 +99,12 @@ def begin_run(data_dir: Path, raw_dir: Path, run_id: str | None = None) -> None:
     os.pwrite(fd, (json.dumps(holder) + "\n").encode(), 0)
     _HELD[path] = [fd, 1, os.umask(OWNER_ONLY_UMASK)]
     # Working files left readable by runs from before this rule are closed now.
-    for existing in [data_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb.wal",
-                     data_dir / "logs", *(data_dir / "logs").glob("*")]:
+    for existing in [
+        data_dir / "warehouse.duckdb",
+        data_dir / "warehouse.duckdb.wal",
+        data_dir / "logs",
+        *(data_dir / "logs").glob("*"),
+    ]:
         if existing.exists() and not existing.is_symlink():
             os.chmod(existing, 0o700 if existing.is_dir() else 0o600)
 

@@ -71,11 +71,15 @@ def raw_listing_fingerprint(paths: PipelinePaths) -> str:
             if f.name.startswith((".", "~$")):
                 continue
             stat = f.stat()
-            digest.update(f"{f.relative_to(root).as_posix()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+            digest.update(
+                f"{f.relative_to(root).as_posix()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
+            )
     return digest.hexdigest()
 
 
-@dg.sensor(job=pipeline_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.STOPPED)
+@dg.sensor(
+    job=pipeline_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.STOPPED
+)
 def raw_files_sensor(context: dg.SensorEvaluationContext, paths: PipelinePaths):
     # A run it launched now would fail on the lock; the cursor stays, so the change is picked
     # up on the first tick after that run ends.

@@ -16,7 +16,9 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def mart_tables(con: duckdb.DuckDBPyConnection, schema: str = "marts", catalog: str | None = None) -> list[str]:
+def mart_tables(
+    con: duckdb.DuckDBPyConnection, schema: str = "marts", catalog: str | None = None
+) -> list[str]:
     return [
         r[0]
         for r in con.execute(

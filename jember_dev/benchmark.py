@@ -18,7 +18,7 @@ import os
 import platform
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 STAGES = {
@@ -87,7 +87,10 @@ def _step_windows(instance, run_id: str) -> dict[str, tuple[float, float]]:
             continue
         if event.event_type == dg.DagsterEventType.STEP_START:
             starts[event.step_key] = entry.timestamp
-        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+        elif event.event_type in (
+            dg.DagsterEventType.STEP_SUCCESS,
+            dg.DagsterEventType.STEP_FAILURE,
+        ):
             ends[event.step_key] = entry.timestamp
     return {k: (starts[k], ends.get(k, starts[k])) for k in starts}
 
@@ -112,18 +115,25 @@ def read_floor(raw_dir: Path) -> dict:
                 encoding = "cp1252"
             # the header is the line with the most delimiters among the first ones (title lines above)
             head = data[:8192].split(b"\n")[:20]
-            delimiter = b";" if sum(h.count(b";") for h in head) >= sum(h.count(b",") for h in head) else b","
+            delimiter = (
+                b";"
+                if sum(h.count(b";") for h in head) >= sum(h.count(b",") for h in head)
+                else b","
+            )
             skip = max(range(len(head)), key=lambda i: head[i].count(delimiter))
             # quoted cells spanning lines need the slower parser that allows them
             for newlines_in_values in (False, True):
                 try:
                     table = pacsv.read_csv(
                         pa.py_buffer(data),
-                        read_options=pacsv.ReadOptions(encoding=encoding, skip_rows=skip,
-                                                       autogenerate_column_names=True),
-                        parse_options=pacsv.ParseOptions(delimiter=delimiter.decode(),
-                                                         newlines_in_values=newlines_in_values,
-                                                         invalid_row_handler=lambda row: "skip"),
+                        read_options=pacsv.ReadOptions(
+                            encoding=encoding, skip_rows=skip, autogenerate_column_names=True
+                        ),
+                        parse_options=pacsv.ParseOptions(
+                            delimiter=delimiter.decode(),
+                            newlines_in_values=newlines_in_values,
+                            invalid_row_handler=lambda row: "skip",
+                        ),
                         convert_options=pacsv.ConvertOptions(strings_can_be_null=False),
                     )
                     rows += table.num_rows
@@ -150,7 +160,11 @@ def _dbt_model_timings(window: tuple[float, float]) -> list[dict]:
     from datetime import datetime
 
     target = Path(__file__).resolve().parent.parent / "dbt" / "target"
-    candidates = [p for p in target.glob("*/run_results.json") if window[0] <= p.stat().st_mtime <= window[1] + 5]
+    candidates = [
+        p
+        for p in target.glob("*/run_results.json")
+        if window[0] <= p.stat().st_mtime <= window[1] + 5
+    ]
     if not candidates:
         return []
     results = json.loads(max(candidates, key=lambda p: p.stat().st_mtime).read_text())
@@ -165,8 +179,14 @@ def _dbt_model_timings(window: tuple[float, float]) -> list[dict]:
                 datetime.fromisoformat(execute[k].replace("Z", "+00:00")).timestamp()
                 for k in ("started_at", "completed_at")
             )
-        models.append({"model": r["unique_id"].split(".")[-1], "seconds": r["execution_time"],
-                       "status": r["status"], "window": window})
+        models.append(
+            {
+                "model": r["unique_id"].split(".")[-1],
+                "seconds": r["execution_time"],
+                "status": r["status"],
+                "window": window,
+            }
+        )
     return sorted(models, key=lambda m: -m["seconds"])
 
 
@@ -182,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     gen_dir = out / f"{args.scale}-{args.seed}"
     data_dir = out / f"data-{args.scale}"
     results: dict = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "scale": args.scale,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
@@ -230,7 +250,11 @@ def main(argv: list[str] | None = None) -> int:
             "peak_bytes": sampler.peak(start, end),
         }
     dbt_steps = [w for k, w in windows.items() if k.startswith(STAGES["dbt"])]
-    models = _dbt_model_timings((min(w[0] for w in dbt_steps), max(w[1] for w in dbt_steps))) if dbt_steps else []
+    models = (
+        _dbt_model_timings((min(w[0] for w in dbt_steps), max(w[1] for w in dbt_steps)))
+        if dbt_steps
+        else []
+    )
     for m in models:
         m["peak_bytes"] = sampler.peak(*m.pop("window")) if m.get("window") else None
     results["pipeline"] = {
@@ -250,21 +274,29 @@ def main(argv: list[str] | None = None) -> int:
     print("| stage | wall time (s) | peak memory (GiB) |\n|---|---:|---:|")
     if "generate" in results:
         g = results["generate"]
-        print(f"| generate (not part of the run) | {g['seconds']:.1f} | {g['peak_bytes'] / gib:.2f} |")
+        print(
+            f"| generate (not part of the run) | {g['seconds']:.1f} | {g['peak_bytes'] / gib:.2f} |"
+        )
     for stage, s in stages.items():
         print(f"| {stage} | {s['seconds']:.1f} | {s['peak_bytes'] / gib:.2f} |")
     p = results["pipeline"]
     print(f"| **whole run** | **{p['wall_seconds']:.1f}** | **{p['peak_bytes'] / gib:.2f}** |")
     f = results["read_floor"]
-    print(f"| read floor ({f['files']} files, {f['rows']} rows, {f['bytes'] / 2**20:.0f} MiB) "
-          f"| {f['seconds']:.1f} | {f['peak_bytes'] / gib:.2f} |")
+    print(
+        f"| read floor ({f['files']} files, {f['rows']} rows, {f['bytes'] / 2**20:.0f} MiB) "
+        f"| {f['seconds']:.1f} | {f['peak_bytes'] / gib:.2f} |"
+    )
     if p["run_over_read_floor"]:
         print(f"run / read floor: {p['run_over_read_floor']:.0f}x")
-    print("\n| dbt model | execute (s) | peak memory (GiB, with the model beside it) |\n|---|---:|---:|")
+    print(
+        "\n| dbt model | execute (s) | peak memory (GiB, with the model beside it) |\n|---|---:|---:|"
+    )
     for m in p["dbt_models"]:
         peak = "" if m["peak_bytes"] is None else f"{m['peak_bytes'] / gib:.2f}"
         print(f"| {m['model']} | {m['seconds']:.1f} | {peak} |")
-    print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in results['load_average'])}")
+    print(
+        f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in results['load_average'])}"
+    )
     print(f"run success: {p['success']}")
     return 0 if result.success else 1
 

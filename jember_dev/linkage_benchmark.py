@@ -43,7 +43,9 @@ import duckdb
 from dagster_project.resources import DBT_EXECUTABLE, DBT_PROJECT_DIR
 
 # the seed of the hand-set match points is read by the scoring: built with the models it feeds
-RESOLUTION_SELECTOR = "person_match_points path:models/intermediate/resolution path:models/restricted mart_household"
+RESOLUTION_SELECTOR = (
+    "person_match_points path:models/intermediate/resolution path:models/restricted mart_household"
+)
 
 
 def run_pipeline(raw_dir: Path, data_dir: Path) -> tuple[bool, float]:
@@ -60,7 +62,8 @@ def _pairwise(con, table: str, where: str, predicted: str, true: str) -> dict:
         with rows as (select * from {table} where {where}),
         predicted as (select sum(n * (n - 1) / 2) as pairs from (select count(*) as n from rows group by {predicted})),
         truth as (select sum(n * (n - 1) / 2) as pairs from (select count(*) as n from rows group by {true})),
-        both_ as (select sum(n * (n - 1) / 2) as pairs from (select count(*) as n from rows group by {predicted}, {true}))
+        both_ as (select sum(n * (n - 1) / 2) as pairs
+                  from (select count(*) as n from rows group by {predicted}, {true}))
         select predicted.pairs, truth.pairs, both_.pairs from predicted, truth, both_
     """).fetchone()
     return _scores(*counts)
@@ -68,12 +71,15 @@ def _pairwise(con, table: str, where: str, predicted: str, true: str) -> dict:
 
 def _cross(con, table: str, predicted: str) -> dict:
     def pairs(group: str) -> float:
-        return con.execute(f"""
+        return (
+            con.execute(f"""
             select sum(d * k) from (
                 select count(*) filter (where source = 'dtks') as d,
                        count(*) filter (where source = 'pkh') as k
                 from {table} group by {group})
-        """).fetchone()[0] or 0
+        """).fetchone()[0]
+            or 0
+        )
 
     return _scores(pairs(predicted), pairs("true_person_id"), pairs(f"{predicted}, true_person_id"))
 
@@ -83,8 +89,11 @@ def _scores(predicted_pairs, true_pairs, both_pairs) -> dict:
     recall = both_pairs / true_pairs if true_pairs else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {
-        "precision": precision, "recall": recall, "f1": f1,
-        "predicted_pairs": int(predicted_pairs or 0), "true_pairs": int(true_pairs or 0),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "predicted_pairs": int(predicted_pairs or 0),
+        "true_pairs": int(true_pairs or 0),
         "correct_pairs": int(both_pairs or 0),
     }
 
@@ -97,7 +106,8 @@ def score(truth_dir: Path, data_dir: Path) -> dict:
     con.read_parquet(str(truth_dir / "rows.parquet")).create_view("truth")
     con.read_parquet(str(restricted / "person_xref.parquet")).create_view("xref")
     con.read_parquet(str(restricted / "rejected_rows.parquet")).filter(
-        "source in ('dtks', 'pkh')").create_view("rejected")
+        "source in ('dtks', 'pkh')"
+    ).create_view("rejected")
     con.execute("""
         create table scored as
         select
@@ -114,22 +124,38 @@ def score(truth_dir: Path, data_dir: Path) -> dict:
         inner join truth using (source, source_path, sheet, row_number)
     """)
     results = {
-        "person_dtks_rows": _pairwise(con, "scored", "source = 'dtks'", "person_id", "true_person_id"),
+        "person_dtks_rows": _pairwise(
+            con, "scored", "source = 'dtks'", "person_id", "true_person_id"
+        ),
         "person_dtks_canonical_rows": _pairwise(
-            con, "scored", "source = 'dtks' and not is_repeat", "person_id", "true_person_id"),
+            con, "scored", "source = 'dtks' and not is_repeat", "person_id", "true_person_id"
+        ),
         "pkh_to_dtks_linking": _cross(con, "scored", "person_id"),
-        "pkh_to_dtks_linking_canonical": _cross(con, "(select * from scored where not is_repeat)", "person_id"),
-        "family_dtks_rows": _pairwise(con, "scored", "source = 'dtks'", "predicted_household", "true_family_id"),
+        "pkh_to_dtks_linking_canonical": _cross(
+            con, "(select * from scored where not is_repeat)", "person_id"
+        ),
+        "family_dtks_rows": _pairwise(
+            con, "scored", "source = 'dtks'", "predicted_household", "true_family_id"
+        ),
         "family_dtks_canonical_rows": _pairwise(
-            con, "scored", "source = 'dtks' and not is_repeat", "predicted_household", "true_family_id"),
+            con,
+            "scored",
+            "source = 'dtks' and not is_repeat",
+            "predicted_household",
+            "true_family_id",
+        ),
     }
     village = con.execute("""
         select count(*), count(*) filter (where replace(kode_desa, '.', '') = true_kode_desa),
                count(*) filter (where kode_desa is null)
         from scored
     """).fetchone()
-    results["village"] = {"rows": village[0], "correct": village[1], "unmatched": village[2],
-                          "accuracy": village[1] / village[0]}
+    results["village"] = {
+        "rows": village[0],
+        "correct": village[1],
+        "unmatched": village[2],
+        "accuracy": village[1] / village[0],
+    }
     conservation = con.execute("""
         with placed as (
             select source, source_path, sheet, row_number, 'kept' as outcome from xref
@@ -155,12 +181,24 @@ def score(truth_dir: Path, data_dir: Path) -> dict:
                 as rows_not_in_truth,
         from per_row
     """).fetchone()
-    names = ["truth_rows", "xref_rows", "rejected_rows", "lost", "doubled",
-             "kept_but_should_reject", "rejected_but_identifying", "rows_not_in_truth"]
+    names = [
+        "truth_rows",
+        "xref_rows",
+        "rejected_rows",
+        "lost",
+        "doubled",
+        "kept_but_should_reject",
+        "rejected_but_identifying",
+        "rows_not_in_truth",
+    ]
     results["conservation"] = dict(zip(names, conservation))
     results["persons"] = con.execute("select count(distinct person_id) from xref").fetchone()[0]
-    results["true_persons"] = con.execute("select count(distinct true_person_id) from scored").fetchone()[0]
-    results["households"] = con.execute("select count(distinct household_id) from xref").fetchone()[0]
+    results["true_persons"] = con.execute(
+        "select count(distinct true_person_id) from scored"
+    ).fetchone()[0]
+    results["households"] = con.execute("select count(distinct household_id) from xref").fetchone()[
+        0
+    ]
     con.execute("""
         create table scenario_rows as
         select row_number() over () as rid, source_path, damage_tags as tags, true_person_id, person_id
@@ -196,7 +234,9 @@ def scenario_recall(con, table: str) -> dict:
     out: dict = {}
     for tag, same_file, true_pairs, found in rows:
         out.setdefault(tag, {})["same_file" if same_file else "cross_file"] = {
-            "true_pairs": true_pairs, "recall": found / true_pairs if true_pairs else 1.0}
+            "true_pairs": true_pairs,
+            "recall": found / true_pairs if true_pairs else 1.0,
+        }
     return out
 
 
@@ -205,10 +245,21 @@ def score_eval_kit(eval_kit: Path, truth_dir: Path, data_dir: Path, python: str)
     restricted = data_dir / "restricted"
     json_out = data_dir / "eval-kit-score.json"
     done = subprocess.run(
-        [python, str(eval_kit / "score.py"), "--truth", str(truth_dir),
-         "--xref", str(restricted / "person_xref.parquet"),
-         "--rejected", str(restricted / "rejected_rows.parquet"), "--json", str(json_out)],
-        capture_output=True, text=True, check=True,
+        [
+            python,
+            str(eval_kit / "score.py"),
+            "--truth",
+            str(truth_dir),
+            "--xref",
+            str(restricted / "person_xref.parquet"),
+            "--rejected",
+            str(restricted / "rejected_rows.parquet"),
+            "--json",
+            str(json_out),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     results = json.loads(json_out.read_text())
     results["printed"] = done.stdout
@@ -216,8 +267,8 @@ def score_eval_kit(eval_kit: Path, truth_dir: Path, data_dir: Path, python: str)
     con.execute(f"""
         create table scored as
         select row_number() over () as rid, truth.source_path, truth.tags, truth.true_person_id, xref.person_id
-        from '{truth_dir / 'rows.parquet'}' as truth
-        inner join (select * from '{restricted / 'person_xref.parquet'}' where source = 'dtks') as xref
+        from '{truth_dir / "rows.parquet"}' as truth
+        inner join (select * from '{restricted / "person_xref.parquet"}' where source = 'dtks') as xref
             on xref.source = truth.source
             and replace(xref.source_path, '\\', '/') = truth.source_path
             and coalesce(xref.sheet, '') = coalesce(truth.sheet, '')
@@ -235,10 +286,28 @@ def run_eval_kit(eval_kit: Path, out: Path, scale: str, seed: int) -> dict:
     if not (gen_dir / "truth" / "rows.parquet").exists():
         # one worker: the kit's process pool hung (futex wait) on this shared machine; the
         # output is byte-identical whatever the worker count (eval-kit README)
-        subprocess.run([python, str(eval_kit / "gen.py"), "--out", str(gen_dir / "raw"),
-                        "--scale", scale, "--seed", str(seed), "--workers", "1"], check=True)
+        subprocess.run(
+            [
+                python,
+                str(eval_kit / "gen.py"),
+                "--out",
+                str(gen_dir / "raw"),
+                "--scale",
+                scale,
+                "--seed",
+                str(seed),
+                "--workers",
+                "1",
+            ],
+            check=True,
+        )
     success, seconds = run_pipeline(gen_dir / "raw", data_dir)
-    results = {"scale": scale, "seed": seed, "pipeline_success": success, "pipeline_seconds": seconds}
+    results = {
+        "scale": scale,
+        "seed": seed,
+        "pipeline_success": success,
+        "pipeline_seconds": seconds,
+    }
     results.update(score_eval_kit(eval_kit, gen_dir / "truth", data_dir, python))
     return results
 
@@ -247,7 +316,9 @@ def print_scenarios(split: dict) -> None:
     def cell(part):
         return (f"{part['true_pairs']} | {part['recall']:.3f}") if part else "0 | -"
 
-    print("| scenario | same-file pairs | recall | cross-file pairs | recall |\n|---|---:|---:|---:|---:|")
+    print(
+        "| scenario | same-file pairs | recall | cross-file pairs | recall |\n|---|---:|---:|---:|---:|"
+    )
     for tag, parts in sorted(split.items(), key=lambda kv: (kv[0] != "all", kv[0])):
         print(f"| {tag} | {cell(parts.get('same_file'))} | {cell(parts.get('cross_file'))} |")
 
@@ -263,9 +334,22 @@ def time_resolution(data_dir: Path) -> dict:
     sampler.start()
     t0 = time.perf_counter()
     subprocess.run(
-        [DBT_EXECUTABLE, "build", "--quiet", "--select", *RESOLUTION_SELECTOR.split(),
-         "--project-dir", ".", "--profiles-dir", ".", "--target-path", str(target)],
-        cwd=DBT_PROJECT_DIR, env=env, check=True,
+        [
+            DBT_EXECUTABLE,
+            "build",
+            "--quiet",
+            "--select",
+            *RESOLUTION_SELECTOR.split(),
+            "--project-dir",
+            ".",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(target),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        check=True,
     )
     seconds = time.perf_counter() - t0
     sampler.stop()
@@ -275,8 +359,12 @@ def time_resolution(data_dir: Path) -> dict:
         for r in json.loads(run_results.read_text())["results"]:
             if r["unique_id"].startswith("model."):
                 models[r["unique_id"].split(".")[-1]] = round(r["execution_time"], 1)
-    return {"seconds": seconds, "peak_gib": sampler.peak() / 2**30, "models": models,
-            "load_average": os.getloadavg()}
+    return {
+        "seconds": seconds,
+        "peak_gib": sampler.peak() / 2**30,
+        "models": models,
+        "load_average": os.getloadavg(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,10 +373,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default="bench-linkage")
     parser.add_argument("--skip-generate", action="store_true")
-    parser.add_argument("--generators", default="ours,evalkit", help="comma-separated: ours, evalkit")
-    parser.add_argument("--eval-kit", default="../shared/eval-kit", help="the eval kit's folder (run, never copied)")
+    parser.add_argument(
+        "--generators", default="ours,evalkit", help="comma-separated: ours, evalkit"
+    )
+    parser.add_argument(
+        "--eval-kit", default="../shared/eval-kit", help="the eval kit's folder (run, never copied)"
+    )
     parser.add_argument("--eval-kit-seed", type=int, default=20261128)
-    parser.add_argument("--timing-scale", default=None, help="also time resolution at this scale, e.g. jember")
+    parser.add_argument(
+        "--timing-scale", default=None, help="also time resolution at this scale, e.g. jember"
+    )
     args = parser.parse_args(argv)
     generators = set(args.generators.split(","))
 
@@ -304,12 +398,19 @@ def main(argv: list[str] | None = None) -> int:
             generate(gen_dir, args.scale, args.seed)
         success, seconds = run_pipeline(gen_dir / "raw", data_dir)
         ok = ok and success
-        results["ours"] = {"scale": args.scale, "seed": args.seed, "pipeline_success": success,
-                           "pipeline_seconds": seconds, **score(gen_dir / "truth", data_dir)}
+        results["ours"] = {
+            "scale": args.scale,
+            "seed": args.seed,
+            "pipeline_success": success,
+            "pipeline_seconds": seconds,
+            **score(gen_dir / "truth", data_dir),
+        }
     out.mkdir(parents=True, exist_ok=True)
     (out / "linkage.json").write_text(json.dumps(results, indent=2, default=str))
     if "evalkit" in generators:
-        results["evalkit"] = run_eval_kit(Path(args.eval_kit).resolve(), out, args.scale, args.eval_kit_seed)
+        results["evalkit"] = run_eval_kit(
+            Path(args.eval_kit).resolve(), out, args.scale, args.eval_kit_seed
+        )
         ok = ok and results["evalkit"]["pipeline_success"]
 
     if args.timing_scale:
@@ -327,41 +428,64 @@ def main(argv: list[str] | None = None) -> int:
         sampler.stop()
         resolution = time_resolution(timing_data)
         results["timing"] = {
-            "scale": args.timing_scale, "pipeline_success": timing_ok, "pipeline_seconds": run_seconds,
-            "pipeline_peak_gib": sampler.peak() / 2**30, "pipeline_load_average": os.getloadavg(),
-            "resolution_seconds": resolution["seconds"], "resolution_peak_gib": resolution["peak_gib"],
-            "resolution_models": resolution["models"], "resolution_load_average": resolution["load_average"],
+            "scale": args.timing_scale,
+            "pipeline_success": timing_ok,
+            "pipeline_seconds": run_seconds,
+            "pipeline_peak_gib": sampler.peak() / 2**30,
+            "pipeline_load_average": os.getloadavg(),
+            "resolution_seconds": resolution["seconds"],
+            "resolution_peak_gib": resolution["peak_gib"],
+            "resolution_models": resolution["models"],
+            "resolution_load_average": resolution["load_average"],
         }
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "linkage.json").write_text(json.dumps(results, indent=2, default=str))
     if "ours" in results:
         r0 = results["ours"]
-        print(f"\n## ours: scale={args.scale} seed={args.seed} pipeline ok={r0['pipeline_success']} "
-              f"({r0['pipeline_seconds']:.1f} s)")
-        print("| measure | precision | recall | F1 | pairs predicted / true / correct |\n|---|---:|---:|---:|---|")
-        for name in ("person_dtks_rows", "person_dtks_canonical_rows", "pkh_to_dtks_linking",
-                     "pkh_to_dtks_linking_canonical", "family_dtks_rows", "family_dtks_canonical_rows"):
+        print(
+            f"\n## ours: scale={args.scale} seed={args.seed} pipeline ok={r0['pipeline_success']} "
+            f"({r0['pipeline_seconds']:.1f} s)"
+        )
+        print(
+            "| measure | precision | recall | F1 | pairs predicted / true / correct |\n|---|---:|---:|---:|---|"
+        )
+        for name in (
+            "person_dtks_rows",
+            "person_dtks_canonical_rows",
+            "pkh_to_dtks_linking",
+            "pkh_to_dtks_linking_canonical",
+            "family_dtks_rows",
+            "family_dtks_canonical_rows",
+        ):
             r = r0[name]
-            print(f"| {name} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | "
-                  f"{r['predicted_pairs']} / {r['true_pairs']} / {r['correct_pairs']} |")
+            print(
+                f"| {name} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | "
+                f"{r['predicted_pairs']} / {r['true_pairs']} / {r['correct_pairs']} |"
+            )
         v = r0["village"]
-        print(f"village accuracy {v['accuracy']:.4f} ({v['correct']} of {v['rows']}, {v['unmatched']} unmatched)")
+        print(
+            f"village accuracy {v['accuracy']:.4f} ({v['correct']} of {v['rows']}, {v['unmatched']} unmatched)"
+        )
         print(f"conservation {r0['conservation']}")
         print(f"persons {r0['persons']} (true {r0['true_persons']}), households {r0['households']}")
         print_scenarios(r0["scenario_recall_split"])
     if "evalkit" in results:
         e = results["evalkit"]
-        print(f"\n## eval kit: scale={e['scale']} seed={e['seed']} pipeline ok={e['pipeline_success']} "
-              f"({e['pipeline_seconds']:.1f} s); its score.py says:")
+        print(
+            f"\n## eval kit: scale={e['scale']} seed={e['seed']} pipeline ok={e['pipeline_success']} "
+            f"({e['pipeline_seconds']:.1f} s); its score.py says:"
+        )
         print(e["printed"])
         print_scenarios(e["scenario_recall_split"])
     if "timing" in results:
         t = results["timing"]
-        print(f"timing at {t['scale']}: pipeline {t['pipeline_seconds']:.1f} s (ok={t['pipeline_success']}, "
-              f"peak {t['pipeline_peak_gib']:.2f} GiB, load {t['pipeline_load_average']}), "
-              f"resolution models alone {t['resolution_seconds']:.1f} s (peak {t['resolution_peak_gib']:.2f} GiB, "
-              f"load {t['resolution_load_average']})")
+        print(
+            f"timing at {t['scale']}: pipeline {t['pipeline_seconds']:.1f} s (ok={t['pipeline_success']}, "
+            f"peak {t['pipeline_peak_gib']:.2f} GiB, load {t['pipeline_load_average']}), "
+            f"resolution models alone {t['resolution_seconds']:.1f} s (peak {t['resolution_peak_gib']:.2f} GiB, "
+            f"load {t['resolution_load_average']})"
+        )
         print("resolution models (s):", t["resolution_models"])
     return 0 if ok else 1
 

@@ -28,10 +28,14 @@ def score(warehouse: Path, truth_dir: Path) -> dict:
     truth_rows = truth_dir / "rows.parquet"
     planted = truth_dir / "planted_cases.parquet"
     # The truth files' paths as parameters (one statement each: a parameter binds to one).
-    con.execute("create temp table truth_rows as select * from read_parquet(?) where not should_reject",
-                [str(truth_rows)])
-    con.execute("create temp table planted as select distinct kind, family_id, kode_desa from read_parquet(?)",
-                [str(planted)])
+    con.execute(
+        "create temp table truth_rows as select * from read_parquet(?) where not should_reject",
+        [str(truth_rows)],
+    )
+    con.execute(
+        "create temp table planted as select distinct kind, family_id, kode_desa from read_parquet(?)",
+        [str(planted)],
+    )
     con.execute("""
         -- resolved household -> true family: the most common true family of its DTKS rows
         create temp table household_truth as
@@ -61,24 +65,33 @@ def score(warehouse: Path, truth_dir: Path) -> dict:
     """)
     out = {}
     for kind in KINDS:
-        flagged, planted_n, hit = con.execute("""
+        flagged, planted_n, hit = con.execute(
+            """
             select
                 (select count(distinct family_id) from flagged where kind = $1),
                 (select count(distinct family_id) from planted where kind = $1),
                 (select count(*) from (select distinct family_id from flagged where kind = $1
                                        intersect select family_id from planted where kind = $1))
-        """, [kind]).fetchone()
-        villages_equal, villages = con.execute("""
+        """,
+            [kind],
+        ).fetchone()
+        villages_equal, villages = con.execute(
+            """
             with f as (select kode_desa, count(distinct family_id) as n from flagged where kind = $1 group by 1),
                  p as (select kode_desa, count(distinct family_id) as n from planted where kind = $1 group by 1)
             select count(*) filter (where coalesce(f.n, 0) = coalesce(p.n, 0)), count(*)
             from f full outer join p using (kode_desa)
-        """, [kind]).fetchone()
+        """,
+            [kind],
+        ).fetchone()
         out[kind] = {
-            "flagged": flagged, "planted": planted_n, "correct": hit,
+            "flagged": flagged,
+            "planted": planted_n,
+            "correct": hit,
             "precision": round(hit / flagged, 4) if flagged else None,
             "recall": round(hit / planted_n, 4) if planted_n else None,
-            "villages_with_equal_count": villages_equal, "villages_with_cases": villages,
+            "villages_with_equal_count": villages_equal,
+            "villages_with_cases": villages,
         }
     con.close()
     return out
@@ -102,8 +115,12 @@ def main(argv: list[str] | None = None) -> int:
         generate(out / "generated", args.scale, args.seed)
         ok, seconds = run_pipeline(out / "generated" / "raw", out / "data")
         result = score(out / "data" / "warehouse.duckdb", out / "generated" / "truth")
-        result["_run"] = {"scale": args.scale, "seed": args.seed, "pipeline_success": ok,
-                          "seconds": round(seconds, 1)}
+        result["_run"] = {
+            "scale": args.scale,
+            "seed": args.seed,
+            "pipeline_success": ok,
+            "seconds": round(seconds, 1),
+        }
         (out / "results.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
     return 0

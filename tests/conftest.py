@@ -19,14 +19,19 @@ FAST_TIER = "JEMBER_TEST_FAST"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--fast", action="store_true",
-                     help="skip the tests that run the whole pipeline (jember run)")
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        help="skip the tests that run the whole pipeline (jember run)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "whole_pipeline: runs the whole pipeline by another door than `jember run` "
-        "(e.g. `dagster job execute`); full tier only")
+        "markers",
+        "whole_pipeline: runs the whole pipeline by another door than `jember run` "
+        "(e.g. `dagster job execute`); full tier only",
+    )
     if config.getoption("--fast"):
         os.environ[FAST_TIER] = "1"
 
@@ -50,7 +55,9 @@ def _environment(env: dict | None) -> dict:
     return {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, **(env or {})}
 
 
-def run_jember(*args: str, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
+def run_jember(
+    *args: str, env: dict | None = None, timeout: int = 900
+) -> subprocess.CompletedProcess:
     """Run the real `jember` command in its own process, as an engineer would, and wait.
 
     Every `jember` process of the suite starts here or in `start_jember`, so these two are
@@ -101,7 +108,12 @@ def tiny_run(tiny_generated, tmp_path_factory) -> dict:
     """The whole pipeline once over the tiny delivery; returns paths and the CLI output."""
     data = tmp_path_factory.mktemp("data")
     result = run_jember("run", "--raw-dir", str(tiny_generated / "raw"), "--data-dir", str(data))
-    return {"raw": tiny_generated / "raw", "truth": tiny_generated / "truth", "data": data, "result": result}
+    return {
+        "raw": tiny_generated / "raw",
+        "truth": tiny_generated / "truth",
+        "data": data,
+        "result": result,
+    }
 
 
 def copy_tree(src: Path, dst: Path) -> Path:
@@ -116,6 +128,8 @@ def sample_published(tmp_path_factory) -> dict:
     work = tmp_path_factory.mktemp("sample_published")
     raw = copy_tree(REPO / "raw", work / "raw")
     data = work / "data"
-    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
+    result = run_jember(
+        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return {"raw": raw, "data": data}

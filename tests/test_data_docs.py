@@ -12,17 +12,32 @@ import duckdb
 import pytest
 
 CHROMIUM = shutil.which("chromium")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (make test installs it)")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium not installed (make test installs it)"
+)
 
 
 def _rendered_text(html_path, tmp_path) -> str:
     """The DOM after Chromium loaded the file offline (every host name unresolvable), tags stripped."""
     dom = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--host-resolver-rules=MAP * ~NOTFOUND",
-         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", html_path.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            html_path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
 
@@ -56,34 +71,54 @@ def docs_of_a_blocked_gate(tmp_path_factory):
         con.execute("create schema staging")
         con.execute("""create table staging.stg_bps__poverty as
             select 'bps_kemiskinan|x.csv||1' as row_key, 'bps/x.csv' as source_path, 1 as row_number, *
-            from (values (2023, 951.0, 236.46, 441171)) as t(tahun, persen_miskin, jumlah_miskin_ribu, garis_kemiskinan_rp)""")
+            from (values (2023, 951.0, 236.46, 441171))
+                as t(tahun, persen_miskin, jumlah_miskin_ribu, garis_kemiskinan_rp)""")
         con.execute("""create table staging.stg_ingest__files as
             select * from (values ('dtks/a.csv', 'loaded', 10), ('dtks/b.csv', 'failed', 0))
             as t(source_path, status, data_rows)""")
         con.execute("""create table staging.stg_ingest__rejected_rows as
-            select * from (values ('dtks/a.csv', 'no_identity', 'baris 3: tidak ada NIK')) as t(source_path, reason, message)""")
-        outcomes = validate_suites(con, EXPECTATIONS_DIR, [specs[n] for n in (
-            "stg_bps__poverty", "stg_ingest__files", "stg_ingest__rejected_rows")])
+            select * from (values ('dtks/a.csv', 'no_identity', 'baris 3: tidak ada NIK'))
+                as t(source_path, reason, message)""")
+        outcomes = validate_suites(
+            con,
+            EXPECTATIONS_DIR,
+            [
+                specs[n]
+                for n in ("stg_bps__poverty", "stg_ingest__files", "stg_ingest__rejected_rows")
+            ],
+        )
     assert [o.passed for o in outcomes] == [False, True, True]
     assert [len(o.failed) for o in outcomes] == [1, 1, 0]
     data = work / "data"
     index = write_validation_results_and_docs(
-        outcomes, EXPECTATIONS_DIR, data / "quality" / "validations", data / "reports" / "gx", "run-1")
+        outcomes,
+        EXPECTATIONS_DIR,
+        data / "quality" / "validations",
+        data / "reports" / "gx",
+        "run-1",
+    )
     return {"index": index, "docs": index.parent, "outcomes": outcomes}
 
 
 @needs_chromium
-def test_the_index_reads_offline_with_each_suites_asset_status_and_severity(docs_of_a_blocked_gate, tmp_path):
+def test_the_index_reads_offline_with_each_suites_asset_status_and_severity(
+    docs_of_a_blocked_gate, tmp_path
+):
     index = docs_of_a_blocked_gate["index"]
     html = index.read_text(encoding="utf-8")
     assert "<script" not in html and not re.search(r'(href|src)="https?://', html)
     text = _rendered_text(index, tmp_path)
     assert "Gate: \u2716 DIBLOKIR / BLOCKED (critical)" in text
-    assert "3 suites: 1 passed, 1 with warnings (published), 1 blocked by a critical expectation" in text
+    assert (
+        "3 suites: 1 passed, 1 with warnings (published), 1 blocked by a critical expectation"
+        in text
+    )
     rows = dict(re.findall(r"(stg_\w+) (staging\.stg_\w+ \d+ \S+ [A-Z]+)", text))
     assert rows["stg_bps__poverty"].startswith("staging.stg_bps__poverty 1 \u2716 DIBLOKIR")
     assert rows["stg_ingest__files"].startswith("staging.stg_ingest__files 2 \u26a0 PERINGATAN")
-    assert rows["stg_ingest__rejected_rows"].startswith("staging.stg_ingest__rejected_rows 1 \u2714 LULUS")
+    assert rows["stg_ingest__rejected_rows"].startswith(
+        "staging.stg_ingest__rejected_rows 1 \u2714 LULUS"
+    )
     # the failed expectations, each with its severity
     assert "expect_column_values_to_be_between persen_miskin critical \u2716 failed 1" in text
     assert "expect_column_values_to_be_in_set status warning \u2716 failed 1" in text
@@ -91,7 +126,9 @@ def test_the_index_reads_offline_with_each_suites_asset_status_and_severity(docs
 
 
 @needs_chromium
-def test_a_validation_page_names_its_data_asset_and_shows_status_icons_offline(docs_of_a_blocked_gate, tmp_path):
+def test_a_validation_page_names_its_data_asset_and_shows_status_icons_offline(
+    docs_of_a_blocked_gate, tmp_path
+):
     docs = docs_of_a_blocked_gate["docs"]
     page = next((docs / "validations" / "stg_ingest__files" / "run-1").rglob("*.html"))
     html = page.read_text(encoding="utf-8")
@@ -120,6 +157,8 @@ def test_the_pipelines_data_docs_show_every_suite_of_the_verdict(tiny_run, tmp_p
     for suite in verdict["suites"]:
         failed = [e for e in suite["expectations"] if not e["success"]]
         status = "DIBLOKIR" if not suite["passed"] else "PERINGATAN" if failed else "LULUS"
-        assert re.search(rf"{suite['suite']} {re.escape(suite['asset'])} {suite['rows']} \S+ {status}", text), suite["suite"]
+        assert re.search(
+            rf"{suite['suite']} {re.escape(suite['asset'])} {suite['rows']} \S+ {status}", text
+        ), suite["suite"]
     for page in (data / "reports" / "gx" / "validations").rglob("*.html"):
         _icon_classes_are_drawn_locally(page)

@@ -51,7 +51,9 @@ def test_lineage_runs_from_raw_files_to_publish():
 
 def test_dbt_tests_and_great_expectations_suites_are_asset_checks():
     checks = {(c.asset_key.to_user_string(), c.name) for c in _graph().asset_check_keys}
-    dbt_checks = [c for c in checks if c[1].startswith(("unique_", "not_null_", "relationships_", "source_"))]
+    dbt_checks = [
+        c for c in checks if c[1].startswith(("unique_", "not_null_", "relationships_", "source_"))
+    ]
     assert any(a == "marts/mart_desa" and n.startswith("unique_") for a, n in dbt_checks)
     # Source tests on the raw tables are checks too, on the ingestion assets.
     assert any(a == "raw/dtks" and n.startswith("source_not_null") for a, n in dbt_checks)
@@ -105,15 +107,20 @@ def test_sensor_skips_while_another_process_holds_the_data_dir(tmp_path):
     (raw / "dtks").mkdir(parents=True)
     (raw / "dtks" / "a.csv").write_text("NIK,NAMA\n1,A\n")
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import time
             from pathlib import Path
             from dagster_project.resources import begin_run
             begin_run(Path({str(data)!r}), Path({str(raw)!r}))
             print("holding", flush=True)
             time.sleep(600)
-        """)],
-        stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     paths = PipelinePaths(raw_dir=str(raw), data_dir=str(data))
     try:
@@ -122,7 +129,9 @@ def test_sensor_skips_while_another_process_holds_the_data_dir(tmp_path):
             skipped = raw_files_sensor(context)
             assert context.cursor is None
         assert isinstance(skipped, dg.SkipReason)
-        assert f"pid {holder.pid}" in skipped.skip_message and "holds data dir" in skipped.skip_message
+        assert (
+            f"pid {holder.pid}" in skipped.skip_message and "holds data dir" in skipped.skip_message
+        )
     finally:
         holder.kill()
         holder.wait()
@@ -147,11 +156,15 @@ def test_report_sensors_follow_other_runs_but_not_the_pipeline_which_renders_its
     pipeline = dg.DagsterRun(job_name="jember_pipeline", run_id="a")
     assert isinstance(_report_request(pipeline), dg.SkipReason)
     ui_selection = dg.DagsterRun(
-        job_name="__ASSET_JOB", run_id="b", asset_selection=frozenset({dg.AssetKey(["marts", "mart_desa"])})
+        job_name="__ASSET_JOB",
+        run_id="b",
+        asset_selection=frozenset({dg.AssetKey(["marts", "mart_desa"])}),
     )
     assert _report_request(ui_selection).run_key == "report-b"
     report_only = dg.DagsterRun(
-        job_name="__ASSET_JOB", run_id="c", asset_selection=frozenset({dg.AssetKey(["reports", "laporan"])})
+        job_name="__ASSET_JOB",
+        run_id="c",
+        asset_selection=frozenset({dg.AssetKey(["reports", "laporan"])}),
     )
     assert isinstance(_report_request(report_only), dg.SkipReason)
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_dbt_models import build_raw_warehouse, run_dbt
 
 from dagster_project.publishing import privacy
 from dagster_project.publishing.release import build_release
-from test_dbt_models import build_raw_warehouse, run_dbt
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -35,7 +35,9 @@ def described(node: dict, column: str) -> str:
     return ((node["columns"].get(column) or {}).get("description") or "").strip()
 
 
-def columns_of(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> dict[str, dict[str, str | None]]:
+def columns_of(
+    con: duckdb.DuckDBPyConnection, database: str, schema: str
+) -> dict[str, dict[str, str | None]]:
     """{table: {column: comment}} as the file itself reports them."""
     out: dict[str, dict[str, str | None]] = {}
     for table, column, comment in con.execute(
@@ -47,11 +49,15 @@ def columns_of(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> di
     return out
 
 
-def table_comments(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> dict[str, str | None]:
-    return dict(con.execute(
-        "select table_name, comment from duckdb_tables() where database_name = ? and schema_name = ?",
-        [database, schema],
-    ).fetchall())
+def table_comments(
+    con: duckdb.DuckDBPyConnection, database: str, schema: str
+) -> dict[str, str | None]:
+    return dict(
+        con.execute(
+            "select table_name, comment from duckdb_tables() where database_name = ? and schema_name = ?",
+            [database, schema],
+        ).fetchall()
+    )
 
 
 def undocumented(manifest: dict, tables: dict[str, dict]) -> list[str]:
@@ -89,7 +95,9 @@ def test_every_mart_and_every_column_of_it_is_described(built):
     assert len(tables) >= 12
     assert sum(len(c) for c in tables.values()) >= 500
     missing = undocumented(built["manifest"], tables)
-    assert not missing, f"{len(missing)} mart columns without a description in the models' yml: {missing}"
+    assert not missing, (
+        f"{len(missing)} mart columns without a description in the models' yml: {missing}"
+    )
 
 
 def test_the_yml_describes_no_column_a_mart_does_not_have(built):
@@ -123,20 +131,26 @@ def test_the_published_file_carries_every_description(built, tmp_path, monkeypat
     monkeypatch.setenv(privacy.KEY_ENV, "documentation-test-key-" + "k" * 20)
     manifest = built["manifest"]
     rules = privacy.columns_with_privacy_meta(manifest)
-    release = build_release(built["warehouse"], tmp_path / "releases", "r1", {}, rules, small_count_threshold=5)
+    release = build_release(
+        built["warehouse"], tmp_path / "releases", "r1", {}, rules, small_count_threshold=5
+    )
     nodes = mart_nodes(manifest)
     with duckdb.connect(str(release / "jember.duckdb"), read_only=True) as con:
         published = columns_of(con, "jember", "main")
         comments = table_comments(con, "jember", "main")
     with duckdb.connect(str(built["warehouse"]), read_only=True) as con:
-        assert set(published) == set(columns_of(con, "warehouse", "marts")), "every mart is published"
+        assert set(published) == set(columns_of(con, "warehouse", "marts")), (
+            "every mart is published"
+        )
     for table, columns in published.items():
         assert comments[table] == nodes[table]["description"], table
         for column, comment in columns.items():
             if column == privacy.SUPPRESSED_COLUMNS:
                 assert comment and "hidden" in comment, f"{table}.{column}"
             else:
-                assert comment == nodes[table]["columns"][column]["description"], f"{table}.{column}"
+                assert comment == nodes[table]["columns"][column]["description"], (
+                    f"{table}.{column}"
+                )
     assert privacy.SUPPRESSED_COLUMNS in published["mart_desa"]
     assert "kode_desa" not in published["mart_household"], "restricted column withheld"
 
@@ -160,7 +174,15 @@ def test_dbt_docs_generate_works_offline_and_opens_on_the_overview(built):
     assert (target / "index.html").exists() and (target / "catalog.json").exists()
     overview = json.loads((target / "manifest.json").read_text())["docs"]["doc.jember.__overview__"]
     text = overview["block_contents"]
-    for words in ["staging", "intermediate", "marts", "restricted", "jember.duckdb", "mart_desa", "suppress"]:
+    for words in [
+        "staging",
+        "intermediate",
+        "marts",
+        "restricted",
+        "jember.duckdb",
+        "mart_desa",
+        "suppress",
+    ]:
         assert words in text, words
     # the catalog read back from the warehouse shows the persisted comments
     catalog = json.loads((target / "catalog.json").read_text())
@@ -176,17 +198,23 @@ def test_the_release_of_a_real_run_is_described(tiny_run):
     with duckdb.connect(str(tiny_run["data"] / "warehouse.duckdb"), read_only=True) as con:
         warehouse = columns_of(con, "warehouse", "marts")
     assert not undocumented(manifest, warehouse)
-    with duckdb.connect(str(tiny_run["data"] / "published" / "jember.duckdb"), read_only=True) as con:
+    with duckdb.connect(
+        str(tiny_run["data"] / "published" / "jember.duckdb"), read_only=True
+    ) as con:
         published = columns_of(con, "jember", "main")
         comments = table_comments(con, "jember", "main")
     assert set(published) == set(warehouse)
-    without = [f"{t}.{c}" for t, cols in published.items() for c, comment in cols.items() if not comment]
+    without = [
+        f"{t}.{c}" for t, cols in published.items() for c, comment in cols.items() if not comment
+    ]
     assert not without, f"published columns without a comment: {without}"
     for table, columns in published.items():
         assert comments[table] == nodes[table]["description"]
         for column, comment in columns.items():
             if column != privacy.SUPPRESSED_COLUMNS:
-                assert comment == nodes[table]["columns"][column]["description"], f"{table}.{column}"
+                assert comment == nodes[table]["columns"][column]["description"], (
+                    f"{table}.{column}"
+                )
 
 
 def test_dbt_readme_names_every_model_and_seed(built):

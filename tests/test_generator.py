@@ -73,7 +73,7 @@ def data_records(records: list[list[object]], source: str) -> list[list[object]]
     start = header_index(records, source)
     assert start is not None
     out = []
-    for record in records[start + 1:]:
+    for record in records[start + 1 :]:
         first = next((str(c).strip() for c in record if c not in (None, "") and str(c).strip()), "")
         if first == "" or first.upper().startswith(("JUMLAH", "TOTAL")):
             continue
@@ -114,7 +114,7 @@ def test_every_contract_feature_is_present(tiny):
         start = header_index(records, source)
         titles[start] += 1
         headers.update(records[start])
-        for record in records[start + 1:]:
+        for record in records[start + 1 :]:
             first = next((c.strip() for c in record if c.strip()), "")
             if first.upper().startswith(("JUMLAH", "TOTAL")):
                 totals[first.split()[0].upper()] += 1
@@ -135,22 +135,43 @@ def test_every_contract_feature_is_present(tiny):
     assert re.search(r"^\d{4} \d{4} \d{4} \d{4}$", text, re.M), "spaced NIK"
     assert re.search(r"^\d{6}-\d{6}-\d{4}$", text, re.M), "dashed NIK"
     # Dates in every written form, and an impossible one.
-    for pattern in (r"^\d\d-\d\d-\d{4}$", r"^\d\d/\d\d/\d{4}$", r"^\d{4}-\d\d-\d\d$",
-                    r"^\d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember) \d{4}$",
-                    r"^\d{1,2} (Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|Des) \d{4}$",
-                    r"^(1[0-9]|[2-4][0-9])\d{3}$", r"^3[01]-02-\d{4}$"):
+    for pattern in (
+        r"^\d\d-\d\d-\d{4}$",
+        r"^\d\d/\d\d/\d{4}$",
+        r"^\d{4}-\d\d-\d\d$",
+        r"^\d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember) \d{4}$",
+        r"^\d{1,2} (Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|Des) \d{4}$",
+        r"^(1[0-9]|[2-4][0-9])\d{3}$",
+        r"^3[01]-02-\d{4}$",
+    ):
         assert re.search(pattern, text, re.M), pattern
     # Rupiah spellings.
-    for pattern in (r"^Rp \d{1,3}(\.\d{3})+$", r"^Rp\d{1,3}(\.\d{3})+,00$", r"^Rp\. \d{1,3}(\.\d{3})+$",
-                    r"^\d{1,3}(\.\d{3})+$"):
+    for pattern in (
+        r"^Rp \d{1,3}(\.\d{3})+$",
+        r"^Rp\d{1,3}(\.\d{3})+,00$",
+        r"^Rp\. \d{1,3}(\.\d{3})+$",
+        r"^\d{1,3}(\.\d{3})+$",
+    ):
         assert re.search(pattern, text, re.M), pattern
     # Region names with prefixes, a quoted newline in an address, sex and relationship codings.
     assert re.search(r"^(Kec\.|Kecamatan|KEC\.|KECAMATAN) ", text, re.M)
     assert re.search(r"^(Ds\.|Desa|DS\.|DESA) ", text, re.M)
     assert re.search(r"^(Kel\.|Kelurahan|KEL\.|KELURAHAN) ", text, re.M)
     assert any("\n" in c for c in cells)
-    for value in ("L", "P", "LAKI-LAKI", "PEREMPUAN", "KEPALA KELUARGA", "ISTRI", "ANAK", "MENINGGAL",
-                  "GRADUASI", "BADAN HUKUM", "OPERASIONAL", "MUSDESUS"):
+    for value in (
+        "L",
+        "P",
+        "LAKI-LAKI",
+        "PEREMPUAN",
+        "KEPALA KELUARGA",
+        "ISTRI",
+        "ANAK",
+        "MENINGGAL",
+        "GRADUASI",
+        "BADAN HUKUM",
+        "OPERASIONAL",
+        "MUSDESUS",
+    ):
         assert value in cells, value
     assert re.search(r"^35\.09\.\d\d\.\d{4}$", text, re.M) and re.search(r"^3509\d{6}$", text, re.M)
     # Non-ASCII characters (encoding matters).
@@ -166,8 +187,13 @@ def test_xlsx_workbooks_and_deliveries(tiny):
     sheets = xlsx_sheets(multi[0])
     headerless = [name for name, rows in sheets.items() if header_index(rows, "dtks") is None]
     assert headerless == ["KETERANGAN"]
-    numeric_nik = [c for rows in sheets.values() for row in rows for c in row
-                   if isinstance(c, float) and 3.5e15 < c < 3.6e15]
+    numeric_nik = [
+        c
+        for rows in sheets.values()
+        for row in rows
+        for c in row
+        if isinstance(c, float) and 3.5e15 < c < 3.6e15
+    ]
     assert numeric_nik, "NIK stored as a number cell"
     assert any(p.name.startswith("~$") for p in all_files(raw)), "an editor lock file"
     # The same file delivered twice: same bytes under another path.
@@ -192,7 +218,10 @@ def test_truth_rows_match_the_files(tiny):
         if path.suffix == ".csv":
             sheets = {"": csv_records(path)[0]}
         else:
-            sheets = {n: [[("" if c is None else c) for c in r] for r in rows] for n, rows in xlsx_sheets(path).items()}
+            sheets = {
+                n: [[("" if c is None else c) for c in r] for r in rows]
+                for n, rows in xlsx_sheets(path).items()
+            }
         for sheet, records in sheets.items():
             if header_index(records, source) is None:
                 continue
@@ -201,12 +230,20 @@ def test_truth_rows_match_the_files(tiny):
             # Rows without NIK damage carry exactly the true person's NIK.
             header = [normalise_header(c) for c in records[header_index(records, source)]]
             lookup = header_lookup(SOURCES[source][0])
-            nik_col = next(i for i, h in enumerate(header) if lookup.get(h) in ("nik", "nik_pengurus"))
-            mine = truth[(truth["source_path"] == rel) & (truth["sheet"] == sheet)].sort_values("row_number")
+            nik_col = next(
+                i for i, h in enumerate(header) if lookup.get(h) in ("nik", "nik_pengurus")
+            )
+            mine = truth[(truth["source_path"] == rel) & (truth["sheet"] == sheet)].sort_values(
+                "row_number"
+            )
             assert mine["row_number"].tolist() == list(range(1, len(rows) + 1))
             for row, (_, t) in zip(rows, mine.iterrows()):
                 if "nik" not in t["damage"] and not t["should_reject"]:
-                    assert str(row[nik_col]) == persons.loc[t["person_id"], "nik"], (rel, sheet, t["row_number"])
+                    assert str(row[nik_col]) == persons.loc[t["person_id"], "nik"], (
+                        rel,
+                        sheet,
+                        t["row_number"],
+                    )
                     clean_nik_checked += 1
     assert found == expected
     assert clean_nik_checked > 1000
@@ -227,9 +264,17 @@ def test_clean_niks_follow_the_dukcapil_structure(tiny):
     assert (nik.str[8:10].astype(int) == birth.dt.month).all()
     assert (nik.str[10:12].astype(int) == birth.dt.year % 100).all()
     local = ~persons["is_moved_in"]
-    home = families.loc[persons["original_family_id"], "kode_desa"].str.replace(".", "").str[:6].to_numpy()
+    home = (
+        families.loc[persons["original_family_id"], "kode_desa"]
+        .str.replace(".", "")
+        .str[:6]
+        .to_numpy()
+    )
     assert (nik[local].str[:6].to_numpy() == home[local.to_numpy()]).all()
-    assert persons["is_moved_in"].any() and not nik[persons["is_moved_in"]].str.startswith("3509").all()
+    assert (
+        persons["is_moved_in"].any()
+        and not nik[persons["is_moved_in"]].str.startswith("3509").all()
+    )
     # Twins and default birth dates: NIKs one serial apart are two real people.
     prefix_counts = nik.str[:12].value_counts()
     assert (prefix_counts >= 2).any()
@@ -240,9 +285,13 @@ def test_family_structure_is_plausible(tiny):
     persons = pd.read_parquet(tiny / "truth" / "persons.parquet")
     spouses = persons[persons["hubungan"] == 2].merge(
         persons[persons["hubungan"] == 1][["original_family_id", "jenis_kelamin"]],
-        on="original_family_id", suffixes=("", "_head"))
+        on="original_family_id",
+        suffixes=("", "_head"),
+    )
     assert (spouses["jenis_kelamin"] != spouses["jenis_kelamin_head"]).all()
-    assert (persons.groupby("original_family_id")["hubungan"].apply(lambda s: (s == 1).sum()) == 1).all()
+    assert (
+        persons.groupby("original_family_id")["hubungan"].apply(lambda s: (s == 1).sum()) == 1
+    ).all()
     top_names = persons["nama"].value_counts()
     assert top_names.iloc[0] > 10 * top_names.iloc[-1]  # a few very common names, long tail
 
@@ -251,22 +300,40 @@ def test_pkh_components_and_planted_cases(tiny):
     persons = pd.read_parquet(tiny / "truth" / "persons.parquet")
     families = pd.read_parquet(tiny / "truth" / "families.parquet")
     planted = pd.read_parquet(tiny / "truth" / "planted_cases.parquet")
-    assert set(planted["kind"]) == {"inclusion", "exclusion", "duplicate_aid", "deceased_recipient",
-                                    "component_mismatch"}
+    assert set(planted["kind"]) == {
+        "inclusion",
+        "exclusion",
+        "duplicate_aid",
+        "deceased_recipient",
+        "component_mismatch",
+    }
     # True counts recomputed from members, ages on 1 January 2025.
     birth = pd.to_datetime(persons["tanggal_lahir"])
     ref = pd.Timestamp("2025-01-01")
-    age = ref.year - birth.dt.year - ((birth.dt.month > 1) | ((birth.dt.month == 1) & (birth.dt.day > 1))).astype(int)
+    age = (
+        ref.year
+        - birth.dt.year
+        - ((birth.dt.month > 1) | ((birth.dt.month == 1) & (birth.dt.day > 1))).astype(int)
+    )
     # Planted deceased recipients died after the counts were made (they may count as LANSIA).
-    died_later = persons["person_id"].isin(planted.loc[planted["kind"] == "deceased_recipient", "person_id"])
+    died_later = persons["person_id"].isin(
+        planted.loc[planted["kind"] == "deceased_recipient", "person_id"]
+    )
     alive = ~persons["is_deceased"] | died_later
     lansia = persons[alive & (age >= 70) & ~persons["hamil"] & ~persons["disabilitas"]]
     counts = lansia.groupby("original_family_id").size()
     pkh_fams = families[families["id_pkh"] != ""].set_index("family_id")
     assert len(pkh_fams) > 100
     assert (pkh_fams["lansia"] == counts.reindex(pkh_fams.index).fillna(0).astype(int)).all()
-    amounts = {"bumil": 3_000_000, "aud": 3_000_000, "disabilitas": 2_400_000, "lansia": 2_400_000,
-               "sma": 2_000_000, "smp": 1_500_000, "sd": 900_000}
+    amounts = {
+        "bumil": 3_000_000,
+        "aud": 3_000_000,
+        "disabilitas": 2_400_000,
+        "lansia": 2_400_000,
+        "sma": 2_000_000,
+        "smp": 1_500_000,
+        "sd": 900_000,
+    }
     for _, fam in pkh_fams.iterrows():
         members = sorted((a for c, a in amounts.items() for _ in range(int(fam[c]))), reverse=True)
         assert fam["yearly_amount_true"] == sum(members[:4])
@@ -274,10 +341,38 @@ def test_pkh_components_and_planted_cases(tiny):
 
 # --- duplicates inside one file, variant kinds and lookalikes (issue 12) -----------------
 
-VARIANT_KINDS = ("nik_typo", "nik_transposed", "nik_scientific", "nik_short", "nik_long", "birth_date_typo",
-                 "birth_date_day_month_swap", "birth_date_year_off", "name_typo", "name_initial", "name_variant")
-MONTHS = {m: i + 1 for i, m in enumerate(("JANUARI", "FEBRUARI", "MARET", "APRIL", "MEI", "JUNI", "JULI", "AGUSTUS",
-                                          "SEPTEMBER", "OKTOBER", "NOVEMBER", "DESEMBER"))}
+VARIANT_KINDS = (
+    "nik_typo",
+    "nik_transposed",
+    "nik_scientific",
+    "nik_short",
+    "nik_long",
+    "birth_date_typo",
+    "birth_date_day_month_swap",
+    "birth_date_year_off",
+    "name_typo",
+    "name_initial",
+    "name_variant",
+)
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        (
+            "JANUARI",
+            "FEBRUARI",
+            "MARET",
+            "APRIL",
+            "MEI",
+            "JUNI",
+            "JULI",
+            "AGUSTUS",
+            "SEPTEMBER",
+            "OKTOBER",
+            "NOVEMBER",
+            "DESEMBER",
+        )
+    )
+}
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
 MONTHS["AGU"] = 8
 
@@ -316,7 +411,10 @@ def dtks_rows(tiny) -> pd.DataFrame:
         if path.suffix == ".csv":
             sheets = {"": csv_records(path)[0]}
         else:
-            sheets = {n: [[("" if c is None else c) for c in r] for r in rows] for n, rows in xlsx_sheets(path).items()}
+            sheets = {
+                n: [[("" if c is None else c) for c in r] for r in rows]
+                for n, rows in xlsx_sheets(path).items()
+            }
         for sheet, records in sheets.items():
             start = header_index(records, "dtks")
             if start is None:
@@ -324,11 +422,21 @@ def dtks_rows(tiny) -> pd.DataFrame:
             columns = [lookup.get(normalise_header(c)) for c in records[start]]
             for number, record in enumerate(data_records(records, "dtks"), start=1):
                 cells = {c: v for c, v in zip(columns, record) if c}
-                read.append({"source_path": rel, "sheet": sheet, "row_number": number,
-                             "nik_cell": cells["nik"], "no_kk_cell": cells["no_kk"], "nama_cell": cells["nama"],
-                             "lahir_cell": cells["tanggal_lahir"]})
+                read.append(
+                    {
+                        "source_path": rel,
+                        "sheet": sheet,
+                        "row_number": number,
+                        "nik_cell": cells["nik"],
+                        "no_kk_cell": cells["no_kk"],
+                        "nama_cell": cells["nama"],
+                        "lahir_cell": cells["tanggal_lahir"],
+                    }
+                )
     truth = pd.read_parquet(tiny / "truth" / "rows.parquet").query("source == 'dtks'")
-    rows = truth.merge(pd.DataFrame(read), on=["source_path", "sheet", "row_number"], how="left", validate="1:1")
+    rows = truth.merge(
+        pd.DataFrame(read), on=["source_path", "sheet", "row_number"], how="left", validate="1:1"
+    )
     assert rows["nik_cell"].notna().all()
     rows["tags"] = rows["damage"].str.split(",").apply(set)
     return rows
@@ -340,9 +448,17 @@ def tagged(rows: pd.DataFrame, *tags: str) -> pd.DataFrame:
 
 def test_every_duplicate_and_variant_kind_appears_with_its_tag(dtks_rows):
     in_file = dtks_rows[dtks_rows["tags"].apply(lambda t: "in_file_duplicate" in t)]
-    cross_file = dtks_rows[dtks_rows["tags"].apply(lambda t: "duplicate_person" in t and "in_file_duplicate" not in t)]
-    for kind in (*VARIANT_KINDS, "person_entered_twice", "family_block_copy", "family_shuffled", "no_kk_typo",
-                 "family_member_missing"):
+    cross_file = dtks_rows[
+        dtks_rows["tags"].apply(lambda t: "duplicate_person" in t and "in_file_duplicate" not in t)
+    ]
+    for kind in (
+        *VARIANT_KINDS,
+        "person_entered_twice",
+        "family_block_copy",
+        "family_shuffled",
+        "no_kk_typo",
+        "family_member_missing",
+    ):
         assert len(tagged(in_file, kind)), f"in-file {kind}"
     for kind in (*VARIANT_KINDS, "moved_kecamatan", "family_split", "kk_reissue"):
         assert len(tagged(cross_file, kind)), f"cross-file {kind}"
@@ -354,7 +470,10 @@ def test_every_duplicate_and_variant_kind_appears_with_its_tag(dtks_rows):
 
 def test_in_file_copies_sit_below_their_original_in_the_same_file(dtks_rows):
     copies = tagged(dtks_rows, "in_file_duplicate")
-    originals = dtks_rows[dtks_rows["tags"].apply(lambda t: "in_file_duplicate" not in t) & ~dtks_rows["should_reject"]]
+    originals = dtks_rows[
+        dtks_rows["tags"].apply(lambda t: "in_file_duplicate" not in t)
+        & ~dtks_rows["should_reject"]
+    ]
     first = originals.groupby(["source_path", "sheet", "person_id"])["row_number"].min()
     key = pd.MultiIndex.from_frame(copies[["source_path", "sheet", "person_id"]])
     assert key.isin(first.index).all(), "every copy has its original in the same file and sheet"
@@ -364,9 +483,14 @@ def test_in_file_copies_sit_below_their_original_in_the_same_file(dtks_rows):
     family_size = originals.groupby(["source_path", "sheet", "family_id"]).size()
     for (path, sheet, family), block in blocks:
         missing = block["tags"].apply(lambda t: "family_member_missing" in t).all()
-        assert len(block) == family_size[(path, sheet, family)] - (1 if missing else 0), (path, family)
+        assert len(block) == family_size[(path, sheet, family)] - (1 if missing else 0), (
+            path,
+            family,
+        )
     # Cross-file re-listings are in another file than the person's April row.
-    cross = dtks_rows[dtks_rows["tags"].apply(lambda t: "duplicate_person" in t and "in_file_duplicate" not in t)]
+    cross = dtks_rows[
+        dtks_rows["tags"].apply(lambda t: "duplicate_person" in t and "in_file_duplicate" not in t)
+    ]
     april = originals[originals["source_path"].str.startswith("dtks/2025-04/")]
     assert cross["person_id"].isin(april["person_id"]).all()
     assert not cross["source_path"].str.startswith("dtks/2025-04/").any()
@@ -379,7 +503,14 @@ def test_variants_are_really_typed_into_the_copies(dtks_rows, tiny):
     head_nik = persons[persons["hubungan"] == 1].set_index("original_family_id")["nik"]
     assert (tagged(rows, "nik_of_family_member")["hubungan"] != 1).all()
     # NIK kinds, on rows whose NIK cell got no other damage when the file was written.
-    for kind in ("nik_typo", "nik_transposed", "nik_short", "nik_long", "nik_scientific", "nik_of_family_member"):
+    for kind in (
+        "nik_typo",
+        "nik_transposed",
+        "nik_short",
+        "nik_long",
+        "nik_scientific",
+        "nik_of_family_member",
+    ):
         mine = tagged(rows, kind)
         mine = mine[mine["tags"].apply(lambda t: len([x for x in t if x.startswith("nik_")]) == 1)]
         assert len(mine), kind
@@ -388,7 +519,9 @@ def test_variants_are_really_typed_into_the_copies(dtks_rows, tiny):
                 assert len(cell) == 16 and sum(a != b for a, b in zip(cell, nik)) == 1
             elif kind == "nik_transposed":
                 wrong = [i for i in range(16) if cell[i] != nik[i]]
-                assert len(wrong) == 2 and wrong[1] == wrong[0] + 1 and cell[wrong[0]] == nik[wrong[1]]
+                assert (
+                    len(wrong) == 2 and wrong[1] == wrong[0] + 1 and cell[wrong[0]] == nik[wrong[1]]
+                )
             elif kind == "nik_short":
                 assert len(cell) == 15 and cell.isdigit()
             elif kind == "nik_long":
@@ -429,11 +562,20 @@ def test_variants_are_really_typed_into_the_copies(dtks_rows, tiny):
     typo = typo[typo["tags"].apply(lambda t: len([x for x in t if x.startswith("no_kk_")]) == 1)]
     assert len(typo)
     for cell, family in zip(typo["no_kk_cell"].astype(str), typo["family_id"]):
-        assert len(cell) == 16 and sum(a != b for a, b in zip(cell, families.loc[family, "no_kk"])) == 1
+        assert (
+            len(cell) == 16
+            and sum(a != b for a, b in zip(cell, families.loc[family, "no_kk"])) == 1
+        )
     # A re-issued card: the same family and persons, another NO_KK.
     reissue = tagged(rows, "kk_reissue")
     clean = reissue[reissue["tags"].apply(lambda t: not any(x.startswith("no_kk_") for x in t))]
-    assert len(clean) and (clean["no_kk_cell"].astype(str).to_numpy() != families.loc[clean["family_id"], "no_kk"].to_numpy()).all()
+    assert (
+        len(clean)
+        and (
+            clean["no_kk_cell"].astype(str).to_numpy()
+            != families.loc[clean["family_id"], "no_kk"].to_numpy()
+        ).all()
+    )
     assert clean.groupby("family_id")["no_kk_cell"].nunique().eq(1).all()
 
 
@@ -442,7 +584,7 @@ def test_lookalikes_are_real_distinct_people_in_the_files(tiny, dtks_rows):
     tags = persons["lookalike"].str.split(",").apply(set)
     listed = persons["person_id"].isin(dtks_rows["person_id"])
     for kind in ("twin", "default_birth_date", "near_name_sibling"):
-        assert (tags.apply(lambda t: kind in t) & listed).any(), kind
+        assert (tags.apply(lambda t: kind in t) & listed).any(), kind  # noqa: B023 (called at once)
     twins = persons[tags.apply(lambda t: "twin" in t)]
     for _, pair in twins.groupby(["original_family_id", "tanggal_lahir"]):
         assert len(pair) >= 2 and pair["nik"].is_unique
@@ -452,4 +594,7 @@ def test_lookalikes_are_real_distinct_people_in_the_files(tiny, dtks_rows):
     assert near.groupby("original_family_id")["nama"].apply(lambda s: s.is_unique).all()
     default = persons[tags.apply(lambda t: "default_birth_date" in t)]
     dates = pd.to_datetime(default["tanggal_lahir"])
-    assert (((dates.dt.month == 7) & (dates.dt.day == 1)) | ((dates.dt.month == 12) & (dates.dt.day == 31))).all()
+    assert (
+        ((dates.dt.month == 7) & (dates.dt.day == 1))
+        | ((dates.dt.month == 12) & (dates.dt.day == 31))
+    ).all()

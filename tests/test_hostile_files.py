@@ -7,15 +7,14 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
 import duckdb
 import pytest
 import xlsxwriter
-
 from conftest import REPO, copy_tree, run_jember
+
 from dagster_project.ingestion import ingest_source, read_file
 
 SAMPLE_DTKS = REPO / "raw/dtks/2025-04/dtks_kencong.csv"
@@ -90,8 +89,10 @@ def test_unterminated_quote_rejects_its_row_and_keeps_the_rows_after_it(raw_dir,
 @pytest.mark.parametrize("later_quote", [True, False])
 def test_stray_quote_in_a_long_file_rejects_one_row(raw_dir, later_quote):
     header = "NO_KK;NIK;NAMA;JENIS_KELAMIN;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;DESA;KECAMATAN;ALAMAT"
-    rows = [f"35090100000{n:05d};35090141018{n:05d};NAMA {n};P;01-01-1980;1;Ajung;Ajung;JL. MAWAR {n}"
-            for n in range(1, 4001)]
+    rows = [
+        f"35090100000{n:05d};35090141018{n:05d};NAMA {n};P;01-01-1980;1;Ajung;Ajung;JL. MAWAR {n}"
+        for n in range(1, 4001)
+    ]
     rows[9] = rows[9].replace(";NAMA 10;", ';"NAMA 10;')
     if later_quote:
         rows[499] = rows[499].replace("JL. MAWAR 500", '"JL. MAWAR\nRT 500"')
@@ -106,7 +107,6 @@ def test_stray_quote_in_a_long_file_rejects_one_row(raw_dir, later_quote):
     assert placed[("", 500)]["alamat"] == ("JL. MAWAR\nRT 500" if later_quote else "JL. MAWAR 500")
     assert placed[("", 4000)]["nama"] == "NAMA 4000"
     assert "column NAMA" in sheet.rejected[0].message
-
 
 
 def test_two_stray_quotes_in_one_column_do_not_merge_two_rows(raw_dir, original):
@@ -125,7 +125,11 @@ def test_two_stray_quotes_in_one_column_do_not_merge_two_rows(raw_dir, original)
     assert set(placed) | set(rejected) == set(original)
     assert sorted(rejected.values()) == ["unterminated_quote", "unterminated_quote"]
     for key, row in placed.items():
-        assert row == {**original[key], "_source_path": "dtks/a.csv", "_file_sha256": row["_file_sha256"]}
+        assert row == {
+            **original[key],
+            "_source_path": "dtks/a.csv",
+            "_file_sha256": row["_file_sha256"],
+        }
 
 
 @pytest.mark.parametrize("where", ["title", "header"])
@@ -133,18 +137,25 @@ def test_stray_quote_above_the_data_does_not_hide_the_header(raw_dir, original, 
     """A stray quote in a title line or in the header swallowed the header into one field and
     the whole file failed with no row accounted: those lines are read again quote-blind."""
     lines = sample_lines()
-    index = 0 if where == "title" else next(i for i, l in enumerate(lines) if b",Nik," in l)
-    lines[index] = lines[index].replace(b",", b',"', 1) if where == "header" else b'"' + lines[index]
+    index = 0 if where == "title" else next(i for i, line in enumerate(lines) if b",Nik," in line)
+    lines[index] = (
+        lines[index].replace(b",", b',"', 1) if where == "header" else b'"' + lines[index]
+    )
     [sheet] = read(raw_dir, "dtks/a.csv", b"\r\n".join(lines))
 
     placed, rejected = accounted([sheet])
 
     assert sheet.record.status == "loaded" and "stray quote" in sheet.record.message
     assert rejected == {} and set(placed) == set(original)
-    assert all(row["nik"] == original[key]["nik"] and row["nama"] == original[key]["nama"] for key, row in placed.items())
+    assert all(
+        row["nik"] == original[key]["nik"] and row["nama"] == original[key]["nama"]
+        for key, row in placed.items()
+    )
 
 
-@pytest.mark.parametrize("encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b""), ("utf-32-le", b"")])
+@pytest.mark.parametrize(
+    "encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b""), ("utf-32-le", b"")]
+)
 def test_utf16_and_utf32_files_fail_with_their_rows_listed(raw_dir, original, encoding, bom):
     """Not in the contract: the file fails naming its encoding, and each of its rows is still
     listed (rejected, file_failed) instead of the file vanishing with no header found."""
@@ -175,14 +186,25 @@ def test_nul_bytes_are_never_a_person_row(raw_dir, original):
     tail = ("", 1 + max(k[1] for k in original) + 1)  # after the totals row
     assert rejected == {overwritten: "nul_bytes", tail: "nul_bytes"}
     assert set(placed) == set(original) - {overwritten}
-    assert all("\x00" not in (value or "") for row in placed.values() for value in row.values() if isinstance(value, str))
+    assert all(
+        "\x00" not in (value or "")
+        for row in placed.values()
+        for value in row.values()
+        if isinstance(value, str)
+    )
     assert sheet.record.data_rows == len(original) - 1 and sheet.record.rejected_rows == 2
 
 
 def test_mixed_line_endings_read_the_same_rows(raw_dir, original):
     lines = sample_lines()
     # Three line-ending styles in one file: CR (old Mac export), LF, and CRLF.
-    content = b"\r".join(lines[:60]) + b"\r" + b"\n".join(lines[60:120]) + b"\n" + b"\r\n".join(lines[120:])
+    content = (
+        b"\r".join(lines[:60])
+        + b"\r"
+        + b"\n".join(lines[60:120])
+        + b"\n"
+        + b"\r\n".join(lines[120:])
+    )
     placed, rejected = accounted(read(raw_dir, "dtks/a.csv", content))
     assert rejected == {}
     assert {k: (r["nik"], r["nama"], r["tanggal_update"]) for k, r in placed.items()} == {
@@ -190,10 +212,14 @@ def test_mixed_line_endings_read_the_same_rows(raw_dir, original):
     }
 
 
-def test_undefined_windows_1252_byte_is_replaced_and_flagged_not_the_file_dropped(raw_dir, original):
+def test_undefined_windows_1252_byte_is_replaced_and_flagged_not_the_file_dropped(
+    raw_dir, original
+):
     text = SAMPLE_DTKS.read_bytes().decode("utf-8")
     row = original[("", 40)]
-    damaged = text.replace(f",{row['nama']},", f",{row['nama']}\x00,", 1).encode("cp1252", errors="replace")
+    damaged = text.replace(f",{row['nama']},", f",{row['nama']}\x00,", 1).encode(
+        "cp1252", errors="replace"
+    )
     damaged = damaged.replace(b"\x00", b"\x81")
     [sheet] = read(raw_dir, "dtks/a.csv", damaged)
 
@@ -209,10 +235,22 @@ def test_undefined_windows_1252_byte_is_replaced_and_flagged_not_the_file_droppe
 def test_mostly_utf8_file_with_a_few_windows_1252_lines_is_decoded_per_line(raw_dir, original):
     lines = sample_lines()
     header = b"NO_KK;NIK;NAMA;JENIS_KELAMIN;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;DESA;KECAMATAN"
-    rows = [f"3509010000000001;350901410180000{i};{name};P;01-01-1980;1;Ajung;Ajung" for i, name in
-            enumerate(["JOSÉ", "RENÉ", "ANDRÉ", "MA’RUF"])]
-    content = b"\n".join([header, rows[0].encode(), rows[1].encode("cp1252"), rows[2].encode(),
-                          rows[3].encode("cp1252")]) + b"\n"
+    rows = [
+        f"3509010000000001;350901410180000{i};{name};P;01-01-1980;1;Ajung;Ajung"
+        for i, name in enumerate(["JOSÉ", "RENÉ", "ANDRÉ", "MA’RUF"])
+    ]
+    content = (
+        b"\n".join(
+            [
+                header,
+                rows[0].encode(),
+                rows[1].encode("cp1252"),
+                rows[2].encode(),
+                rows[3].encode("cp1252"),
+            ]
+        )
+        + b"\n"
+    )
     [sheet] = read(raw_dir, "dtks/a.csv", content)
 
     assert sheet.record.encoding == "utf-8+cp1252"
@@ -225,14 +263,19 @@ def test_mostly_utf8_file_with_a_few_windows_1252_lines_is_decoded_per_line(raw_
 def test_repeated_header_rows_are_rejected_and_a_reordered_piece_is_remapped(raw_dir):
     header = "NO_KK;NIK;NAMA;JENIS_KELAMIN;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;DESA;KECAMATAN"
     swapped = "No KK;Nama;NIK;JK;Tgl Lahir;SHDK;Desa;Kec"  # the second piece put NAMA first
-    content = "\n".join([
-        header,
-        "3509010000000001;3509014101800001;SITI;P;01-01-1980;1;Ajung;Ajung",
-        header,
-        "3509010000000002;3509014101800002;AMINAH;P;01-01-1980;1;Ajung;Ajung",
-        swapped,
-        "3509010000000003;RUKMINI;3509014101800003;P;01-01-1980;1;Ajung;Ajung",
-    ]) + "\n"
+    content = (
+        "\n".join(
+            [
+                header,
+                "3509010000000001;3509014101800001;SITI;P;01-01-1980;1;Ajung;Ajung",
+                header,
+                "3509010000000002;3509014101800002;AMINAH;P;01-01-1980;1;Ajung;Ajung",
+                swapped,
+                "3509010000000003;RUKMINI;3509014101800003;P;01-01-1980;1;Ajung;Ajung",
+            ]
+        )
+        + "\n"
+    )
     [sheet] = read(raw_dir, "dtks/a.csv", content.encode())
 
     placed, rejected = accounted([sheet])
@@ -247,16 +290,20 @@ def test_repeated_header_rows_are_rejected_and_a_reordered_piece_is_remapped(raw
     assert sheet.record.non_data_rows == 0
 
 
-
 def test_repeated_header_with_another_column_first_is_not_loaded_as_a_person(raw_dir):
     """The pasted piece's header starts with another column than the first header's: it is
     still the header again, never a data row holding the word NAMA as a name."""
-    content = "\n".join([
-        "NO_KK;NIK;NAMA;JENIS_KELAMIN;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;DESA;KECAMATAN",
-        "3509010000000001;3509014101800001;SITI;P;01-01-1980;1;Ajung;Ajung",
-        "nama;nik;no kk;jk;tgl lahir;shdk;desa;kec",
-        "AMINAH;3509014101800002;3509010000000002;P;01-01-1980;1;Ajung;Ajung",
-    ]) + "\n"
+    content = (
+        "\n".join(
+            [
+                "NO_KK;NIK;NAMA;JENIS_KELAMIN;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;DESA;KECAMATAN",
+                "3509010000000001;3509014101800001;SITI;P;01-01-1980;1;Ajung;Ajung",
+                "nama;nik;no kk;jk;tgl lahir;shdk;desa;kec",
+                "AMINAH;3509014101800002;3509010000000002;P;01-01-1980;1;Ajung;Ajung",
+            ]
+        )
+        + "\n"
+    )
     [sheet] = read(raw_dir, "dtks/a.csv", content.encode())
 
     placed, rejected = accounted([sheet])
@@ -267,6 +314,7 @@ def test_repeated_header_with_another_column_first_is_not_loaded_as_a_person(raw
         ("3509010000000002", "AMINAH"),
     ]
 
+
 def rewrite_xlsx(content: bytes, change) -> bytes:
     """The same workbook with each part passed through change(name, bytes)."""
     out = io.BytesIO()
@@ -276,7 +324,9 @@ def rewrite_xlsx(content: bytes, change) -> bytes:
     return out.getvalue()
 
 
-def dtks_workbook(sheets: dict[str, list[list]], hidden: tuple[str, ...] = (), formulas=()) -> bytes:
+def dtks_workbook(
+    sheets: dict[str, list[list]], hidden: tuple[str, ...] = (), formulas=()
+) -> bytes:
     out = io.BytesIO()
     workbook = xlsxwriter.Workbook(out, {"in_memory": True})
     for name, rows in sheets.items():
@@ -291,11 +341,29 @@ def dtks_workbook(sheets: dict[str, list[list]], hidden: tuple[str, ...] = (), f
     return out.getvalue()
 
 
-DTKS_XLSX_HEADER = ["NO_KK", "NIK", "NAMA", "JENIS_KELAMIN", "TANGGAL_LAHIR", "HUBUNGAN_KELUARGA", "DESA", "KECAMATAN"]
+DTKS_XLSX_HEADER = [
+    "NO_KK",
+    "NIK",
+    "NAMA",
+    "JENIS_KELAMIN",
+    "TANGGAL_LAHIR",
+    "HUBUNGAN_KELUARGA",
+    "DESA",
+    "KECAMATAN",
+]
 
 
 def dtks_values(n: int) -> list:
-    return [f"35090100000000{n:02d}", f"35090141018000{n:02d}", f"NAMA {n}", "P", "01-01-1980", "1", "Ajung", "Ajung"]
+    return [
+        f"35090100000000{n:02d}",
+        f"35090141018000{n:02d}",
+        f"NAMA {n}",
+        "P",
+        "01-01-1980",
+        "1",
+        "Ajung",
+        "Ajung",
+    ]
 
 
 def test_formula_cells_saved_without_values_reject_their_rows(raw_dir):
@@ -304,14 +372,23 @@ def test_formula_cells_saved_without_values_reject_their_rows(raw_dir):
     content = dtks_workbook({"AJUNG": rows}, formulas=formulas)
     # As a program that never opened Excel saves them: the formula, no cached <v> value.
     content = rewrite_xlsx(
-        content, lambda name, data: re.sub(rb"(</f>)<v>[^<]*</v>", rb"\1", data) if "worksheets" in name else data
+        content,
+        lambda name, data: (
+            re.sub(rb"(</f>)<v>[^<]*</v>", rb"\1", data) if "worksheets" in name else data
+        ),
     )
     sheets = read(raw_dir, "dtks/a.xlsx", content)
 
     placed, rejected = accounted(sheets)
 
-    assert rejected == {("AJUNG", 2): "formula_without_value", ("AJUNG", 3): "formula_without_value"}
-    assert {k[1]: r["nik"] for k, r in placed.items()} == {1: "3509014101800001", 4: "3509014101800004"}
+    assert rejected == {
+        ("AJUNG", 2): "formula_without_value",
+        ("AJUNG", 3): "formula_without_value",
+    }
+    assert {k[1]: r["nik"] for k, r in placed.items()} == {
+        1: "3509014101800001",
+        4: "3509014101800004",
+    }
     messages = [r.message for r in sheets[0].rejected]
     assert "NIK (cell B3)" in messages[0] and "dtks/a.xlsx sheet 'AJUNG' row 2" in messages[0]
     assert "formula_without_value" in sheets[0].record.message
@@ -322,11 +399,14 @@ def test_formula_cells_with_cached_values_are_read(raw_dir):
     content = dtks_workbook({"AJUNG": rows}, formulas=[(1, 1, '="3509014101"&"800009"')])
     content = rewrite_xlsx(
         content,
-        lambda name, data: data.replace(b"</f><v>0</v>", b"</f><v>3509014101800009</v>") if "sheet1" in name else data,
+        lambda name, data: (
+            data.replace(b"</f><v>0</v>", b"</f><v>3509014101800009</v>")
+            if "sheet1" in name
+            else data
+        ),
     )
     [sheet] = read(raw_dir, "dtks/a.xlsx", content)
     assert sheet.rejected == [] and sheet.data.column("nik").to_pylist() == ["3509014101800009"]
-
 
 
 def test_error_cells_keep_the_error_the_sheet_shows_not_a_blank(raw_dir):
@@ -363,16 +443,31 @@ def test_renamed_files_fail_with_their_rows_listed(raw_dir, original):
     assert placed == {} and rejected == {("AJUNG", 1): "file_failed", ("AJUNG", 2): "file_failed"}
     assert "dtks/a.csv: is an .xlsx workbook under a .csv name" in as_csv[0].record.message
     placed, rejected = accounted(as_xlsx)
-    assert placed == {} and set(rejected) == set(original) and set(rejected.values()) == {"file_failed"}
-    assert as_xlsx[0].record.status == "failed" and "is a CSV text file under an .xlsx name" in as_xlsx[0].record.message
+    assert (
+        placed == {}
+        and set(rejected) == set(original)
+        and set(rejected.values()) == {"file_failed"}
+    )
+    assert (
+        as_xlsx[0].record.status == "failed"
+        and "is a CSV text file under an .xlsx name" in as_xlsx[0].record.message
+    )
     [record] = [s.record for s in not_either]
     assert record.status == "failed" and "not an .xlsx workbook" in record.message
 
+
 def test_typed_numbers_keep_their_value_and_are_not_read_as_thousands(raw_dir):
     header = ["KECAMATAN", "DESA", "LUAS_KM2", "PENDUDUK_L", "PENDUDUK_P", "JUMLAH_KK", "TAHUN"]
-    content = dtks_workbook({"2024": [header, ["Ajung", "Ajung", 90.308, 5000, 5100, 3000, 2024],
-                                      ["Ajung", "Klompangan", 12.5, 1, 2, 3, 2024],
-                                      ["JEMBER", "", 3314.358, 1, 2, 3, 2024]]})
+    content = dtks_workbook(
+        {
+            "2024": [
+                header,
+                ["Ajung", "Ajung", 90.308, 5000, 5100, 3000, 2024],
+                ["Ajung", "Klompangan", 12.5, 1, 2, 3, 2024],
+                ["JEMBER", "", 3314.358, 1, 2, 3, 2024],
+            ]
+        }
+    )
     [sheet] = read(raw_dir, "bps/penduduk.xlsx", content, "bps")
     luas = sheet.data.column("luas_km2").to_pylist()
     assert luas == ["90.3080", "12.5", "3314.3580"]
@@ -382,10 +477,45 @@ def test_typed_numbers_keep_their_value_and_are_not_read_as_thousands(raw_dir):
 
 
 def test_hidden_sheet_is_not_data_and_its_rows_are_rejected(raw_dir):
-    header = ["ID_PKH", "NIK_PENGURUS", "NAMA_PENGURUS", "KECAMATAN", "DESA", "TAHUN", "TAHAP", "BUMIL",
-              "AUD", "SD", "SMP", "SMA", "DISABILITAS", "LANSIA", "NOMINAL", "STATUS_KPM"]
-    rows = [header] + [[f"P{n}", f"350901410180000{n}", f"IBU {n}", "Ajung", "Ajung", 2025, 2,
-                        1, 0, 0, 0, 0, 0, 0, 750000, "AKTIF"] for n in range(1, 4)]
+    header = [
+        "ID_PKH",
+        "NIK_PENGURUS",
+        "NAMA_PENGURUS",
+        "KECAMATAN",
+        "DESA",
+        "TAHUN",
+        "TAHAP",
+        "BUMIL",
+        "AUD",
+        "SD",
+        "SMP",
+        "SMA",
+        "DISABILITAS",
+        "LANSIA",
+        "NOMINAL",
+        "STATUS_KPM",
+    ]
+    rows = [header] + [
+        [
+            f"P{n}",
+            f"350901410180000{n}",
+            f"IBU {n}",
+            "Ajung",
+            "Ajung",
+            2025,
+            2,
+            1,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            750000,
+            "AKTIF",
+        ]
+        for n in range(1, 4)
+    ]
     content = dtks_workbook({"TAHAP 2": rows, "TAHAP 2 (lama)": rows}, hidden=("TAHAP 2 (lama)",))
     sheets = read(raw_dir, "pkh/tahap2.xlsx", content, "pkh")
 
@@ -398,14 +528,19 @@ def test_hidden_sheet_is_not_data_and_its_rows_are_rejected(raw_dir):
     assert "hidden sheet" in hidden.message and "TAHAP 2 (lama)" in hidden.message
 
 
-def test_sheet_with_a_cell_at_the_far_corner_fails_alone_instead_of_killing_the_process(raw_dir, con_path=None):
+def test_sheet_with_a_cell_at_the_far_corner_fails_alone_instead_of_killing_the_process(
+    raw_dir, con_path=None
+):
     rows = [DTKS_XLSX_HEADER, dtks_values(1)]
     content = dtks_workbook({"AJUNG": rows, "KALISAT": rows})
 
     def far_cell(name, data):
         if name.endswith("sheet1.xml"):
             data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data)
-            data = data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+            data = data.replace(
+                b"</sheetData>",
+                b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>',
+            )
         return data
 
     # Read unguarded, this sheet makes calamine allocate 512 GiB and abort the interpreter.
@@ -417,7 +552,9 @@ def test_sheet_with_a_cell_at_the_far_corner_fails_alone_instead_of_killing_the_
     assert by_sheet["KALISAT"].status == "loaded" and by_sheet["KALISAT"].data_rows == 1
 
 
-def test_symlinks_fifos_and_unknown_entries_are_recorded_and_outside_links_refused(raw_dir, tmp_path):
+def test_symlinks_fifos_and_unknown_entries_are_recorded_and_outside_links_refused(
+    raw_dir, tmp_path
+):
     header = "NO_KK;NIK;NAMA;JENIS_KELAMIN;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;DESA;KECAMATAN\n"
     (raw_dir / "dtks/a.csv").write_text(header + "1;2;SITI;P;01-01-1980;1;Ajung;Ajung\n")
     outside = tmp_path / "elsewhere.csv"
@@ -435,14 +572,24 @@ def test_symlinks_fifos_and_unknown_entries_are_recorded_and_outside_links_refus
         summary = ingest_source(raw_dir, "dtks", con)
         logged = {
             path: (status, message)
-            for path, status, message in con.execute("select source_path, status, message from raw.ingest_files").fetchall()
+            for path, status, message in con.execute(
+                "select source_path, status, message from raw.ingest_files"
+            ).fetchall()
         }
         names = sorted(r[0] for r in con.execute("select nama from raw.dtks").fetchall())
 
     assert names == ["SITI", "SITI"]  # a.csv and the link to it inside raw/; never ORANG LUAR
-    assert logged["dtks/outside.csv"][0] == "failed" and "outside the raw folder" in logged["dtks/outside.csv"][1]
-    assert logged["dtks/dangling.csv"][0] == "failed" and "dangling symlink" in logged["dtks/dangling.csv"][1]
-    assert logged["dtks/loop.csv"][0] == "failed" and "looping symlink" in logged["dtks/loop.csv"][1]
+    assert (
+        logged["dtks/outside.csv"][0] == "failed"
+        and "outside the raw folder" in logged["dtks/outside.csv"][1]
+    )
+    assert (
+        logged["dtks/dangling.csv"][0] == "failed"
+        and "dangling symlink" in logged["dtks/dangling.csv"][1]
+    )
+    assert (
+        logged["dtks/loop.csv"][0] == "failed" and "looping symlink" in logged["dtks/loop.csv"][1]
+    )
     assert logged["dtks/sub/back"][0] == "skipped"
     assert logged["dtks/pipe.csv"][0] == "skipped" and "FIFO" in logged["dtks/pipe.csv"][1]
     assert logged["dtks/notes.txt"][0] == "skipped"
@@ -463,7 +610,8 @@ def test_hostile_delivery_runs_to_the_end_with_every_row_accounted(tiny_generate
     # 1: a stray quote opening in the middle of a data line
     lines = csvs[0].read_bytes().splitlines(keepends=True)
     target = next(
-        i for i in range(len(lines) // 2, len(lines))
+        i
+        for i in range(len(lines) // 2, len(lines))
         if max(lines[i].count(b","), lines[i].count(b";")) > 10 and b'"' not in lines[i]
     )
     lines[target] = re.sub(rb"([,;])([A-Za-z])", rb'\1"\2', lines[target], count=1)
@@ -498,7 +646,11 @@ def test_hostile_delivery_runs_to_the_end_with_every_row_accounted(tiny_generate
             where source in ('dtks', 'pkh')
             """
         ).fetchall()
-        reasons = dict(con.execute("select reason, count(*) from raw.ingest_rejected_rows group by 1").fetchall())
+        reasons = dict(
+            con.execute(
+                "select reason, count(*) from raw.ingest_rejected_rows group by 1"
+            ).fetchall()
+        )
         files = dict(con.execute("select source_path, status from raw.ingest_files").fetchall())
         incomplete = con.execute(
             "select check_name, source_path from intermediate.int_delivery_completeness "
@@ -517,15 +669,22 @@ def test_hostile_delivery_runs_to_the_end_with_every_row_accounted(tiny_generate
 
 def test_xlsx_repeated_header_and_a_failed_sheet_account_for_their_rows(raw_dir):
     no_nik = [c for c in DTKS_XLSX_HEADER if c != "NIK"]
-    content = dtks_workbook({
-        "AJUNG": [DTKS_XLSX_HEADER, dtks_values(1), DTKS_XLSX_HEADER, dtks_values(2)],
-        "KALISAT": [no_nik] + [[v for c, v in zip(DTKS_XLSX_HEADER, dtks_values(n)) if c != "NIK"] for n in (3, 4)],
-    })
+    content = dtks_workbook(
+        {
+            "AJUNG": [DTKS_XLSX_HEADER, dtks_values(1), DTKS_XLSX_HEADER, dtks_values(2)],
+            "KALISAT": [no_nik]
+            + [[v for c, v in zip(DTKS_XLSX_HEADER, dtks_values(n)) if c != "NIK"] for n in (3, 4)],
+        }
+    )
     sheets = read(raw_dir, "dtks/a.xlsx", content)
 
     placed, rejected = accounted(sheets)
 
     assert sorted(placed) == [("AJUNG", 1), ("AJUNG", 3)]
-    assert rejected == {("AJUNG", 2): "repeated_header", ("KALISAT", 1): "file_failed", ("KALISAT", 2): "file_failed"}
+    assert rejected == {
+        ("AJUNG", 2): "repeated_header",
+        ("KALISAT", 1): "file_failed",
+        ("KALISAT", 2): "file_failed",
+    }
     kalisat = sheets[1].record
     assert kalisat.status == "failed" and "NIK" in kalisat.message and kalisat.rejected_rows == 2

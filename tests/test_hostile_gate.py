@@ -13,7 +13,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import REPO, copy_tree, run_jember
 
 PUGER_DTKS = Path("dtks/2025-04/puger/dtks_puger.csv")
@@ -25,7 +24,8 @@ SIXTEEN_DIGITS = "3509014101900001"
 def _published_snapshot(data: Path) -> dict[str, str]:
     published = data / "published"
     return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(published.resolve().iterdir())
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(published.resolve().iterdir())
     } | {"->": os.readlink(published)}
 
 
@@ -48,14 +48,18 @@ def test_a_lost_dtks_file_blocks_publishing_and_the_report_names_the_kecamatan(b
     raw = copy_tree(baseline["raw"], tmp_path / "raw")
     data = copy_tree(baseline["data"], tmp_path / "data")
     before = _published_snapshot(data)
-    puger_before = _query(data / "published" / "jember.duckdb",
-                          "select dtks_persons from mart_kecamatan where nama_kecamatan = 'Puger'")[0][0]
+    puger_before = _query(
+        data / "published" / "jember.duckdb",
+        "select dtks_persons from mart_kecamatan where nama_kecamatan = 'Puger'",
+    )[0][0]
     assert puger_before > 100
 
     # Puger's main DTKS file re-saved as UTF-16 (not allowed by the contract): it fails as a whole.
     path = raw / PUGER_DTKS
     path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
-    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-12")
+    result = run_jember(
+        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-12"
+    )
 
     assert result.returncode == 2, _ok(result)
     assert "int_delivery_completeness" in result.stdout
@@ -63,17 +67,21 @@ def test_a_lost_dtks_file_blocks_publishing_and_the_report_names_the_kecamatan(b
     # and no verification list of the blocked period reaches the field
     assert (data / "restricted" / "verifikasi" / "2025-11").is_dir()
     assert not (data / "restricted" / "verifikasi" / "2025-12").exists()
-    rows = _query(data / "warehouse.duckdb",
-                  "select check_name, nama_kecamatan, source_path, persons_before, persons_now "
-                  "from intermediate.int_delivery_completeness where nama_kecamatan = 'Puger' order by 1")
+    rows = _query(
+        data / "warehouse.duckdb",
+        "select check_name, nama_kecamatan, source_path, persons_before, persons_now "
+        "from intermediate.int_delivery_completeness where nama_kecamatan = 'Puger' order by 1",
+    )
     assert rows[0][:3] == ("file_unreadable", "Puger", str(PUGER_DTKS))
     # ... and against the previous period Puger kept almost none of its persons
     assert rows[1][0] == "persons_vs_previous_period" and rows[1][3] == puger_before
     assert rows[1][4] < puger_before / 2
     # the other kecamatan are complete
-    assert _query(data / "warehouse.duckdb",
-                  "select count(*) from intermediate.int_delivery_completeness "
-                  "where nama_kecamatan <> 'Puger' and share_of_previous < 0.5") == [(0,)]
+    assert _query(
+        data / "warehouse.duckdb",
+        "select count(*) from intermediate.int_delivery_completeness "
+        "where nama_kecamatan <> 'Puger' and share_of_previous < 0.5",
+    ) == [(0,)]
 
     report = (data / "reports" / "laporan-2025-12.html").read_text(encoding="utf-8")
     assert "DIBLOKIR" in report
@@ -89,14 +97,18 @@ def test_a_failed_koperasi_file_still_publishes_with_a_warning(baseline, tmp_pat
     path = raw / "koperasi/2025/2025-05/rekap_kopdes_2025-05-31.csv"
     path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
     data = tmp_path / "data"
-    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
+    result = run_jember(
+        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
+    )
     assert result.returncode == 0, _ok(result)
     assert "stg_ingest__files" in result.stdout  # the warning is reported
     report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
     assert "rekap_kopdes_2025-05-31.csv" in report
 
 
-def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publishes(baseline, tmp_path):
+def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publishes(
+    baseline, tmp_path
+):
     raw = copy_tree(baseline["raw"], tmp_path / "raw")
     # Five data rows of Puger's stage-1 list pasted a second time, right below themselves.
     path = raw / PUGER_PKH
@@ -108,36 +120,60 @@ def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publ
     shutil.move(raw / KOPERASI, named)
 
     data = tmp_path / "data"
-    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
+    result = run_jember(
+        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
+    )
     assert result.returncode == 0, _ok(result)
 
-    money = ("select sum(nominal_rp), sum(stages_paid), sum(stages_listed), count(*) filter "
-             "(where stages_paid > stages_listed) from mart_pkh_family")
-    published, before = data / "published" / "jember.duckdb", baseline["data"] / "published" / "jember.duckdb"
+    money = (
+        "select sum(nominal_rp), sum(stages_paid), sum(stages_listed), count(*) filter "
+        "(where stages_paid > stages_listed) from mart_pkh_family"
+    )
+    published, before = (
+        data / "published" / "jember.duckdb",
+        baseline["data"] / "published" / "jember.duckdb",
+    )
     assert _query(published, money) == _query(before, money)
     assert _query(published, money)[0][3] == 0
     for table in ("mart_kabupaten", "mart_kecamatan", "mart_desa"):
         total = f"select sum(pkh_nominal_rp), sum(pkh_nominal_rp_tahun_ini), sum(pkh_families) from {table}"
         assert _query(published, total) == _query(before, total), table
     # the copies are kept, flagged and counted, not lost
-    assert _query(published, "select sum(duplicate_disbursement_rows) from mart_pkh_family") == [(5,)]
-    assert _query(data / "warehouse.duckdb",
-                  "select count(*), count(distinct row_number) from intermediate.int_pkh__disbursements_cleaned "
-                  "where is_duplicate_disbursement and source_path = ?", [str(PUGER_PKH)]) == [(5, 5)]
+    assert _query(published, "select sum(duplicate_disbursement_rows) from mart_pkh_family") == [
+        (5,)
+    ]
+    assert _query(
+        data / "warehouse.duckdb",
+        "select count(*), count(distinct row_number) from intermediate.int_pkh__disbursements_cleaned "
+        "where is_duplicate_disbursement and source_path = ?",
+        [str(PUGER_PKH)],
+    ) == [(5, 5)]
 
     # Analyst tier: no raw paths or row identities anywhere, so the name cannot leak.
     columns = _query(published, "select table_name, column_name from information_schema.columns")
-    assert not [c for c in columns if c[1] in ("source_path", "sheet", "row_number", "row_key", "record_key")]
+    assert not [
+        c
+        for c in columns
+        if c[1] in ("source_path", "sheet", "row_number", "row_key", "record_key")
+    ]
     with duckdb.connect(str(published), read_only=True) as con:
         for table, column in columns:
-            hits = con.execute(f'select count(*) from "{table}" where "{column}"::varchar like ?',
-                               [f"%{SIXTEEN_DIGITS}%"]).fetchone()[0]
+            hits = con.execute(
+                f'select count(*) from "{table}" where "{column}"::varchar like ?',
+                [f"%{SIXTEEN_DIGITS}%"],
+            ).fetchone()[0]
             assert hits == 0, (table, column)
     for parquet in (data / "published").resolve().glob("*.parquet"):
         assert SIXTEEN_DIGITS.encode() not in parquet.read_bytes()
     # the provenance stays in the restricted schema, and the report masks the number
-    assert _query(data / "warehouse.duckdb", "select count(*) from restricted.koperasi_report_rows "
-                  "where source_path = ?", [str(named.relative_to(raw))])[0][0] > 200
+    assert (
+        _query(
+            data / "warehouse.duckdb",
+            "select count(*) from restricted.koperasi_report_rows where source_path = ?",
+            [str(named.relative_to(raw))],
+        )[0][0]
+        > 200
+    )
     report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
     assert not re.search(r"[0-9]{16}", report)
 
@@ -150,18 +186,26 @@ def write_hostile_dtks(raw: Path, rows: int) -> Path:
     names, cards and birth dates), the second half one name and one birth date (different NIKs
     and cards). Either is a blocking key resolution will not pair (var person_block_max_rows)."""
     path = raw / HOSTILE_DTKS
-    header = ("ID_DTKS;NO_KK;NIK;NAMA;JENIS_KELAMIN;TEMPAT_LAHIR;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;ALAMAT;"
-              "RT;RW;KECAMATAN;DESA;KODE_DESA;DESIL;STATUS_PADAN;DISABILITAS;HAMIL;STATUS_HIDUP;TANGGAL_UPDATE")
+    header = (
+        "ID_DTKS;NO_KK;NIK;NAMA;JENIS_KELAMIN;TEMPAT_LAHIR;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;ALAMAT;"
+        "RT;RW;KECAMATAN;DESA;KODE_DESA;DESIL;STATUS_PADAN;DISABILITAS;HAMIL;STATUS_HIDUP;TANGGAL_UPDATE"
+    )
     names = ["SITI AMINAH", "SUPARMI", "AHMAD FAUZI", "NUR HASANAH", "SLAMET", "MISNAWI", "RUSMINI"]
     lines = ["PEMUTAKHIRAN DTKS KECAMATAN KENCONG", header]
     for i in range(rows):
         no_kk = f"35090213022{i:05d}"
         if i < rows // 2:  # one NIK on every row
-            nik, nama, lahir = "3509020710930001", f"{names[i % 7]} {i}", f"{1 + i % 28} Maret {1950 + i % 50}"
+            nik, nama, lahir = (
+                "3509020710930001",
+                f"{names[i % 7]} {i}",
+                f"{1 + i % 28} Maret {1950 + i % 50}",
+            )
         else:  # one name and birth date on every row
             nik, nama, lahir = f"35090207109{i:05d}", "SITI AMINAH", "7 Oktober 1993"
-        lines.append(f"3509029{i:08d};{no_kk};{nik};{nama};P;JEMBER;{lahir};KEPALA KELUARGA;DUSUN KRAJAN;1;1;"
-                     "KEC. KENCONG;KRATON;35.09.02.2003;4;PADAN;0;TIDAK;HIDUP;18 Agustus 2025")
+        lines.append(
+            f"3509029{i:08d};{no_kk};{nik};{nama};P;JEMBER;{lahir};KEPALA KELUARGA;DUSUN KRAJAN;1;1;"
+            "KEC. KENCONG;KRATON;35.09.02.2003;4;PADAN;0;TIDAK;HIDUP;18 Agustus 2025"
+        )
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     return path
 
@@ -173,13 +217,17 @@ def test_a_delivery_of_rows_sharing_one_nik_or_one_name_and_birth_date_ends_in_t
     raw = copy_tree(REPO / "raw", tmp_path / "raw")
     write_hostile_dtks(raw, 20_000)
     data = tmp_path / "data"
-    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
+    result = run_jember(
+        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
+    )
 
     assert result.returncode == 2, _ok(result)
     assert "int_delivery_blocks" in result.stdout
-    blocks = _query(data / "warehouse.duckdb",
-                    "select block_kind, block_rows, source_path, file_rows from intermediate.int_delivery_blocks "
-                    "order by block_kind")
+    blocks = _query(
+        data / "warehouse.duckdb",
+        "select block_kind, block_rows, source_path, file_rows from intermediate.int_delivery_blocks "
+        "order by block_kind",
+    )
     assert ("birth_name", 10_000, str(HOSTILE_DTKS), 10_000) in blocks
     # the NIK's own holder in the sample shares the block: at least the file's 10,000 rows
     nik = [b for b in blocks if b[0] == "nik"]

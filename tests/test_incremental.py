@@ -13,13 +13,21 @@ import shutil
 import time
 
 import duckdb
-
 from conftest import REPO, copy_tree, run_jember
+
 from dagster_project.ingestion import ingest_source
 from dagster_project.ingestion.load import reader_version, unchanged_since_last_read
 
 # Columns that name the run or the moment, not the data: they differ between any two runs.
-RUN_COLUMNS = {"run_id", "release", "ingested_at", "built_at", "published_at", "generated_at", "loaded_at"}
+RUN_COLUMNS = {
+    "run_id",
+    "release",
+    "ingested_at",
+    "built_at",
+    "published_at",
+    "generated_at",
+    "loaded_at",
+}
 
 
 def test_a_source_is_unchanged_until_a_file_is_added_changed_or_removed(tmp_path):
@@ -28,9 +36,9 @@ def test_a_source_is_unchanged_until_a_file_is_added_changed_or_removed(tmp_path
         assert not unchanged_since_last_read(raw, "pkh", con), "nothing read yet"
         ingest_source(raw, "pkh", con)
         assert unchanged_since_last_read(raw, "pkh", con)
-        assert con.execute("select reader_version from raw.ingest_sources where source = 'pkh'").fetchone() == (
-            reader_version(),
-        )
+        assert con.execute(
+            "select reader_version from raw.ingest_sources where source = 'pkh'"
+        ).fetchone() == (reader_version(),)
         # another source is not pkh's business, and was never read
         assert not unchanged_since_last_read(raw, "dtks", con)
 
@@ -55,16 +63,27 @@ def test_a_source_is_unchanged_until_a_file_is_added_changed_or_removed(tmp_path
 def _tables(database) -> dict[str, list[tuple]]:
     """Every mart, its rows sorted, without the columns that name the run."""
     with duckdb.connect(str(database), read_only=True) as con:
-        names = [n for (n,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'main' order by 1"
-        ).fetchall()]
+        names = [
+            n
+            for (n,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'main' order by 1"
+            ).fetchall()
+        ]
         tables = {}
         for name in names:
-            columns = [c for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'main' "
-                "and table_name = ? order by ordinal_position", [name]).fetchall() if c not in RUN_COLUMNS]
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = 'main' "
+                    "and table_name = ? order by ordinal_position",
+                    [name],
+                ).fetchall()
+                if c not in RUN_COLUMNS
+            ]
             select = ", ".join(f'"{c}"' for c in columns)
-            tables[name] = sorted(con.execute(f'select {select} from "{name}"').fetchall(), key=repr)
+            tables[name] = sorted(
+                con.execute(f'select {select} from "{name}"').fetchall(), key=repr
+            )
         return tables
 
 
@@ -100,15 +119,22 @@ def test_nothing_new_ends_in_seconds_and_a_new_delivery_equals_a_full_rebuild(tm
     assert full.returncode == 0, full.stdout[-4000:] + full.stderr[-4000:]
     assert "unchanged" not in full.stdout
 
-    incremental, rebuilt = _tables(data / "published" / "jember.duckdb"), _tables(tmp_path / "full" / "published" / "jember.duckdb")
+    incremental, rebuilt = (
+        _tables(data / "published" / "jember.duckdb"),
+        _tables(tmp_path / "full" / "published" / "jember.duckdb"),
+    )
     assert incremental.keys() == rebuilt.keys() and len(rebuilt) > 5
     for name in rebuilt:
         assert incremental[name] == rebuilt[name], f"{name} differs from a full rebuild"
     # the raw log too: the same files, the same hashes and counts
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as a, \
-            duckdb.connect(str(tmp_path / "full" / "warehouse.duckdb"), read_only=True) as b:
-        query = ("select source, source_path, sheet, sha256, status, data_rows, rejected_rows "
-                 "from raw.ingest_files order by all")
+    with (
+        duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as a,
+        duckdb.connect(str(tmp_path / "full" / "warehouse.duckdb"), read_only=True) as b,
+    ):
+        query = (
+            "select source, source_path, sheet, sha256, status, data_rows, rejected_rows "
+            "from raw.ingest_files order by all"
+        )
         assert a.execute(query).fetchall() == b.execute(query).fetchall()
 
 

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 import xlsxwriter
 
-from dagster_project.ingestion.contract import SOURCES, TABLES
 from dagster_project.ingestion import ingest_source, read_file
+from dagster_project.ingestion.contract import SOURCES, TABLES
 
 DTKS_HEADER = "NO_KK;NIK;NAMA;JENIS_KELAMIN;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;DESA;KECAMATAN"
 
@@ -47,7 +47,9 @@ def rows(con, sql: str, *params) -> list[dict]:
 
 
 def file_log(con, source_path: str) -> list[dict]:
-    return rows(con, "select * from raw.ingest_files where source_path = ? order by sheet", source_path)
+    return rows(
+        con, "select * from raw.ingest_files where source_path = ? order by sheet", source_path
+    )
 
 
 def test_aliases_and_odd_header_spacing_map_to_canonical_columns(raw_dir, con):
@@ -75,9 +77,7 @@ def test_two_headers_for_one_column_prefer_the_canonical_name(raw_dir, con):
 
 def test_semicolon_csv_keeps_quoted_newline_and_delimiter_in_one_record(raw_dir, con):
     text = (
-        f"{DTKS_HEADER};ALAMAT\n"
-        f'{dtks_row(1)};"JL. MAWAR; GG 2\nRT 01"\n'
-        f"{dtks_row(2)};JL. MELATI\n"
+        f'{DTKS_HEADER};ALAMAT\n{dtks_row(1)};"JL. MAWAR; GG 2\nRT 01"\n{dtks_row(2)};JL. MELATI\n'
     )
     write(raw_dir / "dtks/a.csv", text)
 
@@ -91,14 +91,21 @@ def test_semicolon_csv_keeps_quoted_newline_and_delimiter_in_one_record(raw_dir,
 
 
 def test_comma_csv_is_detected_from_the_header(raw_dir, con):
-    write(raw_dir / "dtks/a.csv", DTKS_HEADER.replace(";", ",") + "\n" + dtks_row(1).replace(";", ",") + "\n")
+    write(
+        raw_dir / "dtks/a.csv",
+        DTKS_HEADER.replace(";", ",") + "\n" + dtks_row(1).replace(";", ",") + "\n",
+    )
     ingest_source(raw_dir, "dtks", con)
     assert file_log(con, "dtks/a.csv")[0]["delimiter"] == ","
     assert rows(con, "select nama from raw.dtks") == [{"nama": "NAMA 1"}]
 
 
 def test_windows_1252_file_is_transcoded(raw_dir, con):
-    write(raw_dir / "dtks/a.csv", f"{DTKS_HEADER}\n{dtks_row(1).replace('NAMA 1', 'JOSÉ')}\n", "cp1252")
+    write(
+        raw_dir / "dtks/a.csv",
+        f"{DTKS_HEADER}\n{dtks_row(1).replace('NAMA 1', 'JOSÉ')}\n",
+        "cp1252",
+    )
 
     ingest_source(raw_dir, "dtks", con)
 
@@ -107,11 +114,17 @@ def test_windows_1252_file_is_transcoded(raw_dir, con):
 
 
 def test_utf8_bom_does_not_hide_the_first_header(raw_dir, con):
-    write(raw_dir / "dtks/a.csv", f"{DTKS_HEADER}\n{dtks_row(1).replace('NAMA 1', 'JOSÉ')}\n", "utf-8-sig")
+    write(
+        raw_dir / "dtks/a.csv",
+        f"{DTKS_HEADER}\n{dtks_row(1).replace('NAMA 1', 'JOSÉ')}\n",
+        "utf-8-sig",
+    )
 
     ingest_source(raw_dir, "dtks", con)
 
-    assert rows(con, "select no_kk, nama from raw.dtks") == [{"no_kk": "3509010000000001", "nama": "JOSÉ"}]
+    assert rows(con, "select no_kk, nama from raw.dtks") == [
+        {"no_kk": "3509010000000001", "nama": "JOSÉ"}
+    ]
     assert file_log(con, "dtks/a.csv")[0]["encoding"] == "utf-8-sig"
 
 
@@ -129,7 +142,9 @@ def test_title_lines_above_the_header_are_skipped(raw_dir, con):
 
     [log] = file_log(con, "dtks/a.csv")
     assert (log["status"], log["header_record"], log["data_rows"]) == ("loaded", 5, 1)
-    assert rows(con, "select nama, _row_number from raw.dtks") == [{"nama": "NAMA 1", "_row_number": 1}]
+    assert rows(con, "select nama, _row_number from raw.dtks") == [
+        {"nama": "NAMA 1", "_row_number": 1}
+    ]
 
 
 def test_more_than_six_title_lines_fail_the_file(raw_dir, con):
@@ -151,22 +166,27 @@ def test_blank_and_totals_rows_are_not_loaded_but_keep_their_record_number(raw_d
         ";;  ;;;;;\n"  # only empty/whitespace cells: record 3
         f"{dtks_row(4)}\n"
         "JUMLAH;;;;;;;\n"  # record 5
-        "  total keluarga: 2;;;;;;;\n"  # record 6
-        + ending
+        "  total keluarga: 2;;;;;;;\n" + ending  # record 6
     )
     write(raw_dir / "dtks/a.csv", text)
 
     summary = ingest_source(raw_dir, "dtks", con)
 
     loaded = rows(con, "select nama, _row_number from raw.dtks order by _row_number")
-    assert loaded[:2] == [{"nama": "NAMA 1", "_row_number": 1}, {"nama": "NAMA 4", "_row_number": 4}]
+    assert loaded[:2] == [
+        {"nama": "NAMA 1", "_row_number": 1},
+        {"nama": "NAMA 4", "_row_number": 4},
+    ]
     assert loaded[2:] == ([{"nama": "NAMA 7", "_row_number": 7}] if ending else [])
     assert summary.non_data_rows == 4
     assert file_log(con, "dtks/a.csv")[0]["non_data_rows"] == 4
 
 
 def test_whitespace_cells_become_null_and_other_text_is_kept_verbatim(raw_dir, con):
-    write(raw_dir / "dtks/a.csv", f"{DTKS_HEADER};DESIL\n{dtks_row(1).replace('NAMA 1', ' Siti  ')};   \n")
+    write(
+        raw_dir / "dtks/a.csv",
+        f"{DTKS_HEADER};DESIL\n{dtks_row(1).replace('NAMA 1', ' Siti  ')};   \n",
+    )
     ingest_source(raw_dir, "dtks", con)
     assert rows(con, "select nama, desil, alamat from raw.dtks") == [
         {"nama": " Siti  ", "desil": None, "alamat": None}
@@ -220,7 +240,9 @@ def test_same_bytes_twice_is_recorded_as_duplicate_and_rows_keep_their_identity(
     summary = ingest_source(raw_dir, "dtks", con)
 
     assert summary.duplicate_files == 1
-    logs = rows(con, "select source_path, duplicate_of, sha256 from raw.ingest_files order by source_path")
+    logs = rows(
+        con, "select source_path, duplicate_of, sha256 from raw.ingest_files order by source_path"
+    )
     assert [r["duplicate_of"] for r in logs] == [None, "dtks/2025-04/ajung.csv"]
     assert logs[0]["sha256"] == logs[1]["sha256"]
     assert rows(con, "select _source_path, _row_number from raw.dtks order by 1") == [
@@ -239,7 +261,18 @@ def write_multisheet_workbook(path: Path) -> None:
     for name, nik_as_number in (("AJUNG", True), ("KALISAT", False)):
         sheet = workbook.add_worksheet(name)
         sheet.write(0, 0, f"DATA DTKS KECAMATAN {name}")
-        header = ["NO KK", "NIK", "NAMA", "JK", "TGL LAHIR", "SHDK", "DESA", "KECAMATAN", "DESIL", "RT"]
+        header = [
+            "NO KK",
+            "NIK",
+            "NAMA",
+            "JK",
+            "TGL LAHIR",
+            "SHDK",
+            "DESA",
+            "KECAMATAN",
+            "DESIL",
+            "RT",
+        ]
         sheet.write_row(2, 0, header)
         nik = 3509014101800011 if nik_as_number else "3509014101800011"
         sheet.write_row(3, 0, ["3509010101200001", nik, "SITI", "P"])
@@ -304,7 +337,9 @@ def test_read_file_returns_arrow_rows_and_records_without_duckdb(raw_dir):
     assert sheets[0].data is None and sheets[0].table_name is None
     ajung = sheets[1]
     assert ajung.table_name == "dtks"
-    assert ajung.data.column_names[: len(TABLES["dtks"].column_names)] == list(TABLES["dtks"].column_names)
+    assert ajung.data.column_names[: len(TABLES["dtks"].column_names)] == list(
+        TABLES["dtks"].column_names
+    )
     assert ajung.data.column("_id_numeric_cells").to_pylist() == ["nik"]
 
 
@@ -347,10 +382,16 @@ def test_bps_header_chooses_the_table(raw_dir, con):
     summary = ingest_source(raw_dir, "bps", con)
 
     assert summary.rows_loaded == {"bps_penduduk": 1, "bps_kemiskinan": 1}
-    tables = {r["source_path"]: r["table_name"] for r in rows(con, "select * from raw.ingest_files")}
+    tables = {
+        r["source_path"]: r["table_name"] for r in rows(con, "select * from raw.ingest_files")
+    }
     assert tables == {"bps/kemiskinan.csv": "bps_kemiskinan", "bps/penduduk.csv": "bps_penduduk"}
-    assert rows(con, "select jumlah_kk, luas_km2 from raw.bps_penduduk") == [{"jumlah_kk": "2500", "luas_km2": "10.5"}]
-    assert rows(con, "select persen_miskin, p1 from raw.bps_kemiskinan") == [{"persen_miskin": "9,15", "p1": None}]
+    assert rows(con, "select jumlah_kk, luas_km2 from raw.bps_penduduk") == [
+        {"jumlah_kk": "2500", "luas_km2": "10.5"}
+    ]
+    assert rows(con, "select persen_miskin, p1 from raw.bps_kemiskinan") == [
+        {"persen_miskin": "9,15", "p1": None}
+    ]
 
 
 def test_hidden_and_lock_files_are_ignored(raw_dir, con):
@@ -369,8 +410,12 @@ def test_hidden_and_lock_files_are_ignored(raw_dir, con):
         {"source_path": "dtks/a.csv", "status": "loaded"},
         {"source_path": "dtks/~$a.xlsx", "status": "skipped"},
     ]
-    assert all(": ignored: the name starts with" in m for (m,) in con.execute(
-        "select message from raw.ingest_files where status = 'skipped'").fetchall())
+    assert all(
+        ": ignored: the name starts with" in m
+        for (m,) in con.execute(
+            "select message from raw.ingest_files where status = 'skipped'"
+        ).fetchall()
+    )
 
 
 def test_every_table_exists_even_without_files_and_reruns_replace_only_this_source(raw_dir, con):
@@ -383,12 +428,24 @@ def test_every_table_exists_even_without_files_and_reruns_replace_only_this_sour
         columns = [r["column_name"] for r in rows(con, f"describe raw.{table}")]
         assert columns[: len(TABLES[table].column_names)] == list(TABLES[table].column_names)
         assert columns[-7:] == [
-            "_source", "_source_path", "_sheet", "_row_number", "_file_sha256", "_id_numeric_cells", "_read_note"
+            "_source",
+            "_source_path",
+            "_sheet",
+            "_row_number",
+            "_file_sha256",
+            "_id_numeric_cells",
+            "_read_note",
         ]
     assert rows(con, "select count(*) as n from raw.dtks") == [{"n": 1}]
-    assert rows(con, "select source, count(*) as n from raw.ingest_files group by 1") == [{"source": "dtks", "n": 1}]
+    assert rows(con, "select source, count(*) as n from raw.ingest_files group by 1") == [
+        {"source": "dtks", "n": 1}
+    ]
     types = {r["column_name"]: r["column_type"] for r in rows(con, "describe raw.dtks")}
-    assert types["_row_number"] == "INTEGER" and types["nik"] == "VARCHAR" and types["_sheet"] == "VARCHAR"
+    assert (
+        types["_row_number"] == "INTEGER"
+        and types["nik"] == "VARCHAR"
+        and types["_sheet"] == "VARCHAR"
+    )
 
 
 def test_a_relative_raw_dir_works(raw_dir, con, monkeypatch):

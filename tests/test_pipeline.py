@@ -6,12 +6,10 @@ import hashlib
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
-
 from conftest import copy_tree, run_jember
 
 
@@ -105,7 +103,9 @@ def test_an_analyst_holding_the_published_file_open_does_not_block_a_run(tiny_ru
     try:
         assert reader.stdout.readline().strip() == "248"
         # --full: the same delivery again would be "nothing new"; this run must switch releases
-        again = run_jember("run", "--raw-dir", str(tiny_run["raw"]), "--data-dir", str(data), "--full")
+        again = run_jember(
+            "run", "--raw-dir", str(tiny_run["raw"]), "--data-dir", str(data), "--full"
+        )
         assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-4000:]
         assert "published                  release" in again.stdout
         assert reader.poll() is None, "the reader should still be running"

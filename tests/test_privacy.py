@@ -68,7 +68,11 @@ def test_pseudonym_is_not_a_plain_hash_of_the_nik(key_file):
     pid = privacy.pseudonym(NIK, privacy.load_key())
     assert re.fullmatch(r"P[a-z2-7]{13}", pid)
     for digest in (hashlib.sha256(NIK.encode()).digest(), hashlib.md5(NIK.encode()).digest()):
-        plain = {digest.hex(), base64.b32encode(digest).decode().lower(), base64.b64encode(digest).decode()}
+        plain = {
+            digest.hex(),
+            base64.b32encode(digest).decode().lower(),
+            base64.b64encode(digest).decode(),
+        }
         assert not any(pid[1:] in p for p in plain), "a plain hash of the NIK is enumerable"
 
 
@@ -157,17 +161,30 @@ def test_publishing_pseudonymises_and_suppresses_columns_marked_in_dbt_meta(tmp_
         ") v(person_nik, kode_desa, rt, anak_balita)",
     )
     rules = privacy.columns_with_privacy_meta(
-        _manifest({"person_nik": {"privacy": "pseudonymise"}, "anak_balita": {"privacy": "small_count"}, "rt": {}})
+        _manifest(
+            {
+                "person_nik": {"privacy": "pseudonymise"},
+                "anak_balita": {"privacy": "small_count"},
+                "rt": {},
+            }
+        )
     )
     assert rules == {"mart_rt": {"person_nik": "pseudonymise", "anak_balita": "small_count"}}
-    release = build_release(warehouse, tmp_path / "releases", "r1", {}, rules, small_count_threshold=5)
+    release = build_release(
+        warehouse, tmp_path / "releases", "r1", {}, rules, small_count_threshold=5
+    )
 
     key = privacy.load_key()
     # 3 is below the threshold; 12 is hidden too (complementary): the two rows are the only ones
     # of their kecamatan, whose total would give the 3 back as total minus 12.
-    expected = sorted([(privacy.pseudonym(NIK, key), None), (privacy.pseudonym("3509010101700001", key), None)])
+    expected = sorted(
+        [(privacy.pseudonym(NIK, key), None), (privacy.pseudonym("3509010101700001", key), None)]
+    )
     with duckdb.connect(str(release / "jember.duckdb"), read_only=True) as con:
-        assert sorted(con.execute("select person_nik, anak_balita from mart_rt").fetchall()) == expected
+        assert (
+            sorted(con.execute("select person_nik, anak_balita from mart_rt").fetchall())
+            == expected
+        )
     parquet = pq.read_table(release / "mart_rt.parquet").to_pydict()
     assert sorted(zip(parquet["person_nik"], parquet["anak_balita"])) == expected
     assert NIK.encode() not in (release / "mart_rt.parquet").read_bytes()
@@ -175,7 +192,8 @@ def test_publishing_pseudonymises_and_suppresses_columns_marked_in_dbt_meta(tmp_
 
 def test_publishing_refuses_a_mart_that_carries_identity_numbers(tmp_path):
     warehouse = _warehouse_with_mart(
-        tmp_path, f"create table marts.mart_rt as select '{NIK}' as nik, 3509014107800003 as nik_number"
+        tmp_path,
+        f"create table marts.mart_rt as select '{NIK}' as nik, 3509014107800003 as nik_number",
     )
     with pytest.raises(privacy.PrivacyError, match="16-digit identity numbers"):
         build_release(warehouse, tmp_path / "releases", "r1", {})
@@ -201,7 +219,9 @@ def _analyst_tier_cells(published: Path):
         for (table,) in con.execute("show tables").fetchall():
             columns = [c[0] for c in con.execute(f'describe "{table}"').fetchall()]
             for column in columns:
-                for (value,) in con.execute(f'select distinct "{column}"::varchar from "{table}"').fetchall():
+                for (value,) in con.execute(
+                    f'select distinct "{column}"::varchar from "{table}"'
+                ).fetchall():
                     if value is not None:
                         yield f"jember.duckdb:{table}.{column}", value
     for parquet in sorted(published.glob("*.parquet")):
@@ -236,18 +256,27 @@ def test_analyst_tier_holds_no_identity_number_and_no_name_from_the_raw_files(ti
     # only; full names of two words or more anywhere inside a cell.
     raw_names.discard("")
     full_names = {n for n in raw_names if " " in n}
-    assert len(full_names) > 200 and len(raw_names) > 500, "the scan needs the raw names to mean anything"
+    assert len(full_names) > 200 and len(raw_names) > 500, (
+        "the scan needs the raw names to mean anything"
+    )
     sixteen_digits = re.compile(r"(?<![0-9.])[0-9]{16}(?![0-9])")  # not a decimal fraction
     cells = hits = 0
     for where, text in _analyst_tier_cells(data / "published"):
         cells += 1
         assert not sixteen_digits.search(text), (where, text)
         if not _is_number(text):  # a NIK written with separators: 3509.0141.0780.0003
-            assert not sixteen_digits.search(re.sub(r"(?<=[0-9])[ .-](?=[0-9])", "", text)), (where, text)
+            assert not sixteen_digits.search(re.sub(r"(?<=[0-9])[ .-](?=[0-9])", "", text)), (
+                where,
+                text,
+            )
         normal = _normalised(text)
         assert normal not in raw_names, (where, text)
         padded = f" {normal} "
-        hits += sum(1 for n in full_names if len(n) >= 8 and f" {n} " in padded) if len(normal) >= 8 else 0
+        hits += (
+            sum(1 for n in full_names if len(n) >= 8 and f" {n} " in padded)
+            if len(normal) >= 8
+            else 0
+        )
     assert hits == 0
     assert cells > 1000
 
@@ -262,7 +291,9 @@ def test_data_docs_are_built_from_the_runs_results_and_show_no_row_values(tiny_r
     assert {p.parts[-4] for p in results} == {s["suite"] for s in verdict["suites"]}
     for path in results:
         result = json.loads(path.read_text())
-        assert result["success"] == next(s["passed"] for s in verdict["suites"] if s["suite"] == result["suite_name"])
+        assert result["success"] == next(
+            s["passed"] for s in verdict["suites"] if s["suite"] == result["suite_name"]
+        )
         assert all(not r["result"].get("partial_unexpected_list") for r in result["results"])
     pages = list((data / "reports" / "gx").rglob("*.html"))
     assert len(pages) > len(results)

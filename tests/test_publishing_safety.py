@@ -20,14 +20,14 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import copy_tree, run_jember, says, start_jember
 
 
 def _snapshot(published: Path) -> dict[str, str]:
     """Every file of the published release by content hash, and where the symlink points."""
     return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(published.resolve().iterdir())
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(published.resolve().iterdir())
     } | {"->": os.readlink(published)}
 
 
@@ -40,7 +40,9 @@ def _assert_readable(published: Path) -> None:
 def _run_and_kill(raw: Path, data: Path, trigger: str, delay: float) -> list[str]:
     """Start `jember run`, SIGKILL its process group `delay` s after `trigger` shows in its output."""
     # --full: the same inputs as the published run would otherwise end at once in "nothing new"
-    proc = start_jember("run", "--full", "--raw-dir", str(raw), "--data-dir", str(data), stderr=subprocess.DEVNULL)
+    proc = start_jember(
+        "run", "--full", "--raw-dir", str(raw), "--data-dir", str(data), stderr=subprocess.DEVNULL
+    )
     lines = []
     try:
         deadline = time.monotonic() + 600
@@ -52,7 +54,9 @@ def _run_and_kill(raw: Path, data: Path, trigger: str, delay: float) -> list[str
             assert time.monotonic() < deadline, "trigger never came"
         else:
             pytest.fail(f"the run ended before '{trigger}':\n" + "\n".join(lines))
-        assert proc.poll() is None, "the run finished before it could be killed:\n" + "\n".join(lines)
+        assert proc.poll() is None, "the run finished before it could be killed:\n" + "\n".join(
+            lines
+        )
         os.killpg(proc.pid, signal.SIGKILL)
     finally:
         proc.wait(timeout=60)
@@ -125,7 +129,10 @@ def _snapshot_dir(folder: Path) -> dict[str, str]:
 
 def _data_files(published: Path) -> dict[str, str]:
     """Content hashes of the Parquet files (the DuckDB file and release.json name the run)."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(published.glob("*.parquet"))}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(published.glob("*.parquet"))
+    }
 
 
 def test_the_same_inputs_publish_the_same_data(published_once, tmp_path):
@@ -141,13 +148,24 @@ def test_the_same_inputs_publish_the_same_data(published_once, tmp_path):
     with duckdb.connect() as con:
         con.execute("attach ? as a (read_only)", [str(first / "jember.duckdb")])
         con.execute("attach ? as b (read_only)", [str(second / "jember.duckdb")])
-        tables_a = [r[0] for r in con.execute("select table_name from duckdb_tables() where database_name = 'a' order by 1").fetchall()]
-        tables_b = [r[0] for r in con.execute("select table_name from duckdb_tables() where database_name = 'b' order by 1").fetchall()]
+        tables_a = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'a' order by 1"
+            ).fetchall()
+        ]
+        tables_b = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'b' order by 1"
+            ).fetchall()
+        ]
         assert tables_a == tables_b and tables_a
         for table in tables_a:
             for x, y in (("a", "b"), ("b", "a")):
                 diff = con.execute(
-                    f'select count(*) from (select * from {x}.main."{table}" except all select * from {y}.main."{table}")'
+                    f'select count(*) from (select * from {x}.main."{table}"'
+                    f' except all select * from {y}.main."{table}")'
                 ).fetchone()[0]
                 assert diff == 0, f"{table}: {diff} rows of {x} not in {y}"
     # And the Parquet files are byte-identical, so a checksum tells an analyst nothing changed.

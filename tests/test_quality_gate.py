@@ -12,11 +12,14 @@ from conftest import copy_tree, run_jember
 def _published_snapshot(data: Path) -> dict[str, str]:
     published = data / "published"
     return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(published.resolve().iterdir())
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(published.resolve().iterdir())
     } | {"->": os.readlink(published)}
 
 
-def test_a_new_file_repeating_loaded_rows_blocks_but_a_byte_identical_repeat_does_not(sample_published, tmp_path):
+def test_a_new_file_repeating_loaded_rows_blocks_but_a_byte_identical_repeat_does_not(
+    sample_published, tmp_path
+):
     # The sample already holds a byte-identical repeat delivery (pkh/2025/kirim_ulang): it published.
     raw = copy_tree(sample_published["raw"], tmp_path / "raw")
     data = copy_tree(sample_published["data"], tmp_path / "data")
@@ -28,7 +31,9 @@ def test_a_new_file_repeating_loaded_rows_blocks_but_a_byte_identical_repeat_doe
     again.parent.mkdir(parents=True)
     again.write_bytes(b"DATA DTKS KECAMATAN KENCONG\n" + original)
 
-    second = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
+    second = run_jember(
+        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
+    )
     assert second.returncode == 2, second.stdout[-4000:] + second.stderr[-4000:]
     assert "int_delivery_sanity" in second.stdout and "repeated_row_share" in second.stdout
     assert _published_snapshot(data) == before
@@ -37,7 +42,9 @@ def test_a_new_file_repeating_loaded_rows_blocks_but_a_byte_identical_repeat_doe
     assert "dtks/2025-11/dtks_kencong_kirim_lagi.csv" in report
 
 
-def test_a_pkh_file_whose_rupiah_fit_no_components_blocks_and_the_report_names_it(sample_published, tmp_path):
+def test_a_pkh_file_whose_rupiah_fit_no_components_blocks_and_the_report_names_it(
+    sample_published, tmp_path
+):
     """Every NOMINAL of one stage file of one kecamatan set to an amount no components give:
     more than a tenth of the year's PKH families then carry a rupiah mismatch, which the
     mart_pkh_family suite blocks (its threshold, not the test's)."""
@@ -59,7 +66,9 @@ def test_a_pkh_file_whose_rupiah_fit_no_components_blocks_and_the_report_names_i
     assert changed > 20
     path.write_bytes("\n".join(lines).encode("latin-1"))
 
-    second = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11")
+    second = run_jember(
+        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
+    )
     assert second.returncode == 2, second.stdout[-4000:] + second.stderr[-4000:]
     assert "mart_pkh_family" in second.stdout and "stages_rupiah_mismatch" in second.stdout
     assert _published_snapshot(data) == before
@@ -89,7 +98,10 @@ def test_staging_suites_fail_on_bad_rows_and_pass_on_good_ones(tmp_path):
             outcomes[label] = validate_suites(con, EXPECTATIONS_DIR, [specs["stg_bps__poverty"]])[0]
     assert outcomes["good"].passed and not outcomes["good"].failed
     assert not outcomes["bad"].passed
-    assert {e.column for e in outcomes["bad"].blocking_failures} == {"persen_miskin", "garis_kemiskinan_rp"}
+    assert {e.column for e in outcomes["bad"].blocking_failures} == {
+        "persen_miskin",
+        "garis_kemiskinan_rp",
+    }
 
 
 def test_data_docs_read_offline(tiny_run):
@@ -132,11 +144,22 @@ def test_value_level_expectations_count_every_row_and_mostly_holds_over_the_tabl
     by_column = {n: {e.column: e for e in o.expectations} for n, o in outcomes.items()}
     for n, columns in by_column.items():
         assert outcomes[n].rows == 100
-        assert (columns["jenis_kelamin"].element_count, columns["jenis_kelamin"].missing_count,
-                columns["jenis_kelamin"].unexpected_count) == (100, 1, 0)  # NULL is missing, not unexpected
+        assert (
+            columns["jenis_kelamin"].element_count,
+            columns["jenis_kelamin"].missing_count,
+            columns["jenis_kelamin"].unexpected_count,
+        ) == (100, 1, 0)  # NULL is missing, not unexpected
         assert (columns["desil"].unexpected_count, columns["desil"].success) == (3, False)
         assert columns["row_key"].element_count == 100 and columns["row_key"].success
-    assert (by_column[20]["is_nik_valid"].unexpected_count, by_column[20]["is_nik_valid"].success) == (20, False)
-    assert (by_column[10]["is_nik_valid"].unexpected_count, by_column[10]["is_nik_valid"].success) == (10, True)
+    assert (
+        by_column[20]["is_nik_valid"].unexpected_count,
+        by_column[20]["is_nik_valid"].success,
+    ) == (20, False)
+    assert (
+        by_column[10]["is_nik_valid"].unexpected_count,
+        by_column[10]["is_nik_valid"].success,
+    ) == (10, True)
     assert by_column[20]["is_nik_valid"].severity == "warning"
-    assert not outcomes[20].passed and {e.column for e in outcomes[20].blocking_failures} == {"desil"}
+    assert not outcomes[20].passed and {e.column for e in outcomes[20].blocking_failures} == {
+        "desil"
+    }

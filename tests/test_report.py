@@ -12,23 +12,39 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import REPO, copy_tree, run_jember
+
 from dagster_project.publishing.privacy import small_count_threshold
-from dagster_project.reporting.report import case_band, bar_chart, build_report, line_chart
+from dagster_project.reporting.report import bar_chart, build_report, case_band, line_chart
 
 CHROMIUM = shutil.which("chromium")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (make test installs it)")
-needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium not installed (make test installs it)"
+)
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftoppm") is None, reason="poppler-utils not installed"
+)
 SUITES = REPO / "expectations" / "gx" / "expectations"
 
 
 def _chromium(*args: str, tmp_path: Path) -> str:
     return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         f"--user-data-dir={tmp_path / 'profile'}", *args],
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout
 
 
@@ -45,7 +61,7 @@ def _report(data: Path, suffix: str = "html") -> Path:
 
 
 def _section(text: str, start: str, end: str) -> str:
-    return text[text.index(start):text.index(end)]
+    return text[text.index(start) : text.index(end)]
 
 
 def _titles() -> dict[tuple[str, str, str], str]:
@@ -54,13 +70,20 @@ def _titles() -> dict[tuple[str, str, str], str]:
     for path in SUITES.glob("*.json"):
         suite = json.loads(path.read_text(encoding="utf-8"))
         for e in suite["expectations"]:
-            titles[(suite["name"], e["type"], e["kwargs"].get("column"), e["severity"])] = e["meta"]["judul"]
+            titles[(suite["name"], e["type"], e["kwargs"].get("column"), e["severity"])] = e[
+                "meta"
+            ]["judul"]
     return titles
 
 
 def _failed(data: Path) -> list[dict]:
     verdict = json.loads((data / "quality" / "verdict.json").read_text())
-    return [dict(e, suite=s["suite"]) for s in verdict["suites"] for e in s["expectations"] if not e["success"]]
+    return [
+        dict(e, suite=s["suite"])
+        for s in verdict["suites"]
+        for e in s["expectations"]
+        if not e["success"]
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +104,8 @@ def blocked_run(tmp_path_factory) -> Path:
     warning of the files check."""
     raw = copy_tree(REPO / "raw", tmp_path_factory.mktemp("blocked") / "raw")
     (raw / "dtks" / "2025-10" / "pemutakhiran_dtks_kencong_oktober_2025.csv").write_text(
-        "kolom satu;kolom dua\n1;2\n", encoding="utf-8")
+        "kolom satu;kolom dua\n1;2\n", encoding="utf-8"
+    )
     data = tmp_path_factory.mktemp("blocked-data")
     result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
     assert result.returncode == 2, result.stdout[-4000:] + result.stderr[-4000:]
@@ -91,21 +115,41 @@ def blocked_run(tmp_path_factory) -> Path:
 @needs_chromium
 def test_report_is_in_indonesian_and_says_the_gate_passed(tiny_run, tmp_path):
     text = _rendered_text(_report(tiny_run["data"]), tmp_path)
-    for phrase in ("Status pemeriksaan mutu", "LOLOS", "Gambaran kemiskinan", "Koperasi Desa Merah Putih",
-                   "Mutu data", "Masalah data terbuka menurut instansi", "Dinas Sosial", "Dukcapil",
-                   "DPMD/Diskop UKM", "Koordinator PKH", "BPS", "Sumbersari",
-                   "Desa/kelurahan yang perlu ditangani lebih dulu", "Tren kemiskinan menurut BPS"):
+    for phrase in (
+        "Status pemeriksaan mutu",
+        "LOLOS",
+        "Gambaran kemiskinan",
+        "Koperasi Desa Merah Putih",
+        "Mutu data",
+        "Masalah data terbuka menurut instansi",
+        "Dinas Sosial",
+        "Dukcapil",
+        "DPMD/Diskop UKM",
+        "Koordinator PKH",
+        "BPS",
+        "Sumbersari",
+        "Desa/kelurahan yang perlu ditangani lebih dulu",
+        "Tren kemiskinan menurut BPS",
+    ):
         assert phrase in text, f"{phrase!r} missing from the rendered report"
 
 
 def test_report_is_self_contained_and_holds_no_identity(tiny_run):
     html = _report(tiny_run["data"]).read_text(encoding="utf-8")
-    assert not re.search(r"<script|<link|@import|url\(|src=['\"]http", html), "the report must open offline"
-    assert not re.search(r"(?<!\d)\d{16}(?!\d)", html), "a 16-digit identity number is in the report"
+    assert not re.search(r"<script|<link|@import|url\(|src=['\"]http", html), (
+        "the report must open offline"
+    )
+    assert not re.search(r"(?<!\d)\d{16}(?!\d)", html), (
+        "a 16-digit identity number is in the report"
+    )
     with duckdb.connect(str(tiny_run["data"] / "warehouse.duckdb"), read_only=True) as con:
-        names = {r[0].strip().upper() for r in con.execute(
-            "select nama from raw.dtks where length(trim(nama)) >= 8 union select nama_pengurus from raw.pkh "
-            "where length(trim(nama_pengurus)) >= 8").fetchall()}
+        names = {
+            r[0].strip().upper()
+            for r in con.execute(
+                "select nama from raw.dtks where length(trim(nama)) >= 8 union select nama_pengurus from raw.pkh "
+                "where length(trim(nama_pengurus)) >= 8"
+            ).fetchall()
+        }
     upper = html.upper()
     leaked = [n for n in names if n in upper]
     assert not leaked, f"names from the raw files appear in the report: {leaked[:5]}"
@@ -115,18 +159,25 @@ def test_report_is_self_contained_and_holds_no_identity(tiny_run):
 @needs_poppler
 def test_report_pdf_is_a4_with_numbered_pages_and_a_wib_footer(sample_run, tmp_path):
     pdf = _report(sample_run, "pdf")
-    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True,
-                          check=True).stdout
+    info = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
     sizes = re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info, re.M)
     assert pages >= 3 and len(sizes) == pages
     # A4 is 210 x 297 mm = 595.3 x 841.9 pt (US Letter would be 612 x 792)
     assert all(abs(float(w) - 595.3) < 1.5 and abs(float(h) - 841.9) < 1.5 for w, h in sizes), sizes
     for page in range(1, pages + 1):
-        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"],
-                              capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert f"Halaman {page} dari {pages}" in text, f"page {page} has no page number"
-        assert re.search(r"dibuat \d{1,2} \w+ 20\d\d pukul \d\d\.\d\d WIB", text), f"page {page}: no WIB footer"
+        assert re.search(r"dibuat \d{1,2} \w+ 20\d\d pukul \d\d\.\d\d WIB", text), (
+            f"page {page}: no WIB footer"
+        )
         assert "UTC" not in text
     subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True)
     images = sorted(tmp_path.glob("page-*.png"))
@@ -163,7 +214,9 @@ def _measure(html: str, tmp_path: Path) -> dict:
     page = tmp_path / "measure.html"
     page.write_text(html.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
     dom = _chromium("--virtual-time-budget=5000", "--dump-dom", page.as_uri(), tmp_path=tmp_path)
-    return json.loads(re.search(r"<pre id=\"measured\">(.*?)</pre>", dom, re.S).group(1).replace("&quot;", '"'))
+    return json.loads(
+        re.search(r"<pre id=\"measured\">(.*?)</pre>", dom, re.S).group(1).replace("&quot;", '"')
+    )
 
 
 @needs_chromium
@@ -176,15 +229,31 @@ def test_no_chart_label_is_cut(sample_run, tmp_path):
 @needs_chromium
 def test_long_stage_and_village_names_wrap_inside_the_chart(tmp_path):
     """Longer labels than any delivery has had: wrapped onto more lines, never cut."""
-    labels = ["PENGURUS TERBENTUK", "AKTA NOTARIS", "TIDAK ADA LAPORAN",
-              "KOPERASI DESA MERAH PUTIH SUMBERSARI KECAMATAN SUMBERSARI KABUPATEN JEMBER",
-              "Wonoasri", "Mumbulsari (kelurahan yang namanya sangat panjang sekali untuk diuji)"]
+    labels = [
+        "PENGURUS TERBENTUK",
+        "AKTA NOTARIS",
+        "TIDAK ADA LAPORAN",
+        "KOPERASI DESA MERAH PUTIH SUMBERSARI KECAMATAN SUMBERSARI KABUPATEN JEMBER",
+        "Wonoasri",
+        "Mumbulsari (kelurahan yang namanya sangat panjang sekali untuk diuji)",
+    ]
     charts = bar_chart([(label, 1000 * i + 7) for i, label in enumerate(labels)]) + line_chart(
-        [2011, 2021, 2025], [{"label": "penduduk miskin menurut BPS dan jiwa DTKS, seri yang panjang",
-                              "color": "#b03a2e", "values": {2011: 1234567, 2021: 1200000, 2025: 987654}}])
-    cut = ("<svg width='60' height='20' viewBox='0 0 60 20' xmlns='http://www.w3.org/2000/svg'>"
-           "<text x='10' y='15' font-size='12'>TIDAK ADA LAPORAN</text></svg>")
-    html = f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{charts}{cut}</body></html>"
+        [2011, 2021, 2025],
+        [
+            {
+                "label": "penduduk miskin menurut BPS dan jiwa DTKS, seri yang panjang",
+                "color": "#b03a2e",
+                "values": {2011: 1234567, 2021: 1200000, 2025: 987654},
+            }
+        ],
+    )
+    cut = (
+        "<svg width='60' height='20' viewBox='0 0 60 20' xmlns='http://www.w3.org/2000/svg'>"
+        "<text x='10' y='15' font-size='12'>TIDAK ADA LAPORAN</text></svg>"
+    )
+    html = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{charts}{cut}</body></html>"
+    )
     measured = _measure(html, tmp_path)
     assert measured["texts"] >= 2 * len(labels)
     # the measurement sees a cut label (the last SVG, made too narrow on purpose) and no other
@@ -215,7 +284,9 @@ def test_a_warning_under_a_passed_gate_is_a_warning_not_a_failure(sample_run, tm
         assert title in gate, title
     # the technical name only in small print, beside the Bahasa title
     html = _report(sample_run).read_text(encoding="utf-8")
-    assert re.search(r"<small class=\"teknis\">expect_column_values_to_be_between dtks_persons</small>", html)
+    assert re.search(
+        r"<small class=\"teknis\">expect_column_values_to_be_between dtks_persons</small>", html
+    )
 
 
 @needs_chromium
@@ -226,7 +297,9 @@ def test_a_blocked_report_lists_failures_apart_from_warnings_in_bahasa(blocked_r
     assert critical and warnings, failed
     text = _rendered_text(_report(blocked_run), tmp_path)
     assert "DIBLOKIR" in text
-    failures_part = _section(text, "Pemeriksaan yang gagal (menghalangi publikasi)", "Peringatan (tidak menghalangi")
+    failures_part = _section(
+        text, "Pemeriksaan yang gagal (menghalangi publikasi)", "Peringatan (tidak menghalangi"
+    )
     warnings_part = _section(text, "Peringatan (tidak menghalangi", "File yang tidak dapat dibaca")
     titles = _titles()
     for e in critical:
@@ -246,13 +319,19 @@ def test_villages_needing_attention_come_in_order_of_cases_per_1000_residents(sa
         expected = con.execute(
             "select nama_desa, kasus_dinas_sosial, kasus_pkh, kasus_koperasi, kasus_total, kasus_per_1000 "
             "from reporting.rpt_desa_perhatian where kasus_per_1000 is not null and kasus_total >= ? "
-            "order by kasus_per_1000 desc, kasus_total desc, kode_desa limit 15", [threshold]).fetchall()
-        below = con.execute("select count(*) from reporting.rpt_desa_perhatian "
-                            "where kasus_total between 1 and ?", [threshold - 1]).fetchone()[0]
+            "order by kasus_per_1000 desc, kasus_total desc, kode_desa limit 15",
+            [threshold],
+        ).fetchall()
+        below = con.execute(
+            "select count(*) from reporting.rpt_desa_perhatian where kasus_total between 1 and ?",
+            [threshold - 1],
+        ).fetchone()[0]
     assert expected and below, "the sample should have villages above and below the threshold"
     html = _report(sample_run).read_text(encoding="utf-8")
-    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row)
-            for row in re.findall(r"<tr class=\"perhatian\">(.*?)</tr>", html, re.S)]
+    rows = [
+        re.findall(r"<td[^>]*>(.*?)</td>", row)
+        for row in re.findall(r"<tr class=\"perhatian\">(.*?)</tr>", html, re.S)
+    ]
     # the order is the rate's (rpt_desa_perhatian), and only villages at or above the threshold
     assert [r[1] for r in rows] == [name for name, *_ in expected]
     for row, (_, dinsos, pkh, kop, total, _) in zip(rows, expected):

@@ -16,8 +16,14 @@ import pytest
 
 from tests.conftest import run_jember
 
-DTKS_HEADER = "NO_KK;NIK;NAMA;JENIS_KELAMIN;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;DESA;KECAMATAN;KODE_DESA;DESIL;STATUS_HIDUP;TANGGAL_UPDATE"
-PKH_HEADER = "ID_PKH;NIK_PENGURUS;NAMA_PENGURUS;NO_KK;KECAMATAN;DESA;TAHUN;TAHAP;BUMIL;AUD;SD;SMP;SMA;DISABILITAS;LANSIA;NOMINAL;STATUS_KPM"
+DTKS_HEADER = (
+    "NO_KK;NIK;NAMA;JENIS_KELAMIN;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;DESA;KECAMATAN;KODE_DESA;DESIL;"
+    "STATUS_HIDUP;TANGGAL_UPDATE"
+)
+PKH_HEADER = (
+    "ID_PKH;NIK_PENGURUS;NAMA_PENGURUS;NO_KK;KECAMATAN;DESA;TAHUN;TAHAP;BUMIL;AUD;SD;SMP;SMA;"
+    "DISABILITAS;LANSIA;NOMINAL;STATUS_KPM"
+)
 PLACE = "TEGALSARI;AMBULU;35.09.12.2001"
 
 KK_1 = "3509120101100001"  # the Hariyanto family
@@ -98,16 +104,25 @@ def resolved(tmp_path_factory) -> dict:
         (raw / folder).mkdir(parents=True, exist_ok=True)
     _run(raw, data)
     first = _xref(data)
-    first_rejected = duckdb.connect().execute(
-        f"select * from '{data / 'restricted' / 'rejected_rows.parquet'}'").fetchall()
+    first_rejected = (
+        duckdb.connect()
+        .execute(f"select * from '{data / 'restricted' / 'rejected_rows.parquet'}'")
+        .fetchall()
+    )
     _write(raw / "dtks" / "2025-10" / "pemutakhiran_ambulu.csv", DTKS_HEADER, OCTOBER)
     _run(raw, data)
     second = _xref(data)
     con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     households = con.execute("select * from marts.mart_household").df()
     id_map = con.execute("select * from identity.int_identity__id_map").df()
-    return {"first": first, "second": second, "rejected": first_rejected, "data": data,
-            "households": households, "id_map": id_map}
+    return {
+        "first": first,
+        "second": second,
+        "rejected": first_rejected,
+        "data": data,
+        "households": households,
+        "id_map": id_map,
+    }
 
 
 APRIL_FILE = "dtks/2025-04/dtks_ambulu.csv"
@@ -124,7 +139,9 @@ def test_every_kept_row_is_in_person_xref_and_the_empty_row_is_rejected(resolved
     first = resolved["first"]
     assert len(first) == 9 + 9 + 4  # April and May without the rejected row, plus PKH
     assert [(r[0], r[1], r[3]) for r in resolved["rejected"]] == [
-        ("dtks", APRIL_FILE, 9), ("dtks", MAY_FILE, 9)]
+        ("dtks", APRIL_FILE, 9),
+        ("dtks", MAY_FILE, 9),
+    ]
 
 
 def test_a_repeated_delivery_maps_to_the_same_persons_and_households(resolved):
@@ -141,7 +158,9 @@ def test_twins_with_nik_one_digit_apart_stay_two_persons(resolved):
     assert person(first, APRIL_FILE, 4) != person(first, APRIL_FILE, 5)
 
 
-def test_elders_with_default_birth_date_same_name_and_nik_one_digit_apart_stay_two_persons(resolved):
+def test_elders_with_default_birth_date_same_name_and_nik_one_digit_apart_stay_two_persons(
+    resolved,
+):
     first = resolved["first"]
     assert person(first, APRIL_FILE, 7) != person(first, APRIL_FILE, 8)
 
@@ -151,7 +170,10 @@ def test_pkh_recipient_links_to_dtks_by_nik_and_by_family_card_and_name(resolved
     wife = person(first, APRIL_FILE, 2)
     assert person(first, PKH_FILE, 1, "pkh") == wife
     assert person(first, PKH_FILE, 2, "pkh") == wife
-    assert first[("pkh", PKH_FILE, 1)]["household_id"] == first[("dtks", APRIL_FILE, 2)]["household_id"]
+    assert (
+        first[("pkh", PKH_FILE, 1)]["household_id"]
+        == first[("dtks", APRIL_FILE, 2)]["household_id"]
+    )
 
 
 def test_pkh_recipient_unknown_to_dtks_gets_a_new_person_and_no_household(resolved):
@@ -164,10 +186,15 @@ def test_pkh_recipient_unknown_to_dtks_gets_a_new_person_and_no_household(resolv
 def test_nik_typo_and_name_variant_in_a_later_delivery_link_to_the_same_person(resolved):
     second = resolved["second"]
     assert person(second, OCT_FILE, 2) == person(second, APRIL_FILE, 1)
-    assert second[("dtks", OCT_FILE, 2)]["household_id"] == second[("dtks", APRIL_FILE, 1)]["household_id"]
+    assert (
+        second[("dtks", OCT_FILE, 2)]["household_id"]
+        == second[("dtks", APRIL_FILE, 1)]["household_id"]
+    )
 
 
-def test_a_split_onto_a_new_card_is_the_same_person_in_a_new_household_pointing_to_its_parent(resolved):
+def test_a_split_onto_a_new_card_is_the_same_person_in_a_new_household_pointing_to_its_parent(
+    resolved,
+):
     second, households = resolved["second"], resolved["households"]
     assert person(second, OCT_FILE, 1) == person(second, APRIL_FILE, 3)
     new_household = second[("dtks", OCT_FILE, 1)]["household_id"]
@@ -206,8 +233,12 @@ def test_when_new_evidence_merges_two_persons_one_id_survives_and_the_other_poin
 
 def test_the_weights_are_estimated_on_the_run_and_each_pair_names_its_levels(resolved):
     con = duckdb.connect(str(resolved["data"] / "warehouse.duckdb"), read_only=True)
-    weights = {(c, level): (m, u, w) for c, level, m, u, w in con.execute(
-        "select comparison, level, m, u, weight from intermediate.int_person_match_weights").fetchall()}
+    weights = {
+        (c, level): (m, u, w)
+        for c, level, m, u, w in con.execute(
+            "select comparison, level, m, u, weight from intermediate.int_person_match_weights"
+        ).fetchall()
+    }
     for (comparison, level), (m, u, w) in weights.items():
         if comparison not in ("prior", "threshold"):
             # u is 1 for a value every record shares (one village in this delivery)
@@ -265,7 +296,8 @@ def _filler_rows(count: int = 1100) -> list[str]:
 
     names = ["".join(p) for p in itertools.product(E_SYLLABLES, repeat=3)][:count]
     return [
-        f"350912011512{i + 1:04d};350912150590{i + 1:04d};{name};L;15-05-1990;KEPALA KELUARGA;{PLACE};4;HIDUP;10-01-2024"
+        f"350912011512{i + 1:04d};350912150590{i + 1:04d};{name};L;15-05-1990;KEPALA KELUARGA;"
+        f"{PLACE};4;HIDUP;10-01-2024"
         for i, name in enumerate(names)
     ]
 
@@ -310,14 +342,30 @@ E_OCTOBER = [
 # a mistyped card, with the wife's NIK serial digits swapped and the son's NIK lost to
 # scientific notation; Samsul registered twice by two operators on two cards.
 E_GANDA = [
-    "3509120202150001;3509121102600001;MUHAMMAD ROFIQI;L;11-02-1960;KEPALA KELUARGA;" + PLACE + ";2;HIDUP;10-01-2024",
-    "3509120202150001;3509125708630012;SUPRIYATIN;P;17-08-1963;ISTRI;" + PLACE + ";2;HIDUP;10-01-2024",
-    "3509120202150001;3509120305920003;BAGUS PRASETYO;L;03-05-1992;ANAK;" + PLACE + ";2;HIDUP;10-01-2024",
-    "3509120303150002;3509122209580001;SAMSUL ARIFIN;L;22-09-1958;KEPALA KELUARGA;" + PLACE + ";3;HIDUP;10-01-2024",
-    "3509120202150007;3509121102600001;MOCH. ROFIQI;L;11-02-1960;KEPALA KELUARGA;" + PLACE + ";2;HIDUP;10-01-2024",
-    "3509120202150007;3509125708630021;SUPRIYATIN;P;17-08-1963;ISTRI;" + PLACE + ";2;HIDUP;10-01-2024",
-    "3509120202150007;3.50912E+15;BAGUS PRASETYO;L;03-05-1992;ANAK;" + PLACE + ";2;HIDUP;10-01-2024",
-    "3509120404150003;3509122209580001;SAMSUL ARIFIN;L;22-09-1958;KEPALA KELUARGA;" + PLACE + ";3;HIDUP;10-01-2024",
+    "3509120202150001;3509121102600001;MUHAMMAD ROFIQI;L;11-02-1960;KEPALA KELUARGA;"
+    + PLACE
+    + ";2;HIDUP;10-01-2024",
+    "3509120202150001;3509125708630012;SUPRIYATIN;P;17-08-1963;ISTRI;"
+    + PLACE
+    + ";2;HIDUP;10-01-2024",
+    "3509120202150001;3509120305920003;BAGUS PRASETYO;L;03-05-1992;ANAK;"
+    + PLACE
+    + ";2;HIDUP;10-01-2024",
+    "3509120303150002;3509122209580001;SAMSUL ARIFIN;L;22-09-1958;KEPALA KELUARGA;"
+    + PLACE
+    + ";3;HIDUP;10-01-2024",
+    "3509120202150007;3509121102600001;MOCH. ROFIQI;L;11-02-1960;KEPALA KELUARGA;"
+    + PLACE
+    + ";2;HIDUP;10-01-2024",
+    "3509120202150007;3509125708630021;SUPRIYATIN;P;17-08-1963;ISTRI;"
+    + PLACE
+    + ";2;HIDUP;10-01-2024",
+    "3509120202150007;3.50912E+15;BAGUS PRASETYO;L;03-05-1992;ANAK;"
+    + PLACE
+    + ";2;HIDUP;10-01-2024",
+    "3509120404150003;3509122209580001;SAMSUL ARIFIN;L;22-09-1958;KEPALA KELUARGA;"
+    + PLACE
+    + ";3;HIDUP;10-01-2024",
 ]
 
 E_PKH = [
@@ -411,7 +459,9 @@ def test_a_person_registered_twice_in_one_file_is_one_person(evidence):
 
 def test_a_family_pasted_twice_in_one_file_merges_member_by_member(evidence):
     for original, copy in ((1, 5), (2, 6), (3, 7)):
-        assert person(evidence, E_GANDA_FILE, original) == person(evidence, E_GANDA_FILE, copy), original
+        assert person(evidence, E_GANDA_FILE, original) == person(evidence, E_GANDA_FILE, copy), (
+            original
+        )
     # and stays three persons
     assert len({person(evidence, E_GANDA_FILE, row) for row in (1, 2, 3, 5, 6, 7)}) == 3
 
@@ -424,7 +474,10 @@ def test_a_nik_with_two_adjacent_digits_swapped_links(evidence):
 def test_a_nik_in_scientific_notation_links_on_the_digits_it_kept_name_birth_and_village(evidence):
     assert person(evidence, E_GANDA_FILE, 7) == person(evidence, E_GANDA_FILE, 3)
     # a rare name in the same kecamatan: the rare-name rule is the stronger one that applies
-    assert evidence[("dtks", E_GANDA_FILE, 7)]["match_rule"] in {"rare_name_birth", "name_birth_desa"}
+    assert evidence[("dtks", E_GANDA_FILE, 7)]["match_rule"] in {
+        "rare_name_birth",
+        "name_birth_desa",
+    }
 
 
 def test_a_family_entered_twice_in_one_file_is_one_household(evidence):

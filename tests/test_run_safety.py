@@ -21,7 +21,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import REPO, copy_tree, run_jember, says, start_jember
 
 EXIT_LOCKED = 3
@@ -46,7 +45,10 @@ def _mode(path: Path) -> int:
 
 
 def _parquet_hashes(published: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(published.glob("*.parquet"))}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(published.glob("*.parquet"))
+    }
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +74,15 @@ def two_runs(tiny_generated, tmp_path_factory) -> dict:
             os.killpg(a.pid, signal.SIGKILL)
             a.wait()
         a.stdout.close()
-    return {"a": a, "a_out": "\n".join(a_lines), "b": b, "a_running_when_b_ended": a_running_when_b_ended,
-            "raw_a": raw_a, "raw_b": raw_b, "data": data}
+    return {
+        "a": a,
+        "a_out": "\n".join(a_lines),
+        "b": b,
+        "a_running_when_b_ended": a_running_when_b_ended,
+        "raw_a": raw_a,
+        "raw_b": raw_b,
+        "data": data,
+    }
 
 
 def test_a_second_run_on_the_same_data_dir_is_refused_with_the_holders_details(two_runs):
@@ -90,7 +99,9 @@ def test_a_second_run_on_the_same_data_dir_is_refused_with_the_holders_details(t
     assert "Traceback" not in b.stdout + b.stderr
 
 
-def test_the_first_run_publishes_its_own_delivery_from_paths_with_a_quote_and_a_space(two_runs, tiny_run):
+def test_the_first_run_publishes_its_own_delivery_from_paths_with_a_quote_and_a_space(
+    two_runs, tiny_run
+):
     a = two_runs["a"]
     assert a.returncode == 0, two_runs["a_out"][-4000:]
     published = two_runs["data"] / "published"
@@ -100,11 +111,18 @@ def test_the_first_run_publishes_its_own_delivery_from_paths_with_a_quote_and_a_
     alone = _parquet_hashes(tiny_run["data"] / "published")
     assert alone and _parquet_hashes(published) == alone
     with duckdb.connect(str(two_runs["data"] / "warehouse.duckdb"), read_only=True) as con:
-        files = {r[0] for r in con.execute("select distinct source_path from raw.ingest_files").fetchall()}
+        files = {
+            r[0]
+            for r in con.execute("select distinct source_path from raw.ingest_files").fetchall()
+        }
         pkh_rows = con.execute("select count(*) from raw.pkh").fetchone()[0]
     with duckdb.connect(str(tiny_run["data"] / "warehouse.duckdb"), read_only=True) as con:
         assert pkh_rows == con.execute("select count(*) from raw.pkh").fetchone()[0]
-    delivered_a = {p.relative_to(two_runs["raw_a"]).as_posix() for p in two_runs["raw_a"].rglob("*") if p.is_file()}
+    delivered_a = {
+        p.relative_to(two_runs["raw_a"]).as_posix()
+        for p in two_runs["raw_a"].rglob("*")
+        if p.is_file()
+    }
     assert files and files <= delivered_a, files - delivered_a
     print(f"A published its own delivery: {len(files)} files, {pkh_rows} PKH rows")
     # The restricted tier was written under the quoted path too.
@@ -121,7 +139,9 @@ def test_working_logs_and_restricted_files_are_owner_only_and_the_release_stays_
     assert _mode(data / "quality") == 0o700
     restricted = [data / "restricted", *(data / "restricted").rglob("*")]
     assert len(restricted) > 3
-    wrong = {str(p): oct(_mode(p)) for p in restricted if _mode(p) != (0o700 if p.is_dir() else 0o600)}
+    wrong = {
+        str(p): oct(_mode(p)) for p in restricted if _mode(p) != (0o700 if p.is_dir() else 0o600)
+    }
     assert not wrong
     # Analysts still read the release and the report, as before.
     release = (data / "published").resolve()
@@ -140,9 +160,17 @@ def test_a_killed_run_leaves_owner_only_files_and_no_stale_lock(tiny_generated, 
     try:
         _read_until(run, "dbt started", lines)
         time.sleep(5)
-        created = {p.name: _mode(p) for p in [data / "warehouse.duckdb", data / "warehouse.duckdb.wal",
-                                              data / "warehouse.duckdb.tmp", data / "logs",
-                                              *(data / "logs").glob("*")] if p.exists()}
+        created = {
+            p.name: _mode(p)
+            for p in [
+                data / "warehouse.duckdb",
+                data / "warehouse.duckdb.wal",
+                data / "warehouse.duckdb.tmp",
+                data / "logs",
+                *(data / "logs").glob("*"),
+            ]
+            if p.exists()
+        }
         assert run.poll() is None, "\n".join(lines)
         os.killpg(run.pid, signal.SIGKILL)
     finally:
@@ -162,29 +190,43 @@ def test_a_run_started_by_dagster_respects_the_lock_and_a_killed_holder_frees_it
     """Runs from the UI or the sensor take the lock through PipelinePaths, not the CLI."""
     data, raw = tmp_path / "data", REPO / "raw"
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import time
             from pathlib import Path
             from dagster_project.resources import begin_run
             begin_run(Path({str(data)!r}), Path({str(raw)!r}))
             print("holding", flush=True)
             time.sleep(600)
-        """)],
-        cwd=REPO, env=_env(), stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        cwd=REPO,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "holding"
         dagster_run = subprocess.run(
-            [sys.executable, "-c", textwrap.dedent("""
+            [
+                sys.executable,
+                "-c",
+                textwrap.dedent("""
                 from dagster_project.definitions import defs
                 result = defs.resolve_job_def("jember_pipeline").execute_in_process(raise_on_error=False)
                 print("success" if result.success else "failed")
                 for event in result.all_events:
                     if event.is_failure:
                         print(event.message)
-            """)],
-            cwd=REPO, env={**_env(), "JEMBER_RAW_DIR": str(raw), "JEMBER_DATA_DIR": str(data)},
-            capture_output=True, text=True, timeout=600,
+            """),
+            ],
+            cwd=REPO,
+            env={**_env(), "JEMBER_RAW_DIR": str(raw), "JEMBER_DATA_DIR": str(data)},
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         print(dagster_run.stdout[-2000:])
         assert "another jember run is using data dir" in dagster_run.stdout + dagster_run.stderr
@@ -196,12 +238,20 @@ def test_a_run_started_by_dagster_respects_the_lock_and_a_killed_holder_frees_it
         holder.stdout.close()
     # The holder died without releasing anything: the lock is free at once.
     taken = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             from pathlib import Path
             from dagster_project.resources import begin_run
             begin_run(Path({str(data)!r}), Path({str(raw)!r}))
             print("acquired")
-        """)],
-        cwd=REPO, env=_env(), capture_output=True, text=True, timeout=120,
+        """),
+        ],
+        cwd=REPO,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert taken.stdout.strip() == "acquired", taken.stderr

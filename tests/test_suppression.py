@@ -42,9 +42,19 @@ def test_every_hidden_cell_is_marked_and_nothing_else_changed(published):
         pub = _frame(con, "select * from mart_desa order by kode_desa")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         true = _frame(con, "select * from marts.mart_desa order by kode_desa")
-    small = [c for c in pub.columns if c.startswith(("dtks_families_desil", "pkh_komponen", "pkh_families_desil"))
-             or c in ("inclusion_candidates", "exclusion_candidates", "duplicate_aid_cases",
-                      "deceased_recipients", "component_mismatches")]
+    small = [
+        c
+        for c in pub.columns
+        if c.startswith(("dtks_families_desil", "pkh_komponen", "pkh_families_desil"))
+        or c
+        in (
+            "inclusion_candidates",
+            "exclusion_candidates",
+            "duplicate_aid_cases",
+            "deceased_recipients",
+            "component_mismatches",
+        )
+    ]
     primary = hidden_total = 0
     for i in range(len(pub)):
         marked = set((pub[privacy.SUPPRESSED_COLUMNS].fillna("").at[i]).split(",")) - {""}
@@ -108,10 +118,17 @@ def test_no_hidden_cell_can_be_computed_from_published_marts(published):
         desa = _frame(con, "select * from mart_desa order by kode_desa")
         kecamatan = _frame(con, "select * from mart_kecamatan").set_index("kode_kecamatan")
         kabupaten = _frame(con, "select * from mart_kabupaten").iloc[0]
-        history = _frame(con, "select h.* from mart_desa_history h join mart_desa m using (kode_desa, period) "
-                              "order by kode_desa")
+        history = _frame(
+            con,
+            "select h.* from mart_desa_history h join mart_desa m using (kode_desa, period) "
+            "order by kode_desa",
+        )
     marked = {c for row in desa[privacy.SUPPRESSED_COLUMNS].dropna() for c in row.split(",")}
-    columns = [c for c in desa.columns if c in marked and c in kecamatan.columns and c not in privacy.RATIO_OF]
+    columns = [
+        c
+        for c in desa.columns
+        if c in marked and c in kecamatan.columns and c not in privacy.RATIO_OF
+    ]
     assert "deceased_recipients" in columns
 
     derivable, hidden = _derivable(desa, kecamatan, kabupaten, columns)
@@ -124,7 +141,9 @@ def test_no_hidden_cell_can_be_computed_from_published_marts(published):
         assert desa.loc[hides, ratio].isna().all(), ratio
 
     # this period's history rows hide exactly the same cells, so neither table gives the other away
-    assert list(history[privacy.SUPPRESSED_COLUMNS].fillna("")) == list(desa[privacy.SUPPRESSED_COLUMNS].fillna(""))
+    assert list(history[privacy.SUPPRESSED_COLUMNS].fillna("")) == list(
+        desa[privacy.SUPPRESSED_COLUMNS].fillna("")
+    )
 
     # The attack works: on per-cell suppression alone (the old rule) it finds hidden cells.
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -151,11 +170,16 @@ def test_no_unit_record_in_the_analyst_tier_names_its_village(published):
             assert "kode_desa" not in by_table[table], table
             assert "kode_kecamatan" in by_table[table], table
         # what the unit records still give is the published kecamatan total, nothing finer
-        counted = _frame(con, "select kode_kecamatan, count(*) filter (where is_deceased_recipient) as n "
-                              "from mart_household group by all order by all").set_index("kode_kecamatan")["n"]
-        kecamatan = _frame(con, "select kode_kecamatan, deceased_recipients from mart_kecamatan "
-                                "order by all").set_index("kode_kecamatan")["deceased_recipients"]
+        counted = _frame(
+            con,
+            "select kode_kecamatan, count(*) filter (where is_deceased_recipient) as n "
+            "from mart_household group by all order by all",
+        ).set_index("kode_kecamatan")["n"]
+        kecamatan = _frame(
+            con, "select kode_kecamatan, deceased_recipients from mart_kecamatan order by all"
+        ).set_index("kode_kecamatan")["deceased_recipients"]
     assert counted.reindex(kecamatan.index, fill_value=0).tolist() == kecamatan.tolist()
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert "kode_desa" in set(_frame(con, "describe marts.mart_household")["column_name"]), \
+        assert "kode_desa" in set(_frame(con, "describe marts.mart_household")["column_name"]), (
             "the warehouse keeps the village for the marts built on it"
+        )

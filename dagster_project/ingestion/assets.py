@@ -17,8 +17,8 @@ are kept as they are, which is what reading again would write. `reread_unchanged
 import dagster as dg
 import duckdb
 
-from dagster_project.ingestion.contract import SOURCES
 from dagster_project.ingestion import ingest_source
+from dagster_project.ingestion.contract import SOURCES
 from dagster_project.ingestion.load import unchanged_since_last_read
 from dagster_project.resources import PipelinePaths
 
@@ -65,15 +65,20 @@ class IngestConfig(dg.Config):
 )
 def ingest_raw_files(context: dg.AssetExecutionContext, config: IngestConfig, paths: PipelinePaths):
     selected = context.selected_asset_keys
-    sources = [s for s, tables in SOURCES.items() if any(raw_key(t.name) in selected for t in tables)]
+    sources = [
+        s for s, tables in SOURCES.items() if any(raw_key(t.name) in selected for t in tables)
+    ]
     paths.data.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(paths.warehouse)) as con:
         for source in sources:
             if not config.reread_unchanged and unchanged_since_last_read(paths.raw, source, con):
                 files = con.execute(
-                    "select count(distinct source_path) from raw.ingest_files where source = ?", [source]
+                    "select count(distinct source_path) from raw.ingest_files where source = ?",
+                    [source],
                 ).fetchone()[0]
-                context.log.info(f"raw/{source} unchanged: {files} files with the bytes of their last read, not read again")
+                context.log.info(
+                    f"raw/{source} unchanged: {files} files with the bytes of their last read, not read again"
+                )
                 for table in SOURCES[source]:
                     # Materialised all the same: the table is current for these files, and dbt
                     # (downstream in this run) must not be skipped for a missing output.
@@ -109,7 +114,9 @@ def ingest_raw_files(context: dg.AssetExecutionContext, config: IngestConfig, pa
                         ),
                     },
                 )
-        by_status = dict(con.execute("select status, count(*) from raw.ingest_files group by all").fetchall())
+        by_status = dict(
+            con.execute("select status, count(*) from raw.ingest_files group by all").fetchall()
+        )
         rejected = con.execute("select count(*) from raw.ingest_rejected_rows").fetchone()[0]
     if raw_key("ingest_files") in selected:
         yield dg.MaterializeResult(

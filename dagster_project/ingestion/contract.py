@@ -67,7 +67,12 @@ DTKS = Table(
     columns=(
         Column("id_dtks", False, ("ID DTKS", "IDDTKS")),
         Column("no_kk", True, ("NOKK", "NOMOR KK", "NO KARTU KELUARGA"), is_identity_number=True),
-        Column("nik", True, ("NO NIK", "NOMOR NIK", "NOMOR INDUK KEPENDUDUKAN"), is_identity_number=True),
+        Column(
+            "nik",
+            True,
+            ("NO NIK", "NOMOR NIK", "NOMOR INDUK KEPENDUDUKAN"),
+            is_identity_number=True,
+        ),
         Column("nama", True, ("NAMA LENGKAP", "NAMA ART")),
         Column("jenis_kelamin", True, ("JK", "L/P", "JENIS KELAMIN", "SEX")),
         Column("tempat_lahir", False, ("TEMPAT LAHIR", "TMP LAHIR")),
@@ -104,7 +109,12 @@ PKH = Table(
     source="pkh",
     columns=(
         Column("id_pkh", True, ("IDPKH", "ID KPM", "ID_KPM")),
-        Column("nik_pengurus", True, ("NIK PENGURUS", "NIK PENERIMA", "NIK KPM"), is_identity_number=True),
+        Column(
+            "nik_pengurus",
+            True,
+            ("NIK PENGURUS", "NIK PENERIMA", "NIK KPM"),
+            is_identity_number=True,
+        ),
         Column("nama_pengurus", True, ("NAMA PENGURUS", "NAMA PENERIMA", "NAMA KPM")),
         Column("no_kk", False, ("NOKK", "NOMOR KK"), is_identity_number=True),
         *_region_columns(),

@@ -9,8 +9,8 @@ cells, so the CSV and the xlsx readers share it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from dagster_project.ingestion.contract import Table, header_lookup, normalise_header
 

@@ -8,12 +8,12 @@ docs/raw-tables.md.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 import errno
 import functools
 import hashlib
 import os
 import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -82,7 +82,10 @@ LOG_TABLES = {
 }
 
 
-for _record, _schema in ((IngestFileRecord, INGEST_FILES_SCHEMA), (RejectedRow, REJECTED_ROWS_SCHEMA)):
+for _record, _schema in (
+    (IngestFileRecord, INGEST_FILES_SCHEMA),
+    (RejectedRow, REJECTED_ROWS_SCHEMA),
+):
     if [f.name for f in dataclasses.fields(_record)] != _schema.names:
         raise ImportError(f"{_record.__name__} and its Arrow schema name different columns")
 
@@ -154,7 +157,12 @@ def scan_source(raw_dir: Path, source: str) -> list[SourceEntry]:
         for entry in children:
             path = directory / entry.name
             if entry.name.startswith((".", "~$")):
-                note(path, "skipped", "ignored: the name starts with '.' or '~$' (lock or hidden file)", True)
+                note(
+                    path,
+                    "skipped",
+                    "ignored: the name starts with '.' or '~$' (lock or hidden file)",
+                    True,
+                )
                 continue
             if entry.is_symlink():
                 try:
@@ -175,7 +183,11 @@ def scan_source(raw_dir: Path, source: str) -> list[SourceEntry]:
             if stat.S_ISDIR(mode):
                 real = os.path.realpath(path)
                 if real in visited_dirs:
-                    note(path, "skipped", "folder already read through another path (link loop), skipped")
+                    note(
+                        path,
+                        "skipped",
+                        "folder already read through another path (link loop), skipped",
+                    )
                     continue
                 visited_dirs.add(real)
                 walk(path)
@@ -190,7 +202,9 @@ def scan_source(raw_dir: Path, source: str) -> list[SourceEntry]:
     walk(source_dir)
     return sorted(
         entries,
-        key=lambda e: e.not_read.source_path if e.not_read else e.path.relative_to(raw_dir).as_posix(),
+        key=lambda e: (
+            e.not_read.source_path if e.not_read else e.path.relative_to(raw_dir).as_posix()
+        ),
     )
 
 
@@ -214,7 +228,9 @@ def file_hashes(raw_dir: Path, source: str) -> dict[str, str]:
             hashes[entry.not_read.source_path] = ""
             continue
         try:
-            hashes[entry.path.relative_to(raw_dir).as_posix()] = hashlib.sha256(entry.path.read_bytes()).hexdigest()
+            hashes[entry.path.relative_to(raw_dir).as_posix()] = hashlib.sha256(
+                entry.path.read_bytes()
+            ).hexdigest()
         except OSError:
             hashes[entry.path.relative_to(raw_dir).as_posix()] = ""
     return hashes
@@ -225,13 +241,19 @@ def unchanged_since_last_read(raw_dir: Path, source: str, con: duckdb.DuckDBPyCo
     (same paths, same bytes, per raw.ingest_files): reading them again would write the same
     rows, so an incremental run keeps them."""
     try:
-        version = con.execute("select reader_version from raw.ingest_sources where source = ?", [source]).fetchone()
+        version = con.execute(
+            "select reader_version from raw.ingest_sources where source = ?", [source]
+        ).fetchone()
         recorded = con.execute(
-            "select distinct source_path, coalesce(sha256, '') from raw.ingest_files where source = ?", [source]
+            "select distinct source_path, coalesce(sha256, '') from raw.ingest_files where source = ?",
+            [source],
         ).fetchall()
-        tables = {name for (name,) in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'raw'"
-        ).fetchall()}
+        tables = {
+            name
+            for (name,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'raw'"
+            ).fetchall()
+        }
     except duckdb.CatalogException:  # a warehouse from before raw.ingest_sources, or none yet
         return False
     if version is None or version[0] != reader_version():
@@ -328,7 +350,9 @@ def _replace_raw_table(con: duckdb.DuckDBPyConnection, table_name: str, arrow: p
     view_name = f"_ingest_{table_name}"
     con.register(view_name, arrow)
     try:
-        con.execute(f"create or replace table raw.{table_name} as select {select_list} from {view_name}")
+        con.execute(
+            f"create or replace table raw.{table_name} as select {select_list} from {view_name}"
+        )
     finally:
         con.unregister(view_name)
 
@@ -346,10 +370,15 @@ def _replace_log_rows(
     con.execute("delete from raw.ingest_rejected_rows where source = ?", [source])
     con.execute("delete from raw.ingest_sources where source = ?", [source])
     con.execute(
-        "insert into raw.ingest_sources values (?, ?, current_localtimestamp())", [source, reader_version()]
+        "insert into raw.ingest_sources values (?, ?, current_localtimestamp())",
+        [source, reader_version()],
     )
-    files = pa.Table.from_pylist([dataclasses.asdict(r) for r in records], schema=INGEST_FILES_SCHEMA)
-    rows = pa.Table.from_pylist([dataclasses.asdict(r) for r in rejected], schema=REJECTED_ROWS_SCHEMA)
+    files = pa.Table.from_pylist(
+        [dataclasses.asdict(r) for r in records], schema=INGEST_FILES_SCHEMA
+    )
+    rows = pa.Table.from_pylist(
+        [dataclasses.asdict(r) for r in rejected], schema=REJECTED_ROWS_SCHEMA
+    )
     for name, arrow in (("ingest_files", files), ("ingest_rejected_rows", rows)):
         view_name = f"_ingest_log_{name}"
         con.register(view_name, arrow)

@@ -18,9 +18,9 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
 from xml.etree import ElementTree
 
 import numpy as np
@@ -83,7 +83,7 @@ class IngestFileRecord:
     rejected_rows: int = 0
     duplicate_of: str | None = None
     ingested_at: dt.datetime = field(
-        default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None)
     )
 
 
@@ -159,7 +159,9 @@ def read_file(raw_dir: Path, path: Path, source: str) -> list[SheetRead]:
             read = _read_csv(file, content)
             if read.record.status == "failed" and read.data is None and not read.rejected:
                 raise UnreadableFile("not an .xlsx workbook (not a zip archive) nor a CSV")
-            return _refuse([read], f"{source_path}: is a CSV text file under an .xlsx name; rename it to .csv")
+            return _refuse(
+                [read], f"{source_path}: is a CSV text file under an .xlsx name; rename it to .csv"
+            )
         if suffix == ".csv":
             return [_read_csv(file, content)]
         if suffix == ".xlsx":
@@ -195,7 +197,11 @@ def _refuse(reads: list[SheetRead], problem: str) -> list[SheetRead]:
     refused = []
     for read in reads:
         if read.record.status == "loaded":
-            refused.append(_reject_all(read, "failed", "file_failed", _join_notes(problem, read.record.message)))
+            refused.append(
+                _reject_all(
+                    read, "failed", "file_failed", _join_notes(problem, read.record.message)
+                )
+            )
         else:
             read.record.message = _join_notes(problem, read.record.message)
             refused.append(read)
@@ -297,13 +303,17 @@ def _read_csv(file: _FileInfo, content: bytes) -> SheetRead:
             )
     base = dict(encoding=text.encoding, delimiter=delimiter)
     if header is None:
-        return SheetRead(file.record("", status="failed", message=_no_header_problem(file, ""), **base))
+        return SheetRead(
+            file.record("", status="failed", message=_no_header_problem(file, ""), **base)
+        )
     base.update(table_name=header.table.name, header_record=header.record_index + 1)
     body_start = head[header.record_index][1]
     field_count = len(head[header.record_index][0])
     if not header.is_complete:
         # The rows can still be split and numbered: list them as rejected (conservation).
-        cells, rejected = _read_csv_body_exact(file, text, body_start, delimiter, field_count, header)
+        cells, rejected = _read_csv_body_exact(
+            file, text, body_start, delimiter, field_count, header
+        )
         problem = _header_problem(file, "", header)
         return _failed_with_rows(file, "", header, cells, rejected, problem, base, b"\x00" in data)
 
@@ -318,7 +328,9 @@ def _read_csv(file: _FileInfo, content: bytes) -> SheetRead:
             cells = None
     rejected: list[RejectedRow] = []
     if cells is None:
-        cells, rejected = _read_csv_body_exact(file, text, body_start, delimiter, field_count, header)
+        cells, rejected = _read_csv_body_exact(
+            file, text, body_start, delimiter, field_count, header
+        )
     read = _finish_sheet(file, "", header, cells, rejected, base, has_nul=b"\x00" in data)
     if text.note:
         read.record.message = _join_notes(read.record.message, f"{file.source_path}: {text.note}")
@@ -362,7 +374,9 @@ def _wide_encoding(content: bytes) -> str | None:
         ("utf-16-le", (1,), (0,), 2),
         ("utf-16-be", (0,), (1,), 2),
     ):
-        if all(nul_share(i, step) > 0.6 for i in nul_at) and all(nul_share(i, step) < 0.05 for i in text_at):
+        if all(nul_share(i, step) > 0.6 for i in nul_at) and all(
+            nul_share(i, step) < 0.05 for i in text_at
+        ):
             return encoding
     return None
 
@@ -463,7 +477,9 @@ def _decode_line_by_line(body: bytes) -> _CsvText:
     if mixed:
         parts.append(f"{cp1252_lines} line(s) read as Windows-1252, {utf8_lines} as UTF-8")
     if replaced_lines:
-        parts.append(f"{replaced_lines} line(s) hold bytes undefined in Windows-1252, replaced by U+FFFD")
+        parts.append(
+            f"{replaced_lines} line(s) hold bytes undefined in Windows-1252, replaced by U+FFFD"
+        )
     return _CsvText(
         b"".join(out),
         0,
@@ -637,7 +653,9 @@ def _read_csv_body_exact(
                 if len(cells) > field_count:
                     extra = cells[field_count:]
                     if any(cell.strip() for cell in extra):
-                        rejected.append(_too_many_fields(file, "", row_number, len(cells), field_count))
+                        rejected.append(
+                            _too_many_fields(file, "", row_number, len(cells), field_count)
+                        )
                         continue
                     cells = cells[:field_count]
                 rows.append(cells + [None] * (field_count - len(cells)))
@@ -850,7 +868,9 @@ def _inspect_xlsx(content: bytes) -> dict[str, _SheetPart]:
     parts: dict[str, _SheetPart] = {}
     for sheet in workbook.iter(f"{MAIN_NS}sheet"):
         target = targets.get(sheet.get(f"{REL_NS}id"), "")
-        member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        member = (
+            target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        )
         try:
             xml = archive.read(member)
         except Exception:
@@ -903,7 +923,9 @@ def _used_size(xml: bytes) -> tuple[int, int]:
     if match is None or longer.search(xml):
         references = ANY_REF.findall(xml)
         last_row = max((int(row) for _, row in references), default=0)
-        widest = max((_column_number(letters.decode()) for letters, _ in references if letters), default=1)
+        widest = max(
+            (_column_number(letters.decode()) for letters, _ in references if letters), default=1
+        )
         return last_row, widest
     widest = max((_column_number(c.decode()) for c in WIDE_COLUMN.findall(xml)), default=26)
     return last_row, widest
@@ -924,11 +946,15 @@ def _column_name(number: int) -> str:
     return letters
 
 
-def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str, part: _SheetPart) -> SheetRead:
+def _read_sheet(
+    file: _FileInfo, workbook: CalamineWorkbook, sheet: str, part: _SheetPart
+) -> SheetRead:
     base = dict(encoding="xlsx")
     if part.too_large:
         return SheetRead(
-            file.record(sheet, status="failed", message=f"{file.where(sheet)}: {part.too_large}", **base)
+            file.record(
+                sheet, status="failed", message=f"{file.where(sheet)}: {part.too_large}", **base
+            )
         )
     try:
         rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
@@ -944,7 +970,9 @@ def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str, part: _
     head = [[_cell_text(v) for v in row] for row in rows[:HEAD_RECORDS_LIMIT]]
     header = find_header(head, file.tables)
     if header is None:
-        note = _no_header_problem(file, sheet).replace(": no header row", ": skipped, no header row")
+        note = _no_header_problem(file, sheet).replace(
+            ": no header row", ": skipped, no header row"
+        )
         return SheetRead(file.record(sheet, status="skipped", message=note, **base))
     base.update(table_name=header.table.name, header_record=header.record_index + 1)
 
@@ -987,13 +1015,17 @@ def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str, part: _
             continue
         if row_number in formula_columns:
             rejected.append(
-                _formula_without_value(file, sheet, header, row_number, sorted(formula_columns[row_number]))
+                _formula_without_value(
+                    file, sheet, header, row_number, sorted(formula_columns[row_number])
+                )
             )
             continue
         cells = [_cell_text(v) for v in row[:field_count]]
         cell_rows.append(cells + [None] * (field_count - len(cells)))
         row_numbers.append(row_number)
-        numeric = [name for index, name in identity_cells if index < len(row) and _is_number(row[index])]
+        numeric = [
+            name for index, name in identity_cells if index < len(row) and _is_number(row[index])
+        ]
         numeric_identity.append(",".join(numeric) if numeric else None)
     columns = {
         name: pa.array([row[i] for row in cell_rows], pa.string())
@@ -1004,7 +1036,14 @@ def _read_sheet(file: _FileInfo, workbook: CalamineWorkbook, sheet: str, part: _
     cells_table = pa.table(columns)
     if not header.is_complete:
         return _failed_with_rows(
-            file, sheet, header, cells_table, rejected, _header_problem(file, sheet, header), base, part.has_nul
+            file,
+            sheet,
+            header,
+            cells_table,
+            rejected,
+            _header_problem(file, sheet, header),
+            base,
+            part.has_nul,
         )
     read = _finish_sheet(file, sheet, header, cells_table, rejected, base, part.has_nul)
     if formula_columns:
@@ -1110,7 +1149,9 @@ def _finish_sheet(
     }
     field_for_column = {column: i for i, column in enumerate(header.column_for_cell) if column}
     column_arrays = {
-        name: fields[index] if index is not None and index < len(fields) else pa.nulls(row_count, pa.string())
+        name: fields[index]
+        if index is not None and index < len(fields)
+        else pa.nulls(row_count, pa.string())
         for name in header.table.column_names
         for index in [field_for_column.get(name)]
     }
@@ -1158,7 +1199,9 @@ def _nul_records(file, sheet, raw_fields, fields, row_numbers) -> list[RejectedR
     any_nul = with_nul[0]
     for mask in with_nul[1:]:
         any_nul = pc.or_(any_nul, mask)
-    is_blank = pc.invert(pc.is_valid(pc.coalesce(*fields))) if len(fields) > 1 else pc.is_null(fields[0])
+    is_blank = (
+        pc.invert(pc.is_valid(pc.coalesce(*fields))) if len(fields) > 1 else pc.is_null(fields[0])
+    )
     damaged = pc.and_(any_nul, is_blank)
     return [
         file.reject(
@@ -1179,7 +1222,11 @@ def _repeated_headers(file, sheet, header, fields, is_data, row_numbers, column_
     column's: a piece pasted with its columns in another order has another name there.
     """
     first_required = next(
-        (i for i, c in enumerate(header.column_for_cell) if c in header.table.required and i < len(fields)),
+        (
+            i
+            for i, c in enumerate(header.column_for_cell)
+            if c in header.table.required and i < len(fields)
+        ),
         None,
     )
     if first_required is None or not len(is_data):
@@ -1188,7 +1235,9 @@ def _repeated_headers(file, sheet, header, fields, is_data, row_numbers, column_
     # contract.normalise_header, in Arrow
     stripped = pc.replace_substring_regex(fields[first_required], r"[\s._/\\-]+|\x{feff}", "")
     normalised = pc.utf8_upper(stripped)
-    candidates = pc.and_(pc.fill_null(pc.is_in(normalised, pa.array(names, pa.string())), False), is_data)
+    candidates = pc.and_(
+        pc.fill_null(pc.is_in(normalised, pa.array(names, pa.string())), False), is_data
+    )
     indexes = pc.indices_nonzero(candidates).to_pylist()
     if not indexes:
         return is_data, column_arrays, []
@@ -1211,7 +1260,11 @@ def _repeated_headers(file, sheet, header, fields, is_data, row_numbers, column_
             field_for_column = {column: i for i, column in enumerate(mapping) if column}
             for name in header.table.column_names:
                 i = field_for_column.get(name)
-                new = fields[i] if i is not None and i < len(fields) else pa.nulls(len(is_data), pa.string())
+                new = (
+                    fields[i]
+                    if i is not None and i < len(fields)
+                    else pa.nulls(len(is_data), pa.string())
+                )
                 column_arrays[name] = pc.if_else(after, new, column_arrays[name])
             current = mapping
         rejections.append(
@@ -1238,7 +1291,9 @@ def _reject_all(read: SheetRead, status: str, reason: str, message: str) -> Shee
     if read.data is not None:
         for number in read.data.column("_row_number").to_pylist():
             rejected.append(
-                RejectedRow(record.source, record.source_path, record.sheet, number, reason, message)
+                RejectedRow(
+                    record.source, record.source_path, record.sheet, number, reason, message
+                )
             )
     rejected.sort(key=lambda r: r.row_number)
     record.status = status
@@ -1248,12 +1303,16 @@ def _reject_all(read: SheetRead, status: str, reason: str, message: str) -> Shee
     return SheetRead(record, None, rejected)
 
 
-def _failed_with_rows(file, sheet, header, cells, rejected, problem, base, has_nul=True) -> SheetRead:
+def _failed_with_rows(
+    file, sheet, header, cells, rejected, problem, base, has_nul=True
+) -> SheetRead:
     read = _finish_sheet(file, sheet, header, cells, rejected, base, has_nul)
     return _reject_all(read, "failed", "file_failed", problem)
 
 
-def _blank_to_null(column: pa.ChunkedArray | pa.Array, has_nul: bool = True) -> pa.ChunkedArray | pa.Array:
+def _blank_to_null(
+    column: pa.ChunkedArray | pa.Array, has_nul: bool = True
+) -> pa.ChunkedArray | pa.Array:
     """Empty and whitespace-only cells are NULL; other text is kept exactly (not trimmed).
 
     NUL bytes count as blank too: they are no text anyone typed but the padding an interrupted

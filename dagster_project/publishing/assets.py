@@ -1,13 +1,12 @@
 """The `publish` asset: the analyst tier, switched in only after the quality gate passed."""
 
-
 import json
 
 import dagster as dg
 import duckdb
 
 from dagster_project.publishing import privacy
-from dagster_project.transform.assets import dbt_project, jember_dbt_models
+from dagster_project.publishing.privacy import restricted_dir
 from dagster_project.publishing.release import (
     KEEP_RELEASES,
     build_release,
@@ -15,9 +14,9 @@ from dagster_project.publishing.release import (
     prune_releases,
     switch_published,
 )
-from dagster_project.publishing.privacy import restricted_dir
 from dagster_project.quality.validation import marts_fingerprint, read_verdict
 from dagster_project.resources import PipelinePaths
+from dagster_project.transform.assets import dbt_project, jember_dbt_models
 
 MART_KEYS = sorted(
     (k for k in jember_dbt_models.keys if k.path[0] == "marts"), key=lambda k: k.to_user_string()
@@ -41,7 +40,9 @@ class GateBlocked(dg.Failure):
     description="data/published/: jember.duckdb and one Parquet file per mart, for analysts. "
     "Replaced atomically, and only when every blocking quality check passed.",
 )
-def publish(context: dg.AssetExecutionContext, config: PublishConfig, paths: PipelinePaths) -> dg.MaterializeResult:
+def publish(
+    context: dg.AssetExecutionContext, config: PublishConfig, paths: PipelinePaths
+) -> dg.MaterializeResult:
     verdict = read_verdict(paths.quality)
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         fingerprint = marts_fingerprint(con)
@@ -57,7 +58,9 @@ def publish(context: dg.AssetExecutionContext, config: PublishConfig, paths: Pip
             "checks again before publishing. The previous release stays published."
         )
     # Privacy rules come from the dbt column meta (`meta: {privacy: ...}`), read at run time.
-    privacy_rules = privacy.columns_with_privacy_meta(json.loads(dbt_project.manifest_path.read_text()))
+    privacy_rules = privacy.columns_with_privacy_meta(
+        json.loads(dbt_project.manifest_path.read_text())
+    )
     release = build_release(
         paths.warehouse,
         paths.releases,

@@ -110,14 +110,19 @@ def pseudonym(nik: str | None, key: bytes) -> str | None:
     if not nik:
         return None
     digest = hmac.new(key, nik.encode("utf-8"), hashlib.sha256).digest()
-    return PSEUDONYM_PREFIX + base64.b32encode(digest[:PSEUDONYM_BYTES]).decode("ascii").rstrip("=").lower()
+    return (
+        PSEUDONYM_PREFIX
+        + base64.b32encode(digest[:PSEUDONYM_BYTES]).decode("ascii").rstrip("=").lower()
+    )
 
 
 def register_pseudonym_function(con, key: bytes, name: str = "jember_pseudonym") -> str:
     """Make `jember_pseudonym(nik)` callable in SQL on this DuckDB connection; returns the name."""
     import duckdb.sqltypes as t
 
-    con.create_function(name, lambda nik: pseudonym(nik, key), [t.VARCHAR], t.VARCHAR, null_handling="special")
+    con.create_function(
+        name, lambda nik: pseudonym(nik, key), [t.VARCHAR], t.VARCHAR, null_handling="special"
+    )
     return name
 
 
@@ -211,20 +216,28 @@ def suppress_small_counts(con, table: str, columns: list[str], threshold: int) -
     columns = [c for c in columns if c in present]
     keys = [k for k in ("period", "kode_desa") if k in present]
     equalities = [
-        (plus, minus) for plus, minus in ROW_EQUALITIES
+        (plus, minus)
+        for plus, minus in ROW_EQUALITIES
         if all(c in present for c in plus + minus) and any(c in columns for c in plus + minus)
     ]
     extra = sorted({c for plus, minus in equalities for c in plus + minus} - set(columns))
     ratios = {r: nd for r, nd in RATIO_OF.items() if r in present and all(c in present for c in nd)}
-    con.execute(f'alter table {table} add column if not exists "{SUPPRESSED_COLUMNS}" varchar').fetchall()
+    con.execute(
+        f'alter table {table} add column if not exists "{SUPPRESSED_COLUMNS}" varchar'
+    ).fetchall()
     select = ", ".join(f'"{c}"' for c in dict.fromkeys(keys + columns + extra))
     frame = con.execute(f"select rowid as _rowid, {select} from {table} order by rowid").df()
     if "kode_desa" in frame.columns:
-        has_dim = bool(con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'main' and table_name = 'dim_wilayah'"
-        ).fetchone()[0])
+        has_dim = bool(
+            con.execute(
+                "select count(*) from information_schema.tables"
+                " where table_schema = 'main' and table_name = 'dim_wilayah'"
+            ).fetchone()[0]
+        )
         if has_dim:
-            kec = dict(con.execute("select kode_desa, kode_kecamatan from main.dim_wilayah").fetchall())
+            kec = dict(
+                con.execute("select kode_desa, kode_kecamatan from main.dim_wilayah").fetchall()
+            )
             frame["_kecamatan"] = frame["kode_desa"].map(kec)
         else:
             frame["_kecamatan"] = frame["kode_desa"].str[:8]
@@ -235,7 +248,11 @@ def suppress_small_counts(con, table: str, columns: list[str], threshold: int) -
 
     # ties broken by the village code, not the row's position, so that the same values hide the
     # same cells in mart_desa and in mart_desa_history (rows in another order)
-    row_label = frame["kode_desa"].astype(str) if "kode_desa" in frame.columns else frame["_rowid"].astype(str)
+    row_label = (
+        frame["kode_desa"].astype(str)
+        if "kode_desa" in frame.columns
+        else frame["_rowid"].astype(str)
+    )
 
     def hide_one_more(candidates: list[tuple[int, str]]) -> bool:
         """Hide the candidate with the smallest count (positive first); False if none."""
@@ -266,7 +283,9 @@ def suppress_small_counts(con, table: str, columns: list[str], threshold: int) -
             terms = plus + minus
             in_rows = hidden[[c for c in terms if c in columns]]
             for i in in_rows.index[in_rows.sum(axis=1) == 1]:
-                changed |= hide_one_more([(i, c) for c in terms if c in columns and not hidden.at[i, c]])
+                changed |= hide_one_more(
+                    [(i, c) for c in terms if c in columns and not hidden.at[i, c]]
+                )
     for ratio, (numerator, denominator) in ratios.items():
         mask = pd.Series(False, index=frame.index)
         for c in (numerator, denominator):
@@ -337,7 +356,13 @@ def identity_number_cells(con, table: str) -> dict[str, int]:
     for column, data_type in columns:
         if data_type in ("VARCHAR",):
             condition = f"regexp_matches(\"{column}\", '{IDENTITY_NUMBER_PATTERN}')"
-        elif data_type in ("BIGINT", "HUGEINT", "UBIGINT", "UHUGEINT", "DOUBLE") or data_type.startswith("DECIMAL"):
+        elif data_type in (
+            "BIGINT",
+            "HUGEINT",
+            "UBIGINT",
+            "UHUGEINT",
+            "DOUBLE",
+        ) or data_type.startswith("DECIMAL"):
             condition = f'abs("{column}") >= 1e15 and abs("{column}") < 1e16'
         else:
             continue

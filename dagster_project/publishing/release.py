@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -47,8 +47,8 @@ def build_release(
 
     `privacy_rules` ({table: {column: rule}}, from dbt column meta, see privacy.py) is applied
     to the copy: `restricted` columns are left out, `pseudonymise` columns get the keyed
-    pseudonym, `small_count` columns lose counts below the threshold. Before anything is written out, every table is scanned for
-    16-digit identity numbers; finding one refuses the release (PrivacyError).
+    pseudonym, `small_count` columns lose counts below the threshold. Before anything is written
+    out, every table is scanned for 16-digit identity numbers; finding one refuses the release (PrivacyError).
     """
     releases_dir.mkdir(parents=True, exist_ok=True)
     share_with_analysts(releases_dir, recursive=False)
@@ -93,7 +93,9 @@ def _fill_release(partial: Path, warehouse: Path, privacy_rules: dict, threshold
                 pseudonymised.setdefault(table, []).append(column)
             small = [c for c, rule in rules.items() if rule == privacy.SUPPRESS_META]
             if small:
-                suppressed[table] = privacy.suppress_small_counts(con, f"main.{name}", small, threshold)
+                suppressed[table] = privacy.suppress_small_counts(
+                    con, f"main.{name}", small, threshold
+                )
             leaks = privacy.identity_number_cells(con, table)
             if leaks:
                 raise privacy.PrivacyError(
@@ -102,6 +104,7 @@ def _fill_release(partial: Path, warehouse: Path, privacy_rules: dict, threshold
                     "schema restricted, or mark the column `meta: {privacy: pseudonymise}`)"
                 )
             counts[table] = con.execute(f"select count(*) from main.{name}").fetchone()[0]
+
         # Descriptions travel with the data: dbt writes each model's yml description into the
         # warehouse as COMMENT ON TABLE/COLUMN (persist_docs, dbt_project.yml), and they are
         # copied here, so the models' yml stays their one source and an analyst reads them
@@ -114,7 +117,9 @@ def _fill_release(partial: Path, warehouse: Path, privacy_rules: dict, threshold
             "and schema_name = 'marts' and comment is not null and comment <> ''"
         ).fetchall():
             if table in tables:
-                con.execute(f"comment on table main.{quote_identifier(table)} is {literal(comment)}")
+                con.execute(
+                    f"comment on table main.{quote_identifier(table)} is {literal(comment)}"
+                )
         for table, column, comment in con.execute(
             "select released.table_name, released.column_name, source.comment "
             "from duckdb_columns() as released join duckdb_columns() as source "
@@ -195,7 +200,9 @@ def switch_published(published: Path, release: Path) -> None:
 
 def prune_releases(releases_dir: Path, current: Path, keep: int = KEEP_RELEASES) -> list[Path]:
     """Keep the newest few releases (readers may hold older ones open for a while)."""
-    releases = sorted(p for p in releases_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    releases = sorted(
+        p for p in releases_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
+    )
     removed = []
     for old in releases[:-keep]:
         if old.resolve() != current.resolve():
@@ -207,7 +214,7 @@ def prune_releases(releases_dir: Path, current: Path, keep: int = KEEP_RELEASES)
 
 
 def new_release_id(run_id: str) -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + run_id[:8]
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + run_id[:8]
 
 
 def current_release(published: Path) -> Path | None:

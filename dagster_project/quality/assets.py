@@ -8,7 +8,6 @@ the UI) cannot skip the gate, each suite's result as GX validation-result JSON u
 `data/quality/validations/<suite>/<run id>/`, and the Data Docs site `data/reports/gx/index.html`.
 """
 
-
 import dagster as dg
 import duckdb
 
@@ -55,7 +54,11 @@ def great_expectations_gate(context: dg.AssetCheckExecutionContext, paths: Pipel
     docs_index = paths.data / "reports" / "gx" / "index.html"
     try:
         docs_index = write_validation_results_and_docs(
-            outcomes, EXPECTATIONS_DIR, paths.quality / "validations", docs_index.parent, context.run.run_id
+            outcomes,
+            EXPECTATIONS_DIR,
+            paths.quality / "validations",
+            docs_index.parent,
+            context.run.run_id,
         )
         context.log.info(f"Data Docs: {docs_index}")
     except Exception as error:  # the docs report on the gate; failing to draw them must not move it
@@ -78,7 +81,9 @@ def great_expectations_gate(context: dg.AssetCheckExecutionContext, paths: Pipel
                 "expectations": len(outcome.expectations),
                 "failed_blocking": len(outcome.blocking_failures),
                 "failed_warning": len(outcome.failed) - len(outcome.blocking_failures),
-                "failures": dg.MetadataValue.md(_failure_table(outcome) if outcome.failed else "none"),
+                "failures": dg.MetadataValue.md(
+                    _failure_table(outcome) if outcome.failed else "none"
+                ),
                 "data_docs": dg.MetadataValue.path(str(docs_index)),
             },
         )

@@ -74,11 +74,14 @@ def _expectations_table(outcome) -> str:
     rows = []
     for e in outcome.expectations:
         result = "\u2714 passed" if e.success else "\u2716 failed"
+        status_class = (
+            "jember-passed" if e.success else "jember-severity-" + html.escape(e.severity)
+        )
         rows.append(
             "<tr>"
             f"<td>{html.escape(e.expectation)}</td><td>{html.escape(e.column or '')}</td>"
             f'<td class="jember-severity-{html.escape(e.severity)}">{html.escape(e.severity)}</td>'
-            f'<td class="{"jember-passed" if e.success else "jember-severity-" + html.escape(e.severity)}">{result}</td>'
+            f'<td class="{status_class}">{result}</td>'
             f"<td>{'' if e.unexpected_count is None else e.unexpected_count}</td>"
             "</tr>"
         )
@@ -90,7 +93,9 @@ def _expectations_table(outcome) -> str:
     )
 
 
-def write_index(docs_dir: Path, outcomes: list, pages: dict[str, Path], run_id: str, generated: str) -> Path:
+def write_index(
+    docs_dir: Path, outcomes: list, pages: dict[str, Path], run_id: str, generated: str
+) -> Path:
     """The site's index.html: one row per suite, static HTML (replaces GX's scripted index)."""
     index = docs_dir / "index.html"
     blocked = [o for o in outcomes if suite_status(o) == "blocked"]

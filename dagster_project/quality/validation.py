@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 from dataclasses import asdict, dataclass, field
+from datetime import UTC
 from pathlib import Path
 
 import duckdb
@@ -138,19 +139,25 @@ def _observed(result: dict) -> object:
 # DuckDB counts the rows of each distinct value, Great Expectations evaluates the distinct values,
 # and each value's verdict is weighted by its row count: the same counts and verdict as
 # validating every row, without copying the table into Python.
-VALUE_LEVEL = frozenset({
-    "expect_column_values_to_not_be_null",
-    "expect_column_values_to_be_null",
-    "expect_column_values_to_be_in_set",
-    "expect_column_values_to_not_be_in_set",
-    "expect_column_values_to_be_between",
-    "expect_column_values_to_match_regex",
-    "expect_column_values_to_not_match_regex",
-})
+VALUE_LEVEL = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_match_regex",
+    }
+)
 
 
 def _is_value_level(config) -> bool:
-    return config.type in VALUE_LEVEL and "column" in config.kwargs and not config.kwargs.get("row_condition")
+    return (
+        config.type in VALUE_LEVEL
+        and "column" in config.kwargs
+        and not config.kwargs.get("row_condition")
+    )
 
 
 def validate_suites(
@@ -170,7 +177,9 @@ def validate_suites(
             ExpectationOutcome(
                 expectation=c.type,
                 column=c.kwargs.get("column"),
-                severity=str(getattr(c, "severity", "critical") or "critical").split(".")[-1].lower(),
+                severity=str(getattr(c, "severity", "critical") or "critical")
+                .split(".")[-1]
+                .lower(),
                 success=True,
                 kwargs={k: v for k, v in c.kwargs.items() if k != "batch_id"},
             )
@@ -214,7 +223,9 @@ def _value_level(gx, batch_definition, con, relation, suite, configs, indexes, t
     longest = max((len(n) for _, n in values.values()), default=0)
     frame = pd.DataFrame(
         {
-            column: pd.concat([v, v.iloc[:1].repeat(longest - len(v))], ignore_index=True) if len(v) else v
+            column: pd.concat([v, v.iloc[:1].repeat(longest - len(v))], ignore_index=True)
+            if len(v)
+            else v
             for column, (v, _) in values.items()
         }
     )
@@ -235,7 +246,9 @@ def _value_level(gx, batch_definition, con, relation, suite, configs, indexes, t
         nulls = sum(n for value, n in zip(v.isna(), counts) if value)
         # GX reports a missing count where it leaves NULLs out (in set, between, regex...)
         missing = nulls if "missing_count" in res else 0
-        unexpected = sum(counts[j] for j in set(res.get("unexpected_index_list") or []) if j < len(counts))
+        unexpected = sum(
+            counts[j] for j in set(res.get("unexpected_index_list") or []) if j < len(counts)
+        )
         total.element_count = element
         total.missing_count = missing
         if "unexpected_count" in res:
@@ -245,7 +258,9 @@ def _value_level(gx, batch_definition, con, relation, suite, configs, indexes, t
         mostly = configs[i].kwargs.get("mostly")
         # GX's own rule (Expectation._validate for column map expectations): vacuously true on
         # no rows considered, else the share of expected rows at least `mostly` (default 1)
-        total.success = considered == 0 or (considered - unexpected) / considered >= (1.0 if mostly is None else mostly)
+        total.success = considered == 0 or (considered - unexpected) / considered >= (
+            1.0 if mostly is None else mostly
+        )
 
 
 def _row_level(gx, batch_definition, con, spec, suite, configs, indexes, totals) -> int:
@@ -278,10 +293,14 @@ def _row_level(gx, batch_definition, con, spec, suite, configs, indexes, totals)
             res = r.result or {}
             if "element_count" in res:
                 total.element_count = (total.element_count or 0) + int(res["element_count"])
-                total.missing_count = (total.missing_count or 0) + int(res.get("missing_count") or 0)
+                total.missing_count = (total.missing_count or 0) + int(
+                    res.get("missing_count") or 0
+                )
                 nonnull[i] += int(res["element_count"]) - int(res.get("missing_count") or 0)
             if "unexpected_count" in res:
-                total.unexpected_count = (total.unexpected_count or 0) + int(res["unexpected_count"] or 0)
+                total.unexpected_count = (total.unexpected_count or 0) + int(
+                    res["unexpected_count"] or 0
+                )
             total.observed_value = _observed(res) if batches == 1 else total.observed_value
             if r.exception_info and r.exception_info.get("raised_exception"):
                 total.observed_value = r.exception_info.get("exception_message")
@@ -308,7 +327,9 @@ def _batches_or_empty(reader):
         yield reader.schema.empty_table()
 
 
-def write_verdict(quality_dir: Path, outcomes: list[SuiteOutcome], fingerprint: str, run_id: str) -> dict:
+def write_verdict(
+    quality_dir: Path, outcomes: list[SuiteOutcome], fingerprint: str, run_id: str
+) -> dict:
     """The gate's verdict, read by the publish asset: what was validated and whether it passed."""
     quality_dir.mkdir(parents=True, exist_ok=True)
     verdict = {
@@ -358,10 +379,13 @@ def write_validation_results_and_docs(
     result objects so its renderer draws them. No row values are kept (no `partial_unexpected_list`):
     the reports folder is not a restricted tier, and failing values may be NIKs or names.
     """
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import great_expectations as gx
-    from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
+    from great_expectations.core import (
+        ExpectationSuiteValidationResult,
+        ExpectationValidationResult,
+    )
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
     from great_expectations.data_context.types.resource_identifiers import (
@@ -372,7 +396,10 @@ def write_validation_results_and_docs(
     gx_root = (expectations_dir / "gx").resolve()
     suite_store = gx.get_context(mode="file", project_root_dir=str(expectations_dir))
     site = dict(suite_store.get_config().data_docs_sites[GX_SITE_NAME])
-    site["store_backend"] = {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())}
+    site["store_backend"] = {
+        "class_name": "TupleFilesystemStoreBackend",
+        "base_directory": str(docs_dir.resolve()),
+    }
     results_dir.mkdir(parents=True, exist_ok=True)
     docs_dir.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(
@@ -402,7 +429,7 @@ def write_validation_results_and_docs(
             data_docs_sites={GX_SITE_NAME: site},
         ),
     )
-    gx_run = RunIdentifier(run_name=run_id, run_time=datetime.now(timezone.utc))
+    gx_run = RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
     for outcome in outcomes:
         suite = suite_store.suites.get(outcome.suite)
         results = [
@@ -435,7 +462,10 @@ def write_validation_results_and_docs(
                     "rows": outcome.rows,
                     "batches": outcome.batches,
                 },
-                "active_batch_definition": {"datasource_name": "warehouse", "data_asset_name": outcome.asset},
+                "active_batch_definition": {
+                    "datasource_name": "warehouse",
+                    "data_asset_name": outcome.asset,
+                },
                 "jember": {"passed_gate": outcome.passed, "rows_validated": outcome.rows},
             },
         )
@@ -456,7 +486,9 @@ def write_validation_results_and_docs(
         if run_pages:
             pages[outcome.suite] = run_pages[-1]
             data_docs.annotate_validation_page(run_pages[-1], outcome, index)
-    data_docs.write_index(docs_dir, outcomes, pages, run_id, gx_run.run_time.isoformat(timespec="seconds"))
+    data_docs.write_index(
+        docs_dir, outcomes, pages, run_id, gx_run.run_time.isoformat(timespec="seconds")
+    )
     # The reports tier is read like the analyst tier (docs/privacy.md): no row values in it.
     share_with_analysts(docs_dir.parent, recursive=False)
     share_with_analysts(docs_dir)
@@ -508,7 +540,9 @@ def _gx_result(e: ExpectationOutcome) -> dict:
     if e.element_count is not None:
         result["element_count"] = e.element_count
         result["missing_count"] = e.missing_count or 0
-        result["missing_percent"] = 100.0 * (e.missing_count or 0) / e.element_count if e.element_count else None
+        result["missing_percent"] = (
+            100.0 * (e.missing_count or 0) / e.element_count if e.element_count else None
+        )
     if e.unexpected_count is not None:
         nonnull = (e.element_count or 0) - (e.missing_count or 0)
         result["unexpected_count"] = e.unexpected_count

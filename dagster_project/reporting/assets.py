@@ -7,16 +7,26 @@ blocked gate would skip it, and a blocked run is exactly when the meeting must b
 import dagster as dg
 
 from dagster_project.publishing.release import current_release
-from dagster_project.resources import share_with_analysts
 from dagster_project.quality.validation import read_verdict
 from dagster_project.reporting.report import write_report
-from dagster_project.resources import PipelinePaths
+from dagster_project.resources import PipelinePaths, share_with_analysts
 
 REPORT_KEY = dg.AssetKey(["reports", "laporan"])
 REPORT_MODELS = [
-    "rpt_kabupaten", "rpt_desil", "rpt_bps_trend", "rpt_koperasi_tahapan", "rpt_kecamatan",
-    "rpt_desa_perhatian", "rpt_masalah_instansi", "rpt_mutu_sumber", "rpt_mutu_kecamatan",
-    "rpt_perubahan", "rpt_file_bermasalah", "rpt_kiriman_tidak_lengkap", "rpt_kiriman_janggal", "rpt_kunci_berlebih",
+    "rpt_kabupaten",
+    "rpt_desil",
+    "rpt_bps_trend",
+    "rpt_koperasi_tahapan",
+    "rpt_kecamatan",
+    "rpt_desa_perhatian",
+    "rpt_masalah_instansi",
+    "rpt_mutu_sumber",
+    "rpt_mutu_kecamatan",
+    "rpt_perubahan",
+    "rpt_file_bermasalah",
+    "rpt_kiriman_tidak_lengkap",
+    "rpt_kiriman_janggal",
+    "rpt_kunci_berlebih",
     "rpt_file_nominal_pkh",
 ]
 
@@ -43,7 +53,10 @@ def laporan(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.Mater
     for path in (files.html, files.pdf, files.html.with_suffix(".json")):
         if path and path.exists():
             share_with_analysts(path)
-    context.log.info(f"report {files.html}" + (f" and {files.pdf.name}" if files.pdf else " (no PDF: Chromium not installed)"))
+    context.log.info(
+        f"report {files.html}"
+        + (f" and {files.pdf.name}" if files.pdf else " (no PDF: Chromium not installed)")
+    )
     return dg.MaterializeResult(
         metadata={
             "period": files.period,

@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -33,8 +33,20 @@ TEMPLATES = Path(__file__).parent / "templates"
 # Western Indonesia Time has had no daylight saving since 1964: a fixed UTC+7 is exact and
 # needs no tz database.
 WIB = timezone(timedelta(hours=7), "WIB")
-BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-         "September", "Oktober", "November", "Desember"]
+BULAN = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
 REPORTING = "reporting"
 
 
@@ -46,6 +58,7 @@ class ReportFiles:
 
 
 # -- formatting ---------------------------------------------------------------------------
+
 
 def fmt(value, decimals: int = 0) -> str:
     """Indonesian number format: 1.234.567 and 12,5; a dash when unknown (NULL, or a model
@@ -62,7 +75,9 @@ def fmt(value, decimals: int = 0) -> str:
 
 def pct(share, decimals: int = 1) -> str:
     """A share (0..1) as an Indonesian percentage."""
-    return "–" if share is None or isinstance(share, Undefined) else fmt(100.0 * share, decimals) + "%"
+    return (
+        "–" if share is None or isinstance(share, Undefined) else fmt(100.0 * share, decimals) + "%"
+    )
 
 
 _LONG_NUMBER = re.compile(r"[0-9]{12,}")
@@ -87,27 +102,34 @@ def wib_label(moment: datetime) -> str:
 def css_string(text: str) -> Markup:
     """A quoted CSS string (the page footer's `content:`). Inside <style> the HTML parser
     decodes no entities, so it is CSS-escaped here instead of HTML-escaped."""
-    escaped = "".join(c if c.isalnum() or c in " .,:;·-–()/" else f"\\{ord(c):x} " for c in str(text))
+    escaped = "".join(
+        c if c.isalnum() or c in " .,:;·-–()/" else f"\\{ord(c):x} " for c in str(text)
+    )
     return Markup(f'"{escaped}"')
 
 
 # -- reading ------------------------------------------------------------------------------
+
 
 class _Warehouse:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
 
     def has(self, schema: str, table: str) -> bool:
-        return bool(self.con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, table]).fetchone()[0])
+        return bool(
+            self.con.execute(
+                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                [schema, table],
+            ).fetchone()[0]
+        )
 
     def read(self, model: str, order_by: str | None = None) -> list[dict]:
         """Every row of a reporting model as dicts; none when dbt did not build it this run."""
         if not self.has(REPORTING, model):
             return []
-        cursor = self.con.execute(f"select * from {REPORTING}.{model}"
-                                  + (f" order by {order_by}" if order_by else ""))
+        cursor = self.con.execute(
+            f"select * from {REPORTING}.{model}" + (f" order by {order_by}" if order_by else "")
+        )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -124,6 +146,7 @@ def reporting_period(con: duckdb.DuckDBPyConnection) -> str:
 
 
 # -- the gate's checks, in Bahasa ---------------------------------------------------------
+
 
 def _plain(value):
     """GX hands arguments back with whole numbers as floats (min_value 1 -> 1.0)."""
@@ -165,7 +188,9 @@ def gate_checks(verdict: dict | None, titles: dict[str, str]) -> dict:
             if e.get("success"):
                 continue
             item = {
-                "judul": titles.get(_check_key(suite.get("suite", ""), e["expectation"], e.get("kwargs")))
+                "judul": titles.get(
+                    _check_key(suite.get("suite", ""), e["expectation"], e.get("kwargs"))
+                )
                 or "Pemeriksaan tanpa judul (tambahkan meta.judul pada ekspektasi)",
                 "teknis": f"{e['expectation']} {e.get('column') or ''}".strip(),
                 "tabel": suite.get("asset", ""),
@@ -199,8 +224,13 @@ def _wrap(label: str, max_chars: int) -> list[str]:
     return lines or [""]
 
 
-def bar_chart(items: list[tuple[str, float | None]], *, width: int = 660, color: str = "#1f6f8b",
-              max_label_chars: int = 24) -> Markup:
+def bar_chart(
+    items: list[tuple[str, float | None]],
+    *,
+    width: int = 660,
+    color: str = "#1f6f8b",
+    max_label_chars: int = 24,
+) -> Markup:
     """Horizontal bars: label (wrapped onto more lines rather than cut), bar, value."""
     if not items:
         return Markup("<p class='muted'>Tidak ada data.</p>")
@@ -219,15 +249,22 @@ def bar_chart(items: list[tuple[str, float | None]], *, width: int = 660, color:
         first = y + row_h / 2 - (len(lines) - 1) * line_h / 2 + 4
         spans = "".join(
             f"<tspan x='{label_w - 8}' y='{first + i * line_h:.1f}'>{escape(line)}</tspan>"
-            for i, line in enumerate(lines))
+            for i, line in enumerate(lines)
+        )
         parts.append(f"<text text-anchor='end' font-size='{FONT_PX}'>{spans}</text>")
-        parts.append(f"<rect x='{label_w}' y='{y + row_h / 2 - 7:.1f}' width='{w}' height='14' fill='{color}'/>")
-        parts.append(f"<text x='{label_w + w + 6}' y='{y + row_h / 2 + 4:.1f}' font-size='{FONT_PX}'>"
-                     f"{escape(fmt(value))}</text>")
+        parts.append(
+            f"<rect x='{label_w}' y='{y + row_h / 2 - 7:.1f}' width='{w}' height='14' fill='{color}'/>"
+        )
+        parts.append(
+            f"<text x='{label_w + w + 6}' y='{y + row_h / 2 + 4:.1f}' font-size='{FONT_PX}'>"
+            f"{escape(fmt(value))}</text>"
+        )
         y += row_h
     height = int(y + 4)
-    return Markup(f"<svg class='chart' width='{width}' height='{height}' viewBox='0 0 {width} {height}' "
-                  f"role='img' xmlns='http://www.w3.org/2000/svg'>{''.join(parts)}</svg>")
+    return Markup(
+        f"<svg class='chart' width='{width}' height='{height}' viewBox='0 0 {width} {height}' "
+        f"role='img' xmlns='http://www.w3.org/2000/svg'>{''.join(parts)}</svg>"
+    )
 
 
 def _nice_step(rough: float) -> float:
@@ -238,8 +275,9 @@ def _nice_step(rough: float) -> float:
     return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
 
 
-def line_chart(years: list[int], series: list[dict], *, width: int = 660, height: int = 250,
-               unit: str = "") -> Markup:
+def line_chart(
+    years: list[int], series: list[dict], *, width: int = 660, height: int = 250, unit: str = ""
+) -> Markup:
     """A trend over years: one line (with its points and values) per series; a series is
     {"label", "color", "values": {year: value}}. Gaps in a series are left open."""
     points = [(y, v) for s in series for y, v in s["values"].items() if v is not None]
@@ -260,13 +298,21 @@ def line_chart(years: list[int], series: list[dict], *, width: int = 660, height
     def y(value):
         return upper + plot_h * (1 - value / top)
 
-    parts = [f"<line x1='{left}' y1='{upper + plot_h}' x2='{left + plot_w}' y2='{upper + plot_h}' stroke='#888'/>"]
+    parts = [
+        f"<line x1='{left}' y1='{upper + plot_h}' x2='{left + plot_w}' y2='{upper + plot_h}' stroke='#888'/>"
+    ]
     for v in ticks:
-        parts.append(f"<line x1='{left}' y1='{y(v):.1f}' x2='{left + plot_w}' y2='{y(v):.1f}' stroke='#e3e3e3'/>")
-        parts.append(f"<text x='{left - 6}' y='{y(v) + 4:.1f}' text-anchor='end' font-size='11' fill='#555'>"
-                     f"{escape(fmt(v))}{escape(unit)}</text>")
+        parts.append(
+            f"<line x1='{left}' y1='{y(v):.1f}' x2='{left + plot_w}' y2='{y(v):.1f}' stroke='#e3e3e3'/>"
+        )
+        parts.append(
+            f"<text x='{left - 6}' y='{y(v) + 4:.1f}' text-anchor='end' font-size='11' fill='#555'>"
+            f"{escape(fmt(v))}{escape(unit)}</text>"
+        )
     for year in years:
-        parts.append(f"<text x='{x(year):.1f}' y='{upper + plot_h + 16}' text-anchor='middle' font-size='11'>{year}</text>")
+        parts.append(
+            f"<text x='{x(year):.1f}' y='{upper + plot_h + 16}' text-anchor='middle' font-size='11'>{year}</text>"
+        )
     for s in series:
         known = [(yr, s["values"][yr]) for yr in years if s["values"].get(yr) is not None]
         segment: list[str] = []
@@ -274,25 +320,41 @@ def line_chart(years: list[int], series: list[dict], *, width: int = 660, height
             v = s["values"].get(yr)
             if v is None:
                 if len(segment) > 1:
-                    parts.append(f"<polyline fill='none' stroke='{s['color']}' stroke-width='2' points='{' '.join(segment)}'/>")
+                    parts.append(
+                        f"<polyline fill='none' stroke='{s['color']}' stroke-width='2' points='{' '.join(segment)}'/>"
+                    )
                 segment = []
                 continue
             segment.append(f"{x(yr):.1f},{y(v):.1f}")
         if len(segment) > 1:
-            parts.append(f"<polyline fill='none' stroke='{s['color']}' stroke-width='2' points='{' '.join(segment)}'/>")
+            parts.append(
+                f"<polyline fill='none' stroke='{s['color']}' stroke-width='2' points='{' '.join(segment)}'/>"
+            )
         for i, (yr, v) in enumerate(known):
             parts.append(f"<circle cx='{x(yr):.1f}' cy='{y(v):.1f}' r='3.5' fill='{s['color']}'/>")
             if 0 < i < len(known) - 1:
                 continue
-            anchor = "end" if yr == years[-1] and len(years) > 1 else ("start" if yr == years[0] else "middle")
-            parts.append(f"<text x='{x(yr):.1f}' y='{y(v) - 8:.1f}' text-anchor='{anchor}' font-size='11' "
-                         f"fill='{s['color']}'>{escape(fmt(v))}{escape(unit)}</text>")
+            anchor = (
+                "end"
+                if yr == years[-1] and len(years) > 1
+                else ("start" if yr == years[0] else "middle")
+            )
+            parts.append(
+                f"<text x='{x(yr):.1f}' y='{y(v) - 8:.1f}' text-anchor='{anchor}' font-size='11' "
+                f"fill='{s['color']}'>{escape(fmt(v))}{escape(unit)}</text>"
+            )
     for i, s in enumerate(series):  # one legend line per series, under the year axis
         legend_y = upper + plot_h + 26 + 18 * i
-        parts.append(f"<rect x='{left}' y='{legend_y}' width='12' height='12' fill='{s['color']}'/>")
-        parts.append(f"<text x='{left + 17}' y='{legend_y + 10}' font-size='12'>{escape(s['label'])}</text>")
-    return Markup(f"<svg class='chart' width='{width}' height='{height}' viewBox='0 0 {width} {height}' "
-                  f"role='img' xmlns='http://www.w3.org/2000/svg'>{''.join(parts)}</svg>")
+        parts.append(
+            f"<rect x='{left}' y='{legend_y}' width='12' height='12' fill='{s['color']}'/>"
+        )
+        parts.append(
+            f"<text x='{left + 17}' y='{legend_y + 10}' font-size='12'>{escape(s['label'])}</text>"
+        )
+    return Markup(
+        f"<svg class='chart' width='{width}' height='{height}' viewBox='0 0 {width} {height}' "
+        f"role='img' xmlns='http://www.w3.org/2000/svg'>{''.join(parts)}</svg>"
+    )
 
 
 # -- villages needing attention -----------------------------------------------------------
@@ -328,11 +390,16 @@ def attention_list(rows: list[dict], threshold: int, limit: int = 15) -> list[di
     for row in rows:
         if row["kasus_per_1000"] is None or (row["kasus_total"] or 0) < threshold:
             continue
-        listed.append({
-            **row,
-            "sel": [(agency, "ada" if (row[col] or 0) > 0 else "-") for col, agency in ATTENTION_AGENCIES],
-            "kasus_band": case_band(row["kasus_total"], threshold),
-        })
+        listed.append(
+            {
+                **row,
+                "sel": [
+                    (agency, "ada" if (row[col] or 0) > 0 else "-")
+                    for col, agency in ATTENTION_AGENCIES
+                ],
+                "kasus_band": case_band(row["kasus_total"], threshold),
+            }
+        )
         if len(listed) == limit:
             break
     return listed
@@ -340,10 +407,17 @@ def attention_list(rows: list[dict], threshold: int, limit: int = 15) -> list[di
 
 # -- the document -------------------------------------------------------------------------
 
+
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(fmt=fmt, pct=pct, path=masked_path, period=period_label, css_string=css_string)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        fmt=fmt, pct=pct, path=masked_path, period=period_label, css_string=css_string
+    )
     return env
 
 
@@ -360,14 +434,25 @@ def _limit(verdict: dict | None, suite: str, column: str, bound: str):
 
 
 def _failed(verdict: dict | None, suite: str, column: str) -> bool:
-    return any(s.get("suite") == suite and any(not e.get("success") and e.get("column") == column
-                                               for e in s.get("expectations", []))
-               for s in (verdict or {}).get("suites", []))
+    return any(
+        s.get("suite") == suite
+        and any(
+            not e.get("success") and e.get("column") == column for e in s.get("expectations", [])
+        )
+        for s in (verdict or {}).get("suites", [])
+    )
 
 
-def report_context(con: duckdb.DuckDBPyConnection, verdict: dict | None, period: str,
-                   published_release: str | None, *, now: datetime | None = None,
-                   titles: dict[str, str] | None = None, threshold: int | None = None) -> dict:
+def report_context(
+    con: duckdb.DuckDBPyConnection,
+    verdict: dict | None,
+    period: str,
+    published_release: str | None,
+    *,
+    now: datetime | None = None,
+    titles: dict[str, str] | None = None,
+    threshold: int | None = None,
+) -> dict:
     """Everything the template shows, read from the reporting models and the verdict."""
     wh = _Warehouse(con)
     threshold = small_count_threshold() if threshold is None else threshold
@@ -377,19 +462,39 @@ def report_context(con: duckdb.DuckDBPyConnection, verdict: dict | None, period:
     trend = wh.read("rpt_bps_trend", "tahun")
     trend_years = [r["tahun"] for r in trend]
     percent_chart = line_chart(
-        trend_years, [{"label": "penduduk miskin menurut BPS (%)", "color": "#b03a2e",
-                       "values": {r["tahun"]: r["persen_miskin"] for r in trend}}], unit="%")
+        trend_years,
+        [
+            {
+                "label": "penduduk miskin menurut BPS (%)",
+                "color": "#b03a2e",
+                "values": {r["tahun"]: r["persen_miskin"] for r in trend},
+            }
+        ],
+        unit="%",
+    )
     persons_chart = line_chart(
-        trend_years, [{"label": "penduduk miskin menurut BPS (jiwa)", "color": "#b03a2e",
-                       "values": {r["tahun"]: r["jumlah_miskin_jiwa"] for r in trend}},
-                      {"label": "jiwa di DTKS (periode terakhir tahun itu)", "color": "#1f6f8b",
-                       "values": {r["tahun"]: r["dtks_persons"] for r in trend}}])
+        trend_years,
+        [
+            {
+                "label": "penduduk miskin menurut BPS (jiwa)",
+                "color": "#b03a2e",
+                "values": {r["tahun"]: r["jumlah_miskin_jiwa"] for r in trend},
+            },
+            {
+                "label": "jiwa di DTKS (periode terakhir tahun itu)",
+                "color": "#1f6f8b",
+                "values": {r["tahun"]: r["dtks_persons"] for r in trend},
+            },
+        ],
+    )
 
-    targeting = [("inclusion_candidates", "Salah sasaran masuk (inclusion)"),
-                 ("exclusion_candidates", "Terlewat (exclusion)"),
-                 ("duplicate_aid_cases", "Bantuan ganda"),
-                 ("deceased_recipients", "Penerima sudah meninggal"),
-                 ("component_mismatches", "Komponen/nominal tidak sesuai")]
+    targeting = [
+        ("inclusion_candidates", "Salah sasaran masuk (inclusion)"),
+        ("exclusion_candidates", "Terlewat (exclusion)"),
+        ("duplicate_aid_cases", "Bantuan ganda"),
+        ("deceased_recipients", "Penerima sudah meninggal"),
+        ("component_mismatches", "Komponen/nominal tidak sesuai"),
+    ]
 
     files = wh.read("rpt_file_bermasalah", "masalah, baris_tanpa_desa desc nulls last, source_path")
     show_unplaced = bool(checks["failures"] or checks["warnings"])
@@ -397,40 +502,80 @@ def report_context(con: duckdb.DuckDBPyConnection, verdict: dict | None, period:
     unknown_limit = _limit(verdict, "int_delivery_completeness", "pkh_unknown_share", "max_value")
     unreadable_failed = _failed(verdict, "int_delivery_completeness", "check_name")
     incomplete = [
-        r for r in wh.read("rpt_kiriman_tidak_lengkap", "nama_kecamatan, source_path")
+        r
+        for r in wh.read("rpt_kiriman_tidak_lengkap", "nama_kecamatan, source_path")
         if (r["check_name"] == "file_unreadable" and unreadable_failed)
-        or (r["check_name"] == "persons_vs_previous_period" and share_limit is not None
-            and r["share_of_previous"] is not None and r["share_of_previous"] < share_limit)
-        or (r["check_name"] == "pkh_families_unknown_to_dtks" and unknown_limit is not None
-            and r["pkh_unknown_share"] is not None and r["pkh_unknown_share"] > unknown_limit)
+        or (
+            r["check_name"] == "persons_vs_previous_period"
+            and share_limit is not None
+            and r["share_of_previous"] is not None
+            and r["share_of_previous"] < share_limit
+        )
+        or (
+            r["check_name"] == "pkh_families_unknown_to_dtks"
+            and unknown_limit is not None
+            and r["pkh_unknown_share"] is not None
+            and r["pkh_unknown_share"] > unknown_limit
+        )
     ]
     odd_files = []
-    for column, label in (("repeated_row_share", "bagian baris yang sudah pernah dikirim"),
-                          ("max_records_per_person", "catatan terbanyak untuk satu orang")):
+    for column, label in (
+        ("repeated_row_share", "bagian baris yang sudah pernah dikirim"),
+        ("max_records_per_person", "catatan terbanyak untuk satu orang"),
+    ):
         limit = _limit(verdict, "int_delivery_sanity", column, "max_value")
         if limit is not None:
-            odd = [r for r in wh.read("rpt_kiriman_janggal", f"{column} desc, source_path")
-                   if r[column] is not None and r[column] > limit][:20]
-            odd_files += [{"file": r["source_path"], "pemeriksaan": label,
-                           "nilai": fmt(r[column], 2) if column == "repeated_row_share" else fmt(r[column])}
-                          for r in odd]
-    if any(x.get("suite") == "int_delivery_blocks" and not x.get("passed", True)
-           for x in (verdict or {}).get("suites", [])):
-        kinds = {"nik": "NIK", "no_kk": "NO_KK", "id_pkh": "ID_PKH", "birth_name": "tanggal lahir + nama"}
-        odd_files += [{"file": r["source_path"],
-                       "pemeriksaan": f"satu {kinds.get(r['block_kind'], r['block_kind'])} pada terlalu banyak baris",
-                       "nilai": fmt(r["file_rows"])}
-                      for r in wh.read("rpt_kunci_berlebih", "block_rows desc, source_path")[:20]]
-    rupiah_files = wh.read("rpt_file_nominal_pkh", "keluarga desc, source_path")[:20] \
-        if _failed(verdict, "mart_pkh_family", "stages_rupiah_mismatch") else []
+            odd = [
+                r
+                for r in wh.read("rpt_kiriman_janggal", f"{column} desc, source_path")
+                if r[column] is not None and r[column] > limit
+            ][:20]
+            odd_files += [
+                {
+                    "file": r["source_path"],
+                    "pemeriksaan": label,
+                    "nilai": fmt(r[column], 2)
+                    if column == "repeated_row_share"
+                    else fmt(r[column]),
+                }
+                for r in odd
+            ]
+    if any(
+        x.get("suite") == "int_delivery_blocks" and not x.get("passed", True)
+        for x in (verdict or {}).get("suites", [])
+    ):
+        kinds = {
+            "nik": "NIK",
+            "no_kk": "NO_KK",
+            "id_pkh": "ID_PKH",
+            "birth_name": "tanggal lahir + nama",
+        }
+        odd_files += [
+            {
+                "file": r["source_path"],
+                "pemeriksaan": f"satu {kinds.get(r['block_kind'], r['block_kind'])} pada terlalu banyak baris",
+                "nilai": fmt(r["file_rows"]),
+            }
+            for r in wh.read("rpt_kunci_berlebih", "block_rows desc, source_path")[:20]
+        ]
+    rupiah_files = (
+        wh.read("rpt_file_nominal_pkh", "keluarga desc, source_path")[:20]
+        if _failed(verdict, "mart_pkh_family", "stages_rupiah_mismatch")
+        else []
+    )
 
     changes = wh.read("rpt_perubahan", "nama_kecamatan")
-    change_labels = [("households_added", "keluarga bertambah"), ("households_removed", "keluarga berkurang"),
-                     ("households_desil_down", "desil turun"), ("households_desil_up", "desil naik"),
-                     ("households_pkh_graduated", "graduasi PKH"), ("households_pkh_joined", "baru masuk PKH"),
-                     ("desa_koperasi_naik_tahap", "desa/kelurahan yang koperasinya naik tahap")]
+    change_labels = [
+        ("households_added", "keluarga bertambah"),
+        ("households_removed", "keluarga berkurang"),
+        ("households_desil_down", "desil turun"),
+        ("households_desil_up", "desil naik"),
+        ("households_pkh_graduated", "graduasi PKH"),
+        ("households_pkh_joined", "baru masuk PKH"),
+        ("desa_koperasi_naik_tahap", "desa/kelurahan yang koperasinya naik tahap"),
+    ]
 
-    moment = now or datetime.now(timezone.utc)
+    moment = now or datetime.now(UTC)
     return {
         "title": "Laporan Rapat Koordinasi Data Kemiskinan dan Koperasi Desa Merah Putih",
         "period": period,
@@ -438,17 +583,24 @@ def report_context(con: duckdb.DuckDBPyConnection, verdict: dict | None, period:
         "release": published_release,
         "checks": checks,
         "kab": kab,
-        "desil_chart": bar_chart([(r["label"], r["keluarga"]) for r in wh.read("rpt_desil", "urutan")]),
+        "desil_chart": bar_chart(
+            [(r["label"], r["keluarga"]) for r in wh.read("rpt_desil", "urutan")]
+        ),
         "trend": trend,
         "latest_bps": next((r for r in reversed(trend) if r["persen_miskin"] is not None), None),
         "percent_chart": percent_chart,
         "persons_chart": persons_chart,
         "targeting": targeting,
-        "targeting_chart": bar_chart([(label, kab.get(col)) for col, label in targeting], color="#b9770e")
-        if kab else None,
+        "targeting_chart": bar_chart(
+            [(label, kab.get(col)) for col, label in targeting], color="#b9770e"
+        )
+        if kab
+        else None,
         "kecamatan": wh.read("rpt_kecamatan", "nama_kecamatan"),
-        "koperasi_chart": bar_chart([(r["tahapan"], r["desa"]) for r in wh.read("rpt_koperasi_tahapan", "urutan")],
-                                    color="#7d3c98"),
+        "koperasi_chart": bar_chart(
+            [(r["tahapan"], r["desa"]) for r in wh.read("rpt_koperasi_tahapan", "urutan")],
+            color="#7d3c98",
+        ),
         "attention": attention_list(wh.read("rpt_desa_perhatian", "peringkat"), threshold),
         "attention_agencies": [agency for _, agency in ATTENTION_AGENCIES],
         "threshold": threshold,
@@ -456,7 +608,9 @@ def report_context(con: duckdb.DuckDBPyConnection, verdict: dict | None, period:
         "quality_sources": wh.read("rpt_mutu_sumber", "source"),
         "quality_kecamatan": wh.read("rpt_mutu_kecamatan", "nama_kecamatan"),
         "unreadable_files": [r for r in files if r["masalah"] == "gagal_dibaca"],
-        "unplaced_files": [r for r in files if r["masalah"] == "desa_tidak_dikenali"][:10] if show_unplaced else [],
+        "unplaced_files": [r for r in files if r["masalah"] == "desa_tidak_dikenali"][:10]
+        if show_unplaced
+        else [],
         "incomplete": incomplete,
         "incomplete_kecamatan": sorted({r["nama_kecamatan"] for r in incomplete}),
         "odd_files": odd_files,
@@ -468,8 +622,13 @@ def report_context(con: duckdb.DuckDBPyConnection, verdict: dict | None, period:
     }
 
 
-def build_report(con: duckdb.DuckDBPyConnection, verdict: dict | None, period: str,
-                 published_release: str | None, **options) -> str:
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    verdict: dict | None,
+    period: str,
+    published_release: str | None,
+    **options,
+) -> str:
     context = report_context(con, verdict, period, published_release, **options)
     return _environment().get_template("laporan.html.j2").render(**context)
 
@@ -480,22 +639,44 @@ def render_pdf(html_path: Path, pdf_path: Path) -> Path | None:
     Paper size, margins and the page-number footer come from the document's own CSS `@page`
     rules (`--no-pdf-header-footer` drops Chromium's URL-and-date header so they show); no
     network is used: the document loads nothing."""
-    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    browser = (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    )
     if browser is None:
         return None
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", "--no-pdf-header-footer",
-             f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()],
-            check=True, capture_output=True, timeout=120,
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf_path}",
+                html_path.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
     return pdf_path if pdf_path.exists() else None
 
 
-def write_report(warehouse: Path, reports_dir: Path, verdict: dict | None,
-                 published_release: str | None, period: str | None = None) -> ReportFiles:
+def write_report(
+    warehouse: Path,
+    reports_dir: Path,
+    verdict: dict | None,
+    published_release: str | None,
+    period: str | None = None,
+) -> ReportFiles:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         period = period or reporting_period(con)
         document = build_report(con, verdict, period, published_release)
@@ -506,6 +687,13 @@ def write_report(warehouse: Path, reports_dir: Path, verdict: dict | None,
     tmp.replace(html_path)
     pdf = render_pdf(html_path, reports_dir / f"laporan-{period}.pdf")
     (reports_dir / f"laporan-{period}.json").write_text(
-        json.dumps({"period": period, "gate_passed": bool(verdict and verdict.get("passed")),
-                    "published_release": published_release}, indent=2))
+        json.dumps(
+            {
+                "period": period,
+                "gate_passed": bool(verdict and verdict.get("passed")),
+                "published_release": published_release,
+            },
+            indent=2,
+        )
+    )
     return ReportFiles(html_path, pdf, period)

@@ -1,17 +1,17 @@
 """Assets of the restricted tier: the person cross-reference and rejected rows as owner-only
 Parquet files (files.py), and the field-verification workbooks (verification.py)."""
 
-
 import dagster as dg
 import duckdb
 
-from dagster_project.transform.assets import jember_dbt_models
 from dagster_project.resources import PipelinePaths
 from dagster_project.restricted.files import write_restricted_files
 from dagster_project.restricted.verification import write_verification_workbooks
+from dagster_project.transform.assets import jember_dbt_models
 
 UPSTREAM = [
-    k for k in jember_dbt_models.keys
+    k
+    for k in jember_dbt_models.keys
     if k.path in (["intermediate", "int_person_xref"], ["intermediate", "rejected_rows"])
 ]
 

@@ -14,7 +14,9 @@ import os
 
 import duckdb
 
-XREF_COLUMNS = "source, source_path, sheet, row_number, person_id, household_id, kode_desa, match_rule"
+XREF_COLUMNS = (
+    "source, source_path, sheet, row_number, person_id, household_id, kode_desa, match_rule"
+)
 REJECTED_COLUMNS = "source, source_path, sheet, row_number, reason, message"
 
 

@@ -23,9 +23,17 @@ import duckdb
 import xlsxwriter
 
 COLUMNS = [
-    ("masalah", "Masalah", 34), ("kasus", "Kasus", 16), ("id_pkh", "ID PKH", 16), ("peran", "Peran", 18),
-    ("nama", "Nama", 28), ("nik", "NIK", 19), ("no_kk", "No KK", 19), ("tanggal_lahir", "Tgl lahir", 11),
-    ("jenis_kelamin", "L/P", 4), ("bukti", "Bukti", 60), ("tindakan_disarankan", "Tindakan disarankan", 50),
+    ("masalah", "Masalah", 34),
+    ("kasus", "Kasus", 16),
+    ("id_pkh", "ID PKH", 16),
+    ("peran", "Peran", 18),
+    ("nama", "Nama", 28),
+    ("nik", "NIK", 19),
+    ("no_kk", "No KK", 19),
+    ("tanggal_lahir", "Tgl lahir", 11),
+    ("jenis_kelamin", "L/P", 4),
+    ("bukti", "Bukti", 60),
+    ("tindakan_disarankan", "Tindakan disarankan", 50),
     ("instansi", "Instansi", 13),
 ]
 FILL_IN = [("Hasil verifikasi (sama / beda / layak / tidak layak)", 28), ("Catatan petugas", 30)]
@@ -48,7 +56,9 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def write_verification_workbooks(warehouse: Path, restricted_dir: Path, period: str) -> dict[str, int]:
+def write_verification_workbooks(
+    warehouse: Path, restricted_dir: Path, period: str
+) -> dict[str, int]:
     """Write the workbooks of `period`, replacing that period's folder as a whole.
 
     Returns {workbook file name: listed rows}. Each kecamatan with no case still gets its
@@ -65,12 +75,15 @@ def write_verification_workbooks(warehouse: Path, restricted_dir: Path, period: 
     partial.mkdir(mode=0o700)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         kecamatan = con.execute(
-            "select distinct kode_kecamatan, nama_kecamatan from marts.dim_wilayah order by 1").fetchall()
+            "select distinct kode_kecamatan, nama_kecamatan from marts.dim_wilayah order by 1"
+        ).fetchall()
     # xlsx writing is CPU-bound Python (about 250k cells a second): one process per core.
     # Spawned, not forked: the calling process (a Dagster run) has threads of its own.
     jobs = [(str(warehouse), str(partial), period, kode, nama) for kode, nama in kecamatan]
-    with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1) or 1,
-                             mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(len(jobs), os.cpu_count() or 1) or 1,
+        mp_context=multiprocessing.get_context("spawn"),
+    ) as pool:
         written = dict(pool.map(_write_kecamatan, *zip(*jobs)))
     if final.exists():
         shutil.rmtree(final)
@@ -78,13 +91,16 @@ def write_verification_workbooks(warehouse: Path, restricted_dir: Path, period: 
     return written
 
 
-def _write_kecamatan(warehouse: str, folder: str, period: str, kode_kec: str, nama_kec: str) -> tuple[str, int]:
+def _write_kecamatan(
+    warehouse: str, folder: str, period: str, kode_kec: str, nama_kec: str
+) -> tuple[str, int]:
     select = ", ".join(c for c, _, _ in COLUMNS)
     with duckdb.connect(warehouse, read_only=True) as con:
         rows = con.execute(
             f"""select kode_desa, nama_desa, {select} from restricted.verification_list
                 where kode_kecamatan = ? order by kode_desa, urutan, kasus, peran <> 'PENGURUS PKH', nama, person_id""",
-            [kode_kec]).fetchall()
+            [kode_kec],
+        ).fetchall()
     name = f"verifikasi-{kode_kec.replace('.', '')}-{re.sub(r'[^a-z0-9]+', '_', nama_kec.lower())}-{period}.xlsx"
     path = Path(folder) / name
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
@@ -94,9 +110,18 @@ def _write_kecamatan(warehouse: str, folder: str, period: str, kode_kec: str, na
 
 
 def _write_workbook(path: Path, nama_kec: str, period: str, rows: list[tuple]) -> None:
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                               "strings_to_urls": False, "strings_to_numbers": False})
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"})
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    bold = workbook.add_format(
+        {"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"}
+    )
     title = workbook.add_format({"bold": True, "font_size": 13})
     used: set[str] = set()
     by_desa: dict[tuple[str, str], list[tuple]] = {}
@@ -104,8 +129,12 @@ def _write_workbook(path: Path, nama_kec: str, period: str, rows: list[tuple]) -
         by_desa.setdefault((row[0], row[1]), []).append(row[2:])
 
     summary = workbook.add_worksheet(_sheet_name("RINGKASAN", used))
-    summary.write_string(0, 0, f"Daftar verifikasi lapangan Kecamatan {nama_kec}, periode {period}", title)
-    summary.write_string(1, 0, "RAHASIA: memuat data pribadi (UU PDP No 27/2022). Hanya untuk petugas verifikasi.")
+    summary.write_string(
+        0, 0, f"Daftar verifikasi lapangan Kecamatan {nama_kec}, periode {period}", title
+    )
+    summary.write_string(
+        1, 0, "RAHASIA: memuat data pribadi (UU PDP No 27/2022). Hanya untuk petugas verifikasi."
+    )
     summary.write_row(3, 0, ["Kode desa", "Desa", "Masalah", "Kasus", "Baris"], bold)
     line = 4
     for (kode, desa), items in by_desa.items():
@@ -126,7 +155,9 @@ def _write_workbook(path: Path, nama_kec: str, period: str, rows: list[tuple]) -
 
     for (kode, desa), items in by_desa.items():
         sheet = workbook.add_worksheet(_sheet_name(desa, used))
-        sheet.write_string(0, 0, f"Desa/Kelurahan {desa} ({kode}), Kecamatan {nama_kec}, periode {period}", title)
+        sheet.write_string(
+            0, 0, f"Desa/Kelurahan {desa} ({kode}), Kecamatan {nama_kec}, periode {period}", title
+        )
         header = [label for _, label, _ in COLUMNS] + [label for label, _ in FILL_IN]
         for col, text in enumerate(header):
             sheet.write_string(2, col, text, bold)

@@ -9,7 +9,6 @@ definitions parses again with the dbt beside this interpreter. dagster-dbt's own
 `prepare_if_dev()` is not used: it calls `dbt` on PATH, which `make dev` does not have.
 """
 
-
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
@@ -25,7 +24,12 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from dagster_project.resources import DBT_PROJECT_DIR, PipelinePaths, ReportingPeriod, ensure_dbt_manifest
+from dagster_project.resources import (
+    DBT_PROJECT_DIR,
+    PipelinePaths,
+    ReportingPeriod,
+    ensure_dbt_manifest,
+)
 
 ensure_dbt_manifest()
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -58,7 +62,10 @@ dbt_translator = JemberDbtTranslator(
     dagster_dbt_translator=dbt_translator,
 )
 def jember_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: PipelinePaths, period: ReportingPeriod
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    paths: PipelinePaths,
+    period: ReportingPeriod,
 ):
     # One target folder per data dir, kept between runs: dbt re-parses the whole project when
     # the profile differs from the one its partial-parse file was written with, and the
@@ -70,7 +77,11 @@ def jember_dbt_models(
     built = []
     for event in invocation.stream():
         if isinstance(event, (dg.Output, dg.AssetMaterialization)):
-            built.append(context.asset_key_for_output(event.output_name) if isinstance(event, dg.Output) else event.asset_key)
+            built.append(
+                context.asset_key_for_output(event.output_name)
+                if isinstance(event, dg.Output)
+                else event.asset_key
+            )
         yield event
     yield from _table_observations(paths, built)
 
@@ -94,16 +105,21 @@ def _table_observations(paths: PipelinePaths, keys: list[dg.AssetKey]):
             "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
         ).fetchall():
             columns.setdefault((schema, table), []).append((column, data_type))
-        tables = {(schema, table) for schema, table in con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_catalog = current_database() and table_type = 'BASE TABLE'"
-        ).fetchall()}
+        tables = {
+            (schema, table)
+            for schema, table in con.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_catalog = current_database() and table_type = 'BASE TABLE'"
+            ).fetchall()
+        }
         for key in keys:
             relation = tuple(key.path[-2:])
             metadata = {}
             if relation in columns:
                 metadata["dagster/column_schema"] = dg.TableSchema(
-                    columns=[dg.TableColumn(name, data_type) for name, data_type in columns[relation]]
+                    columns=[
+                        dg.TableColumn(name, data_type) for name, data_type in columns[relation]
+                    ]
                 )
             if relation in tables:  # views are not counted: counting runs their whole query
                 schema, table = relation

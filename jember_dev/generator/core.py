@@ -12,7 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import dtks, formats as f, others, pkh
+from . import dtks, others, pkh
+from . import formats as f
 from .population import make_chunk
 
 
@@ -32,17 +33,59 @@ SCALES = {
 PERSONS_PER_FAMILY = 3.05  # what population.make_chunk produces on average
 ID_STRIDE = 10_000_000  # ids of chunk k are k * ID_STRIDE + running number
 
-ROWS_SCHEMA = pa.schema([
-    ("source", pa.string()), ("source_path", pa.string()), ("sheet", pa.string()),
-    ("row_number", pa.int64()), ("person_id", pa.int64()), ("family_id", pa.int64()),
-    ("kode_desa", pa.string()), ("damage", pa.string()), ("should_reject", pa.bool_()),
-])
-PERSON_COLUMNS = ["person_id", "family_id", "original_family_id", "nik", "nama", "jenis_kelamin",
-                  "tanggal_lahir", "tempat_lahir", "hubungan", "kode_desa", "nik_region", "is_moved_in",
-                  "disabilitas", "hamil", "is_deceased", "in_dtks", "lookalike"]
-FAMILY_COLUMNS = ["family_id", "no_kk", "kk_registered_date", "kode_desa", "desil", "n_members",
-                  "head_person_id", "split_from_family_id", "in_dtks", "id_pkh", "status_kpm",
-                  "bumil", "aud", "sd", "smp", "sma", "disabilitas", "lansia", "yearly_amount_true"]
+ROWS_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("source_path", pa.string()),
+        ("sheet", pa.string()),
+        ("row_number", pa.int64()),
+        ("person_id", pa.int64()),
+        ("family_id", pa.int64()),
+        ("kode_desa", pa.string()),
+        ("damage", pa.string()),
+        ("should_reject", pa.bool_()),
+    ]
+)
+PERSON_COLUMNS = [
+    "person_id",
+    "family_id",
+    "original_family_id",
+    "nik",
+    "nama",
+    "jenis_kelamin",
+    "tanggal_lahir",
+    "tempat_lahir",
+    "hubungan",
+    "kode_desa",
+    "nik_region",
+    "is_moved_in",
+    "disabilitas",
+    "hamil",
+    "is_deceased",
+    "in_dtks",
+    "lookalike",
+]
+FAMILY_COLUMNS = [
+    "family_id",
+    "no_kk",
+    "kk_registered_date",
+    "kode_desa",
+    "desil",
+    "n_members",
+    "head_person_id",
+    "split_from_family_id",
+    "in_dtks",
+    "id_pkh",
+    "status_kpm",
+    "bumil",
+    "aud",
+    "sd",
+    "smp",
+    "sma",
+    "disabilitas",
+    "lansia",
+    "yearly_amount_true",
+]
 
 
 # The generator builds on the same reference data the pipeline loads: the dbt seeds (their
@@ -83,15 +126,22 @@ class TruthWriter:
             writer.close()
 
 
-def truth_rows(source: str, path: str, sheet: str, rec: pd.DataFrame, damage: np.ndarray,
-               first_row: int = 1) -> pd.DataFrame:
-    return pd.DataFrame({
-        "source": source, "source_path": path, "sheet": sheet,
-        "row_number": np.arange(first_row, first_row + len(rec), dtype=np.int64),
-        "person_id": rec["person_id"].to_numpy(np.int64), "family_id": rec["family_id"].to_numpy(np.int64),
-        "kode_desa": rec["kode_desa"].to_numpy(), "damage": damage,
-        "should_reject": rec["should_reject"].to_numpy(bool),
-    })
+def truth_rows(
+    source: str, path: str, sheet: str, rec: pd.DataFrame, damage: np.ndarray, first_row: int = 1
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": source,
+            "source_path": path,
+            "sheet": sheet,
+            "row_number": np.arange(first_row, first_row + len(rec), dtype=np.int64),
+            "person_id": rec["person_id"].to_numpy(np.int64),
+            "family_id": rec["family_id"].to_numpy(np.int64),
+            "kode_desa": rec["kode_desa"].to_numpy(),
+            "damage": damage,
+            "should_reject": rec["should_reject"].to_numpy(bool),
+        }
+    )
 
 
 def totals_row(style: f.FileStyle, header: list[str], n: int) -> list[str] | None:
@@ -104,8 +154,9 @@ def totals_row(style: f.FileStyle, header: list[str], n: int) -> list[str] | Non
     return row
 
 
-def write_update_delivery(seed: int, raw: Path, updates: list[pd.DataFrame], styles: f.StyleRotation,
-                          truth: TruthWriter) -> list[tuple[str, str, int, int]]:
+def write_update_delivery(
+    seed: int, raw: Path, updates: list[pd.DataFrame], styles: f.StyleRotation, truth: TruthWriter
+) -> list[tuple[str, str, int, int]]:
     """The later DTKS delivery: one file per kecamatan where the listed people now live.
 
     Movers thus appear in two kecamatan files (the April file of the old one, this file of
@@ -114,23 +165,31 @@ def write_update_delivery(seed: int, raw: Path, updates: list[pd.DataFrame], sty
     files = []
     everything = pd.concat(updates, ignore_index=True)
     everything["kode_kecamatan"] = everything["kode_desa"].str[:8]
-    for i, (kode_kec, rec) in enumerate(everything.groupby("kode_kecamatan", sort=True)):
+    for i, (_kode_kec, rec) in enumerate(everything.groupby("kode_kecamatan", sort=True)):
         rng = np.random.default_rng([seed, 1_000_000 + i])
         rec = rec.sort_values(["kode_desa", "person_id"], kind="stable").reset_index(drop=True)
         name = rec["nama_kecamatan"].iloc[0]
         path = f"dtks/2025-10/pemutakhiran_dtks_{slug(name)}_oktober_2025.csv"
         style = styles.next()
         header, columns, damage = dtks.render(rng, rec, style)
-        size = f.write_csv(raw / path, header, columns, style,
-                           f.title_lines(style, f"PEMUTAKHIRAN DTKS KECAMATAN {name.upper()}", "Periode: Oktober 2025"),
-                           totals_row(style, header, len(rec)))
+        size = f.write_csv(
+            raw / path,
+            header,
+            columns,
+            style,
+            f.title_lines(
+                style, f"PEMUTAKHIRAN DTKS KECAMATAN {name.upper()}", "Periode: Oktober 2025"
+            ),
+            totals_row(style, header, len(rec)),
+        )
         truth.write("rows", truth_rows("dtks", path, "", rec, damage), ROWS_SCHEMA)
         files.append(("dtks", path, len(rec), size))
     return files
 
 
-def village_family_counts(rng: np.random.Generator, wilayah: pd.DataFrame, scale: Scale,
-                          kecamatan: list[str]) -> dict[str, np.ndarray]:
+def village_family_counts(
+    rng: np.random.Generator, wilayah: pd.DataFrame, scale: Scale, kecamatan: list[str]
+) -> dict[str, np.ndarray]:
     """Families per village per kecamatan: plausible, varied village sizes."""
     in_scope = wilayah[wilayah["kode_kecamatan"].isin(kecamatan)]
     weights = rng.lognormal(0, 0.5, len(in_scope))
@@ -155,7 +214,9 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
     master = np.random.default_rng(seed)
     wilayah = load_wilayah()
     all_kecamatan = sorted(wilayah["kode_kecamatan"].unique())
-    kecamatan = [all_kecamatan[i] for i in master.permutation(len(all_kecamatan))[: settings.kecamatan]]
+    kecamatan = [
+        all_kecamatan[i] for i in master.permutation(len(all_kecamatan))[: settings.kecamatan]
+    ]
     family_counts = village_family_counts(master, wilayah, settings, kecamatan)
     styles = f.StyleRotation(master)
     # Variant kinds and pasted-family flavours cycle over the whole run (see dtks.KindRotation).
@@ -193,16 +254,27 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
             title = [f"DATA DTKS KECAMATAN {kec_name.upper()}", "Periode: April 2025"]
             if position == 0 and part == 0:
                 path = f"dtks/2025-04/{slug(kec_name)}/DTKS_{kec_name.upper().replace(' ', '_')}_APRIL_2025.xlsx"
-                files.append(("dtks",) + write_dtks_workbook(rng, raw, path, records, styles.next(), truth, title))
+                files.append(
+                    ("dtks",)
+                    + write_dtks_workbook(rng, raw, path, records, styles.next(), truth, title)
+                )
                 # An editor lock file next to it: must be ignored by the reader.
-                (raw / path).with_name("~$" + (raw / path).name).write_bytes(b"\x0bDinas Sosial" + b" " * 40)
+                (raw / path).with_name("~$" + (raw / path).name).write_bytes(
+                    b"\x0bDinas Sosial" + b" " * 40
+                )
             else:
                 folder = f"dtks/2025-04/{slug(kec_name)}/" if position % 3 == 2 else "dtks/2025-04/"
                 path = f"{folder}dtks_{name}.csv"
                 style = styles.next()
                 header, columns, damage = dtks.render(rng, records, style)
-                size = f.write_csv(raw / path, header, columns, style, f.title_lines(style, *title),
-                                   totals_row(style, header, len(records)))
+                size = f.write_csv(
+                    raw / path,
+                    header,
+                    columns,
+                    style,
+                    f.title_lines(style, *title),
+                    totals_row(style, header, len(records)),
+                )
                 truth.write("rows", truth_rows("dtks", path, "", records, damage), ROWS_SCHEMA)
                 files.append(("dtks", path, len(records), size))
                 if position == 1 and part == 0:
@@ -210,33 +282,58 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
                     again = f"dtks/2025-05/dtks_{name}.csv"
                     (raw / again).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(raw / path, raw / again)
-                    again_damage = np.array([(d + "," if d else "") + "repeated_delivery" for d in damage.tolist()], dtype=object)
-                    truth.write("rows", truth_rows("dtks", again, "", records, again_damage), ROWS_SCHEMA)
+                    again_damage = np.array(
+                        [(d + "," if d else "") + "repeated_delivery" for d in damage.tolist()],
+                        dtype=object,
+                    )
+                    truth.write(
+                        "rows", truth_rows("dtks", again, "", records, again_damage), ROWS_SCHEMA
+                    )
                     files.append(("dtks", again, len(records), size))
             counts["dtks_rows"] += len(records)
 
             # --- DTKS update delivery ---------------------------------------------------
-            updates, new_families = dtks.update_records(rng, chunk, base, wilayah, id_base + len(chunk.families),
-                                                        kecamatan, extra_rng, cross_file_variants)
+            updates, new_families = dtks.update_records(
+                rng,
+                chunk,
+                base,
+                wilayah,
+                id_base + len(chunk.families),
+                kecamatan,
+                extra_rng,
+                cross_file_variants,
+            )
             all_updates.append(updates)
             counts["dtks_rows"] += len(updates)
 
             # --- PKH --------------------------------------------------------------------
             for stage in range(1, 5):
                 rec = pkh.add_reject_rows(rng, pkh.stage_records(plan, chunk, wilayah, stage))
-                title = [f"DAFTAR KPM PKH TAHAP {stage} TAHUN {pkh.YEAR}", f"KECAMATAN {kec_name.upper()}"]
+                title = [
+                    f"DAFTAR KPM PKH TAHAP {stage} TAHUN {pkh.YEAR}",
+                    f"KECAMATAN {kec_name.upper()}",
+                ]
                 style = styles.next()
                 if position == 0 and part == 0:
                     path = f"pkh/2025/tahap{stage}/pkh_{name}_tahap{stage}.xlsx"
                     header, columns, damage = pkh.render(rng, rec, style, xlsx_cells=True)
                     rows = [list(r) for r in zip(*[c.tolist() for c in columns])]
-                    size = f.write_xlsx(raw / path, [f.Sheet(f"TAHAP {stage}", f.title_lines(style, *title), header, rows)])
+                    size = f.write_xlsx(
+                        raw / path,
+                        [f.Sheet(f"TAHAP {stage}", f.title_lines(style, *title), header, rows)],
+                    )
                     sheet = f"TAHAP {stage}"
                 else:
                     path = f"pkh/2025/tahap{stage}/pkh_{name}_tahap{stage}.csv"
                     header, columns, damage = pkh.render(rng, rec, style)
-                    size = f.write_csv(raw / path, header, columns, style, f.title_lines(style, *title),
-                                       totals_row(style, header, len(rec)))
+                    size = f.write_csv(
+                        raw / path,
+                        header,
+                        columns,
+                        style,
+                        f.title_lines(style, *title),
+                        totals_row(style, header, len(rec)),
+                    )
                     sheet = ""
                 truth.write("rows", truth_rows("pkh", path, sheet, rec, damage), ROWS_SCHEMA)
                 files.append(("pkh", path, len(rec), size))
@@ -245,8 +342,13 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
                     again = f"pkh/2025/kirim_ulang/pkh_{name}_tahap{stage}.csv"
                     (raw / again).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(raw / path, raw / again)
-                    again_damage = np.array([(d + "," if d else "") + "repeated_delivery" for d in damage.tolist()], dtype=object)
-                    truth.write("rows", truth_rows("pkh", again, "", rec, again_damage), ROWS_SCHEMA)
+                    again_damage = np.array(
+                        [(d + "," if d else "") + "repeated_delivery" for d in damage.tolist()],
+                        dtype=object,
+                    )
+                    truth.write(
+                        "rows", truth_rows("pkh", again, "", rec, again_damage), ROWS_SCHEMA
+                    )
                     files.append(("pkh", again, len(rec), size))
                     counts["pkh_rows"] += len(rec)
 
@@ -260,43 +362,70 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
 
     bps_files = others.write_bps(master, raw, wilayah, styles, load_poverty())
     files += [("bps",) + item for item in bps_files]
-    kop_files, kop_truth = others.write_koperasi(master, raw, wilayah, styles, with_xlsx=scale in ("tiny", "small"))
+    kop_files, kop_truth = others.write_koperasi(
+        master, raw, wilayah, styles, with_xlsx=scale in ("tiny", "small")
+    )
     files += [("koperasi",) + item for item in kop_files]
     truth.write("koperasi", kop_truth)
-    truth.write("files", pd.DataFrame(files, columns=["source", "source_path", "data_rows", "size_bytes"]))
+    truth.write(
+        "files", pd.DataFrame(files, columns=["source", "source_path", "data_rows", "size_bytes"])
+    )
     truth.close()
     (truth_dir / "README.md").write_text(TRUTH_README, encoding="utf-8")
 
     return {
-        "out_dir": str(out_dir), "scale": scale, "seed": seed, "files_written": len(files),
-        "rows_per_source": {src: int(sum(r for s, _, r, _ in files if s == src)) for src in ("dtks", "pkh", "bps", "koperasi")},
-        "persons": counts["persons"], "families": counts["families"],
+        "out_dir": str(out_dir),
+        "scale": scale,
+        "seed": seed,
+        "files_written": len(files),
+        "rows_per_source": {
+            src: int(sum(r for s, _, r, _ in files if s == src))
+            for src in ("dtks", "pkh", "bps", "koperasi")
+        },
+        "persons": counts["persons"],
+        "families": counts["families"],
         "bytes": int(sum(b for *_, b in files)),
         "seconds": round(time.perf_counter() - started, 2),
     }
 
 
-def write_dtks_workbook(rng, raw: Path, path: str, records: pd.DataFrame, style: f.FileStyle,
-                        truth: TruthWriter, title: list[str]) -> tuple[str, int, int]:
+def write_dtks_workbook(
+    rng,
+    raw: Path,
+    path: str,
+    records: pd.DataFrame,
+    style: f.FileStyle,
+    truth: TruthWriter,
+    title: list[str],
+) -> tuple[str, int, int]:
     """One sheet per desa (the first with NIKs as number cells), plus a notes sheet."""
     sheets = []
-    for i, (kode, rec) in enumerate(records.groupby("kode_desa", sort=True)):
+    for i, (_kode, rec) in enumerate(records.groupby("kode_desa", sort=True)):
         rec = rec.reset_index(drop=True)
-        header, columns, damage = dtks.render(rng, rec, style, xlsx_cells=True, numeric_ids=(i == 0))
+        header, columns, damage = dtks.render(
+            rng, rec, style, xlsx_cells=True, numeric_ids=(i == 0)
+        )
         name = rec["nama_desa"].iloc[0][:31]
         rows = [list(r) for r in zip(*[c.tolist() for c in columns])]
         totals = totals_row(style, header, len(rows))
-        sheets.append(f.Sheet(name, f.title_lines(style, *title) if i % 2 == 0 else [], header, rows, totals))
+        sheets.append(
+            f.Sheet(name, f.title_lines(style, *title) if i % 2 == 0 else [], header, rows, totals)
+        )
         truth.write("rows", truth_rows("dtks", path, name, rec, damage), ROWS_SCHEMA)
-    notes = ["Catatan:", "Data bersumber dari aplikasi SIKS-NG.", "Satu sheet per desa/kelurahan.",
-             "Kolom DESIL kosong berarti belum diperingkat."]
+    notes = [
+        "Catatan:",
+        "Data bersumber dari aplikasi SIKS-NG.",
+        "Satu sheet per desa/kelurahan.",
+        "Kolom DESIL kosong berarti belum diperingkat.",
+    ]
     sheets.append(f.Sheet("KETERANGAN", notes, [], []))
     size = f.write_xlsx(raw / path, sheets)
     return path, len(records), size
 
 
-def write_population_truth(truth: TruthWriter, chunk, plan: pkh.PkhPlan, updates: pd.DataFrame,
-                           new_families: pd.DataFrame) -> None:
+def write_population_truth(
+    truth: TruthWriter, chunk, plan: pkh.PkhPlan, updates: pd.DataFrame, new_families: pd.DataFrame
+) -> None:
     per = chunk.persons.copy()
     fam = chunk.families.copy()
     per["original_family_id"] = per["family_id"]
@@ -313,10 +442,24 @@ def write_population_truth(truth: TruthWriter, chunk, plan: pkh.PkhPlan, updates
 
     first_kpm = plan.kpm.drop_duplicates("fam_row").set_index("fam_row")
     fam["id_pkh"] = pd.Series(first_kpm["id_pkh"]).reindex(range(len(fam))).fillna("").to_numpy()
-    fam["status_kpm"] = pd.Series(first_kpm["final_status"]).reindex(range(len(fam))).fillna("").to_numpy()
+    fam["status_kpm"] = (
+        pd.Series(first_kpm["final_status"]).reindex(range(len(fam))).fillna("").to_numpy()
+    )
     for c in pkh.COMPONENTS:
-        fam[c] = pd.Series(first_kpm[f"true_{c}"]).reindex(range(len(fam))).fillna(0).astype(np.int64).to_numpy()
-    fam["yearly_amount_true"] = pd.Series(first_kpm["true_yearly_amount"]).reindex(range(len(fam))).fillna(0).astype(np.int64).to_numpy()
+        fam[c] = (
+            pd.Series(first_kpm[f"true_{c}"])
+            .reindex(range(len(fam)))
+            .fillna(0)
+            .astype(np.int64)
+            .to_numpy()
+        )
+    fam["yearly_amount_true"] = (
+        pd.Series(first_kpm["true_yearly_amount"])
+        .reindex(range(len(fam)))
+        .fillna(0)
+        .astype(np.int64)
+        .to_numpy()
+    )
     fam["split_from_family_id"] = fam["split_from_family_id"].astype("Int64")
     extra = new_families.copy()
     for c in ("id_pkh", "status_kpm"):
@@ -329,7 +472,9 @@ def write_population_truth(truth: TruthWriter, chunk, plan: pkh.PkhPlan, updates
     truth.write("families", both)
 
     planted = plan.planted.copy()
-    truth.write("planted_cases", planted[["kind", "family_id", "person_id", "id_pkh", "kode_desa", "note"]])
+    truth.write(
+        "planted_cases", planted[["kind", "family_id", "person_id", "id_pkh", "kode_desa", "note"]]
+    )
 
 
 TRUTH_README = """# Ground truth of a generated run

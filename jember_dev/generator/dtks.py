@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dagster_project.ingestion.contract import DTKS
+
 from . import formats as f
 from .names import spelling_variant
 from .population import CHILD, FAMILI_LAIN, HEAD, Chunk, make_identity_numbers
@@ -21,7 +22,9 @@ UPDATE_DATE_RANGE = (np.datetime64("2023-01-02"), np.datetime64("2025-03-28"))
 LATER_UPDATE_RANGE = (np.datetime64("2025-06-01"), np.datetime64("2025-09-30"))
 
 
-def _dates_between(rng: np.random.Generator, n: int, span: tuple[np.datetime64, np.datetime64]) -> np.ndarray:
+def _dates_between(
+    rng: np.random.Generator, n: int, span: tuple[np.datetime64, np.datetime64]
+) -> np.ndarray:
     days = int((span[1] - span[0]).astype(np.int64))
     return span[0] + rng.integers(0, days, n).astype("timedelta64[D]")
 
@@ -34,9 +37,13 @@ def base_records(rng: np.random.Generator, chunk: Chunk, wilayah: pd.DataFrame) 
     fam_rows = rec["fam_pos"].to_numpy()
     for col in ("no_kk", "alamat", "rt", "rw", "desil"):
         rec[col] = fam[col].to_numpy()[fam_rows]
-    rec["id_dtks"] = [f"{chunk.region6}{chunk.part:02d}{p % 10_000_000:07d}" for p in rec["person_id"].tolist()]
+    rec["id_dtks"] = [
+        f"{chunk.region6}{chunk.part:02d}{p % 10_000_000:07d}" for p in rec["person_id"].tolist()
+    ]
     rec.loc[rng.random(len(rec)) < 0.03, "id_dtks"] = ""
-    rec["status_padan"] = rng.choice(["PADAN", "TIDAK PADAN", ""], size=len(rec), p=[0.9, 0.06, 0.04])
+    rec["status_padan"] = rng.choice(
+        ["PADAN", "TIDAK PADAN", ""], size=len(rec), p=[0.9, 0.06, 0.04]
+    )
     rec["tanggal_update"] = _dates_between(rng, len(rec), UPDATE_DATE_RANGE)
     rec["damage"] = ""
     rec["should_reject"] = False
@@ -51,9 +58,16 @@ def _with_region(rec: pd.DataFrame, wilayah: pd.DataFrame) -> pd.DataFrame:
     return rec
 
 
-def update_records(rng: np.random.Generator, chunk: Chunk, base: pd.DataFrame, wilayah: pd.DataFrame,
-                   id_base: int, kecamatan_in_scope: list[str], extra_rng: np.random.Generator,
-                   rotation: "KindRotation") -> tuple[pd.DataFrame, pd.DataFrame]:
+def update_records(
+    rng: np.random.Generator,
+    chunk: Chunk,
+    base: pd.DataFrame,
+    wilayah: pd.DataFrame,
+    id_base: int,
+    kecamatan_in_scope: list[str],
+    extra_rng: np.random.Generator,
+    rotation: KindRotation,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows of the later update delivery, and the new families it creates.
 
     Movers (a person now in a village of another kecamatan, on a new NO_KK), split families
@@ -73,10 +87,12 @@ def update_records(rng: np.random.Generator, chunk: Chunk, base: pd.DataFrame, w
     splits = np.sort(pool[n_move:][role[pool[n_move:]] == CHILD][:n_split])
     rest = rng.permutation(np.setdiff1d(np.arange(n), np.concatenate([movers, splits])))
     n_dup = max(1, int(n * 0.002))
-    typos, variants = np.sort(rest[:n_dup]), np.sort(rest[n_dup:2 * n_dup])
+    typos, variants = np.sort(rest[:n_dup]), np.sort(rest[n_dup : 2 * n_dup])
 
     # Movers go to another kecamatan the run covers, so they appear in two kecamatan files.
-    destination = wilayah["kode_kecamatan"].isin(kecamatan_in_scope) & (wilayah["kode_kecamatan"] != chunk.kode_kecamatan)
+    destination = wilayah["kode_kecamatan"].isin(kecamatan_in_scope) & (
+        wilayah["kode_kecamatan"] != chunk.kode_kecamatan
+    )
     if not destination.any():
         destination = wilayah["kode_kecamatan"] != chunk.kode_kecamatan
     other_villages = wilayah[destination]["kode_desa"].to_numpy()
@@ -88,24 +104,41 @@ def update_records(rng: np.random.Generator, chunk: Chunk, base: pd.DataFrame, w
     split["hubungan"] = HEAD
     split["damage"] = "family_split,duplicate_person"
     new_fams = pd.concat([moved, split], ignore_index=True)
-    reg = _dates_between(rng, len(new_fams), (np.datetime64("2025-01-02"), np.datetime64("2025-09-30")))
+    reg = _dates_between(
+        rng, len(new_fams), (np.datetime64("2025-01-02"), np.datetime64("2025-09-30"))
+    )
     new_fams["no_kk"] = make_identity_numbers(
-        np.full(len(new_fams), chunk.region6, dtype=object), reg, np.zeros(len(new_fams), bool),
+        np.full(len(new_fams), chunk.region6, dtype=object),
+        reg,
+        np.zeros(len(new_fams), bool),
         np.full(len(new_fams), chunk.part * 400),
     )
     new_ids = id_base + np.arange(len(new_fams))
-    families = pd.DataFrame({
-        "family_id": new_ids, "no_kk": new_fams["no_kk"].to_numpy(), "kk_registered_date": reg,
-        "kode_desa": new_fams["kode_desa"].to_numpy(), "desil": new_fams["desil"].to_numpy(),
-        "rt": new_fams["rt"].to_numpy(), "rw": new_fams["rw"].to_numpy(), "alamat": new_fams["alamat"].to_numpy(),
-        "n_members": 1, "head_person_id": new_fams["person_id"].to_numpy(),
-        "split_from_family_id": new_fams["family_id"].to_numpy(), "in_dtks": True,
-    })
+    families = pd.DataFrame(
+        {
+            "family_id": new_ids,
+            "no_kk": new_fams["no_kk"].to_numpy(),
+            "kk_registered_date": reg,
+            "kode_desa": new_fams["kode_desa"].to_numpy(),
+            "desil": new_fams["desil"].to_numpy(),
+            "rt": new_fams["rt"].to_numpy(),
+            "rw": new_fams["rw"].to_numpy(),
+            "alamat": new_fams["alamat"].to_numpy(),
+            "n_members": 1,
+            "head_person_id": new_fams["person_id"].to_numpy(),
+            "split_from_family_id": new_fams["family_id"].to_numpy(),
+            "in_dtks": True,
+        }
+    )
     new_fams["family_id"] = new_ids
 
     typo = base.iloc[typos].copy()
-    typo["nik"] = [f.typo_digit(v, int(p), int(d)) for v, p, d in
-                   zip(typo["nik"].tolist(), rng.integers(12, 16, len(typo)), rng.integers(1, 10, len(typo)))]
+    typo["nik"] = [
+        f.typo_digit(v, int(p), int(d))
+        for v, p, d in zip(
+            typo["nik"].tolist(), rng.integers(12, 16, len(typo)), rng.integers(1, 10, len(typo))
+        )
+    ]
     typo["damage"] = "nik_typo,duplicate_person"
     variant = base.iloc[variants].copy()
     variant["nama"] = [spelling_variant(v) for v in variant["nama"].tolist()]
@@ -113,8 +146,12 @@ def update_records(rng: np.random.Generator, chunk: Chunk, base: pd.DataFrame, w
 
     # Listed again with another variant kind: cross-file pairs for every kind an in-file copy
     # can carry, so a benchmark can compare recall on same-file and cross-file pairs.
-    spare = rest[2 * n_dup:]
-    others = base.iloc[np.sort(spare[:max(MIN_CROSS_FILE_VARIANTS, n_dup)])].copy().reset_index(drop=True)
+    spare = rest[2 * n_dup :]
+    others = (
+        base.iloc[np.sort(spare[: max(MIN_CROSS_FILE_VARIANTS, n_dup)])]
+        .copy()
+        .reset_index(drop=True)
+    )
     others["damage"] = "duplicate_person"
     add_variants(extra_rng, others, np.arange(len(others)), rotation)
 
@@ -128,11 +165,19 @@ def update_records(rng: np.random.Generator, chunk: Chunk, base: pd.DataFrame, w
     reissued = np.sort(extra_rng.choice(pool, size=count, replace=False))
     # The dead are not written on a new card.
     reissue = base[np.isin(fam, reissued) & alive].copy().reset_index(drop=True)
-    reg = _dates_between(extra_rng, len(reissued), (np.datetime64("2025-01-02"), np.datetime64("2025-09-30")))
+    reg = _dates_between(
+        extra_rng, len(reissued), (np.datetime64("2025-01-02"), np.datetime64("2025-09-30"))
+    )
     # Serials from 200 up, apart from the new families' cards above (same region and year).
-    new_kk = make_identity_numbers(np.full(len(reissued), chunk.region6, dtype=object), reg,
-                                   np.zeros(len(reissued), bool), np.full(len(reissued), chunk.part * 400 + 200))
-    reissue["no_kk"] = pd.Series(new_kk, index=reissued).loc[reissue["fam_pos"].to_numpy()].to_numpy()
+    new_kk = make_identity_numbers(
+        np.full(len(reissued), chunk.region6, dtype=object),
+        reg,
+        np.zeros(len(reissued), bool),
+        np.full(len(reissued), chunk.part * 400 + 200),
+    )
+    reissue["no_kk"] = (
+        pd.Series(new_kk, index=reissued).loc[reissue["fam_pos"].to_numpy()].to_numpy()
+    )
     reissue["damage"] = "kk_reissue,duplicate_person"
 
     updates = pd.concat([new_fams, typo, variant, others, reissue], ignore_index=True)
@@ -158,8 +203,13 @@ def add_reject_rows(rng: np.random.Generator, rec: pd.DataFrame) -> pd.DataFrame
     return out.iloc[order].reset_index(drop=True)
 
 
-def render(rng: np.random.Generator, rec: pd.DataFrame, style: f.FileStyle, xlsx_cells: bool = False,
-           numeric_ids: bool = False) -> tuple[list[str], list[np.ndarray], np.ndarray]:
+def render(
+    rng: np.random.Generator,
+    rec: pd.DataFrame,
+    style: f.FileStyle,
+    xlsx_cells: bool = False,
+    numeric_ids: bool = False,
+) -> tuple[list[str], list[np.ndarray], np.ndarray]:
     """Header, column cells and damage tags for one file (or sheet) of DTKS records."""
     n = len(rec)
     damage = f.Damage(n)
@@ -169,7 +219,9 @@ def render(rng: np.random.Generator, rec: pd.DataFrame, style: f.FileStyle, xlsx
 
     cells: dict[str, np.ndarray | None] = {}
     cells["id_dtks"] = rec["id_dtks"].to_numpy().astype(object)
-    cells["no_kk"] = f.damage_identity(rng, rec["no_kk"].to_numpy(), damage, "no_kk", 0.5, identifying)
+    cells["no_kk"] = f.damage_identity(
+        rng, rec["no_kk"].to_numpy(), damage, "no_kk", 0.5, identifying
+    )
     cells["nik"] = f.damage_identity(rng, rec["nik"].to_numpy(), damage, "nik", 1.0, identifying)
     cells["nama"] = f.apply_case(rng, rec["nama"].to_numpy(), style.name_case)
     cells["jenis_kelamin"] = f.mixed_coded(rng, ~female, f.SEX_CODINGS, style.sex_coding)
@@ -183,14 +235,22 @@ def render(rng: np.random.Generator, rec: pd.DataFrame, style: f.FileStyle, xlsx
         cells["tanggal_lahir"][main] = f.to_excel_date(birth[main])
         serial = np.flatnonzero(forms == 5)
         cells["tanggal_lahir"][serial] = [int(v) for v in cells["tanggal_lahir"][serial].tolist()]
-    cells["hubungan_keluarga"] = f.relationship_text(rng, rec["hubungan"].to_numpy(), female, style.relationship)
+    cells["hubungan_keluarga"] = f.relationship_text(
+        rng, rec["hubungan"].to_numpy(), female, style.relationship
+    )
     alamat = rec["alamat"].to_numpy().astype(object).copy()
-    alamat = np.where(rng.random(n) < 0.5, alamat + " RT " + rec["rt"].astype(str).to_numpy().astype(object), alamat)
+    alamat = np.where(
+        rng.random(n) < 0.5,
+        alamat + " RT " + rec["rt"].astype(str).to_numpy().astype(object),
+        alamat,
+    )
     special = f.pick_rows(rng, n, {"newline": 0.004, "delimiter": 0.01})
     alamat[special["newline"]] = alamat[special["newline"]] + "\nJEMBER"
     damage.add(special["newline"], "alamat_newline")
     sep = style.delimiter + " "
-    alamat[special["delimiter"]] = alamat[special["delimiter"]] + sep + rec["nama_desa"].to_numpy()[special["delimiter"]]
+    alamat[special["delimiter"]] = (
+        alamat[special["delimiter"]] + sep + rec["nama_desa"].to_numpy()[special["delimiter"]]
+    )
     damage.add(special["delimiter"], "alamat_delimiter")
     cells["alamat"] = alamat
     for col in ("rt", "rw"):
@@ -201,35 +261,67 @@ def render(rng: np.random.Generator, rec: pd.DataFrame, style: f.FileStyle, xlsx
             padded = np.array([f"{v:03d}" for v in values.tolist()], dtype=object)
             plain = values.astype(str).astype(object)
             cells[col] = np.where((rng.random(n) < 0.9) == style.rt_padded, padded, plain)
-    cells["desa"] = f.region_text(rng, rec["nama_desa"].to_numpy(), rec["is_kelurahan"].to_numpy(), "desa", style, damage)
-    cells["kecamatan"] = f.region_text(rng, rec["nama_kecamatan"].to_numpy(), None, "kecamatan", style, damage, 0.5)
+    cells["desa"] = f.region_text(
+        rng, rec["nama_desa"].to_numpy(), rec["is_kelurahan"].to_numpy(), "desa", style, damage
+    )
+    cells["kecamatan"] = f.region_text(
+        rng, rec["nama_kecamatan"].to_numpy(), None, "kecamatan", style, damage, 0.5
+    )
     cells["kode_desa"] = f.kode_desa_text(rec["kode_desa"].to_numpy(), style)
     desil = rec["desil"].to_numpy()
     cells["desil"] = np.where(rng.random(n) < 0.03, "", desil.astype(str)).astype(object)
     if xlsx_cells:
-        cells["desil"] = np.array([int(d) if d else "" for d in cells["desil"].tolist()], dtype=object)
+        cells["desil"] = np.array(
+            [int(d) if d else "" for d in cells["desil"].tolist()], dtype=object
+        )
     cells["status_padan"] = rec["status_padan"].to_numpy().astype(object)
-    cells["disabilitas"] = f.mixed_coded(rng, rec["disabilitas"].to_numpy(), f.YES_NO_CODINGS, style.yes_no_coding)
-    cells["hamil"] = f.mixed_coded(rng, rec["hamil"].to_numpy(), (("YA", "TIDAK"), ("Ya", "Tidak")), 0)
+    cells["disabilitas"] = f.mixed_coded(
+        rng, rec["disabilitas"].to_numpy(), f.YES_NO_CODINGS, style.yes_no_coding
+    )
+    cells["hamil"] = f.mixed_coded(
+        rng, rec["hamil"].to_numpy(), (("YA", "TIDAK"), ("Ya", "Tidak")), 0
+    )
     deceased = rec["is_deceased"].to_numpy()
-    cells["status_hidup"] = np.where(deceased, "MENINGGAL", np.where(rng.random(n) < 0.85, "HIDUP", "")).astype(object)
-    cells["tanggal_update"] = f.format_dates(rec["tanggal_update"].to_numpy(), np.full(n, style.date_form))
+    cells["status_hidup"] = np.where(
+        deceased, "MENINGGAL", np.where(rng.random(n) < 0.85, "HIDUP", "")
+    ).astype(object)
+    cells["tanggal_update"] = f.format_dates(
+        rec["tanggal_update"].to_numpy(), np.full(n, style.date_form)
+    )
 
     # Impossible dates and blank required values, at low rates, on rows that identify someone.
-    picked = f.pick_rows(rng, n, {"date_impossible": 0.0005, "blank_jenis_kelamin": 0.001,
-                                  "blank_tanggal_lahir": 0.001, "blank_hubungan_keluarga": 0.001,
-                                  "blank_desa": 0.0005}, allowed=identifying)
+    picked = f.pick_rows(
+        rng,
+        n,
+        {
+            "date_impossible": 0.0005,
+            "blank_jenis_kelamin": 0.001,
+            "blank_tanggal_lahir": 0.001,
+            "blank_hubungan_keluarga": 0.001,
+            "blank_desa": 0.0005,
+        },
+        allowed=identifying,
+    )
     years = birth[picked["date_impossible"]].astype("datetime64[Y]").astype(np.int64) + 1970
-    cells["tanggal_lahir"][picked["date_impossible"]] = [f"{d}-02-{y}" for d, y in zip(rng.integers(30, 32, len(years)).tolist(), years.tolist())]
+    cells["tanggal_lahir"][picked["date_impossible"]] = [
+        f"{d}-02-{y}" for d, y in zip(rng.integers(30, 32, len(years)).tolist(), years.tolist())
+    ]
     damage.add(picked["date_impossible"], "date_impossible")
-    for kind in ("blank_jenis_kelamin", "blank_tanggal_lahir", "blank_hubungan_keluarga", "blank_desa"):
+    for kind in (
+        "blank_jenis_kelamin",
+        "blank_tanggal_lahir",
+        "blank_hubungan_keluarga",
+        "blank_desa",
+    ):
         cells[kind[6:]][picked[kind]] = ""
         damage.add(picked[kind], kind)
 
     if numeric_ids:
         # A column Excel turned into numbers: 15 significant digits, the 16th reads 0.
         nik = cells["nik"]
-        clean = np.array([isinstance(v, str) and len(v) == 16 and v.isdigit() for v in nik.tolist()])
+        clean = np.array(
+            [isinstance(v, str) and len(v) == 16 and v.isdigit() for v in nik.tolist()]
+        )
         rows = np.flatnonzero(clean)
         nik[rows] = [int(v[:15] + "0") for v in nik[rows].tolist()]
         damage.add(rows, "nik_numeric_cell")
@@ -237,7 +329,11 @@ def render(rng: np.random.Generator, rec: pd.DataFrame, style: f.FileStyle, xlsx
     header, columns = [], []
     if style.row_number_column:
         header.append("NO")
-        columns.append(np.arange(1, n + 1).astype(str).astype(object) if not xlsx_cells else np.arange(1, n + 1).astype(object))
+        columns.append(
+            np.arange(1, n + 1).astype(str).astype(object)
+            if not xlsx_cells
+            else np.arange(1, n + 1).astype(object)
+        )
     for column in DTKS.columns:
         values = cells.get(column.name)
         if values is None:
@@ -266,13 +362,26 @@ MIN_PERSON_COPIES, MIN_FAMILY_COPIES, MIN_CROSS_FILE_VARIANTS = 6, 3, 4
 # How often each variant kind is drawn, relative to the others (a weighted cycle, see
 # KindRotation). Names are retyped wrongly more often than numbers are mistyped.
 VARIANT_WEIGHTS = {
-    "name_variant": 2, "name_typo": 2, "name_initial": 1,
-    "nik_typo": 1, "nik_transposed": 1, "nik_scientific": 1, "nik_short": 1, "nik_long": 1,
-    "birth_date_typo": 1, "birth_date_day_month_swap": 1, "birth_date_year_off": 1,
+    "name_variant": 2,
+    "name_typo": 2,
+    "name_initial": 1,
+    "nik_typo": 1,
+    "nik_transposed": 1,
+    "nik_scientific": 1,
+    "nik_short": 1,
+    "nik_long": 1,
+    "birth_date_typo": 1,
+    "birth_date_day_month_swap": 1,
+    "birth_date_year_off": 1,
 }
 # What a pasted family block looks like (one flavour per block).
-FAMILY_COPY_WEIGHTS = {"exact": 3, "family_shuffled": 2, "no_kk_typo": 2, "family_member_missing": 1,
-                       "member_variant": 2}
+FAMILY_COPY_WEIGHTS = {
+    "exact": 3,
+    "family_shuffled": 2,
+    "no_kk_typo": 2,
+    "family_member_missing": 1,
+    "member_variant": 2,
+}
 
 
 class KindRotation:
@@ -315,26 +424,31 @@ def _variant_applies(kind: str, nik: str, birth: dt.date, nama: str) -> bool:
     return True
 
 
-def _apply_variant(rng: np.random.Generator, kind: str, nik: str, birth: dt.date,
-                   nama: str) -> tuple[str, dt.date, str]:
+def _apply_variant(
+    rng: np.random.Generator, kind: str, nik: str, birth: dt.date, nama: str
+) -> tuple[str, dt.date, str]:
     """One row's NIK, birth date and name with the variant `kind` typed into it."""
     if kind == "nik_typo":  # a digit of the date or serial part wrong
         nik = f.typo_digit(nik, int(rng.integers(6, 16)), int(rng.integers(1, 10)))
     elif kind == "nik_transposed":
         p = int(rng.choice([p for p in range(6, 15) if nik[p] != nik[p + 1]]))
-        nik = nik[:p] + nik[p + 1] + nik[p] + nik[p + 2:]
+        nik = nik[:p] + nik[p + 1] + nik[p] + nik[p + 2 :]
     elif kind == "nik_scientific":
         nik = f.scientific(nik)
     elif kind == "nik_short":
         cut = int(rng.integers(6, 16))
-        nik = nik[:cut] + nik[cut + 1:]
+        nik = nik[:cut] + nik[cut + 1 :]
     elif kind == "nik_long":
         p = int(rng.integers(6, 16))
         nik = nik[:p] + nik[p] + nik[p:]
     elif kind == "birth_date_typo":  # the units digit of the day typed wrong
         day = birth.day
-        candidates = [d for d in range(day // 10 * 10, day // 10 * 10 + 10) if d != day and 1 <= d <= 28]
-        birth = birth.replace(day=int(rng.choice(candidates)) if candidates else (day - 1 if day > 1 else 2))
+        candidates = [
+            d for d in range(day // 10 * 10, day // 10 * 10 + 10) if d != day and 1 <= d <= 28
+        ]
+        birth = birth.replace(
+            day=int(rng.choice(candidates)) if candidates else (day - 1 if day > 1 else 2)
+        )
     elif kind == "birth_date_day_month_swap":
         birth = birth.replace(day=birth.month, month=birth.day)
     elif kind == "birth_date_year_off":
@@ -350,7 +464,9 @@ def _apply_variant(rng: np.random.Generator, kind: str, nik: str, birth: dt.date
     return nik, birth, nama
 
 
-def add_variants(rng: np.random.Generator, rec: pd.DataFrame, rows: np.ndarray, rotation: KindRotation) -> None:
+def add_variants(
+    rng: np.random.Generator, rec: pd.DataFrame, rows: np.ndarray, rotation: KindRotation
+) -> None:
     """Type one variant from `rotation` into each of `rows` (positions) of rec, in place, tagged."""
     if not len(rows):
         return
@@ -358,7 +474,7 @@ def add_variants(rng: np.random.Generator, rec: pd.DataFrame, rows: np.ndarray, 
     birth, damage = rec["tanggal_lahir"].to_numpy().copy(), rec["damage"].to_numpy().copy()
     for i in rows.tolist():
         born = birth[i].astype("datetime64[D]").item()
-        kind = rotation.take(lambda k: _variant_applies(k, nik[i], born, nama[i]))
+        kind = rotation.take(lambda k: _variant_applies(k, nik[i], born, nama[i]))  # noqa: B023 (called at once)
         if kind is None:
             continue
         nik[i], born, nama[i] = _apply_variant(rng, kind, nik[i], born, nama[i])
@@ -392,8 +508,12 @@ def nik_of_family_member(rng: np.random.Generator, rec: pd.DataFrame) -> pd.Data
     return rec
 
 
-def add_in_file_duplicates(rng: np.random.Generator, rec: pd.DataFrame, variants: KindRotation,
-                           family_flavours: KindRotation) -> pd.DataFrame:
+def add_in_file_duplicates(
+    rng: np.random.Generator,
+    rec: pd.DataFrame,
+    variants: KindRotation,
+    family_flavours: KindRotation,
+) -> pd.DataFrame:
     """Data ganda inside one file: persons entered twice, family blocks pasted twice.
 
     Copies keep the true person_id and family_id of their original and carry
@@ -421,14 +541,16 @@ def add_in_file_duplicates(rng: np.random.Generator, rec: pd.DataFrame, variants
     # Members of a family are consecutive rows; blocks are built as row positions first.
     fam = rec["fam_pos"].to_numpy()
     families = np.unique(fam)
-    count = min(len(families), max(MIN_FAMILY_COPIES, int(rng.binomial(len(families), FAMILY_COPY_RATE))))
+    count = min(
+        len(families), max(MIN_FAMILY_COPIES, int(rng.binomial(len(families), FAMILY_COPY_RATE)))
+    )
     chosen = np.sort(rng.choice(families, size=count, replace=False))
     starts, ends = np.searchsorted(fam, chosen), np.searchsorted(fam, chosen, side="right")
     positions, tags, typo_kk, retype_member, block_keys = [], [], [], [], []
     done = 0
     for start, end in zip(starts.tolist(), ends.tolist()):
         members = np.arange(start, end)
-        flavour = family_flavours.take(lambda k: k != "family_member_missing" or len(members) >= 2)
+        flavour = family_flavours.take(lambda k: k != "family_member_missing" or len(members) >= 2)  # noqa: B023 (called at once)
         if flavour == "family_shuffled":
             members = members[rng.permutation(len(members))]
         elif flavour == "family_member_missing":
@@ -444,13 +566,17 @@ def add_in_file_duplicates(rng: np.random.Generator, rec: pd.DataFrame, variants
         done += len(members)
     if positions:
         block = rec.iloc[np.concatenate(positions)].copy().reset_index(drop=True)
-        block["damage"] = [(d + "," if d else "") + t for d, t in zip(block["damage"].tolist(), tags)]
+        block["damage"] = [
+            (d + "," if d else "") + t for d, t in zip(block["damage"].tolist(), tags)
+        ]
         # One typo per block, the same on each member (the card number was typed once).
         first_of_block = np.r_[0, np.cumsum([len(p) for p in positions])[:-1]]
         no_kk = block["no_kk"].to_numpy().copy()
         for first, size in zip(first_of_block.tolist(), [len(p) for p in positions]):
             if typo_kk[first]:
-                no_kk[first:first + size] = f.typo_digit(no_kk[first], int(rng.integers(6, 16)), int(rng.integers(1, 10)))
+                no_kk[first : first + size] = f.typo_digit(
+                    no_kk[first], int(rng.integers(6, 16)), int(rng.integers(1, 10))
+                )
         block["no_kk"] = no_kk
         add_variants(rng, block, np.array(retype_member, dtype=np.int64), variants)
         copies.append(block)

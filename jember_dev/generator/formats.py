@@ -20,8 +20,20 @@ import numpy as np
 
 from dagster_project.ingestion.contract import Column, Table, header_lookup, normalise_header
 
-MONTHS_LONG = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-               "September", "Oktober", "November", "Desember")
+MONTHS_LONG = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 EXCEL_EPOCH = np.datetime64("1899-12-30")
 
@@ -30,8 +42,16 @@ EXCEL_EPOCH = np.datetime64("1899-12-30")
 DATE_FORMS = 6
 SEX_CODINGS = (("L", "P"), ("LAKI-LAKI", "PEREMPUAN"), ("1", "2"), ("Laki-laki", "Perempuan"))
 YES_NO_CODINGS = (("YA", "TIDAK"), ("Y", "T"), ("1", "0"), ("Ya", "Tidak"))
-RELATIONSHIP_NAMES = {1: "KEPALA KELUARGA", 3: "ANAK", 4: "MENANTU", 5: "CUCU", 6: "ORANG TUA",
-                      7: "MERTUA", 8: "FAMILI LAIN", 9: "LAINNYA"}
+RELATIONSHIP_NAMES = {
+    1: "KEPALA KELUARGA",
+    3: "ANAK",
+    4: "MENANTU",
+    5: "CUCU",
+    6: "ORANG TUA",
+    7: "MERTUA",
+    8: "FAMILI LAIN",
+    9: "LAINNYA",
+}
 
 
 class Damage:
@@ -48,8 +68,13 @@ class Damage:
         return np.array([t[1:] for t in self.tags.tolist()], dtype=object)
 
 
-def pick_rows(rng: np.random.Generator, n: int, rates: dict[str, float], minimum: int = 1,
-              allowed: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def pick_rows(
+    rng: np.random.Generator,
+    n: int,
+    rates: dict[str, float],
+    minimum: int = 1,
+    allowed: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     """Distinct rows for each kind of damage: about rate*n rows, at least `minimum` each."""
     candidates = np.arange(n) if allowed is None else np.flatnonzero(allowed)
     candidates = rng.permutation(candidates)
@@ -58,7 +83,7 @@ def pick_rows(rng: np.random.Generator, n: int, rates: dict[str, float], minimum
         count = int(rng.binomial(len(candidates), rate))
         if len(candidates) >= 200:  # big enough files show every kind at least once
             count = max(minimum, count)
-        picked[kind] = np.sort(candidates[start:start + count])
+        picked[kind] = np.sort(candidates[start : start + count])
         start += count
     return picked
 
@@ -139,7 +164,9 @@ class StyleRotation:
 def header_text(column: Column, table: Table, style: FileStyle, rng: np.random.Generator) -> str:
     """A header a clerk would write for `column`, checked to map back through the contract."""
     choices = [column.name.upper(), column.name.upper().replace("_", " "), *column.aliases]
-    text = choices[int(rng.integers(0, len(choices)))] if style.header_case == "alias" else choices[0]
+    text = (
+        choices[int(rng.integers(0, len(choices)))] if style.header_case == "alias" else choices[0]
+    )
     if style.header_case == "title":
         text = text.replace("_", " ").title()
     elif style.header_case == "lower":
@@ -193,7 +220,9 @@ def format_dates(dates: np.ndarray, forms: np.ndarray) -> np.ndarray:
     return out
 
 
-def mixed_forms(rng: np.random.Generator, n: int, main: int, other_rate: float = 0.04) -> np.ndarray:
+def mixed_forms(
+    rng: np.random.Generator, n: int, main: int, other_rate: float = 0.04
+) -> np.ndarray:
     """Mostly the file's main form; a few rows typed another way (hand edits)."""
     forms = np.full(n, main)
     other = rng.random(n) < other_rate
@@ -227,7 +256,9 @@ def coded(flags: np.ndarray, coding: tuple[str, str]) -> np.ndarray:
     return np.where(flags, coding[0], coding[1]).astype(object)
 
 
-def mixed_coded(rng: np.random.Generator, flags: np.ndarray, codings: tuple, main: int) -> np.ndarray:
+def mixed_coded(
+    rng: np.random.Generator, flags: np.ndarray, codings: tuple, main: int
+) -> np.ndarray:
     """Enumerations in the file's main spelling, a few rows in another (and some lower case)."""
     which = np.full(len(flags), main)
     other = rng.random(len(flags)) < 0.03
@@ -241,7 +272,9 @@ def mixed_coded(rng: np.random.Generator, flags: np.ndarray, codings: tuple, mai
     return out
 
 
-def relationship_text(rng: np.random.Generator, role: np.ndarray, female: np.ndarray, style: str) -> np.ndarray:
+def relationship_text(
+    rng: np.random.Generator, role: np.ndarray, female: np.ndarray, style: str
+) -> np.ndarray:
     names = np.array([RELATIONSHIP_NAMES.get(r, "") for r in role.tolist()], dtype=object)
     names[role == 2] = np.where(female[role == 2], "ISTRI", "SUAMI")
     codes = role.astype(str).astype(object)
@@ -272,9 +305,16 @@ def apply_case(rng: np.random.Generator, names: np.ndarray, style: str) -> np.nd
 # Identity numbers (NIK, NO_KK)
 
 ID_DAMAGE_RATES = {
-    "leading_quote": 0.006, "spaces": 0.003, "dots": 0.002, "dashes": 0.002,
-    "scientific": 0.005, "trailing_dot0": 0.003, "short": 0.002, "long": 0.001,
-    "empty": 0.003, "typo": 0.002,
+    "leading_quote": 0.006,
+    "spaces": 0.003,
+    "dots": 0.002,
+    "dashes": 0.002,
+    "scientific": 0.005,
+    "trailing_dot0": 0.003,
+    "short": 0.002,
+    "long": 0.001,
+    "empty": 0.003,
+    "typo": 0.002,
 }
 
 
@@ -284,8 +324,14 @@ def scientific(value: str) -> str:
     return f"{mantissa}E+15"
 
 
-def damage_identity(rng: np.random.Generator, values: np.ndarray, damage: Damage, name: str,
-                    rate_scale: float = 1.0, allowed: np.ndarray | None = None) -> np.ndarray:
+def damage_identity(
+    rng: np.random.Generator,
+    values: np.ndarray,
+    damage: Damage,
+    name: str,
+    rate_scale: float = 1.0,
+    allowed: np.ndarray | None = None,
+) -> np.ndarray:
     """Damage identity numbers at low rates; every kind at least once per call."""
     out = values.copy()
     rates = {k: r * rate_scale for k, r in ID_DAMAGE_RATES.items()}
@@ -311,15 +357,19 @@ def damage_identity(rng: np.random.Generator, values: np.ndarray, damage: Damage
             new = [v + ".0" for v in vals]
         elif kind == "short":
             cut = rng.integers(6, 16, len(vals)).tolist()
-            new = [v[:c] + v[c + 1:] for v, c in zip(vals, cut)]
+            new = [v[:c] + v[c + 1 :] for v, c in zip(vals, cut)]
         elif kind == "long":
             pos = rng.integers(6, 16, len(vals)).tolist()
             new = [v[:p] + v[p] + v[p:] for v, p in zip(vals, pos)]
         elif kind == "empty":
             new = [""] * len(vals)
         else:  # typo: one digit wrong, a valid-looking but different number
-            new = [typo_digit(v, int(p), int(d)) for v, p, d in
-                   zip(vals, rng.integers(6, 16, len(vals)), rng.integers(1, 10, len(vals)))]
+            new = [
+                typo_digit(v, int(p), int(d))
+                for v, p, d in zip(
+                    vals, rng.integers(6, 16, len(vals)), rng.integers(1, 10, len(vals))
+                )
+            ]
         out[rows] = new
         damage.add(rows, f"{name}_{kind}")
     return out
@@ -327,14 +377,16 @@ def damage_identity(rng: np.random.Generator, values: np.ndarray, damage: Damage
 
 def typo_digit(value: str, position: int, shift: int) -> str:
     digit = (int(value[position]) + shift) % 10
-    return value[:position] + str(digit) + value[position + 1:]
+    return value[:position] + str(digit) + value[position + 1 :]
 
 
 # ---------------------------------------------------------------------------------------
 # Region names
 
-COMPOUND = re.compile(r"^(Sumber|Karang|Kali|Tegal|Sido|Suko|Wono|Jati|Gunung|Rowo|Tanjung|Kebon|"
-                      r"Sumur|Gumuk|Curah|Ampel|Dawuhan|Sabrang|Pondok|Mangli|Jambe|Gelang|Kemuning)(\w{3,})$")
+COMPOUND = re.compile(
+    r"^(Sumber|Karang|Kali|Tegal|Sido|Suko|Wono|Jati|Gunung|Rowo|Tanjung|Kebon|"
+    r"Sumur|Gumuk|Curah|Ampel|Dawuhan|Sabrang|Pondok|Mangli|Jambe|Gelang|Kemuning)(\w{3,})$"
+)
 
 
 def misspell(name: str, position: int, kind: int) -> str:
@@ -350,8 +402,15 @@ def misspell(name: str, position: int, kind: int) -> str:
     return result if result != name else name + name[-1]
 
 
-def region_text(rng: np.random.Generator, names: np.ndarray, is_kelurahan: np.ndarray | None,
-                level: str, style: FileStyle, damage: Damage, rate_scale: float = 1.0) -> np.ndarray:
+def region_text(
+    rng: np.random.Generator,
+    names: np.ndarray,
+    is_kelurahan: np.ndarray | None,
+    level: str,
+    style: FileStyle,
+    damage: Damage,
+    rate_scale: float = 1.0,
+) -> np.ndarray:
     """Village or kecamatan names as typed: prefixes, case, spaces, split compounds, typos."""
     out = names.astype(object).copy()
     split_rate = 0.5 if style.split_compound else 0.02
@@ -360,10 +419,16 @@ def region_text(rng: np.random.Generator, names: np.ndarray, is_kelurahan: np.nd
     rows = np.flatnonzero(split & can_split)
     out[rows] = [COMPOUND.sub(r"\1 \2", n) for n in out[rows].tolist()]
     damage.add(rows, f"{level}_split")
-    picked = pick_rows(rng, len(out), {"misspelled": 0.006 * rate_scale, "spaces": 0.01 * rate_scale})
+    picked = pick_rows(
+        rng, len(out), {"misspelled": 0.006 * rate_scale, "spaces": 0.01 * rate_scale}
+    )
     rows = picked["misspelled"]
-    out[rows] = [misspell(n, int(p), int(k)) for n, p, k in
-                 zip(out[rows].tolist(), rng.integers(0, 20, len(rows)), rng.integers(0, 3, len(rows)))]
+    out[rows] = [
+        misspell(n, int(p), int(k))
+        for n, p, k in zip(
+            out[rows].tolist(), rng.integers(0, 20, len(rows)), rng.integers(0, 3, len(rows))
+        )
+    ]
     damage.add(rows, f"{level}_misspelled")
     case = style.name_case
     if case in ("upper", "mixed"):
@@ -374,8 +439,11 @@ def region_text(rng: np.random.Generator, names: np.ndarray, is_kelurahan: np.nd
             pre = "Kec. " if prefix == "short" else "Kecamatan "
             out = pre + out
         else:
-            pre = np.where(is_kelurahan, "Kel. " if prefix == "short" else "Kelurahan ",
-                           "Ds. " if prefix == "short" else "Desa ")
+            pre = np.where(
+                is_kelurahan,
+                "Kel. " if prefix == "short" else "Kelurahan ",
+                "Ds. " if prefix == "short" else "Desa ",
+            )
             out = pre + out
         if case == "upper":
             out = np.array([n.upper() for n in out.tolist()], dtype=object)
@@ -397,21 +465,30 @@ def kode_desa_text(codes: np.ndarray, style: FileStyle) -> np.ndarray | None:
 # Writers
 
 
-def write_csv(path: Path, header: list[str], columns: list[np.ndarray], style: FileStyle,
-              titles: list[str], totals: list[str] | None) -> int:
+def write_csv(
+    path: Path,
+    header: list[str],
+    columns: list[np.ndarray],
+    style: FileStyle,
+    titles: list[str],
+    totals: list[str] | None,
+) -> int:
     """Write one CSV file; returns the number of bytes. Rows are records (csv quoting)."""
     buffer = io.StringIO()
     for line in titles:
         buffer.write(line + style.line_end)
-    writer = csv.writer(buffer, delimiter=style.delimiter, lineterminator=style.line_end,
-                        quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(
+        buffer, delimiter=style.delimiter, lineterminator=style.line_end, quoting=csv.QUOTE_MINIMAL
+    )
     writer.writerow(header)
     writer.writerows(zip(*[c.tolist() for c in columns]))
     for _ in range(style.trailing_blank):
         writer.writerow([""] * len(header))
     if totals is not None:
         writer.writerow(totals)
-    data = buffer.getvalue().encode("utf-8-sig" if style.encoding == "utf-8-sig" else style.encoding)
+    data = buffer.getvalue().encode(
+        "utf-8-sig" if style.encoding == "utf-8-sig" else style.encoding
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return len(data)
@@ -431,8 +508,15 @@ def write_xlsx(path: Path, sheets: list[Sheet]) -> int:
     import xlsxwriter
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                               "strings_to_formulas": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
     workbook.set_properties({"created": dt.datetime(2025, 4, 1), "author": "Dinas Sosial"})
     date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})
     for sheet in sheets:
@@ -451,7 +535,9 @@ def write_xlsx(path: Path, sheets: list[Sheet]) -> int:
                 if isinstance(value, str):
                     ws.write_string(r, c, value)
                 elif isinstance(value, dt.date):
-                    ws.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), date_format)
+                    ws.write_datetime(
+                        r, c, dt.datetime(value.year, value.month, value.day), date_format
+                    )
                 else:
                     ws.write_number(r, c, value)
             r += 1

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dagster_project.ingestion.contract import PKH
+
 from . import formats as f
 from .names import spelling_variant
 from .population import CHILD, HEAD, MENANTU, SPOUSE, Chunk, age_on
@@ -20,8 +21,13 @@ from .population import CHILD, HEAD, MENANTU, SPOUSE, Chunk, age_on
 YEAR = 2025
 # Yearly rupiah per component (contract, "PKH index since 2021"), highest first.
 COMPONENT_AMOUNTS = {
-    "bumil": 3_000_000, "aud": 3_000_000, "disabilitas": 2_400_000, "lansia": 2_400_000,
-    "sma": 2_000_000, "smp": 1_500_000, "sd": 900_000,
+    "bumil": 3_000_000,
+    "aud": 3_000_000,
+    "disabilitas": 2_400_000,
+    "lansia": 2_400_000,
+    "sma": 2_000_000,
+    "smp": 1_500_000,
+    "sd": 900_000,
 }
 COMPONENTS = ("bumil", "aud", "sd", "smp", "sma", "disabilitas", "lansia")  # column order
 MAX_PAID_COMPONENTS = 4
@@ -36,8 +42,13 @@ def member_components(persons: pd.DataFrame) -> np.ndarray:
     age = age_on(persons["tanggal_lahir"].to_numpy(), np.datetime64(f"{YEAR}-01-01"))
     alive = ~persons["is_deceased"].to_numpy()
     conditions = [
-        persons["hamil"].to_numpy(), age <= 6, persons["disabilitas"].to_numpy(), age >= 70,
-        (age >= 16) & (age <= 18), (age >= 13) & (age <= 15), (age >= 7) & (age <= 12),
+        persons["hamil"].to_numpy(),
+        age <= 6,
+        persons["disabilitas"].to_numpy(),
+        age >= 70,
+        (age >= 16) & (age <= 18),
+        (age >= 13) & (age <= 15),
+        (age >= 7) & (age <= 12),
     ]
     out = np.select(conditions, ["bumil", "aud", "disabilitas", "lansia", "sma", "smp", "sd"], "")
     return np.where(alive, out, "").astype(object)
@@ -87,9 +98,15 @@ def plan_pkh(rng: np.random.Generator, chunk: Chunk) -> PkhPlan:
     alive = ~per["is_deceased"].to_numpy()
     adult = per["age_at_snapshot"].to_numpy() >= 18
     priority = np.select(
-        [female & (role == SPOUSE), female & (role == HEAD), female & np.isin(role, [MENANTU, CHILD]) & adult,
-         role == HEAD, adult],
-        [0, 1, 2, 3, 4], 9,
+        [
+            female & (role == SPOUSE),
+            female & (role == HEAD),
+            female & np.isin(role, [MENANTU, CHILD]) & adult,
+            role == HEAD,
+            adult,
+        ],
+        [0, 1, 2, 3, 4],
+        9,
     )
     priority = np.where(alive & adult, priority, 9)
     ranked = pd.DataFrame({"fam": fam_pos, "priority": priority, "row": np.arange(len(per))})
@@ -102,14 +119,27 @@ def plan_pkh(rng: np.random.Generator, chunk: Chunk) -> PkhPlan:
     enrolled = eligible & (rng.random(n_fam) < ENROL_BY_DESIL[desil - 1])
     planted = []
 
-    def record(kind: str, fam_rows: np.ndarray, note: str, person_rows: np.ndarray | None = None) -> None:
+    def record(
+        kind: str, fam_rows: np.ndarray, note: str, person_rows: np.ndarray | None = None
+    ) -> None:
         if person_rows is None:
             person_rows = recipient_row[fam_rows]
-        planted.append(pd.DataFrame({
-            "kind": kind, "family_id": fam["family_id"].to_numpy()[fam_rows],
-            "person_id": np.where(person_rows >= 0, per["person_id"].to_numpy()[np.maximum(person_rows, 0)], -1),
-            "fam_row": fam_rows, "kode_desa": fam["kode_desa"].to_numpy()[fam_rows], "note": note,
-        }))
+        planted.append(
+            pd.DataFrame(
+                {
+                    "kind": kind,
+                    "family_id": fam["family_id"].to_numpy()[fam_rows],
+                    "person_id": np.where(
+                        person_rows >= 0,
+                        per["person_id"].to_numpy()[np.maximum(person_rows, 0)],
+                        -1,
+                    ),
+                    "fam_row": fam_rows,
+                    "kode_desa": fam["kode_desa"].to_numpy()[fam_rows],
+                    "note": note,
+                }
+            )
+        )
 
     # Inclusion: well-off families (desil >= 6) enrolled, and enrolled families absent from DTKS.
     rich = _pick(rng, np.flatnonzero(eligible & (desil >= 6)), 0.08)
@@ -126,15 +156,19 @@ def plan_pkh(rng: np.random.Generator, chunk: Chunk) -> PkhPlan:
 
     kpm_fams = np.flatnonzero(enrolled)
     region6 = chunk.region6
-    id_pkh = np.array([f"{region6}{chunk.part:02d}{i + 1:05d}" for i in range(len(kpm_fams))], dtype=object)
+    id_pkh = np.array(
+        [f"{region6}{chunk.part:02d}{i + 1:05d}" for i in range(len(kpm_fams))], dtype=object
+    )
     written = counts.iloc[kpm_fams].reset_index(drop=True)
-    kpm = pd.DataFrame({
-        "fam_row": kpm_fams,
-        "family_id": fam["family_id"].to_numpy()[kpm_fams],
-        "id_pkh": id_pkh,
-        "recipient_row": recipient_row[kpm_fams],
-        "bank": BANKS[rng.choice(len(BANKS), size=len(kpm_fams), p=BANK_P)],
-    })
+    kpm = pd.DataFrame(
+        {
+            "fam_row": kpm_fams,
+            "family_id": fam["family_id"].to_numpy()[kpm_fams],
+            "id_pkh": id_pkh,
+            "recipient_row": recipient_row[kpm_fams],
+            "bank": BANKS[rng.choice(len(BANKS), size=len(kpm_fams), p=BANK_P)],
+        }
+    )
     true_amount = yearly_amount(written)
     kpm["true_yearly_amount"] = true_amount
     for c in COMPONENTS:
@@ -143,19 +177,29 @@ def plan_pkh(rng: np.random.Generator, chunk: Chunk) -> PkhPlan:
     # Component mismatch: the programme's counts (or rupiah) differ from the true members.
     mismatch = _pick(rng, np.arange(len(kpm)), 0.01)
     nominal_off = mismatch[: len(mismatch) // 2]
-    counts_off = mismatch[len(mismatch) // 2:]
-    for i, comp in zip(counts_off.tolist(), rng.choice(["lansia", "aud", "sd", "smp"], len(counts_off)).tolist()):
+    counts_off = mismatch[len(mismatch) // 2 :]
+    for i, comp in zip(
+        counts_off.tolist(), rng.choice(["lansia", "aud", "sd", "smp"], len(counts_off)).tolist()
+    ):
         written.loc[i, comp] = written.loc[i, comp] + 1
     yearly = yearly_amount(written)
     yearly[nominal_off] = yearly[nominal_off] + 900_000
     for c in COMPONENTS:
         kpm[c] = written[c].to_numpy()
     kpm["yearly_amount"] = yearly
-    record("component_mismatch", kpm_fams[counts_off], "one component count higher than the true members")
-    record("component_mismatch", kpm_fams[nominal_off], "NOMINAL above the amount the components give")
+    record(
+        "component_mismatch",
+        kpm_fams[counts_off],
+        "one component count higher than the true members",
+    )
+    record(
+        "component_mismatch", kpm_fams[nominal_off], "NOMINAL above the amount the components give"
+    )
 
     # Status over the four stages: most stay AKTIF; others stop from a stage on.
-    status = rng.choice(["AKTIF", "GRADUASI", "NON AKTIF", "DIKELUARKAN"], size=len(kpm), p=[0.9, 0.04, 0.03, 0.03])
+    status = rng.choice(
+        ["AKTIF", "GRADUASI", "NON AKTIF", "DIKELUARKAN"], size=len(kpm), p=[0.9, 0.04, 0.03, 0.03]
+    )
     kpm["final_status"] = status
     kpm["status_from_stage"] = np.where(status == "AKTIF", 5, rng.integers(2, 5, len(kpm)))
     kpm["unpaid_stage"] = np.where(rng.random(len(kpm)) < 0.03, rng.integers(1, 5, len(kpm)), 0)
@@ -163,7 +207,9 @@ def plan_pkh(rng: np.random.Generator, chunk: Chunk) -> PkhPlan:
 
     # Deceased recipient: DTKS marks the recipient MENINGGAL, PKH still pays.
     in_dtks = fam["in_dtks"].to_numpy()[kpm_fams]
-    paid_throughout = np.flatnonzero((status == "AKTIF") & (kpm["unpaid_stage"].to_numpy() == 0) & in_dtks)
+    paid_throughout = np.flatnonzero(
+        (status == "AKTIF") & (kpm["unpaid_stage"].to_numpy() == 0) & in_dtks
+    )
     dead = _pick(rng, paid_throughout, 0.005)
     per.loc[kpm["recipient_row"].to_numpy()[dead], "is_deceased"] = True
     record("deceased_recipient", kpm_fams[dead], "PKH paid to a recipient DTKS marks MENINGGAL")
@@ -171,7 +217,9 @@ def plan_pkh(rng: np.random.Generator, chunk: Chunk) -> PkhPlan:
     # Duplicate aid: a family under a second ID_PKH, and one person recipient for two families.
     second = _pick(rng, paid_throughout, 0.003)
     extra = kpm.iloc[second].copy()
-    extra["id_pkh"] = [f"{region6}{chunk.part:02d}{len(kpm) + i + 1:05d}" for i in range(len(extra))]
+    extra["id_pkh"] = [
+        f"{region6}{chunk.part:02d}{len(kpm) + i + 1:05d}" for i in range(len(extra))
+    ]
     extra["planted"] = "duplicate_aid:second_id_pkh"
     record("duplicate_aid", kpm_fams[second], "family paid under two ID_PKH")
     pool = np.setdiff1d(paid_throughout, np.concatenate([second, dead]))
@@ -181,15 +229,22 @@ def plan_pkh(rng: np.random.Generator, chunk: Chunk) -> PkhPlan:
         takers, givers = pairs[0::2], pairs[1::2]
         kpm.loc[takers, "recipient_row"] = kpm["recipient_row"].to_numpy()[givers]
         kpm.loc[takers, "planted"] = "duplicate_aid:recipient_twice"
-        record("duplicate_aid", kpm_fams[takers], "recipient also receives PKH for another family",
-               kpm["recipient_row"].to_numpy()[takers])
+        record(
+            "duplicate_aid",
+            kpm_fams[takers],
+            "recipient also receives PKH for another family",
+            kpm["recipient_row"].to_numpy()[takers],
+        )
     kpm = pd.concat([kpm, extra], ignore_index=True)
     planted_df = pd.concat(planted, ignore_index=True) if planted else pd.DataFrame()
     id_by_fam = kpm.drop_duplicates("fam_row").set_index("fam_row")["id_pkh"]
     planted_df["id_pkh"] = planted_df["fam_row"].map(id_by_fam).fillna("").astype(str)
     # Each PKH row of a family with a planted problem carries the kinds in its damage tags.
-    kinds = planted_df[planted_df["kind"] != "exclusion"].groupby("fam_row")["kind"].agg(
-        lambda s: ",".join(sorted(set(s))))
+    kinds = (
+        planted_df[planted_df["kind"] != "exclusion"]
+        .groupby("fam_row")["kind"]
+        .agg(lambda s: ",".join(sorted(set(s))))
+    )
     kpm["planted"] = kpm["fam_row"].map(kinds).fillna("").astype(str)
     return PkhPlan(kpm, planted_df)
 
@@ -199,24 +254,28 @@ def stage_records(plan: PkhPlan, chunk: Chunk, wilayah: pd.DataFrame, stage: int
     kpm, fam, per = plan.kpm, chunk.families, chunk.persons
     recipient = kpm["recipient_row"].to_numpy()
     fam_rows = kpm["fam_row"].to_numpy()
-    status = np.where(stage >= kpm["status_from_stage"].to_numpy(), kpm["final_status"].to_numpy(), "AKTIF")
+    status = np.where(
+        stage >= kpm["status_from_stage"].to_numpy(), kpm["final_status"].to_numpy(), "AKTIF"
+    )
     paid = (status == "AKTIF") & (kpm["unpaid_stage"].to_numpy() != stage)
-    rec = pd.DataFrame({
-        "id_pkh": kpm["id_pkh"].to_numpy(),
-        "nik_pengurus": per["nik"].to_numpy()[recipient],
-        "nama_pengurus": per["nama"].to_numpy()[recipient],
-        "no_kk": fam["no_kk"].to_numpy()[fam_rows],
-        "kode_desa": fam["kode_desa"].to_numpy()[fam_rows],
-        "alamat": fam["alamat"].to_numpy()[fam_rows],
-        "tahap": stage,
-        "nominal": np.where(paid, kpm["yearly_amount"].to_numpy() // 4, 0),
-        "status_kpm": status,
-        "bank": kpm["bank"].to_numpy(),
-        "person_id": per["person_id"].to_numpy()[recipient],
-        "family_id": kpm["family_id"].to_numpy(),
-        "damage": kpm["planted"].to_numpy(),
-        "should_reject": False,
-    })
+    rec = pd.DataFrame(
+        {
+            "id_pkh": kpm["id_pkh"].to_numpy(),
+            "nik_pengurus": per["nik"].to_numpy()[recipient],
+            "nama_pengurus": per["nama"].to_numpy()[recipient],
+            "no_kk": fam["no_kk"].to_numpy()[fam_rows],
+            "kode_desa": fam["kode_desa"].to_numpy()[fam_rows],
+            "alamat": fam["alamat"].to_numpy()[fam_rows],
+            "tahap": stage,
+            "nominal": np.where(paid, kpm["yearly_amount"].to_numpy() // 4, 0),
+            "status_kpm": status,
+            "bank": kpm["bank"].to_numpy(),
+            "person_id": per["person_id"].to_numpy()[recipient],
+            "family_id": kpm["family_id"].to_numpy(),
+            "damage": kpm["planted"].to_numpy(),
+            "should_reject": False,
+        }
+    )
     for c in COMPONENTS:
         rec[c] = kpm[c].to_numpy()
     w = wilayah.set_index("kode_desa").loc[rec["kode_desa"].to_numpy()]
@@ -239,8 +298,9 @@ def add_reject_rows(rng: np.random.Generator, rec: pd.DataFrame) -> pd.DataFrame
     return pd.concat([rec.iloc[:position], reject, rec.iloc[position:]], ignore_index=True)
 
 
-def render(rng: np.random.Generator, rec: pd.DataFrame, style: f.FileStyle,
-           xlsx_cells: bool = False) -> tuple[list[str], list[np.ndarray], np.ndarray]:
+def render(
+    rng: np.random.Generator, rec: pd.DataFrame, style: f.FileStyle, xlsx_cells: bool = False
+) -> tuple[list[str], list[np.ndarray], np.ndarray]:
     """Header, column cells and damage tags for one PKH stage file (or sheet)."""
     n = len(rec)
     damage = f.Damage(n)
@@ -253,17 +313,27 @@ def render(rng: np.random.Generator, rec: pd.DataFrame, style: f.FileStyle,
     damage.add(variant, "name_variant")
     cells = {
         "id_pkh": rec["id_pkh"].to_numpy().astype(object),
-        "nik_pengurus": f.damage_identity(rng, rec["nik_pengurus"].to_numpy(), damage, "nik", 1.0, identifying),
+        "nik_pengurus": f.damage_identity(
+            rng, rec["nik_pengurus"].to_numpy(), damage, "nik", 1.0, identifying
+        ),
         "nama_pengurus": f.apply_case(rng, names, style.name_case),
-        "kecamatan": f.region_text(rng, rec["nama_kecamatan"].to_numpy(), None, "kecamatan", style, damage, 0.5),
-        "desa": f.region_text(rng, rec["nama_desa"].to_numpy(), rec["is_kelurahan"].to_numpy(), "desa", style, damage),
+        "kecamatan": f.region_text(
+            rng, rec["nama_kecamatan"].to_numpy(), None, "kecamatan", style, damage, 0.5
+        ),
+        "desa": f.region_text(
+            rng, rec["nama_desa"].to_numpy(), rec["is_kelurahan"].to_numpy(), "desa", style, damage
+        ),
         "kode_desa": f.kode_desa_text(rec["kode_desa"].to_numpy(), style),
         "alamat": rec["alamat"].to_numpy().astype(object),
         "tahun": np.full(n, str(YEAR), dtype=object),
         "tahap": rec["tahap"].astype(str).to_numpy().astype(object),
         "status_kpm": np.array(
-            [s.title() if low else s for s, low in zip(rec["status_kpm"].tolist(), (rng.random(n) < 0.02).tolist())],
-            dtype=object),
+            [
+                s.title() if low else s
+                for s, low in zip(rec["status_kpm"].tolist(), (rng.random(n) < 0.02).tolist())
+            ],
+            dtype=object,
+        ),
         "bank": rec["bank"].to_numpy().astype(object),
     }
     no_kk = f.damage_identity(rng, rec["no_kk"].to_numpy(), damage, "no_kk", 0.5, identifying)

@@ -22,31 +22,89 @@ HEAD, SPOUSE, CHILD, MENANTU, GRANDCHILD, ORANG_TUA, MERTUA, FAMILI_LAIN = 1, 2,
 # Districts outside Jember whose NIK prefix moved-in residents keep (East Java and beyond).
 OUTSIDE_REGIONS = np.array(
     [
-        "357801", "357805", "351001", "351012", "351101", "351105", "350801", "350812",
-        "351301", "351320", "352901", "352910", "352601", "352701", "351401", "351501",
-        "357301", "357901", "330101", "317401", "510301", "640101",
+        "357801",
+        "357805",
+        "351001",
+        "351012",
+        "351101",
+        "351105",
+        "350801",
+        "350812",
+        "351301",
+        "351320",
+        "352901",
+        "352910",
+        "352601",
+        "352701",
+        "351401",
+        "351501",
+        "357301",
+        "357901",
+        "330101",
+        "317401",
+        "510301",
+        "640101",
     ]
 )
 OUTSIDE_BIRTHPLACE = {
-    "3578": "SURABAYA", "3510": "BANYUWANGI", "3511": "BONDOWOSO", "3508": "LUMAJANG",
-    "3513": "PROBOLINGGO", "3529": "SUMENEP", "3526": "BANGKALAN", "3527": "SAMPANG",
-    "3514": "PASURUAN", "3515": "SIDOARJO", "3573": "MALANG", "3579": "BATU", "3301": "CILACAP",
-    "3174": "JAKARTA", "5103": "BADUNG", "6401": "PASER",
+    "3578": "SURABAYA",
+    "3510": "BANYUWANGI",
+    "3511": "BONDOWOSO",
+    "3508": "LUMAJANG",
+    "3513": "PROBOLINGGO",
+    "3529": "SUMENEP",
+    "3526": "BANGKALAN",
+    "3527": "SAMPANG",
+    "3514": "PASURUAN",
+    "3515": "SIDOARJO",
+    "3573": "MALANG",
+    "3579": "BATU",
+    "3301": "CILACAP",
+    "3174": "JAKARTA",
+    "5103": "BADUNG",
+    "6401": "PASER",
 }
 
 DESIL_PROBABILITIES = np.array([0.22, 0.20, 0.17, 0.14, 0.09, 0.06, 0.04, 0.03, 0.03, 0.02])
 
 DUSUN = np.array(
     [
-        "KRAJAN", "KRAJAN", "KRAJAN", "KRAJAN I", "KRAJAN II", "TEGALREJO", "SUMBEREJO",
-        "KARANGANYAR", "GUMUKSARI", "LOJI", "TÉGAL", "PÉTUNG", "KEBONSARI", "CURAHDAMI",
-        "BEDADUNG", "TANJUNGREJO", "SUMURAN", "WONOASRI", "PASAR", "DAM",
+        "KRAJAN",
+        "KRAJAN",
+        "KRAJAN",
+        "KRAJAN I",
+        "KRAJAN II",
+        "TEGALREJO",
+        "SUMBEREJO",
+        "KARANGANYAR",
+        "GUMUKSARI",
+        "LOJI",
+        "TÉGAL",
+        "PÉTUNG",
+        "KEBONSARI",
+        "CURAHDAMI",
+        "BEDADUNG",
+        "TANJUNGREJO",
+        "SUMURAN",
+        "WONOASRI",
+        "PASAR",
+        "DAM",
     ],
     dtype=object,
 )
 STREETS = np.array(
-    ["JL. MASTRIP", "JL. GAJAH MADA", "JL. HAYAM WURUK", "JL. KARIMATA", "JL. RAYA", "JL. KALIMANTAN",
-     "JL. SRIKOYO", "JL. DANAU TOBA", "GG. MAWAR", "JL. DIPONEGORO"],
+    [
+        "JL. MASTRIP",
+        "JL. GAJAH MADA",
+        "JL. HAYAM WURUK",
+        "JL. KARIMATA",
+        "JL. RAYA",
+        "JL. KALIMANTAN",
+        "JL. SRIKOYO",
+        "JL. DANAU TOBA",
+        "GG. MAWAR",
+        "JL. DIPONEGORO",
+    ],
     dtype=object,
 )
 
@@ -98,11 +156,19 @@ def make_identity_numbers(
     serial = serial_offset + running + 1
     if serial.max(initial=1) > 9999:
         raise ValueError("identity serial overflow; use smaller chunks")
-    return np.array([f"{p:012d}{s:04d}" for p, s in zip(prefix.tolist(), serial.tolist())], dtype=object)
+    return np.array(
+        [f"{p:012d}{s:04d}" for p, s in zip(prefix.tolist(), serial.tolist())], dtype=object
+    )
 
 
-def near_name_siblings(rng: np.random.Generator, names: np.ndarray, role: np.ndarray, fam: np.ndarray,
-                       female: np.ndarray, twin: np.ndarray) -> np.ndarray:
+def near_name_siblings(
+    rng: np.random.Generator,
+    names: np.ndarray,
+    role: np.ndarray,
+    fam: np.ndarray,
+    female: np.ndarray,
+    twin: np.ndarray,
+) -> np.ndarray:
     """Give some younger siblings the elder's first word ("NUR AINI", "NUR HASANAH").
 
     Families often reuse a first name across children, and twins share "often most of a
@@ -112,12 +178,20 @@ def near_name_siblings(rng: np.random.Generator, names: np.ndarray, role: np.nda
     """
     n = len(names)
     pair = np.zeros(n, dtype=bool)
-    pair[1:] = (role[1:] == CHILD) & (role[:-1] == CHILD) & (fam[1:] == fam[:-1]) & (female[1:] == female[:-1])
+    pair[1:] = (
+        (role[1:] == CHILD)
+        & (role[:-1] == CHILD)
+        & (fam[1:] == fam[:-1])
+        & (female[1:] == female[:-1])
+    )
     # Rates: an assumption (no field figure); twins more often than other siblings.
     chosen = np.flatnonzero(pair & (rng.random(n) < np.where(twin, 0.5, 0.08)))
     near = np.zeros(n, dtype=bool)
     # Members of a family are consecutive (sorted by family): [start, end) per chosen person.
-    starts, ends = np.searchsorted(fam, fam[chosen]), np.searchsorted(fam, fam[chosen], side="right")
+    starts, ends = (
+        np.searchsorted(fam, fam[chosen]),
+        np.searchsorted(fam, fam[chosen], side="right"),
+    )
     for i, start, end in zip(chosen.tolist(), starts.tolist(), ends.tolist()):
         elder, mine = names[i - 1].split(" "), names[i].split(" ")
         renamed = " ".join(elder[:1] + mine[1:])
@@ -131,11 +205,17 @@ def near_name_siblings(rng: np.random.Generator, names: np.ndarray, role: np.nda
     return near
 
 
-def lookalike_tags(twin: np.ndarray, default_birth: np.ndarray, near_name: np.ndarray) -> np.ndarray:
+def lookalike_tags(
+    twin: np.ndarray, default_birth: np.ndarray, near_name: np.ndarray
+) -> np.ndarray:
     """Comma list per person: twin, default_birth_date, near_name_sibling (or '')."""
     tags = np.full(len(twin), "", dtype=object)
     both_twins = twin | np.r_[twin[1:], False]  # `twin` marks the younger one
-    for flags, tag in ((both_twins, "twin"), (default_birth, "default_birth_date"), (near_name, "near_name_sibling")):
+    for flags, tag in (
+        (both_twins, "twin"),
+        (default_birth, "default_birth_date"),
+        (near_name, "near_name_sibling"),
+    ):
         tags[flags] = tags[flags] + "," + tag
     return np.array([t[1:] for t in tags.tolist()], dtype=object)
 
@@ -200,13 +280,23 @@ def make_chunk(
     ch, child_age = ch[born], child_age[born]
     add(ch, CHILD, child_age, rng.random(len(ch)) < 0.5)
     me = all_fam[has_menantu]
-    add(me, MENANTU, np.clip(head_age[me] - rng.integers(20, 30, len(me)), 17, None), rng.random(len(me)) < 0.5)
+    add(
+        me,
+        MENANTU,
+        np.clip(head_age[me] - rng.integers(20, 30, len(me)), 17, None),
+        rng.random(len(me)) < 0.5,
+    )
     gc = np.repeat(all_fam, n_grandchildren)
     max_gc_age = np.clip(head_age[gc] - 40, 0, 17)
     add(gc, GRANDCHILD, np.floor(rng.random(len(gc)) * (max_gc_age + 1)), rng.random(len(gc)) < 0.5)
     for role, flag in ((ORANG_TUA, has_orang_tua), (MERTUA, has_mertua)):
         idx = all_fam[flag]
-        add(idx, role, np.clip(head_age[idx] + rng.integers(20, 32, len(idx)), 40, 100), rng.random(len(idx)) < 0.7)
+        add(
+            idx,
+            role,
+            np.clip(head_age[idx] + rng.integers(20, 32, len(idx)), 40, 100),
+            rng.random(len(idx)) < 0.7,
+        )
     fl = all_fam[has_famili_lain]
     add(fl, FAMILI_LAIN, rng.integers(5, 70, len(fl)), rng.random(len(fl)) < 0.5)
 
@@ -224,11 +314,21 @@ def make_chunk(
     # Elderly people registered without a known birthday get 1 July (a few 31 December).
     default = (age >= 55) & (rng.random(n) < 0.35)
     default_day = np.where(rng.random(n) < 0.88, "-07-01", "-12-31")
-    for mask, suffix in ((default & (default_day == "-07-01"), "-07-01"), (default & (default_day == "-12-31"), "-12-31")):
-        birth[mask] = np.array([f"{y:04d}{suffix}" for y in years[mask].tolist()], dtype="datetime64[D]")
+    for mask, suffix in (
+        (default & (default_day == "-07-01"), "-07-01"),
+        (default & (default_day == "-12-31"), "-12-31"),
+    ):
+        birth[mask] = np.array(
+            [f"{y:04d}{suffix}" for y in years[mask].tolist()], dtype="datetime64[D]"
+        )
     # Twins: a child born the same day as the older sibling listed just before.
     twin = np.zeros(n, dtype=bool)
-    twin[1:] = (role[1:] == CHILD) & (role[:-1] == CHILD) & (fam[1:] == fam[:-1]) & (rng.random(n - 1) < 0.02)
+    twin[1:] = (
+        (role[1:] == CHILD)
+        & (role[:-1] == CHILD)
+        & (fam[1:] == fam[:-1])
+        & (rng.random(n - 1) < 0.02)
+    )
     twin_idx = np.flatnonzero(twin)
     birth[twin_idx] = birth[twin_idx - 1]
     age = age_on(birth, SNAPSHOT_DATE)
@@ -241,7 +341,11 @@ def make_chunk(
     head_pos = np.searchsorted(fam, np.arange(n_fam))  # first member (the head) of each family
     head_first_word = np.array([s.split(" ")[0] for s in names[head_pos].tolist()], dtype=object)
     bin_form = (role == CHILD) & (rng.random(n) < 0.03) & ~female[head_pos[fam]]
-    names[bin_form] = names[bin_form] + np.where(female[bin_form], " BINTI ", " BIN ") + head_first_word[fam[bin_form]]
+    names[bin_form] = (
+        names[bin_form]
+        + np.where(female[bin_form], " BINTI ", " BIN ")
+        + head_first_word[fam[bin_form]]
+    )
     hajj = (age >= 50) & (rng.random(n) < 0.05)
     names[hajj] = np.where(female[hajj], "HJ. ", "H. ") + names[hajj]
     degree = (age >= 25) & (age <= 55) & (rng.random(n) < 0.006)
@@ -249,21 +353,31 @@ def make_chunk(
 
     desil = rng.choice(np.arange(1, 11), size=n_fam, p=DESIL_PROBABILITIES)
     disabilitas = rng.random(n) < np.where(age >= 60, 0.06, 0.012)
-    hamil = female & (age >= 17) & (age <= 42) & np.isin(role, [HEAD, SPOUSE, MENANTU, CHILD]) & (rng.random(n) < 0.06)
+    hamil = (
+        female
+        & (age >= 17)
+        & (age <= 42)
+        & np.isin(role, [HEAD, SPOUSE, MENANTU, CHILD])
+        & (rng.random(n) < 0.06)
+    )
     hamil &= (role != CHILD) | (age >= 19)
     deceased = rng.random(n) < np.where(age >= 70, 0.06, 0.004)
 
     # Moved-in residents keep another district's NIK prefix.
     moved_in = (age >= 18) & (rng.random(n) < np.where(role == SPOUSE, 0.08, 0.025))
     person_region = np.full(n, region6, dtype=object)
-    person_region[moved_in] = OUTSIDE_REGIONS[rng.integers(0, len(OUTSIDE_REGIONS), int(moved_in.sum()))]
+    person_region[moved_in] = OUTSIDE_REGIONS[
+        rng.integers(0, len(OUTSIDE_REGIONS), int(moved_in.sum()))
+    ]
     nik = np.empty(n, dtype=object)
     # Outside prefixes are shared by all chunks: give each chunk its own serial block and
     # keep at most 3 holders per prefix inside a chunk; the rest are treated as local.
     moved_idx = np.flatnonzero(moved_in)
     if len(moved_idx):
         outside = make_identity_numbers(
-            person_region[moved_idx], birth[moved_idx], female[moved_idx],
+            person_region[moved_idx],
+            birth[moved_idx],
+            female[moved_idx],
             np.full(len(moved_idx), 6000 + (index % 1300) * 3),
         )
         serials = np.array([int(s[12:]) for s in outside.tolist()], dtype=np.int64)
@@ -273,17 +387,29 @@ def make_chunk(
         person_region[moved_idx[~keep]] = region6
     local_idx = np.flatnonzero(~moved_in)
     nik[local_idx] = make_identity_numbers(
-        person_region[local_idx], birth[local_idx], female[local_idx], np.full(len(local_idx), part * 400)
+        person_region[local_idx],
+        birth[local_idx],
+        female[local_idx],
+        np.full(len(local_idx), part * 400),
     )
 
-    birthplace = np.where(rng.random(n) < 0.93, "JEMBER", np.char.upper(villages["nama_desa"].to_numpy()[village_of_family[fam]].astype(str)))
+    birthplace = np.where(
+        rng.random(n) < 0.93,
+        "JEMBER",
+        np.char.upper(villages["nama_desa"].to_numpy()[village_of_family[fam]].astype(str)),
+    )
     birthplace = birthplace.astype(object)
-    birthplace[moved_in] = [OUTSIDE_BIRTHPLACE.get(r[:4], "SURABAYA") for r in person_region[moved_in].tolist()]
+    birthplace[moved_in] = [
+        OUTSIDE_BIRTHPLACE.get(r[:4], "SURABAYA") for r in person_region[moved_in].tolist()
+    ]
 
     # --- family card numbers and addresses ---------------------------------------------
     reg_dates = np.datetime64("2005-01-01") + rng.integers(0, 7300, n_fam).astype("timedelta64[D]")
     no_kk = make_identity_numbers(
-        np.full(n_fam, region6, dtype=object), reg_dates, np.zeros(n_fam, bool), np.full(n_fam, part * 400)
+        np.full(n_fam, region6, dtype=object),
+        reg_dates,
+        np.zeros(n_fam, bool),
+        np.full(n_fam, part * 400),
     )
     rw = rng.integers(1, 12, n_fam)
     rt = rng.integers(1, 16, n_fam)
@@ -293,7 +419,9 @@ def make_chunk(
     house_no = rng.integers(1, 120, n_fam)
     alamat = np.where(
         street_address,
-        np.array([f"{s} NO. {h}" for s, h in zip(street.tolist(), house_no.tolist())], dtype=object),
+        np.array(
+            [f"{s} NO. {h}" for s, h in zip(street.tolist(), house_no.tolist())], dtype=object
+        ),
         "DUSUN " + dusun,
     )
 

@@ -22,8 +22,17 @@ table it is about to replace); Python only salts the rare new id whose hash is t
 
 import hashlib
 
-COLUMNS = "entity varchar, kind varchar, record_key varchar, retired_id varchar, id varchar, id_first_run bigint, run bigint"
-TEMP_TABLES = ["id_map_previous", "id_map_current", "id_map_claims", "id_map_founders", "id_map_ids"]
+COLUMNS = (
+    "entity varchar, kind varchar, record_key varchar, retired_id varchar, id varchar,"
+    " id_first_run bigint, run bigint"
+)
+TEMP_TABLES = [
+    "id_map_previous",
+    "id_map_current",
+    "id_map_claims",
+    "id_map_founders",
+    "id_map_ids",
+]
 
 
 def _salted_id(prefix: str, founding_key: str, taken: set) -> str:
@@ -43,7 +52,8 @@ def model(dbt, session):
     session.execute(f"create or replace temp table id_map_previous ({COLUMNS})")
     exists = session.execute(
         "select count(*) from duckdb_tables() where database_name = ? and schema_name = ? and table_name = ?",
-        [dbt.this.database, dbt.this.schema, dbt.this.identifier]).fetchall()[0][0]
+        [dbt.this.database, dbt.this.schema, dbt.this.identifier],
+    ).fetchall()[0][0]
     if exists:
         session.execute(f"insert into id_map_previous by name select * from {dbt.this}")
     run = session.execute("select coalesce(max(run), 0) + 1 from id_map_previous").fetchall()[0][0]
@@ -104,12 +114,19 @@ def model(dbt, session):
         "select entity, cluster, prefix, founding_key from id_map_founders where is_clash order by entity, cluster"
     ).fetchall()
     if clashes:
-        taken = {row[0] for row in session.sql(
-            "select id from id_map_previous union select retired_id from id_map_previous "
-            "union select id from id_map_founders").fetchall() if row[0] is not None}
+        taken = {
+            row[0]
+            for row in session.sql(
+                "select id from id_map_previous union select retired_id from id_map_previous "
+                "union select id from id_map_founders"
+            ).fetchall()
+            if row[0] is not None
+        }
         for entity, cluster, prefix, founding_key in clashes:
-            session.execute("update id_map_founders set id = ? where entity = ? and cluster = ?",
-                            [_salted_id(prefix, founding_key, taken), entity, cluster])
+            session.execute(
+                "update id_map_founders set id = ? where entity = ? and cluster = ?",
+                [_salted_id(prefix, founding_key, taken), entity, cluster],
+            )
 
     session.execute(f"""
         create or replace temp table id_map_ids as

@@ -32,12 +32,25 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 # The strongest rule a record was joined by, when it has several linked pairs.
-RULE_RANK = ["nik_exact", "nik_exact_pkh_dtks", "id_pkh_and_name", "no_kk_and_name", "nik15_name_desa",
-             "nik_near_name_birth", "rare_name_birth", "name_birth_desa"]
+RULE_RANK = [
+    "nik_exact",
+    "nik_exact_pkh_dtks",
+    "id_pkh_and_name",
+    "no_kk_and_name",
+    "nik15_name_desa",
+    "nik_near_name_birth",
+    "rare_name_birth",
+    "name_birth_desa",
+]
 
 
-def _resolve_conflicts(a: np.ndarray, b: np.ndarray, order: np.ndarray, conflicted: np.ndarray,
-                       against: dict[int, set[int]]) -> np.ndarray:
+def _resolve_conflicts(
+    a: np.ndarray,
+    b: np.ndarray,
+    order: np.ndarray,
+    conflicted: np.ndarray,
+    against: dict[int, set[int]],
+) -> np.ndarray:
     """Union-find over the edges of conflicted components, strongest first, never joining two
     groups that hold a contradicting pair (`against`: node -> nodes it contradicts). Returns a
     boolean mask of the edges kept."""
@@ -103,7 +116,8 @@ def model(dbt, session):
         where not is_repeat_delivery
     """)
     n = session.execute("select count(*) from person_nodes").fetchone()[0]
-    edges = session.execute("""
+    edges = session.execute(
+        """
         select a.node as a, b.node as b, pairs.score,
             (list_position($rules, pairs.match_rule) - 1)::integer as rank,
         from person_pairs as pairs
@@ -111,18 +125,24 @@ def model(dbt, session):
         inner join person_nodes as b on b.record_key = pairs.record_key_b
         where pairs.band = 'linked'
         order by a, b
-    """, {"rules": RULE_RANK}).fetchnumpy()
+    """,
+        {"rules": RULE_RANK},
+    ).fetchnumpy()
     a, b, score, rank = (np.asarray(edges[c]) for c in ("a", "b", "score", "rank"))
 
     def components(mask):
-        graph = coo_matrix((np.ones(int(mask.sum()), dtype=np.int8), (a[mask], b[mask])), shape=(n, n))
+        graph = coo_matrix(
+            (np.ones(int(mask.sum()), dtype=np.int8), (a[mask], b[mask])), shape=(n, n)
+        )
         return connected_components(graph, directed=False)[1]
 
     kept = np.ones(len(a), dtype=bool)
     labels = components(kept)
     # contradicting pairs inside a component (see the docstring; the pairwise comparison runs
     # only within components of two or more records)
-    session.register("person_labels", pa.table({"node": np.arange(n, dtype=np.int32), "label": labels}))
+    session.register(
+        "person_labels", pa.table({"node": np.arange(n, dtype=np.int32), "label": labels})
+    )
     contradicting = session.sql("""
         with nodes as (
             select person_nodes.*, person_labels.label
@@ -187,14 +207,17 @@ def model(dbt, session):
     best_rank = np.full(n, len(RULE_RANK), dtype=np.int32)  # len(RULE_RANK): single_record
     np.minimum.at(best_rank, a[kept], rank[kept])
     np.minimum.at(best_rank, b[kept], rank[kept])
-    clustered = pa.table({
-        "node": np.arange(n, dtype=np.int32),
-        "cluster_node": first_node[label_index].astype(np.int32),
-        "cluster_size": np.bincount(labels)[labels].astype(np.int64),
-        "rule_rank": best_rank + 1,
-    })
+    clustered = pa.table(
+        {
+            "node": np.arange(n, dtype=np.int32),
+            "cluster_node": first_node[label_index].astype(np.int32),
+            "cluster_size": np.bincount(labels)[labels].astype(np.int64),
+            "rule_rank": best_rank + 1,
+        }
+    )
     session.register("person_clustered_nodes", clustered)
-    result = session.sql("""
+    result = session.sql(
+        """
         select
             records.record_key,
             clusters.record_key as cluster_key,
@@ -203,7 +226,9 @@ def model(dbt, session):
         from person_clustered_nodes as nodes
         inner join person_nodes as records on records.node = nodes.node
         inner join person_nodes as clusters on clusters.node = nodes.cluster_node
-    """, params={"rules": RULE_RANK}).to_arrow_table()
+    """,
+        params={"rules": RULE_RANK},
+    ).to_arrow_table()
     session.unregister("person_clustered_nodes")
     session.execute("drop table person_nodes; drop view person_pairs; drop view person_records")
     return result
