@@ -13,7 +13,7 @@ import shutil
 import time
 
 import duckdb
-from conftest import REPO, copy_tree, run_jember
+from helpers import REPO, copy_tree, run_jember
 
 from dagster_project.ingestion import ingest_source
 from dagster_project.ingestion.load import reader_version, unchanged_since_last_read

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
-from conftest import copy_tree, run_jember
-
-
-def _published_snapshot(data: Path) -> dict[str, str]:
-    published = data / "published"
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(published.resolve().iterdir())
-    } | {"->": os.readlink(published)}
+from helpers import copy_tree, published_snapshot, run_jember
 
 
 def test_clean_delivery_is_published(tiny_run):
@@ -62,7 +51,7 @@ def test_quality_gate_blocks_bad_delivery_and_keeps_the_published_release(tiny_g
     data = tmp_path / "data"
     first = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
-    before = _published_snapshot(data)
+    before = published_snapshot(data)
 
     # A delivery whose villages are nonsense: most DTKS rows can no longer be placed.
     bad = raw / "dtks" / "kiriman-rusak" / "dtks_rusak.csv"
@@ -78,7 +67,7 @@ def test_quality_gate_blocks_bad_delivery_and_keeps_the_published_release(tiny_g
     second = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
     assert second.returncode == 2, second.stdout[-4000:] + second.stderr[-4000:]
     assert "FAILED" in second.stdout and "kode_desa" in second.stdout
-    assert _published_snapshot(data) == before
+    assert published_snapshot(data) == before
     # The meeting report says publishing was blocked, which check failed and which file is behind it.
     report = sorted((data / "reports").glob("laporan-*.html"))[-1].read_text(encoding="utf-8")
     assert "DIBLOKIR" in report

@@ -12,46 +12,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO, copy_tree, run_jember
+from helpers import REPO, chromium, copy_tree, needs_chromium, rendered_text, run_jember
 
 from dagster_project.publishing.privacy import small_count_threshold
 from dagster_project.reporting.report import bar_chart, build_report, case_band, line_chart
 
-CHROMIUM = shutil.which("chromium")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium not installed (make test installs it)"
-)
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftoppm") is None, reason="poppler-utils not installed"
 )
 SUITES = REPO / "expectations" / "gx" / "expectations"
-
-
-def _chromium(*args: str, tmp_path: Path) -> str:
-    return subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
-
-
-def _rendered_text(html_path, tmp_path) -> str:
-    """What a browser shows: the DOM after Chromium loaded the file, tags stripped."""
-    dom = _chromium("--dump-dom", html_path.as_uri(), tmp_path=tmp_path)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
 
 
 def _report(data: Path, suffix: str = "html") -> Path:
@@ -114,7 +83,7 @@ def blocked_run(tmp_path_factory) -> Path:
 
 @needs_chromium
 def test_report_is_in_indonesian_and_says_the_gate_passed(tiny_run, tmp_path):
-    text = _rendered_text(_report(tiny_run["data"]), tmp_path)
+    text = rendered_text(_report(tiny_run["data"]), tmp_path)
     for phrase in (
         "Status pemeriksaan mutu",
         "LOLOS",
@@ -213,7 +182,7 @@ window.addEventListener('load', () => {
 def _measure(html: str, tmp_path: Path) -> dict:
     page = tmp_path / "measure.html"
     page.write_text(html.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
-    dom = _chromium("--virtual-time-budget=5000", "--dump-dom", page.as_uri(), tmp_path=tmp_path)
+    dom = chromium("--virtual-time-budget=5000", "--dump-dom", page.as_uri(), tmp_path=tmp_path)
     return json.loads(
         re.search(r"<pre id=\"measured\">(.*?)</pre>", dom, re.S).group(1).replace("&quot;", '"')
     )
@@ -274,7 +243,7 @@ def test_every_expectation_has_a_bahasa_title():
 def test_a_warning_under_a_passed_gate_is_a_warning_not_a_failure(sample_run, tmp_path):
     failed = _failed(sample_run)
     assert failed and all(e["severity"] == "warning" for e in failed), failed
-    text = _rendered_text(_report(sample_run), tmp_path)
+    text = rendered_text(_report(sample_run), tmp_path)
     gate = _section(text, "1. Status pemeriksaan mutu", "2. Desa/kelurahan")
     assert "LOLOS" in gate and "Peringatan (tidak menghalangi publikasi)" in gate
     assert "gagal" not in gate.lower(), gate
@@ -295,7 +264,7 @@ def test_a_blocked_report_lists_failures_apart_from_warnings_in_bahasa(blocked_r
     critical = [e for e in failed if e["severity"] == "critical"]
     warnings = [e for e in failed if e["severity"] == "warning"]
     assert critical and warnings, failed
-    text = _rendered_text(_report(blocked_run), tmp_path)
+    text = rendered_text(_report(blocked_run), tmp_path)
     assert "DIBLOKIR" in text
     failures_part = _section(
         text, "Pemeriksaan yang gagal (menghalangi publikasi)", "Peringatan (tidak menghalangi"

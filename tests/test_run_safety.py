@@ -9,19 +9,16 @@ every NIK was created 0644.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
-import stat
 import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO, copy_tree, run_jember, says, start_jember
+from helpers import REPO, copy_tree, file_mode, parquet_hashes, run_jember, says, start_jember
 
 EXIT_LOCKED = 3
 
@@ -38,17 +35,6 @@ def _read_until(proc: subprocess.Popen, text: str, lines: list[str], timeout: fl
             return
         assert time.monotonic() < deadline, f"'{text}' never came:\n" + "\n".join(lines)
     pytest.fail(f"the process ended before '{text}':\n" + "\n".join(lines))
-
-
-def _mode(path: Path) -> int:
-    return stat.S_IMODE(path.lstat().st_mode)
-
-
-def _parquet_hashes(published: Path) -> dict[str, str]:
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(published.glob("*.parquet"))
-    }
 
 
 @pytest.fixture(scope="module")
@@ -108,8 +94,8 @@ def test_the_first_run_publishes_its_own_delivery_from_paths_with_a_quote_and_a_
     # The same delivery run alone (the session's tiny run) publishes byte-identical Parquet
     # files: nothing of B's delivery reached A's release.
     assert tiny_run["result"].returncode == 0, tiny_run["result"].stdout[-3000:]
-    alone = _parquet_hashes(tiny_run["data"] / "published")
-    assert alone and _parquet_hashes(published) == alone
+    alone = parquet_hashes(tiny_run["data"] / "published")
+    assert alone and parquet_hashes(published) == alone
     with duckdb.connect(str(two_runs["data"] / "warehouse.duckdb"), read_only=True) as con:
         files = {
             r[0]
@@ -132,23 +118,25 @@ def test_the_first_run_publishes_its_own_delivery_from_paths_with_a_quote_and_a_
 
 def test_working_logs_and_restricted_files_are_owner_only_and_the_release_stays_readable(two_runs):
     data = two_runs["data"]
-    assert _mode(data / "warehouse.duckdb") == 0o600
-    assert _mode(data / "logs") == 0o700
+    assert file_mode(data / "warehouse.duckdb") == 0o600
+    assert file_mode(data / "logs") == 0o700
     logs = list((data / "logs").iterdir())
-    assert logs and all(_mode(p) == 0o600 for p in logs)
-    assert _mode(data / "quality") == 0o700
+    assert logs and all(file_mode(p) == 0o600 for p in logs)
+    assert file_mode(data / "quality") == 0o700
     restricted = [data / "restricted", *(data / "restricted").rglob("*")]
     assert len(restricted) > 3
     wrong = {
-        str(p): oct(_mode(p)) for p in restricted if _mode(p) != (0o700 if p.is_dir() else 0o600)
+        str(p): oct(file_mode(p))
+        for p in restricted
+        if file_mode(p) != (0o700 if p.is_dir() else 0o600)
     }
     assert not wrong
     # Analysts still read the release and the report, as before.
     release = (data / "published").resolve()
-    assert _mode(data / "releases") == 0o755 and _mode(release) == 0o755
-    assert all(_mode(p) == 0o644 for p in release.iterdir())
-    assert _mode(data / "reports") == 0o755
-    assert all(_mode(p) == 0o644 for p in (data / "reports").glob("laporan-*"))
+    assert file_mode(data / "releases") == 0o755 and file_mode(release) == 0o755
+    assert all(file_mode(p) == 0o644 for p in release.iterdir())
+    assert file_mode(data / "reports") == 0o755
+    assert all(file_mode(p) == 0o644 for p in (data / "reports").glob("laporan-*"))
 
 
 def test_a_killed_run_leaves_owner_only_files_and_no_stale_lock(tiny_generated, tmp_path):
@@ -161,7 +149,7 @@ def test_a_killed_run_leaves_owner_only_files_and_no_stale_lock(tiny_generated, 
         _read_until(run, "dbt started", lines)
         time.sleep(5)
         created = {
-            p.name: _mode(p)
+            p.name: file_mode(p)
             for p in [
                 data / "warehouse.duckdb",
                 data / "warehouse.duckdb.wal",
