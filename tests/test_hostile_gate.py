@@ -71,26 +71,16 @@ def test_a_lost_dtks_file_blocks_publishing_and_the_report_names_the_kecamatan(b
     assert f"jiwa DTKS turun dari {puger_before}" in report
 
 
-def test_a_failed_koperasi_file_still_publishes_with_a_warning(baseline, tmp_path):
-    """Only a lost DTKS or PKH file makes a kecamatan incomplete; koperasi reports repeat every
-    village each month, so one unreadable report is a warning (named in the report)."""
-    raw = copy_tree(baseline["raw"], tmp_path / "raw")
-    path = raw / "koperasi/2025/2025-05/rekap_kopdes_2025-05-31.csv"
-    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
-    data = tmp_path / "data"
-    result = run_jember(
-        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
-    )
-    assert result.returncode == 0, output(result)
-    assert "stg_ingest__files" in result.stdout  # the warning is reported
-    report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
-    assert "rekap_kopdes_2025-05-31.csv" in report
-
-
-def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publishes(
-    baseline, tmp_path
-):
-    raw = copy_tree(baseline["raw"], tmp_path / "raw")
+@pytest.fixture(scope="module")
+def publishable_damage(baseline: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One run of the sample with three kinds of damage none of which may block publishing
+    (each test below asserts on its own kind; a run exits 0 only if none of them blocks):
+    an unreadable koperasi report, PKH rows pasted twice, a file name holding 16 digits."""
+    work = tmp_path_factory.mktemp("publishable_damage")
+    raw = copy_tree(baseline["raw"], work / "raw")
+    # A koperasi report re-saved as UTF-16 (not allowed by the contract): it fails as a whole.
+    failed = raw / "koperasi/2025/2025-05/rekap_kopdes_2025-05-31.csv"
+    failed.write_bytes(failed.read_text(encoding="utf-8").encode("utf-16"))
     # Five data rows of Puger's stage-1 list pasted a second time, right below themselves.
     path = raw / PUGER_PKH
     lines = path.read_bytes().splitlines(keepends=True)  # Windows-1252, as delivered
@@ -100,10 +90,28 @@ def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publ
     named = raw / KOPERASI.with_name(f"rekap_kopdes_{SIXTEEN_DIGITS}_2025-10-31.csv")
     shutil.move(raw / KOPERASI, named)
 
-    data = tmp_path / "data"
+    data = work / "data"
     result = run_jember(
         "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
     )
+    return {"raw": raw, "data": data, "named": named, "result": result}
+
+
+def test_a_failed_koperasi_file_still_publishes_with_a_warning(publishable_damage):
+    """Only a lost DTKS or PKH file makes a kecamatan incomplete; koperasi reports repeat every
+    village each month, so one unreadable report is a warning (named in the report)."""
+    result, data = publishable_damage["result"], publishable_damage["data"]
+    assert result.returncode == 0, output(result)
+    assert "stg_ingest__files" in result.stdout  # the warning is reported
+    report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
+    assert "rekap_kopdes_2025-05-31.csv" in report
+
+
+def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publishes(
+    baseline, publishable_damage
+):
+    result, data = publishable_damage["result"], publishable_damage["data"]
+    raw, named = publishable_damage["raw"], publishable_damage["named"]
     assert result.returncode == 0, output(result)
 
     money = (

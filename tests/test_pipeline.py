@@ -46,11 +46,12 @@ def test_every_raw_dtks_and_pkh_row_is_loaded_or_rejected_with_its_identity(tiny
     assert set(loaded) == set(truth)
 
 
-def test_quality_gate_blocks_bad_delivery_and_keeps_the_published_release(tiny_generated, tmp_path):
-    raw = copy_tree(tiny_generated / "raw", tmp_path / "raw")
-    data = tmp_path / "data"
-    first = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
-    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
+def test_quality_gate_blocks_bad_delivery_and_keeps_the_published_release(tiny_run, tmp_path):
+    # A copy of the session's published tiny run (the same delivery run once more would only
+    # repeat it), then a bad delivery on top.
+    assert tiny_run["result"].returncode == 0, tiny_run["result"].stdout[-4000:]
+    raw = copy_tree(tiny_run["raw"], tmp_path / "raw")
+    data = copy_tree(tiny_run["data"], tmp_path / "data")
     before = published_snapshot(data)
 
     # A delivery whose villages are nonsense: most DTKS rows can no longer be placed.
@@ -76,7 +77,8 @@ def test_quality_gate_blocks_bad_delivery_and_keeps_the_published_release(tiny_g
 
 
 def test_an_analyst_holding_the_published_file_open_does_not_block_a_run(tiny_run, tmp_path):
-    data = tiny_run["data"]
+    # its own copy: this run switches the release, which the session's tiny run must keep
+    data = copy_tree(tiny_run["data"], tmp_path / "data")
     reader = subprocess.Popen(
         [
             sys.executable,
