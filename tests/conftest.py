@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
 from handmade_delivery import build_raw_warehouse
-from helpers import FAST_TIER, REPO, copy_tree, output, run_dbt, run_jember
+from helpers import (
+    FAST_TIER,
+    REPO,
+    copy_tree,
+    output,
+    read_until,
+    run_dbt,
+    run_jember,
+    start_jember,
+)
 
 __all__ = ["run_jember"]  # test_resolution imports it from here
 
@@ -96,16 +107,58 @@ def sample_published(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 @pytest.fixture(scope="session")
+def two_runs(tiny_generated: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Run A (the tiny delivery, under paths holding a quote and a space) and, 2 s after A holds
+    the data dir, run B on the same data dir with another delivery (the shipped sample).
+    test_run_safety asserts B was refused and A published its own delivery; run A is also the
+    second run of the same inputs in test_publishing_safety. Read-only for the tests."""
+    base = tmp_path_factory.mktemp("runs") / "it's here"
+    raw_a = copy_tree(tiny_generated / "raw", base / "raw o'brien")
+    raw_b = copy_tree(REPO / "raw", base / "another delivery")
+    data = base / "data o'brien"
+
+    a = start_jember("run", "--raw-dir", str(raw_a), "--data-dir", str(data))
+    a_lines: list[str] = []
+    try:
+        read_until(a, "jember run: raw=", a_lines, timeout=120)  # printed once A holds the lock
+        time.sleep(2)
+        b = run_jember("run", "--raw-dir", str(raw_b), "--data-dir", str(data), timeout=120)
+        a_running_when_b_ended = a.poll() is None
+        a_lines += [line.rstrip() for line in a.stdout]
+        a.wait(timeout=900)
+    finally:
+        if a.poll() is None:
+            os.killpg(a.pid, signal.SIGKILL)
+            a.wait()
+        a.stdout.close()
+    return {
+        "a": a,
+        "a_out": "\n".join(a_lines),
+        "b": b,
+        "a_running_when_b_ended": a_running_when_b_ended,
+        "raw_a": raw_a,
+        "raw_b": raw_b,
+        "data": data,
+    }
+
+
+@pytest.fixture(scope="session")
 def handmade_warehouse(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The hand-made raw tables (handmade_delivery), then one real `dbt build` over them, which
-    writes the manifest it used. Fast tier: no reader, no Dagster, only dbt. Read-only for the
+    writes the manifest it used (after a `dbt parse`). Fast tier: no reader, no Dagster, only dbt. Read-only for the
     tests (test_dbt_models, test_documentation)."""
     work = tmp_path_factory.mktemp("handmade")
     warehouse = work / "warehouse.duckdb"
     build_raw_warehouse(warehouse)
+    # `dbt parse` first, into the empty target folder (test_dbt_models asserts it wrote the
+    # manifest); the build then reuses that parse instead of parsing the project again.
+    parse = run_dbt("parse", warehouse=warehouse, target_dir=work)
+    manifest_after_parse = (work / "target" / "manifest.json").exists()
     result = run_dbt("build", warehouse=warehouse, target_dir=work)
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
     return {
+        "parse": parse,
+        "manifest_after_parse": manifest_after_parse,
         "work": work,
         "warehouse": warehouse,
         "manifest": json.loads((work / "target" / "manifest.json").read_text()),

@@ -13,6 +13,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,20 @@ def says(line: str, words: str) -> bool:
     """A console line of `jember run` (`[  12.3s] dbt        started`) holds these words,
     whatever the column padding of the stage name."""
     return " ".join(words.split()) in " ".join(line.split())
+
+
+def read_until(
+    proc: subprocess.Popen[str], text: str, lines: list[str], timeout: float = 600
+) -> None:
+    """Read a started process's output into `lines` until a line says `text`."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    for line in proc.stdout:
+        lines.append(line.rstrip())
+        if says(line, text):
+            return
+        assert time.monotonic() < deadline, f"'{text}' never came:\n" + "\n".join(lines)
+    pytest.fail(f"the process ended before '{text}':\n" + "\n".join(lines))
 
 
 def output(result: subprocess.CompletedProcess[str]) -> str:

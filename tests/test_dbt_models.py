@@ -28,7 +28,7 @@ from handmade_delivery import (
     SUMBERSARI_SUMBERSARI,
     UMBULSARI_SIDOREJO,
 )
-from helpers import DBT_DIR, REPO, query, run_dbt
+from helpers import DBT_DIR, REPO, query
 
 
 @pytest.fixture
@@ -46,10 +46,11 @@ def dtks_row(warehouse: Path, row_number: int, columns: str) -> tuple:
     return rows[0]
 
 
-def test_dbt_parse_writes_the_manifest(tmp_path):
-    result = run_dbt("parse", warehouse=tmp_path / "unused.duckdb", target_dir=tmp_path)
+def test_dbt_parse_writes_the_manifest(handmade_warehouse):
+    """`dbt parse` into an empty target folder (the session's, before its build ran)."""
+    result = handmade_warehouse["parse"]
     assert result.returncode == 0, result.stdout + result.stderr
-    assert (tmp_path / "target" / "manifest.json").exists()
+    assert handmade_warehouse["manifest_after_parse"]
 
 
 @pytest.mark.parametrize(

@@ -119,13 +119,12 @@ def _snapshot_dir(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
-def test_the_same_inputs_publish_the_same_data(published_once, tmp_path):
-    raw = published_once["raw"]
+def test_the_same_inputs_publish_the_same_data(published_once, two_runs):
+    """The tiny delivery run twice into two empty data folders: the session's tiny run, and
+    run A of conftest.two_runs (the same files under other paths, another run beside it)."""
     first = published_once["data"] / "published"
-    data = tmp_path / "data"
-    second_run = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
-    assert second_run.returncode == 0, second_run.stdout[-4000:] + second_run.stderr[-4000:]
-    second = data / "published"
+    assert two_runs["a"].returncode == 0, two_runs["a_out"][-4000:]
+    second = two_runs["data"] / "published"
     assert first.resolve().name != second.resolve().name, "two different releases"
 
     # Table contents, compared in DuckDB both ways (a multiset difference, rows in any order).

@@ -5,6 +5,8 @@ The issue this answers: two `jember run` on one data dir, the second started 2 s
 first with another delivery, made the first publish a release built from the second one's
 delivery; a data dir named `data o'brien` failed with a SQL parser error; the warehouse holding
 every NIK was created 0644.
+
+Run A and the refused run B are conftest.two_runs (the publishing test reads run A too).
 """
 
 from __future__ import annotations
@@ -17,58 +19,13 @@ import textwrap
 import time
 
 import duckdb
-import pytest
-from helpers import REPO, copy_tree, file_mode, parquet_hashes, run_jember, says, start_jember
+from helpers import REPO, file_mode, parquet_hashes, read_until, run_jember, start_jember
 
 EXIT_LOCKED = 3
 
 
 def _env() -> dict:
     return {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-
-
-def _read_until(proc: subprocess.Popen, text: str, lines: list[str], timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    for line in proc.stdout:
-        lines.append(line.rstrip())
-        if says(line, text):
-            return
-        assert time.monotonic() < deadline, f"'{text}' never came:\n" + "\n".join(lines)
-    pytest.fail(f"the process ended before '{text}':\n" + "\n".join(lines))
-
-
-@pytest.fixture(scope="module")
-def two_runs(tiny_generated, tmp_path_factory) -> dict:
-    """Run A (the tiny delivery, under paths holding a quote and a space) and, 2 s after A holds
-    the data dir, run B on the same data dir with another delivery (the shipped sample)."""
-    base = tmp_path_factory.mktemp("runs") / "it's here"
-    raw_a = copy_tree(tiny_generated / "raw", base / "raw o'brien")
-    raw_b = copy_tree(REPO / "raw", base / "another delivery")
-    data = base / "data o'brien"
-
-    a = start_jember("run", "--raw-dir", str(raw_a), "--data-dir", str(data))
-    a_lines: list[str] = []
-    try:
-        _read_until(a, "jember run: raw=", a_lines, timeout=120)  # printed once A holds the lock
-        time.sleep(2)
-        b = run_jember("run", "--raw-dir", str(raw_b), "--data-dir", str(data), timeout=120)
-        a_running_when_b_ended = a.poll() is None
-        a_lines += [line.rstrip() for line in a.stdout]
-        a.wait(timeout=900)
-    finally:
-        if a.poll() is None:
-            os.killpg(a.pid, signal.SIGKILL)
-            a.wait()
-        a.stdout.close()
-    return {
-        "a": a,
-        "a_out": "\n".join(a_lines),
-        "b": b,
-        "a_running_when_b_ended": a_running_when_b_ended,
-        "raw_a": raw_a,
-        "raw_b": raw_b,
-        "data": data,
-    }
 
 
 def test_a_second_run_on_the_same_data_dir_is_refused_with_the_holders_details(two_runs):
@@ -146,7 +103,7 @@ def test_a_killed_run_leaves_owner_only_files_and_no_stale_lock(tiny_generated, 
     run = start_jember("run", "--raw-dir", str(tiny_generated / "raw"), "--data-dir", str(data))
     lines: list[str] = []
     try:
-        _read_until(run, "dbt started", lines)
+        read_until(run, "dbt started", lines)
         time.sleep(5)
         created = {
             p.name: file_mode(p)
