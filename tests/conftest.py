@@ -118,6 +118,7 @@ def two_runs(tiny_generated: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     data = base / "data o'brien"
 
     a = start_jember("run", "--raw-dir", str(raw_a), "--data-dir", str(data))
+    assert a.stdout is not None
     a_lines: list[str] = []
     try:
         read_until(a, "jember run: raw=", a_lines, timeout=120)  # printed once A holds the lock

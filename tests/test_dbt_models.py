@@ -46,7 +46,7 @@ def dtks_row(warehouse: Path, row_number: int, columns: str) -> tuple:
     return rows[0]
 
 
-def test_dbt_parse_writes_the_manifest(handmade_warehouse):
+def test_dbt_parse_writes_the_manifest(handmade_warehouse: dict) -> None:
     """`dbt parse` into an empty target folder (the session's, before its build ran)."""
     result = handmade_warehouse["parse"]
     assert result.returncode == 0, result.stdout + result.stderr

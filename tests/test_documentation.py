@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -157,7 +158,9 @@ def test_small_count_columns_say_they_are_suppressed(built):
     assert not unexplained, unexplained
 
 
-def test_dbt_docs_generate_works_offline_and_opens_on_the_overview(built, tmp_path):
+def test_dbt_docs_generate_works_offline_and_opens_on_the_overview(
+    built: dict, tmp_path: Path
+) -> None:
     # A copy of the session build's target folder: dbt reuses its parse of the same project
     # (partial_parse.msgpack) instead of parsing again, and the session's files stay as they were.
     shutil.copytree(built["work"] / "target", tmp_path / "target")

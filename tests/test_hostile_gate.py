@@ -97,7 +97,7 @@ def publishable_damage(baseline: dict, tmp_path_factory: pytest.TempPathFactory)
     return {"raw": raw, "data": data, "named": named, "result": result}
 
 
-def test_a_failed_koperasi_file_still_publishes_with_a_warning(publishable_damage):
+def test_a_failed_koperasi_file_still_publishes_with_a_warning(publishable_damage: dict) -> None:
     """Only a lost DTKS or PKH file makes a kecamatan incomplete; koperasi reports repeat every
     village each month, so one unreadable report is a warning (named in the report)."""
     result, data = publishable_damage["result"], publishable_damage["data"]
@@ -108,8 +108,8 @@ def test_a_failed_koperasi_file_still_publishes_with_a_warning(publishable_damag
 
 
 def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publishes(
-    baseline, publishable_damage
-):
+    baseline: dict, publishable_damage: dict
+) -> None:
     result, data = publishable_damage["result"], publishable_damage["data"]
     raw, named = publishable_damage["raw"], publishable_damage["named"]
     assert result.returncode == 0, output(result)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from pathlib import Path
 
 import duckdb
 from helpers import REPO, copy_tree, run_jember
@@ -87,7 +88,9 @@ def _tables(database) -> dict[str, list[tuple]]:
         return tables
 
 
-def test_nothing_new_ends_in_seconds_and_a_new_delivery_equals_a_full_rebuild(tmp_path, sample_run):
+def test_nothing_new_ends_in_seconds_and_a_new_delivery_equals_a_full_rebuild(
+    tmp_path: Path, sample_run: dict
+) -> None:
     raw = copy_tree(REPO / "raw", tmp_path / "raw")
     data = tmp_path / "data"
     # The last PKH tahap arrives later: the first run sees the delivery without it.

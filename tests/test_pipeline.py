@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
@@ -46,7 +47,9 @@ def test_every_raw_dtks_and_pkh_row_is_loaded_or_rejected_with_its_identity(tiny
     assert set(loaded) == set(truth)
 
 
-def test_quality_gate_blocks_bad_delivery_and_keeps_the_published_release(tiny_run, tmp_path):
+def test_quality_gate_blocks_bad_delivery_and_keeps_the_published_release(
+    tiny_run: dict, tmp_path: Path
+) -> None:
     # A copy of the session's published tiny run (the same delivery run once more would only
     # repeat it), then a bad delivery on top.
     assert tiny_run["result"].returncode == 0, tiny_run["result"].stdout[-4000:]
@@ -76,7 +79,9 @@ def test_quality_gate_blocks_bad_delivery_and_keeps_the_published_release(tiny_r
     assert "dtks/kiriman-rusak/dtks_rusak.csv" in report
 
 
-def test_an_analyst_holding_the_published_file_open_does_not_block_a_run(tiny_run, tmp_path):
+def test_an_analyst_holding_the_published_file_open_does_not_block_a_run(
+    tiny_run: dict, tmp_path: Path
+) -> None:
     # its own copy: this run switches the release, which the session's tiny run must keep
     data = copy_tree(tiny_run["data"], tmp_path / "data")
     reader = subprocess.Popen(

@@ -119,7 +119,7 @@ def _snapshot_dir(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
-def test_the_same_inputs_publish_the_same_data(published_once, two_runs):
+def test_the_same_inputs_publish_the_same_data(published_once: dict, two_runs: dict) -> None:
     """The tiny delivery run twice into two empty data folders: the session's tiny run, and
     run A of conftest.two_runs (the same files under other paths, another run beside it)."""
     first = published_once["data"] / "published"

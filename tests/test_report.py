@@ -123,7 +123,9 @@ def test_report_is_self_contained_and_holds_no_identity(tiny_run):
 
 @needs_chromium
 @needs_poppler
-def test_report_pdf_is_a4_with_numbered_pages_and_a_wib_footer(sample_data, tmp_path):
+def test_report_pdf_is_a4_with_numbered_pages_and_a_wib_footer(
+    sample_data: Path, tmp_path: Path
+) -> None:
     pdf = _report(sample_data, "pdf")
     info = subprocess.run(
         ["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True
@@ -186,7 +188,7 @@ def _measure(html: str, tmp_path: Path) -> dict:
 
 
 @needs_chromium
-def test_no_chart_label_is_cut(sample_data, tmp_path):
+def test_no_chart_label_is_cut(sample_data: Path, tmp_path: Path) -> None:
     measured = _measure(_report(sample_data).read_text(encoding="utf-8"), tmp_path)
     assert measured["texts"] > 50, measured
     assert measured["outside"] == [], measured["outside"]
@@ -237,7 +239,9 @@ def test_every_expectation_has_a_bahasa_title():
 
 
 @needs_chromium
-def test_a_warning_under_a_passed_gate_is_a_warning_not_a_failure(sample_data, tmp_path):
+def test_a_warning_under_a_passed_gate_is_a_warning_not_a_failure(
+    sample_data: Path, tmp_path: Path
+) -> None:
     failed = _failed(sample_data)
     assert failed and all(e["severity"] == "warning" for e in failed), failed
     text = rendered_text(_report(sample_data), tmp_path)
@@ -279,7 +283,9 @@ def test_a_blocked_report_lists_failures_apart_from_warnings_in_bahasa(blocked_r
     assert "pemutakhiran_dtks_kencong_oktober_2025.csv" in text
 
 
-def test_villages_needing_attention_come_in_order_of_cases_per_1000_residents(sample_data):
+def test_villages_needing_attention_come_in_order_of_cases_per_1000_residents(
+    sample_data: Path,
+) -> None:
     threshold = small_count_threshold()
     with duckdb.connect(str(sample_data / "warehouse.duckdb"), read_only=True) as con:
         expected = con.execute(
