@@ -14,9 +14,9 @@ villages as (
 case_counts as (
     select
         kode_desa,
-        {%- for kind, column in kinds %}
-        count(distinct family_key) filter (where kind = '{{ kind }}') as {{ column }},
-        {%- endfor %}
+    {%- for kind, column in kinds %}
+    count(distinct family_key) filter (where kind = '{{ kind }}') as {{ column }},
+    {%- endfor %}
     from {{ ref('int_targeting_cases') }}
     where kode_desa is not null
     group by kode_desa
@@ -24,8 +24,8 @@ case_counts as (
 
 select
     villages.kode_desa,
-    {%- for kind, column in kinds %}
-    coalesce(case_counts.{{ column }}, 0) as {{ column }},
-    {%- endfor %}
+{%- for kind, column in kinds %}
+coalesce(case_counts.{{ column }}, 0) as {{ column }},
+{%- endfor %}
 from villages
 left join case_counts on case_counts.kode_desa = villages.kode_desa
