@@ -1,21 +1,32 @@
-"""Shared fixtures: one tiny synthetic delivery, run once through the real pipeline."""
+"""Shared fixtures. Each expensive piece of real work (a `jember generate`, a whole `jember run`,
+a `dbt build`) is done once per session here and read by every test that only looks at it; a
+test that changes a delivery or a data folder copies it first (helpers.copy_tree).
+
+Helper functions live in helpers.py; `run_jember` is also importable from here for modules that
+still do so."""
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
-import subprocess
-import sys
+import signal
+import time
 from pathlib import Path
 
 import pytest
+from handmade_delivery import build_raw_warehouse
+from helpers import (
+    FAST_TIER,
+    REPO,
+    copy_tree,
+    output,
+    read_until,
+    run_dbt,
+    run_jember,
+    start_jember,
+)
 
-REPO = Path(__file__).resolve().parent.parent
-
-# `pytest --fast` (make test-fast) is the everyday tier: every test that needs a whole
-# `jember run` is skipped. An environment variable rather than a module flag, because test
-# modules import this file both as `conftest` and as `tests.conftest`.
-FAST_TIER = "JEMBER_TEST_FAST"
+__all__ = ["run_jember"]  # test_resolution imports it from here
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,57 +56,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def _skip_whole_runs_in_fast_tier(args: tuple[str, ...]) -> None:
-    if args[:1] == ("run",) and os.environ.get(FAST_TIER):
-        pytest.skip("runs the whole pipeline: full tier only (make test)")
-
-
-def _environment(env: dict | None) -> dict:
-    # No DAGSTER_HOME: test runs use an ephemeral instance, not the engineer's UI history.
-    return {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, **(env or {})}
-
-
-def run_jember(
-    *args: str, env: dict | None = None, timeout: int = 900
-) -> subprocess.CompletedProcess:
-    """Run the real `jember` command in its own process, as an engineer would, and wait.
-
-    Every `jember` process of the suite starts here or in `start_jember`, so these two are
-    where the fast tier skips the whole-pipeline runs."""
-    _skip_whole_runs_in_fast_tier(args)
-    return subprocess.run(
-        [sys.executable, "-m", "dagster_project.cli", *args],
-        cwd=REPO,
-        env=_environment(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def start_jember(*args: str, env: dict | None = None, stderr=subprocess.STDOUT) -> subprocess.Popen:
-    """Start a real `jember` process without waiting, in its own process group (so a kill
-    reaches its dbt child too); its output is read line by line from `.stdout`."""
-    _skip_whole_runs_in_fast_tier(args)
-    return subprocess.Popen(
-        [sys.executable, "-m", "dagster_project.cli", *args],
-        cwd=REPO,
-        env=_environment(env),
-        stdout=subprocess.PIPE,
-        stderr=stderr,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def says(line: str, words: str) -> bool:
-    """A console line of `jember run` (`[  12.3s] dbt        started`) holds these words,
-    whatever the column padding of the stage name."""
-    return " ".join(words.split()) in " ".join(line.split())
-
-
 @pytest.fixture(scope="session")
-def tiny_generated(tmp_path_factory) -> Path:
+def tiny_generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`jember generate --scale tiny`: OUT/raw and OUT/truth."""
     out = tmp_path_factory.mktemp("tiny")
     result = run_jember("generate", "--out", str(out), "--scale", "tiny", "--seed", "7")
@@ -104,8 +66,9 @@ def tiny_generated(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_run(tiny_generated, tmp_path_factory) -> dict:
-    """The whole pipeline once over the tiny delivery; returns paths and the CLI output."""
+def tiny_run(tiny_generated: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The whole pipeline once over the tiny delivery; returns paths and the CLI output.
+    Read-only for the tests: one that runs again on it copies `raw` and `data` first."""
     data = tmp_path_factory.mktemp("data")
     result = run_jember("run", "--raw-dir", str(tiny_generated / "raw"), "--data-dir", str(data))
     return {
@@ -116,13 +79,21 @@ def tiny_run(tiny_generated, tmp_path_factory) -> dict:
     }
 
 
-def copy_tree(src: Path, dst: Path) -> Path:
-    shutil.copytree(src, dst, symlinks=True)
-    return dst
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The shipped sample, `jember run --full` into an empty data folder with the period the
+    data describes: the report tests read it, the incremental test compares against it as the
+    full rebuild. Read-only for the tests."""
+    work = tmp_path_factory.mktemp("sample_run")
+    raw = copy_tree(REPO / "raw", work / "raw")
+    data = work / "data"
+    result = run_jember("run", "--full", "--raw-dir", str(raw), "--data-dir", str(data))
+    assert result.returncode == 0, output(result)
+    return {"raw": raw, "data": data, "result": result}
 
 
 @pytest.fixture(scope="session")
-def sample_published(tmp_path_factory) -> dict:
+def sample_published(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The shipped sample, published once for period 2025-11. Tests that damage a delivery copy
     raw/ and data/ from here (copy_tree) instead of each running the whole sample again first."""
     work = tmp_path_factory.mktemp("sample_published")
@@ -133,3 +104,63 @@ def sample_published(tmp_path_factory) -> dict:
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return {"raw": raw, "data": data}
+
+
+@pytest.fixture(scope="session")
+def two_runs(tiny_generated: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Run A (the tiny delivery, under paths holding a quote and a space) and, 2 s after A holds
+    the data dir, run B on the same data dir with another delivery (the shipped sample).
+    test_run_safety asserts B was refused and A published its own delivery; run A is also the
+    second run of the same inputs in test_publishing_safety. Read-only for the tests."""
+    base = tmp_path_factory.mktemp("runs") / "it's here"
+    raw_a = copy_tree(tiny_generated / "raw", base / "raw o'brien")
+    raw_b = copy_tree(REPO / "raw", base / "another delivery")
+    data = base / "data o'brien"
+
+    a = start_jember("run", "--raw-dir", str(raw_a), "--data-dir", str(data))
+    assert a.stdout is not None
+    a_lines: list[str] = []
+    try:
+        read_until(a, "jember run: raw=", a_lines, timeout=120)  # printed once A holds the lock
+        time.sleep(2)
+        b = run_jember("run", "--raw-dir", str(raw_b), "--data-dir", str(data), timeout=120)
+        a_running_when_b_ended = a.poll() is None
+        a_lines += [line.rstrip() for line in a.stdout]
+        a.wait(timeout=900)
+    finally:
+        if a.poll() is None:
+            os.killpg(a.pid, signal.SIGKILL)
+            a.wait()
+        a.stdout.close()
+    return {
+        "a": a,
+        "a_out": "\n".join(a_lines),
+        "b": b,
+        "a_running_when_b_ended": a_running_when_b_ended,
+        "raw_a": raw_a,
+        "raw_b": raw_b,
+        "data": data,
+    }
+
+
+@pytest.fixture(scope="session")
+def handmade_warehouse(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The hand-made raw tables (handmade_delivery), then one real `dbt build` over them, which
+    writes the manifest it used (after a `dbt parse`). Fast tier: no reader, no Dagster, only dbt. Read-only for the
+    tests (test_dbt_models, test_documentation)."""
+    work = tmp_path_factory.mktemp("handmade")
+    warehouse = work / "warehouse.duckdb"
+    build_raw_warehouse(warehouse)
+    # `dbt parse` first, into the empty target folder (test_dbt_models asserts it wrote the
+    # manifest); the build then reuses that parse instead of parsing the project again.
+    parse = run_dbt("parse", warehouse=warehouse, target_dir=work)
+    manifest_after_parse = (work / "target" / "manifest.json").exists()
+    result = run_dbt("build", warehouse=warehouse, target_dir=work)
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
+    return {
+        "parse": parse,
+        "manifest_after_parse": manifest_after_parse,
+        "work": work,
+        "warehouse": warehouse,
+        "manifest": json.loads((work / "target" / "manifest.json").read_text()),
+    }

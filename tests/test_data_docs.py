@@ -5,41 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 
 import duckdb
 import pytest
-
-CHROMIUM = shutil.which("chromium")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium not installed (make test installs it)"
-)
-
-
-def _rendered_text(html_path, tmp_path) -> str:
-    """The DOM after Chromium loaded the file offline (every host name unresolvable), tags stripped."""
-    dom = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--dump-dom",
-            html_path.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
+from helpers import needs_chromium, rendered_text
 
 
 def _icon_classes_are_drawn_locally(page) -> None:
@@ -107,7 +76,7 @@ def test_the_index_reads_offline_with_each_suites_asset_status_and_severity(
     index = docs_of_a_blocked_gate["index"]
     html = index.read_text(encoding="utf-8")
     assert "<script" not in html and not re.search(r'(href|src)="https?://', html)
-    text = _rendered_text(index, tmp_path)
+    text = rendered_text(index, tmp_path)
     assert "Gate: \u2716 DIBLOKIR / BLOCKED (critical)" in text
     assert (
         "3 suites: 1 passed, 1 with warnings (published), 1 blocked by a critical expectation"
@@ -135,7 +104,7 @@ def test_a_validation_page_names_its_data_asset_and_shows_status_icons_offline(
     # nothing fetched from the network: no stylesheet, script, image or CSS background
     assert not re.search(r'<(link|script|img)[^>]*(href|src)="https?://', html)
     assert not re.search(r"url\(\s*'?https?://", html)
-    text = _rendered_text(page, tmp_path)
+    text = rendered_text(page, tmp_path)
     assert "Data asset: None" not in text
     assert "Data asset: staging.stg_ingest__files" in text
     assert "stg_ingest__files \u26a0 PERINGATAN / WARNING" in text
@@ -152,7 +121,7 @@ def test_the_pipelines_data_docs_show_every_suite_of_the_verdict(tiny_run, tmp_p
     data = tiny_run["data"]
     verdict = json.loads((data / "quality" / "verdict.json").read_text())
     index = data / "reports" / "gx" / "index.html"
-    text = _rendered_text(index, tmp_path)
+    text = rendered_text(index, tmp_path)
     assert f"Run {verdict['run_id']}" in text
     for suite in verdict["suites"]:
         failed = [e for e in suite["expectations"] if not e["success"]]

@@ -2,24 +2,24 @@
 
 The descriptions live in the dbt models' yml, one source: dbt writes them into the warehouse as
 COMMENT ON TABLE/COLUMN (`persist_docs`, dbt_project.yml) and publishing copies them into the
-published jember.duckdb (publishing._fill_release). Fast tier: a real `dbt build` over the
-hand-made raw tables of test_dbt_models, then the real build_release on that warehouse. Full
+published jember.duckdb (publishing._fill_release). Fast tier: the session's real `dbt build`
+over the hand-made raw tables (conftest.handmade_warehouse), then the real build_release on
+that warehouse. Full
 tier: the warehouse and the release of a real `jember run` on the tiny delivery (tiny_run).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from test_dbt_models import build_raw_warehouse, run_dbt
+from helpers import REPO, run_dbt
 
 from dagster_project.publishing import privacy
 from dagster_project.publishing.release import build_release
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def mart_nodes(manifest: dict) -> dict[str, dict]:
@@ -74,19 +74,10 @@ def undocumented(manifest: dict, tables: dict[str, dict]) -> list[str]:
     return missing
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict:
-    """Hand-made raw tables, one real `dbt build` (which writes the manifest it used)."""
-    work = tmp_path_factory.mktemp("documentation")
-    warehouse = work / "warehouse.duckdb"
-    build_raw_warehouse(warehouse)
-    result = run_dbt("build", warehouse=warehouse, target_dir=work)
-    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
-    return {
-        "work": work,
-        "warehouse": warehouse,
-        "manifest": json.loads((work / "target" / "manifest.json").read_text()),
-    }
+@pytest.fixture
+def built(handmade_warehouse: dict) -> dict:
+    """The session's hand-made raw tables after one real `dbt build`, with its manifest."""
+    return handmade_warehouse
 
 
 def test_every_mart_and_every_column_of_it_is_described(built):
@@ -167,10 +158,15 @@ def test_small_count_columns_say_they_are_suppressed(built):
     assert not unexplained, unexplained
 
 
-def test_dbt_docs_generate_works_offline_and_opens_on_the_overview(built):
-    result = run_dbt("docs", "generate", warehouse=built["warehouse"], target_dir=built["work"])
+def test_dbt_docs_generate_works_offline_and_opens_on_the_overview(
+    built: dict, tmp_path: Path
+) -> None:
+    # A copy of the session build's target folder: dbt reuses its parse of the same project
+    # (partial_parse.msgpack) instead of parsing again, and the session's files stay as they were.
+    shutil.copytree(built["work"] / "target", tmp_path / "target")
+    result = run_dbt("docs", "generate", warehouse=built["warehouse"], target_dir=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    target = built["work"] / "target"
+    target = tmp_path / "target"
     assert (target / "index.html").exists() and (target / "catalog.json").exists()
     overview = json.loads((target / "manifest.json").read_text())["docs"]["doc.jember.__overview__"]
     text = overview["block_contents"]

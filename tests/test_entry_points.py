@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, copy_tree
+from helpers import REPO, copy_tree
 
 VENV_BIN = Path(sys.executable).parent
 # What a fresh shell has: no .venv/bin, no JEMBER_* or DAGSTER_HOME.
@@ -306,7 +306,7 @@ def test_dbt_tables_carry_row_counts_and_column_schemas_and_the_gate_still_reads
     opens its own (dagster-dbt's fetch_row_counts blocked progress and broke the gate)."""
     import dagster as dg
     import duckdb
-    from conftest import FAST_TIER
+    from helpers import FAST_TIER
 
     from dagster_project.pipeline import run_pipeline
 

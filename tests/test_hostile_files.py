@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import xlsxwriter
-from conftest import REPO, copy_tree, run_jember
+from helpers import REPO, copy_tree, run_jember
 
 from dagster_project.ingestion import ingest_source, read_file
 

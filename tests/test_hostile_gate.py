@@ -4,38 +4,19 @@ a file name carrying 16 digits."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO, copy_tree, run_jember
+from helpers import REPO, copy_tree, output, published_snapshot, query, run_jember
 
 PUGER_DTKS = Path("dtks/2025-04/puger/dtks_puger.csv")
 PUGER_PKH = Path("pkh/2025/tahap1/pkh_puger_tahap1.csv")
 KOPERASI = Path("koperasi/2025/2025-10/rekap_kopdes_2025-10-31.csv")
 SIXTEEN_DIGITS = "3509014101900001"
-
-
-def _published_snapshot(data: Path) -> dict[str, str]:
-    published = data / "published"
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(published.resolve().iterdir())
-    } | {"->": os.readlink(published)}
-
-
-def _query(db: Path, sql: str, params=None) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(sql, params or []).fetchall()
-
-
-def _ok(result) -> str:
-    return result.stdout[-4000:] + result.stderr[-4000:]
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +28,8 @@ def baseline(sample_published) -> dict:
 def test_a_lost_dtks_file_blocks_publishing_and_the_report_names_the_kecamatan(baseline, tmp_path):
     raw = copy_tree(baseline["raw"], tmp_path / "raw")
     data = copy_tree(baseline["data"], tmp_path / "data")
-    before = _published_snapshot(data)
-    puger_before = _query(
+    before = published_snapshot(data)
+    puger_before = query(
         data / "published" / "jember.duckdb",
         "select dtks_persons from mart_kecamatan where nama_kecamatan = 'Puger'",
     )[0][0]
@@ -61,13 +42,13 @@ def test_a_lost_dtks_file_blocks_publishing_and_the_report_names_the_kecamatan(b
         "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-12"
     )
 
-    assert result.returncode == 2, _ok(result)
+    assert result.returncode == 2, output(result)
     assert "int_delivery_completeness" in result.stdout
-    assert _published_snapshot(data) == before  # the previous release stays, byte for byte
+    assert published_snapshot(data) == before  # the previous release stays, byte for byte
     # and no verification list of the blocked period reaches the field
     assert (data / "restricted" / "verifikasi" / "2025-11").is_dir()
     assert not (data / "restricted" / "verifikasi" / "2025-12").exists()
-    rows = _query(
+    rows = query(
         data / "warehouse.duckdb",
         "select check_name, nama_kecamatan, source_path, persons_before, persons_now "
         "from intermediate.int_delivery_completeness where nama_kecamatan = 'Puger' order by 1",
@@ -77,7 +58,7 @@ def test_a_lost_dtks_file_blocks_publishing_and_the_report_names_the_kecamatan(b
     assert rows[1][0] == "persons_vs_previous_period" and rows[1][3] == puger_before
     assert rows[1][4] < puger_before / 2
     # the other kecamatan are complete
-    assert _query(
+    assert query(
         data / "warehouse.duckdb",
         "select count(*) from intermediate.int_delivery_completeness "
         "where nama_kecamatan <> 'Puger' and share_of_previous < 0.5",
@@ -90,26 +71,16 @@ def test_a_lost_dtks_file_blocks_publishing_and_the_report_names_the_kecamatan(b
     assert f"jiwa DTKS turun dari {puger_before}" in report
 
 
-def test_a_failed_koperasi_file_still_publishes_with_a_warning(baseline, tmp_path):
-    """Only a lost DTKS or PKH file makes a kecamatan incomplete; koperasi reports repeat every
-    village each month, so one unreadable report is a warning (named in the report)."""
-    raw = copy_tree(baseline["raw"], tmp_path / "raw")
-    path = raw / "koperasi/2025/2025-05/rekap_kopdes_2025-05-31.csv"
-    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
-    data = tmp_path / "data"
-    result = run_jember(
-        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
-    )
-    assert result.returncode == 0, _ok(result)
-    assert "stg_ingest__files" in result.stdout  # the warning is reported
-    report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
-    assert "rekap_kopdes_2025-05-31.csv" in report
-
-
-def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publishes(
-    baseline, tmp_path
-):
-    raw = copy_tree(baseline["raw"], tmp_path / "raw")
+@pytest.fixture(scope="module")
+def publishable_damage(baseline: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One run of the sample with three kinds of damage none of which may block publishing
+    (each test below asserts on its own kind; a run exits 0 only if none of them blocks):
+    an unreadable koperasi report, PKH rows pasted twice, a file name holding 16 digits."""
+    work = tmp_path_factory.mktemp("publishable_damage")
+    raw = copy_tree(baseline["raw"], work / "raw")
+    # A koperasi report re-saved as UTF-16 (not allowed by the contract): it fails as a whole.
+    failed = raw / "koperasi/2025/2025-05/rekap_kopdes_2025-05-31.csv"
+    failed.write_bytes(failed.read_text(encoding="utf-8").encode("utf-16"))
     # Five data rows of Puger's stage-1 list pasted a second time, right below themselves.
     path = raw / PUGER_PKH
     lines = path.read_bytes().splitlines(keepends=True)  # Windows-1252, as delivered
@@ -119,11 +90,29 @@ def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publ
     named = raw / KOPERASI.with_name(f"rekap_kopdes_{SIXTEEN_DIGITS}_2025-10-31.csv")
     shutil.move(raw / KOPERASI, named)
 
-    data = tmp_path / "data"
+    data = work / "data"
     result = run_jember(
         "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
     )
-    assert result.returncode == 0, _ok(result)
+    return {"raw": raw, "data": data, "named": named, "result": result}
+
+
+def test_a_failed_koperasi_file_still_publishes_with_a_warning(publishable_damage: dict) -> None:
+    """Only a lost DTKS or PKH file makes a kecamatan incomplete; koperasi reports repeat every
+    village each month, so one unreadable report is a warning (named in the report)."""
+    result, data = publishable_damage["result"], publishable_damage["data"]
+    assert result.returncode == 0, output(result)
+    assert "stg_ingest__files" in result.stdout  # the warning is reported
+    report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
+    assert "rekap_kopdes_2025-05-31.csv" in report
+
+
+def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publishes(
+    baseline: dict, publishable_damage: dict
+) -> None:
+    result, data = publishable_damage["result"], publishable_damage["data"]
+    raw, named = publishable_damage["raw"], publishable_damage["named"]
+    assert result.returncode == 0, output(result)
 
     money = (
         "select sum(nominal_rp), sum(stages_paid), sum(stages_listed), count(*) filter "
@@ -133,16 +122,16 @@ def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publ
         data / "published" / "jember.duckdb",
         baseline["data"] / "published" / "jember.duckdb",
     )
-    assert _query(published, money) == _query(before, money)
-    assert _query(published, money)[0][3] == 0
+    assert query(published, money) == query(before, money)
+    assert query(published, money)[0][3] == 0
     for table in ("mart_kabupaten", "mart_kecamatan", "mart_desa"):
         total = f"select sum(pkh_nominal_rp), sum(pkh_nominal_rp_tahun_ini), sum(pkh_families) from {table}"
-        assert _query(published, total) == _query(before, total), table
+        assert query(published, total) == query(before, total), table
     # the copies are kept, flagged and counted, not lost
-    assert _query(published, "select sum(duplicate_disbursement_rows) from mart_pkh_family") == [
+    assert query(published, "select sum(duplicate_disbursement_rows) from mart_pkh_family") == [
         (5,)
     ]
-    assert _query(
+    assert query(
         data / "warehouse.duckdb",
         "select count(*), count(distinct row_number) from intermediate.int_pkh__disbursements_cleaned "
         "where is_duplicate_disbursement and source_path = ?",
@@ -150,7 +139,7 @@ def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publ
     ) == [(5, 5)]
 
     # Analyst tier: no raw paths or row identities anywhere, so the name cannot leak.
-    columns = _query(published, "select table_name, column_name from information_schema.columns")
+    columns = query(published, "select table_name, column_name from information_schema.columns")
     assert not [
         c
         for c in columns
@@ -167,7 +156,7 @@ def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publ
         assert SIXTEEN_DIGITS.encode() not in parquet.read_bytes()
     # the provenance stays in the restricted schema, and the report masks the number
     assert (
-        _query(
+        query(
             data / "warehouse.duckdb",
             "select count(*) from restricted.koperasi_report_rows where source_path = ?",
             [str(named.relative_to(raw))],
@@ -221,9 +210,9 @@ def test_a_delivery_of_rows_sharing_one_nik_or_one_name_and_birth_date_ends_in_t
         "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
     )
 
-    assert result.returncode == 2, _ok(result)
+    assert result.returncode == 2, output(result)
     assert "int_delivery_blocks" in result.stdout
-    blocks = _query(
+    blocks = query(
         data / "warehouse.duckdb",
         "select block_kind, block_rows, source_path, file_rows from intermediate.int_delivery_blocks "
         "order by block_kind",

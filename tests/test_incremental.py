@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from pathlib import Path
 
 import duckdb
-from conftest import REPO, copy_tree, run_jember
+from helpers import REPO, copy_tree, run_jember
 
 from dagster_project.ingestion import ingest_source
 from dagster_project.ingestion.load import reader_version, unchanged_since_last_read
@@ -88,7 +89,9 @@ def _tables(database) -> dict[str, list[tuple]]:
         return tables
 
 
-def test_nothing_new_ends_in_seconds_and_a_new_delivery_equals_a_full_rebuild(tmp_path):
+def test_nothing_new_ends_in_seconds_and_a_new_delivery_equals_a_full_rebuild(
+    tmp_path: Path, sample_run: dict
+) -> None:
     raw = copy_tree(REPO / "raw", tmp_path / "raw")
     data = tmp_path / "data"
     # The last PKH tahap arrives later: the first run sees the delivery without it.
@@ -116,13 +119,14 @@ def test_nothing_new_ends_in_seconds_and_a_new_delivery_equals_a_full_rebuild(tm
     assert "read raw/pkh: 17 files" in second.stdout, second.stdout
     assert (data / "published").resolve().name != release_first
 
-    full = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(tmp_path / "full"), "--full")
-    assert full.returncode == 0, full.stdout[-4000:] + full.stderr[-4000:]
+    # The full rebuild of the same files: the session's `jember run --full` of the shipped
+    # sample into an empty data folder (conftest.sample_run), shared with the report tests.
+    full, full_data = sample_run["result"], sample_run["data"]
     assert "unchanged" not in full.stdout
 
     incremental, rebuilt = (
         _tables(data / "published" / "jember.duckdb"),
-        _tables(tmp_path / "full" / "published" / "jember.duckdb"),
+        _tables(full_data / "published" / "jember.duckdb"),
     )
     assert incremental.keys() == rebuilt.keys() and len(rebuilt) > 5
     for name in rebuilt:
@@ -130,7 +134,7 @@ def test_nothing_new_ends_in_seconds_and_a_new_delivery_equals_a_full_rebuild(tm
     # the raw log too: the same files, the same hashes and counts
     with (
         duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as a,
-        duckdb.connect(str(tmp_path / "full" / "warehouse.duckdb"), read_only=True) as b,
+        duckdb.connect(str(full_data / "warehouse.duckdb"), read_only=True) as b,
     ):
         query = (
             "select source, source_path, sheet, sha256, status, data_rows, rejected_rows "

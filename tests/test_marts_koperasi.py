@@ -1,7 +1,7 @@
 """Koperasi Desa Merah Putih progress: hand-made reports, one small case per rule and flag, run
 through the real `dbt build`; then the flags against the generator's planted truth.
 
-The hand-made raw tables are built with the helpers of test_dbt_models.py (the raw schema of
+The hand-made raw tables are built with the helpers of helpers.py (the raw schema of
 docs/raw-tables.md); only the koperasi and BPS poverty tables hold rows here.
 """
 
@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from test_dbt_models import create_raw_tables, insert_file, insert_rows, query, run_dbt
+from helpers import create_raw_tables, insert_file, insert_rows, query, run_dbt
 
 # Villages of the reference list used below (one case each)
 AJUNG_AJUNG = "35.09.17.2004"  # regression

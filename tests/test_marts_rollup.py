@@ -9,7 +9,7 @@ import shutil
 import duckdb
 import pandas as pd
 import pytest
-from test_dbt_models import run_dbt
+from helpers import run_dbt
 
 DESA_MEASURES = [
     "dtks_rows",

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
-from conftest import copy_tree, run_jember
-
-
-def _published_snapshot(data: Path) -> dict[str, str]:
-    published = data / "published"
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(published.resolve().iterdir())
-    } | {"->": os.readlink(published)}
+from helpers import copy_tree, published_snapshot, run_jember
 
 
 def test_clean_delivery_is_published(tiny_run):
@@ -57,12 +47,15 @@ def test_every_raw_dtks_and_pkh_row_is_loaded_or_rejected_with_its_identity(tiny
     assert set(loaded) == set(truth)
 
 
-def test_quality_gate_blocks_bad_delivery_and_keeps_the_published_release(tiny_generated, tmp_path):
-    raw = copy_tree(tiny_generated / "raw", tmp_path / "raw")
-    data = tmp_path / "data"
-    first = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
-    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
-    before = _published_snapshot(data)
+def test_quality_gate_blocks_bad_delivery_and_keeps_the_published_release(
+    tiny_run: dict, tmp_path: Path
+) -> None:
+    # A copy of the session's published tiny run (the same delivery run once more would only
+    # repeat it), then a bad delivery on top.
+    assert tiny_run["result"].returncode == 0, tiny_run["result"].stdout[-4000:]
+    raw = copy_tree(tiny_run["raw"], tmp_path / "raw")
+    data = copy_tree(tiny_run["data"], tmp_path / "data")
+    before = published_snapshot(data)
 
     # A delivery whose villages are nonsense: most DTKS rows can no longer be placed.
     bad = raw / "dtks" / "kiriman-rusak" / "dtks_rusak.csv"
@@ -78,7 +71,7 @@ def test_quality_gate_blocks_bad_delivery_and_keeps_the_published_release(tiny_g
     second = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
     assert second.returncode == 2, second.stdout[-4000:] + second.stderr[-4000:]
     assert "FAILED" in second.stdout and "kode_desa" in second.stdout
-    assert _published_snapshot(data) == before
+    assert published_snapshot(data) == before
     # The meeting report says publishing was blocked, which check failed and which file is behind it.
     report = sorted((data / "reports").glob("laporan-*.html"))[-1].read_text(encoding="utf-8")
     assert "DIBLOKIR" in report
@@ -86,8 +79,11 @@ def test_quality_gate_blocks_bad_delivery_and_keeps_the_published_release(tiny_g
     assert "dtks/kiriman-rusak/dtks_rusak.csv" in report
 
 
-def test_an_analyst_holding_the_published_file_open_does_not_block_a_run(tiny_run, tmp_path):
-    data = tiny_run["data"]
+def test_an_analyst_holding_the_published_file_open_does_not_block_a_run(
+    tiny_run: dict, tmp_path: Path
+) -> None:
+    # its own copy: this run switches the release, which the session's tiny run must keep
+    data = copy_tree(tiny_run["data"], tmp_path / "data")
     reader = subprocess.Popen(
         [
             sys.executable,

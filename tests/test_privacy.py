@@ -7,22 +7,18 @@ import base64
 import hashlib
 import json
 import re
-import stat
 from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from helpers import file_mode
 
 from dagster_project.publishing import privacy
 from dagster_project.publishing.release import build_release
 
 NIK = "3509014107800003"
-
-
-def _mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
 
 
 @pytest.fixture
@@ -38,8 +34,8 @@ def test_key_file_is_created_on_first_use_owner_only(key_file):
     assert not key_file.exists()
     key = privacy.load_key()
     assert key_file.exists()
-    assert _mode(key_file) == 0o600
-    assert _mode(key_file.parent) == 0o700
+    assert file_mode(key_file) == 0o600
+    assert file_mode(key_file.parent) == 0o700
     assert privacy.load_key() == key, "the second use reads the same key"
 
 
@@ -97,7 +93,7 @@ def test_restricted_dir_is_created_owner_only_and_tightens_files(tmp_path):
     paths = SimpleNamespace(data=tmp_path / "data")
     folder = privacy.restricted_dir(paths)
     assert folder == tmp_path / "data" / "restricted"
-    assert _mode(folder) == 0o700
+    assert file_mode(folder) == 0o700
     # Another engineer's code writes with the default umask...
     written = folder / "person_xref.parquet"
     written.write_bytes(b"x")
@@ -105,8 +101,8 @@ def test_restricted_dir_is_created_owner_only_and_tightens_files(tmp_path):
     folder.chmod(0o755)
     # ...and the next call closes both again.
     assert privacy.restricted_dir(paths) == folder
-    assert _mode(folder) == 0o700
-    assert _mode(written) == 0o600
+    assert file_mode(folder) == 0o700
+    assert file_mode(written) == 0o600
 
 
 def test_counts_below_the_threshold_are_suppressed_and_zero_is_kept():

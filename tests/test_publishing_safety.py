@@ -20,15 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from conftest import copy_tree, run_jember, says, start_jember
-
-
-def _snapshot(published: Path) -> dict[str, str]:
-    """Every file of the published release by content hash, and where the symlink points."""
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(published.resolve().iterdir())
-    } | {"->": os.readlink(published)}
+from helpers import copy_tree, parquet_hashes, published_snapshot, run_jember, says, start_jember
 
 
 def _assert_readable(published: Path) -> None:
@@ -88,7 +80,7 @@ def test_a_run_killed_during_a_stage_leaves_the_release_intact_and_the_next_run_
     raw = published_once["raw"]
     data = copy_tree(published_once["data"], tmp_path / "data")
     published = data / "published"
-    before = _snapshot(published)
+    before = published_snapshot(data)
     old_release = published.resolve()
 
     lines = _run_and_kill(raw, data, trigger, delay)
@@ -99,7 +91,7 @@ def test_a_run_killed_during_a_stage_leaves_the_release_intact_and_the_next_run_
     }
     print(f"killed during {stage} after: {lines[-1]!r}; left behind: {left}")
 
-    after = _snapshot(published)
+    after = published_snapshot(data)
     if stage == "switch" and after != before:
         # Killed after the switch: the new release must then be complete, and the old one untouched.
         new = published.resolve()
@@ -120,28 +112,19 @@ def test_a_run_killed_during_a_stage_leaves_the_release_intact_and_the_next_run_
     assert not list((data / "releases").glob(".*.partial")), "partial releases are cleaned up"
     assert not (data / "published.switch").is_symlink()
     # The recovered run publishes what the clean run published (same inputs, same data).
-    assert _data_files(published) == _data_files(published_once["data"] / "published")
+    assert parquet_hashes(published) == parquet_hashes(published_once["data"] / "published")
 
 
 def _snapshot_dir(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
-def _data_files(published: Path) -> dict[str, str]:
-    """Content hashes of the Parquet files (the DuckDB file and release.json name the run)."""
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(published.glob("*.parquet"))
-    }
-
-
-def test_the_same_inputs_publish_the_same_data(published_once, tmp_path):
-    raw = published_once["raw"]
+def test_the_same_inputs_publish_the_same_data(published_once: dict, two_runs: dict) -> None:
+    """The tiny delivery run twice into two empty data folders: the session's tiny run, and
+    run A of conftest.two_runs (the same files under other paths, another run beside it)."""
     first = published_once["data"] / "published"
-    data = tmp_path / "data"
-    second_run = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
-    assert second_run.returncode == 0, second_run.stdout[-4000:] + second_run.stderr[-4000:]
-    second = data / "published"
+    assert two_runs["a"].returncode == 0, two_runs["a_out"][-4000:]
+    second = two_runs["data"] / "published"
     assert first.resolve().name != second.resolve().name, "two different releases"
 
     # Table contents, compared in DuckDB both ways (a multiset difference, rows in any order).
@@ -169,8 +152,8 @@ def test_the_same_inputs_publish_the_same_data(published_once, tmp_path):
                 ).fetchone()[0]
                 assert diff == 0, f"{table}: {diff} rows of {x} not in {y}"
     # And the Parquet files are byte-identical, so a checksum tells an analyst nothing changed.
-    assert _data_files(first) == _data_files(second)
-    assert len(_data_files(first)) == len(tables_a)
+    assert parquet_hashes(first) == parquet_hashes(second)
+    assert len(parquet_hashes(first)) == len(tables_a)
 
 
 def test_doubles_that_differ_only_by_summation_order_publish_the_same_bytes(tmp_path):
@@ -189,6 +172,6 @@ def test_doubles_that_differ_only_by_summation_order_publish_the_same_bytes(tmp_
                 "'nan'::double as not_a_number"
             )
         releases.append(build_release(warehouse, tmp_path / "releases", f"r{i}", {}))
-    assert _data_files(releases[0]) == _data_files(releases[1])
+    assert parquet_hashes(releases[0]) == parquet_hashes(releases[1])
     row = duckdb.read_parquet(str(releases[0] / "mart_kecamatan.parquet")).fetchall()[0]
     assert row[:4] == ("35.09.01", 81.96, 123456789012.0 * 1000, 0.0)

@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-from pathlib import Path
-
-from conftest import copy_tree, run_jember
-
-
-def _published_snapshot(data: Path) -> dict[str, str]:
-    published = data / "published"
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(published.resolve().iterdir())
-    } | {"->": os.readlink(published)}
+from helpers import copy_tree, published_snapshot, run_jember
 
 
 def test_a_new_file_repeating_loaded_rows_blocks_but_a_byte_identical_repeat_does_not(
@@ -23,7 +11,7 @@ def test_a_new_file_repeating_loaded_rows_blocks_but_a_byte_identical_repeat_doe
     # The sample already holds a byte-identical repeat delivery (pkh/2025/kirim_ulang): it published.
     raw = copy_tree(sample_published["raw"], tmp_path / "raw")
     data = copy_tree(sample_published["data"], tmp_path / "data")
-    before = _published_snapshot(data)
+    before = published_snapshot(data)
 
     # The same records under a new name, not the same bytes (a title line above the header).
     original = (raw / "dtks" / "2025-04" / "dtks_kencong.csv").read_bytes()
@@ -36,7 +24,7 @@ def test_a_new_file_repeating_loaded_rows_blocks_but_a_byte_identical_repeat_doe
     )
     assert second.returncode == 2, second.stdout[-4000:] + second.stderr[-4000:]
     assert "int_delivery_sanity" in second.stdout and "repeated_row_share" in second.stdout
-    assert _published_snapshot(data) == before
+    assert published_snapshot(data) == before
     # the meeting report names the file behind the failed check
     report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
     assert "dtks/2025-11/dtks_kencong_kirim_lagi.csv" in report
@@ -50,7 +38,7 @@ def test_a_pkh_file_whose_rupiah_fit_no_components_blocks_and_the_report_names_i
     mart_pkh_family suite blocks (its threshold, not the test's)."""
     raw = copy_tree(sample_published["raw"], tmp_path / "raw")
     data = copy_tree(sample_published["data"], tmp_path / "data")
-    before = _published_snapshot(data)
+    before = published_snapshot(data)
 
     path = raw / "pkh" / "2025" / "tahap1" / "pkh_kencong_tahap1.csv"
     lines = path.read_bytes().decode("latin-1").split("\n")
@@ -71,7 +59,7 @@ def test_a_pkh_file_whose_rupiah_fit_no_components_blocks_and_the_report_names_i
     )
     assert second.returncode == 2, second.stdout[-4000:] + second.stderr[-4000:]
     assert "mart_pkh_family" in second.stdout and "stages_rupiah_mismatch" in second.stdout
-    assert _published_snapshot(data) == before
+    assert published_snapshot(data) == before
     report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
     assert "DIBLOKIR" in report and "stages_rupiah_mismatch" in report
     assert "pkh/2025/tahap1/pkh_kencong_tahap1.csv" in report

@@ -12,46 +12,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO, copy_tree, run_jember
+from helpers import REPO, chromium, copy_tree, needs_chromium, rendered_text, run_jember
 
 from dagster_project.publishing.privacy import small_count_threshold
 from dagster_project.reporting.report import bar_chart, build_report, case_band, line_chart
 
-CHROMIUM = shutil.which("chromium")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium not installed (make test installs it)"
-)
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftoppm") is None, reason="poppler-utils not installed"
 )
 SUITES = REPO / "expectations" / "gx" / "expectations"
-
-
-def _chromium(*args: str, tmp_path: Path) -> str:
-    return subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
-
-
-def _rendered_text(html_path, tmp_path) -> str:
-    """What a browser shows: the DOM after Chromium loaded the file, tags stripped."""
-    dom = _chromium("--dump-dom", html_path.as_uri(), tmp_path=tmp_path)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
 
 
 def _report(data: Path, suffix: str = "html") -> Path:
@@ -86,15 +55,12 @@ def _failed(data: Path) -> list[dict]:
     ]
 
 
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory) -> Path:
-    """The shipped sample: it publishes, with one warning (most villages have no DTKS rows in
-    a sample of five kecamatan)."""
-    data = tmp_path_factory.mktemp("sample-data")
-    raw = copy_tree(REPO / "raw", tmp_path_factory.mktemp("sample") / "raw")
-    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return data
+@pytest.fixture
+def sample_data(sample_run: dict) -> Path:
+    """The data folder of the session's run of the shipped sample (conftest.sample_run): it
+    publishes, with one warning (most villages have no DTKS rows in a sample of five
+    kecamatan)."""
+    return sample_run["data"]
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +80,7 @@ def blocked_run(tmp_path_factory) -> Path:
 
 @needs_chromium
 def test_report_is_in_indonesian_and_says_the_gate_passed(tiny_run, tmp_path):
-    text = _rendered_text(_report(tiny_run["data"]), tmp_path)
+    text = rendered_text(_report(tiny_run["data"]), tmp_path)
     for phrase in (
         "Status pemeriksaan mutu",
         "LOLOS",
@@ -157,8 +123,10 @@ def test_report_is_self_contained_and_holds_no_identity(tiny_run):
 
 @needs_chromium
 @needs_poppler
-def test_report_pdf_is_a4_with_numbered_pages_and_a_wib_footer(sample_run, tmp_path):
-    pdf = _report(sample_run, "pdf")
+def test_report_pdf_is_a4_with_numbered_pages_and_a_wib_footer(
+    sample_data: Path, tmp_path: Path
+) -> None:
+    pdf = _report(sample_data, "pdf")
     info = subprocess.run(
         ["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True
     ).stdout
@@ -213,15 +181,15 @@ window.addEventListener('load', () => {
 def _measure(html: str, tmp_path: Path) -> dict:
     page = tmp_path / "measure.html"
     page.write_text(html.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
-    dom = _chromium("--virtual-time-budget=5000", "--dump-dom", page.as_uri(), tmp_path=tmp_path)
+    dom = chromium("--virtual-time-budget=5000", "--dump-dom", page.as_uri(), tmp_path=tmp_path)
     return json.loads(
         re.search(r"<pre id=\"measured\">(.*?)</pre>", dom, re.S).group(1).replace("&quot;", '"')
     )
 
 
 @needs_chromium
-def test_no_chart_label_is_cut(sample_run, tmp_path):
-    measured = _measure(_report(sample_run).read_text(encoding="utf-8"), tmp_path)
+def test_no_chart_label_is_cut(sample_data: Path, tmp_path: Path) -> None:
+    measured = _measure(_report(sample_data).read_text(encoding="utf-8"), tmp_path)
     assert measured["texts"] > 50, measured
     assert measured["outside"] == [], measured["outside"]
 
@@ -271,10 +239,12 @@ def test_every_expectation_has_a_bahasa_title():
 
 
 @needs_chromium
-def test_a_warning_under_a_passed_gate_is_a_warning_not_a_failure(sample_run, tmp_path):
-    failed = _failed(sample_run)
+def test_a_warning_under_a_passed_gate_is_a_warning_not_a_failure(
+    sample_data: Path, tmp_path: Path
+) -> None:
+    failed = _failed(sample_data)
     assert failed and all(e["severity"] == "warning" for e in failed), failed
-    text = _rendered_text(_report(sample_run), tmp_path)
+    text = rendered_text(_report(sample_data), tmp_path)
     gate = _section(text, "1. Status pemeriksaan mutu", "2. Desa/kelurahan")
     assert "LOLOS" in gate and "Peringatan (tidak menghalangi publikasi)" in gate
     assert "gagal" not in gate.lower(), gate
@@ -283,7 +253,7 @@ def test_a_warning_under_a_passed_gate_is_a_warning_not_a_failure(sample_run, tm
         title = titles[(e["suite"], e["expectation"], e.get("column"), e["severity"])]
         assert title in gate, title
     # the technical name only in small print, beside the Bahasa title
-    html = _report(sample_run).read_text(encoding="utf-8")
+    html = _report(sample_data).read_text(encoding="utf-8")
     assert re.search(
         r"<small class=\"teknis\">expect_column_values_to_be_between dtks_persons</small>", html
     )
@@ -295,7 +265,7 @@ def test_a_blocked_report_lists_failures_apart_from_warnings_in_bahasa(blocked_r
     critical = [e for e in failed if e["severity"] == "critical"]
     warnings = [e for e in failed if e["severity"] == "warning"]
     assert critical and warnings, failed
-    text = _rendered_text(_report(blocked_run), tmp_path)
+    text = rendered_text(_report(blocked_run), tmp_path)
     assert "DIBLOKIR" in text
     failures_part = _section(
         text, "Pemeriksaan yang gagal (menghalangi publikasi)", "Peringatan (tidak menghalangi"
@@ -313,9 +283,11 @@ def test_a_blocked_report_lists_failures_apart_from_warnings_in_bahasa(blocked_r
     assert "pemutakhiran_dtks_kencong_oktober_2025.csv" in text
 
 
-def test_villages_needing_attention_come_in_order_of_cases_per_1000_residents(sample_run):
+def test_villages_needing_attention_come_in_order_of_cases_per_1000_residents(
+    sample_data: Path,
+) -> None:
     threshold = small_count_threshold()
-    with duckdb.connect(str(sample_run / "warehouse.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(sample_data / "warehouse.duckdb"), read_only=True) as con:
         expected = con.execute(
             "select nama_desa, kasus_dinas_sosial, kasus_pkh, kasus_koperasi, kasus_total, kasus_per_1000 "
             "from reporting.rpt_desa_perhatian where kasus_per_1000 is not null and kasus_total >= ? "
@@ -327,7 +299,7 @@ def test_villages_needing_attention_come_in_order_of_cases_per_1000_residents(sa
             [threshold - 1],
         ).fetchone()[0]
     assert expected and below, "the sample should have villages above and below the threshold"
-    html = _report(sample_run).read_text(encoding="utf-8")
+    html = _report(sample_data).read_text(encoding="utf-8")
     rows = [
         re.findall(r"<td[^>]*>(.*?)</td>", row)
         for row in re.findall(r"<tr class=\"perhatian\">(.*?)</tr>", html, re.S)

@@ -5,84 +5,27 @@ The issue this answers: two `jember run` on one data dir, the second started 2 s
 first with another delivery, made the first publish a release built from the second one's
 delivery; a data dir named `data o'brien` failed with a SQL parser error; the warehouse holding
 every NIK was created 0644.
+
+Run A and the refused run B are conftest.two_runs (the publishing test reads run A too).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
-import stat
 import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import duckdb
-import pytest
-from conftest import REPO, copy_tree, run_jember, says, start_jember
+from helpers import REPO, file_mode, parquet_hashes, read_until, run_jember, start_jember
 
 EXIT_LOCKED = 3
 
 
 def _env() -> dict:
     return {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-
-
-def _read_until(proc: subprocess.Popen, text: str, lines: list[str], timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    for line in proc.stdout:
-        lines.append(line.rstrip())
-        if says(line, text):
-            return
-        assert time.monotonic() < deadline, f"'{text}' never came:\n" + "\n".join(lines)
-    pytest.fail(f"the process ended before '{text}':\n" + "\n".join(lines))
-
-
-def _mode(path: Path) -> int:
-    return stat.S_IMODE(path.lstat().st_mode)
-
-
-def _parquet_hashes(published: Path) -> dict[str, str]:
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(published.glob("*.parquet"))
-    }
-
-
-@pytest.fixture(scope="module")
-def two_runs(tiny_generated, tmp_path_factory) -> dict:
-    """Run A (the tiny delivery, under paths holding a quote and a space) and, 2 s after A holds
-    the data dir, run B on the same data dir with another delivery (the shipped sample)."""
-    base = tmp_path_factory.mktemp("runs") / "it's here"
-    raw_a = copy_tree(tiny_generated / "raw", base / "raw o'brien")
-    raw_b = copy_tree(REPO / "raw", base / "another delivery")
-    data = base / "data o'brien"
-
-    a = start_jember("run", "--raw-dir", str(raw_a), "--data-dir", str(data))
-    a_lines: list[str] = []
-    try:
-        _read_until(a, "jember run: raw=", a_lines, timeout=120)  # printed once A holds the lock
-        time.sleep(2)
-        b = run_jember("run", "--raw-dir", str(raw_b), "--data-dir", str(data), timeout=120)
-        a_running_when_b_ended = a.poll() is None
-        a_lines += [line.rstrip() for line in a.stdout]
-        a.wait(timeout=900)
-    finally:
-        if a.poll() is None:
-            os.killpg(a.pid, signal.SIGKILL)
-            a.wait()
-        a.stdout.close()
-    return {
-        "a": a,
-        "a_out": "\n".join(a_lines),
-        "b": b,
-        "a_running_when_b_ended": a_running_when_b_ended,
-        "raw_a": raw_a,
-        "raw_b": raw_b,
-        "data": data,
-    }
 
 
 def test_a_second_run_on_the_same_data_dir_is_refused_with_the_holders_details(two_runs):
@@ -108,8 +51,8 @@ def test_the_first_run_publishes_its_own_delivery_from_paths_with_a_quote_and_a_
     # The same delivery run alone (the session's tiny run) publishes byte-identical Parquet
     # files: nothing of B's delivery reached A's release.
     assert tiny_run["result"].returncode == 0, tiny_run["result"].stdout[-3000:]
-    alone = _parquet_hashes(tiny_run["data"] / "published")
-    assert alone and _parquet_hashes(published) == alone
+    alone = parquet_hashes(tiny_run["data"] / "published")
+    assert alone and parquet_hashes(published) == alone
     with duckdb.connect(str(two_runs["data"] / "warehouse.duckdb"), read_only=True) as con:
         files = {
             r[0]
@@ -132,23 +75,25 @@ def test_the_first_run_publishes_its_own_delivery_from_paths_with_a_quote_and_a_
 
 def test_working_logs_and_restricted_files_are_owner_only_and_the_release_stays_readable(two_runs):
     data = two_runs["data"]
-    assert _mode(data / "warehouse.duckdb") == 0o600
-    assert _mode(data / "logs") == 0o700
+    assert file_mode(data / "warehouse.duckdb") == 0o600
+    assert file_mode(data / "logs") == 0o700
     logs = list((data / "logs").iterdir())
-    assert logs and all(_mode(p) == 0o600 for p in logs)
-    assert _mode(data / "quality") == 0o700
+    assert logs and all(file_mode(p) == 0o600 for p in logs)
+    assert file_mode(data / "quality") == 0o700
     restricted = [data / "restricted", *(data / "restricted").rglob("*")]
     assert len(restricted) > 3
     wrong = {
-        str(p): oct(_mode(p)) for p in restricted if _mode(p) != (0o700 if p.is_dir() else 0o600)
+        str(p): oct(file_mode(p))
+        for p in restricted
+        if file_mode(p) != (0o700 if p.is_dir() else 0o600)
     }
     assert not wrong
     # Analysts still read the release and the report, as before.
     release = (data / "published").resolve()
-    assert _mode(data / "releases") == 0o755 and _mode(release) == 0o755
-    assert all(_mode(p) == 0o644 for p in release.iterdir())
-    assert _mode(data / "reports") == 0o755
-    assert all(_mode(p) == 0o644 for p in (data / "reports").glob("laporan-*"))
+    assert file_mode(data / "releases") == 0o755 and file_mode(release) == 0o755
+    assert all(file_mode(p) == 0o644 for p in release.iterdir())
+    assert file_mode(data / "reports") == 0o755
+    assert all(file_mode(p) == 0o644 for p in (data / "reports").glob("laporan-*"))
 
 
 def test_a_killed_run_leaves_owner_only_files_and_no_stale_lock(tiny_generated, tmp_path):
@@ -158,10 +103,10 @@ def test_a_killed_run_leaves_owner_only_files_and_no_stale_lock(tiny_generated, 
     run = start_jember("run", "--raw-dir", str(tiny_generated / "raw"), "--data-dir", str(data))
     lines: list[str] = []
     try:
-        _read_until(run, "dbt started", lines)
+        read_until(run, "dbt started", lines)
         time.sleep(5)
         created = {
-            p.name: _mode(p)
+            p.name: file_mode(p)
             for p in [
                 data / "warehouse.duckdb",
                 data / "warehouse.duckdb.wal",

@@ -1,0 +1,278 @@
+"""Helpers shared by the test modules: one definition each, imported from here (`from helpers
+import ...`), never copied into a module and never imported from another test module.
+
+Fixtures live in conftest.py; this module holds plain functions and constants only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from dagster_project.ingestion.contract import TABLES
+from dagster_project.ingestion.load import INGEST_FILES_SCHEMA, REJECTED_ROWS_SCHEMA
+
+REPO = Path(__file__).resolve().parent.parent
+DBT_DIR = REPO / "dbt"
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+# `pytest --fast` (make test-fast) is the everyday tier: every test that needs a whole
+# `jember run` is skipped. An environment variable rather than a module flag, because a module
+# can be imported twice under two names (`helpers` and `tests.helpers`).
+FAST_TIER = "JEMBER_TEST_FAST"
+
+CHROMIUM = shutil.which("chromium")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium not installed (make test installs it)"
+)
+
+
+# -- the real `jember` command -------------------------------------------------------------
+
+
+def skip_whole_runs_in_fast_tier(args: tuple[str, ...]) -> None:
+    if args[:1] == ("run",) and os.environ.get(FAST_TIER):
+        pytest.skip("runs the whole pipeline: full tier only (make test)")
+
+
+def _environment(env: dict[str, str] | None) -> dict[str, str]:
+    # No DAGSTER_HOME: test runs use an ephemeral instance, not the engineer's UI history.
+    return {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, **(env or {})}
+
+
+def run_jember(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `jember` command in its own process, as an engineer would, and wait.
+
+    Every `jember` process of the suite starts here or in `start_jember`, so these two are
+    where the fast tier skips the whole-pipeline runs."""
+    skip_whole_runs_in_fast_tier(args)
+    return subprocess.run(
+        [sys.executable, "-m", "dagster_project.cli", *args],
+        cwd=REPO,
+        env=_environment(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def start_jember(
+    *args: str, env: dict[str, str] | None = None, stderr: int = subprocess.STDOUT
+) -> subprocess.Popen[str]:
+    """Start a real `jember` process without waiting, in its own process group (so a kill
+    reaches its dbt child too); its output is read line by line from `.stdout`."""
+    skip_whole_runs_in_fast_tier(args)
+    return subprocess.Popen(
+        [sys.executable, "-m", "dagster_project.cli", *args],
+        cwd=REPO,
+        env=_environment(env),
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def says(line: str, words: str) -> bool:
+    """A console line of `jember run` (`[  12.3s] dbt        started`) holds these words,
+    whatever the column padding of the stage name."""
+    return " ".join(words.split()) in " ".join(line.split())
+
+
+def read_until(
+    proc: subprocess.Popen[str], text: str, lines: list[str], timeout: float = 600
+) -> None:
+    """Read a started process's output into `lines` until a line says `text`."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    for line in proc.stdout:
+        lines.append(line.rstrip())
+        if says(line, text):
+            return
+        assert time.monotonic() < deadline, f"'{text}' never came:\n" + "\n".join(lines)
+    pytest.fail(f"the process ended before '{text}':\n" + "\n".join(lines))
+
+
+def output(result: subprocess.CompletedProcess[str]) -> str:
+    """The tail of a finished command's output, for an assertion message."""
+    return result.stdout[-4000:] + result.stderr[-4000:]
+
+
+# -- the real dbt CLI ----------------------------------------------------------------------
+
+
+def run_dbt(*args: str, warehouse: Path, target_dir: Path) -> subprocess.CompletedProcess[str]:
+    """The real dbt CLI in its own process, as Dagster runs it."""
+    env = {
+        **os.environ,
+        "JEMBER_DUCKDB_PATH": str(warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "DO_NOT_TRACK": "1",
+    }
+    return subprocess.run(
+        [
+            DBT,
+            *args,
+            "--project-dir",
+            str(DBT_DIR),
+            "--profiles-dir",
+            str(DBT_DIR),
+            "--target-path",
+            str(target_dir / "target"),
+            "--log-path",
+            str(target_dir / "logs"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+# -- files and databases -------------------------------------------------------------------
+
+
+def copy_tree(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst, symlinks=True)
+    return dst
+
+
+def query(database: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    """Rows of one query on a DuckDB file, opened read-only and closed again."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def published_snapshot(data: Path) -> dict[str, str]:
+    """Every file of DATA/published by content hash, and where the symlink points."""
+    published = data / "published"
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(published.resolve().iterdir())
+    } | {"->": os.readlink(published)}
+
+
+def parquet_hashes(published: Path) -> dict[str, str]:
+    """Content hashes of a release's Parquet files (the DuckDB file and release.json name the
+    run, so they differ between two runs of the same inputs)."""
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(published.glob("*.parquet"))
+    }
+
+
+def file_mode(path: Path) -> int:
+    """Permission bits of the path itself (a symlink is not followed)."""
+    return stat.S_IMODE(path.lstat().st_mode)
+
+
+# -- a browser, offline --------------------------------------------------------------------
+
+
+def chromium(*args: str, tmp_path: Path) -> str:
+    """Headless Chromium with every host name unresolvable: only what the files hold shows."""
+    assert CHROMIUM is not None
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+
+
+def rendered_text(html_path: Path, tmp_path: Path) -> str:
+    """What a reader sees: the DOM after Chromium loaded the file offline, tags stripped."""
+    dom = chromium("--dump-dom", html_path.as_uri(), tmp_path=tmp_path)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
+
+
+# -- hand-made raw tables (the schema of docs/raw-tables.md), for dbt runs without a reader ----
+
+
+def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The raw schema exactly as docs/raw-tables.md describes it."""
+    con.execute("create schema if not exists raw")
+    for table in TABLES.values():
+        columns = [f"{name} varchar" for name in table.column_names] + [
+            "_source varchar",
+            "_source_path varchar",
+            "_sheet varchar",
+            "_row_number integer",
+            "_file_sha256 varchar",
+            "_id_numeric_cells varchar",
+        ]
+        con.execute(f"create table raw.{table.name} ({', '.join(columns)})")
+    for name, schema in (
+        ("ingest_files", INGEST_FILES_SCHEMA),
+        ("ingest_rejected_rows", REJECTED_ROWS_SCHEMA),
+    ):
+        empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
+        con.execute(f"create table raw.{name} as select * from empty")
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table_name: str,
+    source: str,
+    path: str,
+    sheet: str,
+    sha: str,
+    rows: list[tuple[int, dict[str, Any]]],
+    defaults: dict[str, Any] | None = None,
+) -> None:
+    """Rows of one raw file: (row number, {contract column: value}), defaults under each."""
+    table = TABLES[table_name]
+    for row_number, values in rows:
+        values = {**(defaults or {}), **values}
+        contract_values = [values.get(name) for name in table.column_names]
+        metadata = [source, path, sheet, row_number, sha, values.get("_id_numeric_cells")]
+        placeholders = ", ".join("?" for _ in contract_values + metadata)
+        con.execute(
+            f"insert into raw.{table_name} values ({placeholders})", contract_values + metadata
+        )
+
+
+def insert_file(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    path: str,
+    sheet: str,
+    table_name: str,
+    sha: str,
+    data_rows: int,
+    duplicate_of: str | None = None,
+    status: str = "loaded",
+) -> None:
+    """The reader's log line of one raw file (raw.ingest_files)."""
+    con.execute(
+        "insert into raw.ingest_files values "
+        "(?, ?, ?, ?, ?, 100, ?, null, 'utf-8', ',', 1, ?, 0, 0, ?, now())",
+        [source, path, sheet, table_name, sha, status, data_rows, duplicate_of],
+    )
