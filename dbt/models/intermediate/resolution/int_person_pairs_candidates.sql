@@ -1,10 +1,12 @@
 {#- Candidate pairs of person records (blocking only; int_person_pairs_scored scores them).
     Never all pairs: a pair is considered only when the two records share a block:
       nik        the same NIK (first 15 digits when a 16th digit is untrusted)
-      nik_1digit NIKs one digit apart with the same name key (twins and 1 July elders are
-                 often one digit apart: needs more). Without the name key such a pair scores
-                 below the review band unless it shares NO_KK or ID_PKH, whose blocks find it;
-                 requiring it cuts this block from 13M to 0.7M pairs at jember scale.
+      nik_1digit NIKs one digit apart (or two adjacent digits swapped) with the same name key
+                 or the same birth date (twins and 1 July elders are often one digit apart:
+                 needs more). Without one of them such a pair scores below the review band
+                 unless it shares NO_KK or ID_PKH, whose blocks find it; requiring it cuts this
+                 block from 13M to 0.7M pairs at jember scale. The birth date finds a NIK typo
+                 whose name was also written another way (swapped words, a letter typo).
       no_kk      the same family card
       id_pkh     the same PKH family id (a recipient's rows over stages)
       birth_name the same birth date and name key
@@ -21,8 +23,14 @@ keyed as (
     select * from {{ ref('int_person_match_records') }}
 ),
 
+-- each NIK with the name key and, apart, with the birth date its records carry: NIKs one
+-- digit apart (or swapped) are paired only under an equal one of these (match_key)
 distinct_nik_names as (
-    select distinct nik, nama_key from keyed where nik is not null and nama_key is not null
+    select distinct nik, 'N' || nama_key as nama_key
+    from keyed where nik is not null and nama_key is not null
+    union
+    select distinct nik, 'D' || cast(tanggal_lahir as varchar)
+    from keyed where nik is not null and tanggal_lahir is not null
 ),
 
 -- each NIK with two adjacent, different digits swapped (a transposition while typing): a NIK
@@ -72,13 +80,17 @@ candidates as (
     union
     select a.rid, b.rid
     from nik_one_digit_pairs as p
-    inner join keyed as a on a.nik = p.nik_a and a.nama_key = p.nama_key and a.nik15_rows <= {{ block_max_rows }}
-    inner join keyed as b on b.nik = p.nik_b and b.nama_key = p.nama_key and b.nik15_rows <= {{ block_max_rows }}
+    inner join keyed as a on a.nik = p.nik_a and p.nama_key in ('N' || a.nama_key, 'D' || cast(a.tanggal_lahir as varchar))
+        and a.nik15_rows <= {{ block_max_rows }}
+    inner join keyed as b on b.nik = p.nik_b and p.nama_key in ('N' || b.nama_key, 'D' || cast(b.tanggal_lahir as varchar))
+        and b.nik15_rows <= {{ block_max_rows }}
     union
     select a.rid, b.rid
     from nik_swap_pairs as p
-    inner join keyed as a on a.nik = p.nik_a and a.nama_key = p.nama_key and a.nik15_rows <= {{ block_max_rows }}
-    inner join keyed as b on b.nik = p.nik_b and b.nama_key = p.nama_key and b.nik15_rows <= {{ block_max_rows }}
+    inner join keyed as a on a.nik = p.nik_a and p.nama_key in ('N' || a.nama_key, 'D' || cast(a.tanggal_lahir as varchar))
+        and a.nik15_rows <= {{ block_max_rows }}
+    inner join keyed as b on b.nik = p.nik_b and p.nama_key in ('N' || b.nama_key, 'D' || cast(b.tanggal_lahir as varchar))
+        and b.nik15_rows <= {{ block_max_rows }}
     union
     select a.rid, b.rid
     from keyed as a inner join keyed as b
