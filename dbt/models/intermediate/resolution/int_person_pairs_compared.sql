@@ -113,6 +113,14 @@ compared as (
         coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false)
             or related_cards.no_kk_a is not null as is_family_related,
         left(a.nik, 6) = left(b.nik, 6) as is_nik_region_equal,
+        -- a typo located in the region digits: two trusted NIKs one digit apart there, both
+        -- records in one kecamatan, which is the region of one of the two NIKs (most people
+        -- hold a NIK of the kecamatan they live in; the other region is then the slip)
+        coalesce(hamming(a.nik, b.nik) = 1 and left(a.nik, 6) <> left(b.nik, 6)
+            and not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
+            and a.kode_kecamatan = b.kode_kecamatan
+            and replace(a.kode_kecamatan, '.', '') in (left(a.nik, 6), left(b.nik, 6)), false)
+            as is_nik_region_typo_located,
         -- the typo is located: two trusted NIKs one digit apart (or two adjacent digits swapped)
         -- on records with the same birth date, of which exactly one agrees with that date and
         -- sex. The differing digit is then in the birth digits (7-12), and before the slip the
@@ -122,18 +130,19 @@ compared as (
             and a.tanggal_lahir = b.tanggal_lahir
             and a.is_nik_birth_consistent <> b.is_nik_birth_consistent, false) as is_nik_typo_located,
         -- one record lost its NIK and what is left of it points to the other's district of issue
-        -- (NIK digits 1-6): its kept digits (6 or more, as displayed, so the last rounded) are
-        -- the other NIK rounded to that length, or its record lives in the kecamatan that issued
+        -- (NIK digits 1-6): its kept digits (as displayed, so the last rounded; a display's
+        -- trailing zeros dropped, so read to 6 digits at least: the kecamatan digits) are the
+        -- other NIK rounded to that length, or its record lives in the kecamatan that issued
         -- the other NIK. A move keeps the NIK, so this is the region evidence a mover keeps
         coalesce(
             (a.nik is null and b.nik is not null and (
                 replace(a.kode_kecamatan, '.', '') = left(b.nik, 6)
-                or (length(a.nik_kept_digits) between 6 and 15 and round(cast(b.nik as double)
-                    / pow(10, 16 - length(a.nik_kept_digits))) = cast(a.nik_kept_digits as double))))
+                or round(cast(b.nik as double) / pow(10, 16 - greatest(length(a.nik_kept_digits), 6)))
+                    = cast(rpad(a.nik_kept_digits, cast(greatest(length(a.nik_kept_digits), 6) as integer), '0') as double)))
             or (b.nik is null and a.nik is not null and (
                 replace(b.kode_kecamatan, '.', '') = left(a.nik, 6)
-                or (length(b.nik_kept_digits) between 6 and 15 and round(cast(a.nik as double)
-                    / pow(10, 16 - length(b.nik_kept_digits))) = cast(b.nik_kept_digits as double)))),
+                or round(cast(a.nik as double) / pow(10, 16 - greatest(length(b.nik_kept_digits), 6)))
+                    = cast(rpad(b.nik_kept_digits, cast(greatest(length(b.nik_kept_digits), 6) as integer), '0') as double))),
             false) as is_lost_nik_region_agreeing,
         a.name_birth_nik_count,
         case

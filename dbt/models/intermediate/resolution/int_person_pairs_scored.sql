@@ -90,8 +90,9 @@ evidence as (
             -- cards, that lost digit is all that would link them
             and not (not is_nik_trusted_pair and is_same_file and not is_family_related)
             -- the region digits (1-6) agree: people born the same day in two districts have
-            -- NIKs that differ only there when their serials coincide
-            and is_nik_region_equal
+            -- NIKs that differ only there when their serials coincide; unless the slip is
+            -- located there (both records live in the kecamatan one of the two NIKs names)
+            and (is_nik_region_equal or is_nik_region_typo_located)
             -- the same name key, or (NIKs equal in every trusted digit) a similar spelling, or
             -- (the NIK typo located in one NIK's birth digits: the NIKs were one before it) a
             -- name written another way (a letter typo, words swapped or one dropped)
