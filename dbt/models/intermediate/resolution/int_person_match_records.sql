@@ -53,6 +53,7 @@ keyed as (
         records.sheet,
         records.nik,
         records.nik_kept_digits,
+        records.nik_wrong_length,
         records.is_nik_last_digit_untrusted,
         records.tanggal_lahir,
         records.jenis_kelamin,

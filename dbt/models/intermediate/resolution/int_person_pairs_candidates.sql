@@ -1,6 +1,8 @@
 {#- Candidate pairs of person records (blocking only; int_person_pairs_scored scores them).
     Never all pairs: a pair is considered only when the two records share a block:
       nik        the same NIK (first 15 digits when a 16th digit is untrusted)
+      nik_indel  a 15- or 17-digit NIK one digit inserted or deleted from a NIK, with the
+                 same name key or birth date
       nik_1digit NIKs one digit apart (or two adjacent digits swapped) with the same name key
                  or the same birth date (twins and 1 July elders are often one digit apart:
                  needs more). Without one of them such a pair scores below the review band
@@ -73,6 +75,31 @@ nik_one_digit_pairs as (
         and a.nama_key = b.nama_key and a.nik < b.nik and hamming(a.nik, b.nik) = 1
 ),
 
+-- a 15- or 17-digit NIK (one digit dropped or doubled) and the 16-digit NIKs it becomes by one
+-- insertion or deletion, under the same name key or birth date. The changed position is in
+-- the first or the last eight digits, so the other half is equal: two equi-joins find them
+wrong_length_niks as (
+    select distinct nik_wrong_length, 'N' || nama_key as nama_key
+    from keyed where nik_wrong_length is not null and nama_key is not null
+    union
+    select distinct nik_wrong_length, 'D' || cast(tanggal_lahir as varchar)
+    from keyed where nik_wrong_length is not null and tanggal_lahir is not null
+),
+
+nik_indel_pairs as (
+    select w.nik_wrong_length, n.nik, n.nama_key
+    from wrong_length_niks as w
+    inner join distinct_nik_names as n
+        on left(w.nik_wrong_length, 8) = left(n.nik, 8) and w.nama_key = n.nama_key
+        and levenshtein(w.nik_wrong_length, n.nik) = 1
+    union
+    select w.nik_wrong_length, n.nik, n.nama_key
+    from wrong_length_niks as w
+    inner join distinct_nik_names as n
+        on right(w.nik_wrong_length, 8) = right(n.nik, 8) and w.nama_key = n.nama_key
+        and levenshtein(w.nik_wrong_length, n.nik) = 1
+),
+
 candidates as (
     select a.rid as rid_a, b.rid as rid_b
     from keyed as a inner join keyed as b
@@ -90,6 +117,14 @@ candidates as (
     inner join keyed as a on a.nik = p.nik_a and p.nama_key in ('N' || a.nama_key, 'D' || cast(a.tanggal_lahir as varchar))
         and a.nik15_rows <= {{ block_max_rows }}
     inner join keyed as b on b.nik = p.nik_b and p.nama_key in ('N' || b.nama_key, 'D' || cast(b.tanggal_lahir as varchar))
+        and b.nik15_rows <= {{ block_max_rows }}
+    union
+    select a.rid, b.rid
+    from nik_indel_pairs as p
+    inner join keyed as a on a.nik_wrong_length = p.nik_wrong_length
+        and p.nama_key in ('N' || a.nama_key, 'D' || cast(a.tanggal_lahir as varchar))
+    inner join keyed as b on b.nik = p.nik
+        and p.nama_key in ('N' || b.nama_key, 'D' || cast(b.tanggal_lahir as varchar))
         and b.nik15_rows <= {{ block_max_rows }}
     union
     select a.rid, b.rid

@@ -113,10 +113,15 @@ compared as (
         coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false)
             or related_cards.no_kk_a is not null as is_family_related,
         left(a.nik, 6) = left(b.nik, 6) as is_nik_region_equal,
-        -- a typo located in the region digits: two trusted NIKs one digit apart there, both
+        -- a NIK of 15 or 17 digits that is the other NIK with one digit dropped or doubled
+        coalesce(levenshtein(a.nik_wrong_length, b.nik) = 1 or levenshtein(b.nik_wrong_length, a.nik) = 1,
+            false) as is_nik_indel,
+        -- a typo located in the region digits: two trusted NIKs one digit apart (or two
+        -- adjacent digits swapped) there, both
         -- records in one kecamatan, which is the region of one of the two NIKs (most people
         -- hold a NIK of the kecamatan they live in; the other region is then the slip)
-        coalesce(hamming(a.nik, b.nik) = 1 and left(a.nik, 6) <> left(b.nik, 6)
+        coalesce((hamming(a.nik, b.nik) = 1 or (hamming(a.nik, b.nik) = 2 and is_nik_transposed))
+            and left(a.nik, 6) <> left(b.nik, 6)
             and not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
             and a.kode_kecamatan = b.kode_kecamatan
             and replace(a.kode_kecamatan, '.', '') in (left(a.nik, 6), left(b.nik, 6)), false)

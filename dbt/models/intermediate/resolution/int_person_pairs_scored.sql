@@ -84,7 +84,7 @@ evidence as (
         -- (a typo), the same name key and the same birth date that is no default: one person
         -- whose NIK was mistyped once (twins differ in name and are ruled out in
         -- is_contradicted, default-date elders are excluded)
-        (nik_digits_different <= 1 or is_nik_transposed)
+        ((nik_digits_different <= 1 or is_nik_transposed)
             -- a NIK whose 16th digit a spreadsheet lost cannot tell two namesakes born the same
             -- day in one district apart (serials 0001, 0002): in one delivery, on unrelated
             -- cards, that lost digit is all that would link them
@@ -105,7 +105,16 @@ evidence as (
             -- the typo in its birth digits); a typo landing on a real NIK of that date is
             -- what the rest of the evidence must rule out
             and is_any_nik_birth_consistent
-            and is_sex_equal is distinct from false
+            and is_sex_equal is distinct from false)
+        -- or a NIK with one digit dropped or doubled (15 or 17 digits) that the other NIK
+        -- explains, the same name key or a similar spelling, the same birth date (no default),
+        -- the 16-digit NIK agreeing with its record's birth date and sex
+        or (is_nik_indel
+            and (is_name_key_equal or name_similarity >= 0.92)
+            and is_birth_date_equal
+            and not is_any_default_birth_date
+            and is_any_nik_birth_consistent
+            and is_sex_equal is distinct from false)
             as is_near_nik_name_birth,
         -- one record lost its NIK (empty, scientific notation): a rare name (weight >= 8) with
         -- the same birth date (no default) that only one NIK in all records carries, whose
