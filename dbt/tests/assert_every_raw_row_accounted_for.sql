@@ -25,20 +25,33 @@ accounted_rows as (
         'int_bps__poverty_cleaned',
         'int_koperasi__reports_cleaned',
     ] %}
-    select row_key, '{{ model }}' as accounted_in from {{ ref(model) }}
+    select
+        row_key,
+        '{{ model }}' as accounted_in
+    from {{ ref(model) }}
     union all
     {%- endfor %}
-    select row_key, 'rejected_rows' as accounted_in
+    select
+        row_key,
+        'rejected_rows' as accounted_in
     from {{ ref('rejected_rows') }}
     where rejected_by = 'dbt'
 ),
 
 raw_counts as (
-    select row_key, count(*) as times_delivered from raw_rows group by row_key
+    select
+        row_key,
+        count(*) as times_delivered
+    from raw_rows
+    group by row_key
 ),
 
 accounted_counts as (
-    select row_key, count(*) as times_accounted from accounted_rows group by row_key
+    select
+        row_key,
+        count(*) as times_accounted
+    from accounted_rows
+    group by row_key
 )
 
 select

@@ -12,19 +12,27 @@ stage_columns as (
 ),
 
 funnel as (
-    select kode_kecamatan, column_name, desa_count
+    select
+        kode_kecamatan,
+        column_name,
+        desa_count
     from (unpivot {{ ref('mart_kecamatan') }} on columns('^koperasi_desa_') into name column_name value desa_count)
 ),
 
 in_funnel as (
-    select funnel.kode_kecamatan, sum(funnel.desa_count) as desa_in_funnel, count(*) as stage_columns_found
+    select
+        funnel.kode_kecamatan,
+        sum(funnel.desa_count) as desa_in_funnel,
+        count(*) as stage_columns_found
     from funnel
     inner join stage_columns using (column_name)
     group by funnel.kode_kecamatan
 ),
 
 target_desa as (
-    select kode_kecamatan, count(*) filter (where is_target_desa) as target_desa
+    select
+        kode_kecamatan,
+        count(*) filter (where is_target_desa) as target_desa
     from {{ ref('mart_koperasi_progress') }}
     group by kode_kecamatan
 )

@@ -4,11 +4,17 @@
 with
 
 reference_villages as (
-    select kode_desa, jenis from {{ ref('wilayah_jember') }}
+    select
+        kode_desa,
+        jenis
+    from {{ ref('wilayah_jember') }}
 ),
 
 mart_villages as (
-    select kode_desa, is_target_desa from {{ ref('mart_koperasi_progress') }}
+    select
+        kode_desa,
+        is_target_desa
+    from {{ ref('mart_koperasi_progress') }}
 )
 
 select

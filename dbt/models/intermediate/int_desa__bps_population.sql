@@ -8,9 +8,9 @@ bps_latest as (
     from {{ ref('int_bps__population_cleaned') }}
     where kode_desa is not null and not is_repeat_delivery
     qualify row_number() over (
-        partition by kode_desa
-        order by tahun desc nulls last, source_path desc, sheet desc, row_number desc
-    ) = 1
+            partition by kode_desa
+            order by tahun desc nulls last, source_path desc, sheet desc, row_number desc
+        ) = 1
 )
 
 select

@@ -27,13 +27,21 @@ dtks_row_counts as (
 
 -- each resolved person's latest DTKS row, and how many rows of each village they hold
 dtks_person_rows as (
-    select person_id, kode_desa, recency from {{ ref('int_dtks_rows_placed') }}
+    select
+        person_id,
+        kode_desa,
+        recency
+    from {{ ref('int_dtks_rows_placed') }}
 ),
 
 dtks_person_counts as (
-    select kode_desa, count(*) as dtks_persons
+    select
+        kode_desa,
+        count(*) as dtks_persons
     from (
-        select person_id, arg_max(kode_desa, recency) as kode_desa
+        select
+            person_id,
+            arg_max(kode_desa, recency) as kode_desa
         from dtks_person_rows
         group by person_id
     )
@@ -43,7 +51,9 @@ dtks_person_counts as (
 
 -- rows that resolution merged into a person already listed in the same village
 dtks_duplicates as (
-    select kode_desa, count(*) - count(distinct person_id) as dtks_duplicates_merged
+    select
+        kode_desa,
+        count(*) - count(distinct person_id) as dtks_duplicates_merged
     from dtks_person_rows
     where kode_desa is not null
     group by kode_desa

@@ -28,9 +28,9 @@ pkh_year_counts as (
         count(*) as pkh_families_tahun_ini,
         count(*) filter (where is_paid) as pkh_families_paid_tahun_ini,
         sum(nominal_rp) as pkh_nominal_rp_tahun_ini,
-        {%- for k in components %}
-        sum(jumlah_{{ k }}) as pkh_komponen_{{ k }},
-        {%- endfor %}
+    {%- for k in components %}
+    sum(jumlah_{{ k }}) as pkh_komponen_{{ k }},
+    {%- endfor %}
     from {{ ref('int_pkh_families') }}
     where kode_desa is not null
     group by kode_desa
@@ -44,9 +44,9 @@ select
     coalesce(pkh_year_counts.pkh_families_tahun_ini, 0) as pkh_families_tahun_ini,
     coalesce(pkh_year_counts.pkh_families_paid_tahun_ini, 0) as pkh_families_paid_tahun_ini,
     coalesce(pkh_year_counts.pkh_nominal_rp_tahun_ini, 0) as pkh_nominal_rp_tahun_ini,
-    {%- for k in components %}
-    coalesce(pkh_year_counts.pkh_komponen_{{ k }}, 0)::bigint as pkh_komponen_{{ k }},
-    {%- endfor %}
+{%- for k in components %}
+coalesce(pkh_year_counts.pkh_komponen_{{ k }}, 0)::bigint as pkh_komponen_{{ k }},
+{%- endfor %}
 from villages
 left join pkh_counts on pkh_counts.kode_desa = villages.kode_desa
 left join pkh_year_counts on pkh_year_counts.kode_desa = villages.kode_desa

@@ -10,7 +10,9 @@ villages as (
 
 -- rows dbt rejected (nothing identifies anyone), placed by their region text where it matches
 rejected_counts as (
-    select kode_desa, count(*) as rows_rejected
+    select
+        kode_desa,
+        count(*) as rows_rejected
     from (
         {%- for model in ['stg_dtks__persons', 'stg_pkh__disbursements'] %}
         select region_matches.kode_desa
@@ -25,13 +27,29 @@ rejected_counts as (
 ),
 
 placed_rows as (
-    select kode_desa, desa_match_method from {{ ref('int_dtks__persons_cleaned') }} where not is_repeat_delivery
+    select
+        kode_desa,
+        desa_match_method
+    from {{ ref('int_dtks__persons_cleaned') }}
+    where not is_repeat_delivery
     union all
-    select kode_desa, desa_match_method from {{ ref('int_pkh__disbursements_cleaned') }} where not is_repeat_delivery
+    select
+        kode_desa,
+        desa_match_method
+    from {{ ref('int_pkh__disbursements_cleaned') }}
+    where not is_repeat_delivery
     union all
-    select kode_desa, desa_match_method from {{ ref('int_koperasi__reports_cleaned') }} where not is_repeat_delivery
+    select
+        kode_desa,
+        desa_match_method
+    from {{ ref('int_koperasi__reports_cleaned') }}
+    where not is_repeat_delivery
     union all
-    select kode_desa, desa_match_method from {{ ref('int_bps__population_cleaned') }} where not is_repeat_delivery
+    select
+        kode_desa,
+        desa_match_method
+    from {{ ref('int_bps__population_cleaned') }}
+    where not is_repeat_delivery
 ),
 
 match_counts as (

@@ -12,10 +12,10 @@ located as (
 select
     located.*,
     located.id_pkh is not null
-        and located.tahun is not null
-        and located.tahap is not null
-        and row_number() over (
-            partition by located.source_path, located.id_pkh, located.tahun, located.tahap, located.nominal
-            order by located.sheet, located.row_number
-        ) > 1 as is_duplicate_disbursement,
+    and located.tahun is not null
+    and located.tahap is not null
+    and row_number() over (
+        partition by located.source_path, located.id_pkh, located.tahun, located.tahap, located.nominal
+        order by located.sheet, located.row_number
+    ) > 1 as is_duplicate_disbursement,
 from located

@@ -10,13 +10,29 @@
 with
 
 region_texts as (
-    select distinct kecamatan_raw, desa_raw, kode_desa_raw from {{ ref('stg_dtks__persons') }}
+    select distinct
+        kecamatan_raw,
+        desa_raw,
+        kode_desa_raw
+    from {{ ref('stg_dtks__persons') }}
     union
-    select distinct kecamatan_raw, desa_raw, kode_desa_raw from {{ ref('stg_pkh__disbursements') }}
+    select distinct
+        kecamatan_raw,
+        desa_raw,
+        kode_desa_raw
+    from {{ ref('stg_pkh__disbursements') }}
     union
-    select distinct kecamatan_raw, desa_raw, kode_desa_raw from {{ ref('stg_bps__population') }}
+    select distinct
+        kecamatan_raw,
+        desa_raw,
+        kode_desa_raw
+    from {{ ref('stg_bps__population') }}
     union
-    select distinct kecamatan_raw, desa_raw, kode_desa_raw from {{ ref('stg_koperasi__reports') }}
+    select distinct
+        kecamatan_raw,
+        desa_raw,
+        kode_desa_raw
+    from {{ ref('stg_koperasi__reports') }}
 ),
 
 texts as (
@@ -52,7 +68,9 @@ kecamatans as (
 ),
 
 kecamatan_texts as (
-    select distinct kecamatan_exact, kecamatan_normalised
+    select distinct
+        kecamatan_exact,
+        kecamatan_normalised
     from texts
     where kecamatan_normalised != ''
 ),

@@ -23,10 +23,10 @@ members as (
         {%- endfor %}
         count(*) filter (where age_pkh is null and is_alive is distinct from false)
             as members_age_unknown,
-        {%- for k in pkh_components() %}
-        count(*) filter (where is_alive is distinct from false and komponen_pasti = '{{ k }}')
-            as eligible_{{ k }},
-        {%- endfor %}
+    {%- for k in pkh_components() %}
+    count(*) filter (where is_alive is distinct from false and komponen_pasti = '{{ k }}')
+        as eligible_{{ k }},
+    {%- endfor %}
     from {{ ref('int_household_members') }}
     where is_current
     group by household_id
@@ -52,9 +52,9 @@ pkh as (
 cases as (
     select
         household_id,
-        {%- for kind in targeting_kinds() %}
-        bool_or(kind = '{{ kind }}') as is_{{ kind }},
-        {%- endfor %}
+    {%- for kind in targeting_kinds() %}
+    bool_or(kind = '{{ kind }}') as is_{{ kind }},
+    {%- endfor %}
     from {{ ref('int_targeting_cases') }}
     where household_id is not null
     group by household_id
@@ -87,9 +87,9 @@ select
     coalesce(pkh.pkh_recipient_count, 0) > 1 as has_several_pkh_recipients,
     households.split_from_household_id is not null as is_split_or_moved,
     coalesce(members.member_count, 0) = 0 as has_no_current_member,
-    {%- for kind in targeting_kinds() %}
-    coalesce(cases.is_{{ kind }}, false) as is_{{ kind }}{% if kind in ['inclusion', 'exclusion'] %}_candidate{% elif kind == 'duplicate_aid' %}_case{% endif %},
-    {%- endfor %}
+{%- for kind in targeting_kinds() %}
+coalesce(cases.is_{{ kind }}, false) as is_{{ kind }}{% if kind in ['inclusion', 'exclusion'] %}_candidate{% elif kind == 'duplicate_aid' %}_case{% endif %},
+{%- endfor %}
 from households
 left join members using (household_id)
 left join pkh using (household_id)

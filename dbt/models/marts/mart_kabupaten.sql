@@ -36,8 +36,9 @@ delivered as (
     from {{ ref('int_bps__poverty_cleaned') }}
     where not is_repeat_delivery and tahun is not null
     qualify row_number() over (
-        partition by tahun order by source_path desc, sheet desc, row_number desc
-    ) = 1
+            partition by tahun
+            order by source_path desc, sheet desc, row_number desc
+        ) = 1
 ),
 
 reference as (

@@ -8,7 +8,10 @@
 with
 
 kecamatan as (
-    select distinct kode_kecamatan, nama_kecamatan from {{ ref('dim_wilayah') }}
+    select distinct
+        kode_kecamatan,
+        nama_kecamatan
+    from {{ ref('dim_wilayah') }}
 ),
 
 villages as (
@@ -23,7 +26,7 @@ village_sums as (
         count(*) filter (where villages.jenis = 'KELURAHAN') as kelurahan,
         {%- for column in desa_sums %}
         coalesce(sum(villages.{{ column }}), 0)
-            {%- if column not in ['pkh_nominal_rp', 'pkh_nominal_rp_tahun_ini', 'bps_luas_km2'] %}::bigint{% endif %} as {{ column }},
+        {%- if column not in ['pkh_nominal_rp', 'pkh_nominal_rp_tahun_ini', 'bps_luas_km2'] %}::bigint{% endif %} as {{ column }},
         {%- endfor %}
         count(*) filter (where villages.bps_tahun is null) as villages_without_bps,
     from villages

@@ -10,20 +10,23 @@ families as (
 ),
 
 households as (
-    select household_id, desil from {{ ref('int_households_dtks') }}
+    select
+        household_id,
+        desil
+    from {{ ref('int_households_dtks') }}
 ),
 
 -- a case keyed by household applies to every ID_PKH of it; one keyed by ID_PKH to that one
 cases as (
     select
         families.id_pkh,
-        {%- for kind in targeting_kinds() %}
-        bool_or(cases.kind = '{{ kind }}') as is_{{ kind }},
-        {%- endfor %}
+    {%- for kind in targeting_kinds() %}
+    bool_or(cases.kind = '{{ kind }}') as is_{{ kind }},
+    {%- endfor %}
     from families
     inner join {{ ref('int_targeting_cases') }} as cases
         on cases.household_id = families.household_id
-        or (cases.household_id is null and cases.family_key = 'PKH-' || families.id_pkh)
+            or (cases.household_id is null and cases.family_key = 'PKH-' || families.id_pkh)
     where cases.kind <> 'exclusion'
     group by families.id_pkh
 )

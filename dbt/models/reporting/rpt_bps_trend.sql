@@ -4,18 +4,28 @@
 with
 
 bps as (
-    select tahun, persen_miskin, jumlah_miskin_ribu, garis_kemiskinan_rp
+    select
+        tahun,
+        persen_miskin,
+        jumlah_miskin_ribu,
+        garis_kemiskinan_rp
     from {{ ref('bps_kemiskinan_jember') }}
 ),
 
 dtks_by_period as (
-    select period, cast(left(period, 4) as integer) as tahun, sum(dtks_persons) as dtks_persons
+    select
+        period,
+        cast(left(period, 4) as integer) as tahun,
+        sum(dtks_persons) as dtks_persons
     from {{ ref('mart_desa_history') }}
     group by period
 ),
 
 dtks_by_year as (
-    select tahun, arg_max(dtks_persons, period) as dtks_persons, max(period) as dtks_period
+    select
+        tahun,
+        arg_max(dtks_persons, period) as dtks_persons,
+        max(period) as dtks_period
     from dtks_by_period
     group by tahun
 )

@@ -13,7 +13,12 @@
 with
 
 wilayah as (
-    select kode_desa, nama_desa, nama_kecamatan, jenis from {{ ref('dim_wilayah') }}
+    select
+        kode_desa,
+        nama_desa,
+        nama_kecamatan,
+        jenis
+    from {{ ref('dim_wilayah') }}
 ),
 
 targeting as (
@@ -27,7 +32,9 @@ targeting as (
 ),
 
 duplicates as (
-    select kode_desa, count(*) as dugaan_duplikat
+    select
+        kode_desa,
+        count(*) as dugaan_duplikat
     from {{ ref('person_review_list') }}
     where kode_desa is not null
     group by kode_desa
@@ -63,9 +70,9 @@ select
     *,
     kasus_dinas_sosial + kasus_pkh + kasus_koperasi as kasus_total,
     case when bps_penduduk > 0
-        then round(1000.0 * (kasus_dinas_sosial + kasus_pkh + kasus_koperasi) / bps_penduduk, 2)
+            then round(1000.0 * (kasus_dinas_sosial + kasus_pkh + kasus_koperasi) / bps_penduduk, 2)
     end as kasus_per_1000,
     row_number() over (
-        order by kasus_per_1000 desc nulls last, kasus_total desc, kode_desa
+        order by kasus_per_1000 desc nulls last, kasus_total desc, kode_desa asc
     ) as peringkat
 from counted

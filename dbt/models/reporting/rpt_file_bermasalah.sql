@@ -4,20 +4,41 @@
 with
 
 unplaced as (
-    select 'dtks' as source, source_path, count(*) as baris, count(*) filter (where kode_desa is null) as baris_tanpa_desa
+    select
+        'dtks' as source,
+        source_path,
+        count(*) as baris,
+        count(*) filter (where kode_desa is null) as baris_tanpa_desa
     from {{ ref('int_dtks__persons_cleaned') }}
     group by source_path
     union all
-    select 'pkh', source_path, count(*), count(*) filter (where kode_desa is null)
+    select
+        'pkh',
+        source_path,
+        count(*),
+        count(*) filter (where kode_desa is null)
     from {{ ref('int_pkh__disbursements_cleaned') }}
     group by source_path
 )
 
-select 'gagal_dibaca' as masalah, source, source_path, sheet, message, null::bigint as baris,
+select
+    'gagal_dibaca' as masalah,
+    source,
+    source_path,
+    sheet,
+    message,
+    null::bigint as baris,
     null::bigint as baris_tanpa_desa
 from {{ ref('stg_ingest__files') }}
 where status = 'failed'
 union all
-select 'desa_tidak_dikenali', source, source_path, null, null, baris, baris_tanpa_desa
+select
+    'desa_tidak_dikenali',
+    source,
+    source_path,
+    null,
+    null,
+    baris,
+    baris_tanpa_desa
 from unplaced
 where baris_tanpa_desa > 0

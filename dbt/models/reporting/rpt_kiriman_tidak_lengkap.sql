@@ -10,8 +10,9 @@ select
     pkh_unknown_share,
     case check_name
         when 'file_unreadable' then 'file tidak dapat dibaca: ' || coalesce(message, '')
-        when 'persons_vs_previous_period' then 'jiwa DTKS turun dari ' || persons_before || ' (periode '
-            || previous_period || ') menjadi ' || persons_now
+        when 'persons_vs_previous_period'
+            then 'jiwa DTKS turun dari ' || persons_before || ' (periode '
+                || previous_period || ') menjadi ' || persons_now
         when 'pkh_families_unknown_to_dtks' then message || ' (data DTKS kecamatan ini tampaknya hilang)'
     end as alasan
 from {{ ref('int_delivery_completeness') }}

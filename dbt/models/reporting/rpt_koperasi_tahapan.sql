@@ -3,9 +3,14 @@
 with
 
 stages as (
-    select tahapan, urutan from {{ ref('koperasi_tahapan') }}
+    select
+        tahapan,
+        urutan
+    from {{ ref('koperasi_tahapan') }}
     union all
-    select 'TIDAK ADA LAPORAN', 99
+    select
+        'TIDAK ADA LAPORAN',
+        99
 ),
 
 desa as (
@@ -14,7 +19,10 @@ desa as (
     where jenis = 'DESA'
 )
 
-select stages.urutan, stages.tahapan, count(desa.tahapan) as desa
+select
+    stages.urutan,
+    stages.tahapan,
+    count(desa.tahapan) as desa
 from stages
 left join desa using (tahapan)
 group by stages.urutan, stages.tahapan

@@ -2,11 +2,13 @@
 with
 
 dtks as (
-    select * from {{ ref('int_dtks__persons_cleaned') }} where not is_repeat_delivery
+    select * from {{ ref('int_dtks__persons_cleaned') }}
+    where not is_repeat_delivery
 ),
 
 pkh as (
-    select * from {{ ref('int_pkh__disbursements_cleaned') }} where not is_repeat_delivery
+    select * from {{ ref('int_pkh__disbursements_cleaned') }}
+    where not is_repeat_delivery
 ),
 
 desa as (
@@ -15,56 +17,121 @@ desa as (
 
 targeting as (
     select
-        instansi,
-        case kind
-            when 'inclusion' then 'keluarga PKH salah sasaran masuk (verifikasi kelayakan)'
-            when 'exclusion' then 'keluarga desil 1-2 layak PKH belum menerima (usulan calon KPM)'
-            when 'duplicate_aid' then 'keluarga dengan bantuan ganda'
-            when 'deceased_recipient' then 'PKH dibayar kepada penerima yang tercatat meninggal'
-            when 'component_mismatch' then 'komponen atau nominal PKH tidak sesuai'
-            else kind
-        end as masalah,
+        kinds.instansi,
+        kinds.masalah,
         count(*) as jumlah
-    from {{ ref('int_targeting_cases') }}
+    from {{ ref('int_targeting_cases') }} as cases
+    inner join {{ ref('targeting_kinds') }} as kinds using (kind)
     group by all
 ),
 
 problems as (
-    select 'Dinas Sosial' as instansi, 'baris DTKS tanpa identitas (ditolak)' as masalah,
-        (select count(*) from {{ ref('rejected_rows') }} where source = 'dtks') as jumlah
+    select
+        'Dinas Sosial' as instansi,
+        'baris DTKS tanpa identitas (ditolak)' as masalah,
+        (
+            select count(*) from {{ ref('rejected_rows') }}
+            where source = 'dtks'
+        ) as jumlah
     union all
-    select 'Dinas Sosial', 'baris DTKS dengan desa tidak dikenali', (select count(*) from dtks where kode_desa is null)
+    select
+        'Dinas Sosial',
+        'baris DTKS dengan desa tidak dikenali',
+        (
+            select count(*) from dtks
+            where kode_desa is null
+        )
     union all
-    select 'Dinas Sosial', 'pasangan catatan dugaan orang yang sama (perlu dicek)',
+    select
+        'Dinas Sosial',
+        'pasangan catatan dugaan orang yang sama (perlu dicek)',
         (select count(*) from {{ ref('person_review_list') }})
     union all
-    select 'Dukcapil', 'NIK rusak atau strukturnya tidak valid',
-        (select count(*) from dtks where not coalesce(is_nik_valid, false))
+    select
+        'Dukcapil',
+        'NIK rusak atau strukturnya tidak valid',
+        (
+            select count(*) from dtks
+            where not coalesce(is_nik_valid, false)
+        )
     union all
-    select 'Dukcapil', 'NIK tidak cocok dengan tanggal lahir atau jenis kelamin',
-        (select count(*) from dtks where nik_birth_date_mismatch or nik_sex_mismatch)
+    select
+        'Dukcapil',
+        'NIK tidak cocok dengan tanggal lahir atau jenis kelamin',
+        (
+            select count(*) from dtks
+            where nik_birth_date_mismatch or nik_sex_mismatch
+        )
     union all
-    select 'PKH', 'baris PKH tanpa identitas (ditolak)',
-        (select count(*) from {{ ref('rejected_rows') }} where source = 'pkh')
+    select
+        'PKH',
+        'baris PKH tanpa identitas (ditolak)',
+        (
+            select count(*) from {{ ref('rejected_rows') }}
+            where source = 'pkh'
+        )
     union all
-    select 'PKH', 'baris PKH dengan desa tidak dikenali', (select count(*) from pkh where kode_desa is null)
+    select
+        'PKH',
+        'baris PKH dengan desa tidak dikenali',
+        (
+            select count(*) from pkh
+            where kode_desa is null
+        )
     union all
-    select 'DPMD/Diskop UKM', 'desa/kelurahan dengan laporan koperasi tahap mundur', (select count(*) from desa where koperasi_has_stage_regression)
+    select
+        'DPMD/Diskop UKM',
+        'desa/kelurahan dengan laporan koperasi tahap mundur',
+        (
+            select count(*) from desa
+            where koperasi_has_stage_regression
+        )
     union all
-    select 'DPMD/Diskop UKM', 'desa/kelurahan berbadan hukum tanpa akta atau SK', (select count(*) from desa where koperasi_lacks_legal_documents)
+    select
+        'DPMD/Diskop UKM',
+        'desa/kelurahan berbadan hukum tanpa akta atau SK',
+        (
+            select count(*) from desa
+            where koperasi_lacks_legal_documents
+        )
     union all
-    select 'DPMD/Diskop UKM', 'desa/kelurahan dengan koperasi terlalu lama di satu tahap', (select count(*) from desa where koperasi_is_stuck)
+    select
+        'DPMD/Diskop UKM',
+        'desa/kelurahan dengan koperasi terlalu lama di satu tahap',
+        (
+            select count(*) from desa
+            where koperasi_is_stuck
+        )
     union all
-    select 'DPMD/Diskop UKM', 'desa tanpa laporan koperasi',
-        (select count(*) from desa where jenis = 'DESA' and coalesce(koperasi_reports, 0) = 0)
+    select
+        'DPMD/Diskop UKM',
+        'desa tanpa laporan koperasi',
+        (
+            select count(*) from desa
+            where jenis = 'DESA' and coalesce(koperasi_reports, 0) = 0
+        )
     union all
-    select 'BPS', 'desa/kelurahan tanpa data penduduk BPS',
-        (select count(*) from desa where coalesce(bps_penduduk, 0) = 0)
+    select
+        'BPS',
+        'desa/kelurahan tanpa data penduduk BPS',
+        (
+            select count(*) from desa
+            where coalesce(bps_penduduk, 0) = 0
+        )
     union all
-    select 'Semua pengirim', 'file yang tidak dapat dibaca',
-        (select count(*) from {{ ref('stg_ingest__files') }} where status = 'failed')
+    select
+        'Semua pengirim',
+        'file yang tidak dapat dibaca',
+        (
+            select count(*) from {{ ref('stg_ingest__files') }}
+            where status = 'failed'
+        )
     union all
-    select instansi, masalah, jumlah from targeting
+    select
+        instansi,
+        masalah,
+        jumlah
+    from targeting
 )
 
 select

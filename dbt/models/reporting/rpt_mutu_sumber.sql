@@ -13,9 +13,15 @@ files as (
 ),
 
 rejected as (
-    select source, count(*) as baris_ditolak from {{ ref('rejected_rows') }} group by source
+    select
+        source,
+        count(*) as baris_ditolak
+    from {{ ref('rejected_rows') }}
+    group by source
 )
 
-select files.*, coalesce(rejected.baris_ditolak, 0) as baris_ditolak
+select
+    files.*,
+    coalesce(rejected.baris_ditolak, 0) as baris_ditolak
 from files
 left join rejected using (source)

@@ -13,7 +13,10 @@ records as (
 ),
 
 xref as (
-    select record_key, person_id from {{ ref('int_person_xref') }}
+    select
+        record_key,
+        person_id
+    from {{ ref('int_person_xref') }}
 )
 
 select

@@ -16,20 +16,26 @@ persons as (
 ),
 
 members as (
-    select household_id, person_id, hubungan_keluarga
+    select
+        household_id,
+        person_id,
+        hubungan_keluarga
     from {{ ref('int_household_members') }}
     where is_current
 ),
 
+-- the targeting kinds as the seed names them, and the resolution's review pairs after them
 labels as (
-    select * from (values
-        ('inclusion', 1, 'Inclusion error: penerima PKH tidak layak / tidak terdaftar di DTKS'),
-        ('exclusion', 2, 'Exclusion error: keluarga miskin layak PKH belum menerima'),
-        ('duplicate_aid', 3, 'Bantuan ganda'),
-        ('deceased_recipient', 4, 'Penerima PKH tercatat meninggal'),
-        ('component_mismatch', 5, 'Komponen/nominal PKH tidak sesuai'),
-        ('duplicate_person', 6, 'Dugaan data ganda (perlu dicek)')
-    ) as t(kind, urutan, masalah)
+    select
+        kind,
+        urutan,
+        label_verifikasi as masalah
+    from {{ ref('targeting_kinds') }}
+    union all
+    select
+        'duplicate_person',
+        (select max(urutan) + 1 from {{ ref('targeting_kinds') }}),
+        'Dugaan data ganda (perlu dicek)'
 ),
 
 household_case_persons as (
@@ -67,8 +73,16 @@ pkh_only_case_persons as (
 -- a recipient who is not a member of the household the case is about (e.g. paid for another family)
 outside_recipients as (
     select
-        cases.kind, cases.family_key, cases.kode_desa, cases.id_pkh_list, cases.recipient_person_id,
-        'PENGURUS (BUKAN ANGGOTA)', true, cases.evidence, cases.tindakan, cases.instansi,
+        cases.kind,
+        cases.family_key,
+        cases.kode_desa,
+        cases.id_pkh_list,
+        cases.recipient_person_id,
+        'PENGURUS (BUKAN ANGGOTA)',
+        true,
+        cases.evidence,
+        cases.tindakan,
+        cases.instansi,
     from cases
     left join members
         on members.household_id = cases.household_id and members.person_id = cases.recipient_person_id
@@ -103,13 +117,14 @@ review_pairs as (
         side.person_id,
         cast(null as varchar) as hubungan_keluarga,
         false as is_pengurus,
-        'skor ' || pairs.score::varchar || ': '
-            || concat_ws(', ',
-                case when pairs.is_name_key_equal then 'nama sama' else 'nama mirip' end,
-                case when pairs.is_birth_date_equal then 'tanggal lahir sama' end,
-                case when pairs.is_no_kk_equal then 'NO_KK sama' end,
-                case when pairs.is_nik_one_digit_apart then 'NIK beda 1 digit' end,
-                case when pairs.is_kode_desa_equal then 'desa sama' end)
+        'skor ' || cast(pairs.score as varchar) || ': '
+        || concat_ws(
+            ', ',
+            case when pairs.is_name_key_equal then 'nama sama' else 'nama mirip' end,
+            case when pairs.is_birth_date_equal then 'tanggal lahir sama' end,
+            case when pairs.is_no_kk_equal then 'NO_KK sama' end,
+            case when pairs.is_nik_one_digit_apart then 'NIK beda 1 digit' end,
+            case when pairs.is_kode_desa_equal then 'desa sama' end)
             as evidence,
         'Cek apakah dua catatan ini orang yang sama; bila sama, Dinas Sosial menggabungkan data' as tindakan,
         'Dinas Sosial' as instansi,
@@ -119,9 +134,12 @@ review_pairs as (
 
 listed as (
     select * from household_case_persons
-    union all select * from pkh_only_case_persons
-    union all select * from outside_recipients
-    union all select * from review_pairs
+    union all
+    select * from pkh_only_case_persons
+    union all
+    select * from outside_recipients
+    union all
+    select * from review_pairs
 )
 
 select

@@ -7,7 +7,8 @@
 with
 
 badan_hukum as (
-    select urutan from {{ ref('koperasi_tahapan') }} where tahapan = 'BADAN HUKUM'
+    select urutan from {{ ref('koperasi_tahapan') }}
+    where tahapan = 'BADAN HUKUM'
 ),
 
 reports as (
@@ -54,7 +55,7 @@ sequenced as (
         coalesce(reports.tahapan_urutan < timeline.earlier_tahapan_urutan, false)
             as is_stage_regression,
         timeline.row_key is not null
-            and reports.tahapan_urutan > coalesce(timeline.earlier_tahapan_urutan, 0)
+        and reports.tahapan_urutan > coalesce(timeline.earlier_tahapan_urutan, 0)
             as is_stage_advance,
         reports.nama_koperasi,
         reports.jumlah_anggota,
@@ -63,8 +64,8 @@ sequenced as (
         case
             when reports.unit_usaha is not null
                 then len(list_filter(
-                    string_split_regex(reports.unit_usaha, '[;,]'), lambda unit: trim(unit) != ''
-                ))
+                        string_split_regex(reports.unit_usaha, '[;,]'), lambda unit: trim(unit) != ''
+                    ))
         end as unit_usaha_count,
         reports.modal_awal,
         reports.tanggal_musdesus,
@@ -74,7 +75,7 @@ sequenced as (
         reports.tanggal_sk,
         -- BADAN HUKUM (SK from the ministry) or later must carry NOMOR_AKTA and NOMOR_SK_AHU
         coalesce(reports.tahapan_urutan >= badan_hukum.urutan, false)
-            and (reports.nomor_akta is null or reports.nomor_sk_ahu is null)
+        and (reports.nomor_akta is null or reports.nomor_sk_ahu is null)
             as is_legal_docs_missing,
     from reports
     left join timeline on timeline.row_key = reports.row_key

@@ -13,7 +13,9 @@
 with
 
 repeat_files as (
-    select distinct source, source_path
+    select distinct
+        source,
+        source_path
     from {{ ref('stg_ingest__files') }}
     where is_repeat_delivery
 ),
@@ -47,14 +49,33 @@ kept as (
 ),
 
 keys as (
-    select source_path, 'nik' as block_kind, nik15 as block_key from kept where nik15 is not null
+    select
+        source_path,
+        'nik' as block_kind,
+        nik15 as block_key
+    from kept
+    where nik15 is not null
     union all
-    select source_path, 'no_kk', no_kk from kept where no_kk is not null
+    select
+        source_path,
+        'no_kk',
+        no_kk
+    from kept
+    where no_kk is not null
     union all
-    select source_path, 'id_pkh', id_pkh from kept where id_pkh is not null
+    select
+        source_path,
+        'id_pkh',
+        id_pkh
+    from kept
+    where id_pkh is not null
     union all
-    select source_path, 'birth_name', strftime(tanggal_lahir, '%Y-%m-%d') || ' ' || nama_key
-    from kept where tanggal_lahir is not null and nullif(nama_key, '') is not null
+    select
+        source_path,
+        'birth_name',
+        strftime(tanggal_lahir, '%Y-%m-%d') || ' ' || nama_key
+    from kept
+    where tanggal_lahir is not null and nullif(nama_key, '') is not null
 ),
 
 oversized as (
@@ -64,7 +85,9 @@ oversized as (
         count(*) as block_rows,
         -- the key itself may be a NIK or a name: it stays out of this table, a number tells
         -- the blocks apart
-        row_number() over (order by count(*) desc, block_kind, block_key) as block_number,
+        row_number() over (
+            order by count(*) desc, block_kind, block_key asc
+        ) as block_number,
     from keys
     group by block_kind, block_key
     having count(*) > {{ block_max_rows }}

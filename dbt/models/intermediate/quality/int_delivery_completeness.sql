@@ -30,7 +30,11 @@ kecamatan as (
 ),
 
 failed_files as (
-    select source, source_path, sheet, message,
+    select
+        source,
+        source_path,
+        sheet,
+        message,
     from {{ ref('stg_ingest__files') }}
     where source in ('dtks', 'pkh') and status = 'failed' and not is_repeat_delivery
 ),
@@ -58,14 +62,18 @@ previous_period as (
 ),
 
 persons_before as (
-    select history.kode_kecamatan, sum(history.dtks_persons) as persons,
+    select
+        history.kode_kecamatan,
+        sum(history.dtks_persons) as persons,
     from {{ ref('mart_desa_history') }} as history
     inner join previous_period using (period)
     group by history.kode_kecamatan
 ),
 
 persons_now as (
-    select kode_kecamatan, sum(dtks_persons) as persons,
+    select
+        kode_kecamatan,
+        sum(dtks_persons) as persons,
     from {{ ref('mart_desa') }}
     group by kode_kecamatan
 ),
@@ -105,7 +113,7 @@ select
     null as source_path,
     null as sheet,
     'jiwa DTKS ' || coalesce(persons_now.persons, 0)::varchar || ', periode ' || previous_period.period
-        || ': ' || persons_before.persons::varchar as message,
+    || ': ' || persons_before.persons::varchar as message,
     previous_period.period as previous_period,
     persons_before.persons::bigint as persons_before,
     coalesce(persons_now.persons, 0)::bigint as persons_now,
@@ -113,7 +121,10 @@ select
     null::double as pkh_unknown_share,
 from persons_before
 cross join previous_period
-inner join (select distinct kode_kecamatan, nama_kecamatan from kecamatan) as kecamatan using (kode_kecamatan)
+inner join (select distinct
+    kode_kecamatan,
+    nama_kecamatan
+from kecamatan) as kecamatan using (kode_kecamatan)
 left join persons_now using (kode_kecamatan)
 where persons_before.persons > 0
 
@@ -127,11 +138,14 @@ select
     null as source_path,
     null as sheet,
     'keluarga PKH tidak ditemukan di DTKS: ' || pkh_known.unknown::varchar || ' dari '
-        || pkh_known.families::varchar as message,
+    || pkh_known.families::varchar as message,
     null as previous_period,
     null as persons_before,
     null as persons_now,
     null as share_of_previous,
     case when pkh_known.unknown >= 10 then pkh_known.unknown / pkh_known.families end as pkh_unknown_share,
 from pkh_known
-inner join (select distinct kode_kecamatan, nama_kecamatan from kecamatan) as kecamatan using (kode_kecamatan)
+inner join (select distinct
+    kode_kecamatan,
+    nama_kecamatan
+from kecamatan) as kecamatan using (kode_kecamatan)

@@ -13,14 +13,22 @@ with
 
 files as (
     -- delivery order: the first time a file was loaded, then its path
-    select source, source_path, min(ingested_at) as ingested_at,
+    select
+        source,
+        source_path,
+        min(ingested_at) as ingested_at,
     from {{ ref('stg_ingest__files') }}
     where source in ('dtks', 'pkh') and not is_repeat_delivery
     group by source, source_path
 ),
 
 ordered as (
-    select *, row_number() over (partition by source order by ingested_at, source_path) as delivery_order,
+    select
+        *,
+        row_number() over (
+            partition by source
+            order by ingested_at, source_path
+        ) as delivery_order,
     from files
 ),
 
@@ -37,7 +45,10 @@ rows_in as (
 
 first_seen as (
     -- the delivery in which each distinct record first arrived
-    select rows_in.source, rows_in.row_hash, min(ordered.delivery_order) as first_order,
+    select
+        rows_in.source,
+        rows_in.row_hash,
+        min(ordered.delivery_order) as first_order,
     from rows_in
     inner join ordered using (source, source_path)
     group by all
@@ -57,14 +68,21 @@ per_file_rows as (
 
 persons_per_file as (
     -- records that resolution merged into one person, within one file
-    select source, source_path, person_id, count(*) as records,
+    select
+        source,
+        source_path,
+        person_id,
+        count(*) as records,
     from {{ ref('int_person_xref') }}
     where person_id is not null and match_rule is distinct from 'repeat_delivery'
     group by all
 ),
 
 per_file_persons as (
-    select source, source_path, max(records) as max_records_per_person,
+    select
+        source,
+        source_path,
+        max(records) as max_records_per_person,
     from persons_per_file
     group by all
 )

@@ -22,7 +22,7 @@ select
     dtks.is_disabilitas,
     dtks.hubungan_keluarga,
     coalesce(dtks.tanggal_update, date '1900-01-01')::varchar || '|' || dtks.source_path
-        || '|' || dtks.sheet || '|' || lpad(dtks.row_number::varchar, 9, '0') as recency,
+    || '|' || dtks.sheet || '|' || lpad(dtks.row_number::varchar, 9, '0') as recency,
 from {{ ref('int_person_xref') }} as xref
 inner join {{ ref('int_dtks__persons_cleaned') }} as dtks on dtks.row_key = xref.record_key
 where xref.source = 'dtks' and xref.match_rule <> 'repeat_delivery'

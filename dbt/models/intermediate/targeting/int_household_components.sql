@@ -14,7 +14,10 @@ households as (
 ),
 
 komponen as (
-    select komponen, prioritas from {{ ref('pkh_komponen') }}
+    select
+        komponen,
+        prioritas
+    from {{ ref('pkh_komponen') }}
 )
 
 select
@@ -22,9 +25,9 @@ select
     komponen.komponen,
     count(members.person_id) filter (
         where members.is_current
-            and members.is_alive is distinct from false
-            and members.is_komponen_pasti_unambiguous
-            and members.komponen_pasti = komponen.komponen
+        and members.is_alive is distinct from false
+        and members.is_komponen_pasti_unambiguous
+        and members.komponen_pasti = komponen.komponen
     ) as jumlah_min,
     count(members.person_id) filter (
         where list_contains(members.komponen_mungkin, komponen.komponen)

@@ -17,7 +17,8 @@ komponen as (
 ),
 
 rows_placed as (
-    select * from {{ ref('int_dtks_rows_placed') }} where household_id is not null
+    select * from {{ ref('int_dtks_rows_placed') }}
+    where household_id is not null
 ),
 
 persons as (
@@ -75,14 +76,19 @@ eligibility as (
             else members.age_pkh between komponen.usia_min and coalesce(komponen.usia_max, 200)
         end as is_certain,
         case komponen.syarat
-            when 'hamil' then members.is_hamil is not false
-                and members.jenis_kelamin is distinct from 'L'
-                and (members.age_pkh is null or members.age_pkh between 10 and 55)
+            when 'hamil'
+                then (
+                    members.is_hamil is not false
+                    and members.jenis_kelamin is distinct from 'L'
+                    and (members.age_pkh is null or members.age_pkh between 10 and 55)
+                )
             when 'disabilitas' then members.is_disabilitas is not false
-            else members.age_pkh is null
+            else (
+                members.age_pkh is null
                 or members.age_pkh between komponen.usia_min and coalesce(komponen.usia_max, 200)
                 -- born during the PKH year: not yet born on 1 January, but may be counted
                 or (komponen.usia_min = 0 and members.age_pkh < 0)
+            )
         end as is_possible,
     from members
     cross join komponen
@@ -95,7 +101,11 @@ per_member as (
         arg_min(komponen, prioritas) filter (where is_certain) as komponen_pasti,
         min(prioritas) filter (where is_certain) as prioritas_pasti,
         min(prioritas) filter (where is_possible and not is_certain) as prioritas_mungkin_tertinggi,
-        list(komponen order by prioritas) filter (where is_possible or is_certain) as komponen_mungkin,
+        list(
+            komponen
+            order by prioritas
+        ) filter (where is_possible or is_certain
+        ) as komponen_mungkin,
     from eligibility
     group by person_id, household_id
 )
@@ -105,7 +115,7 @@ select
     per_member.komponen_pasti,
     -- certain only when no higher-paying component is possible too (that one would count)
     per_member.komponen_pasti is not null
-        and coalesce(per_member.prioritas_mungkin_tertinggi > per_member.prioritas_pasti, true)
+    and coalesce(per_member.prioritas_mungkin_tertinggi > per_member.prioritas_pasti, true)
         as is_komponen_pasti_unambiguous,
     coalesce(per_member.komponen_mungkin, []) as komponen_mungkin,
 from members

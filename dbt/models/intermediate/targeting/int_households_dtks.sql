@@ -30,28 +30,28 @@ fragments as (
 ),
 
 households as (
-select
-    household_id,
-    arg_max(kode_desa, recency) filter (where kode_desa is not null) as kode_desa,
-    arg_max(desil, recency) filter (where desil is not null) as desil,
-    min(desil) as desil_min,
-    max(desil) as desil_max,
-    any_value(split_from_household_id) as split_from_household_id,
-    count(distinct desil) > 1 as has_desil_conflict,
-    count(distinct kode_desa) > 1 as has_village_conflict,
-    count(*) as dtks_rows,
-    bool_or(household_rule in ('neighbour_row_no_kk', 'no_kk_typo_neighbour'))
+    select
+        household_id,
+        arg_max(kode_desa, recency) filter (where kode_desa is not null) as kode_desa,
+        arg_max(desil, recency) filter (where desil is not null) as desil,
+        min(desil) as desil_min,
+        max(desil) as desil_max,
+        any_value(split_from_household_id) as split_from_household_id,
+        count(distinct desil) > 1 as has_desil_conflict,
+        count(distinct kode_desa) > 1 as has_village_conflict,
+        count(*) as dtks_rows,
+        bool_or(household_rule in ('neighbour_row_no_kk', 'no_kk_typo_neighbour'))
         or max(person_rows_in_file) > 1
-        as is_uncertain_membership,
-from rows_placed
-group by household_id
+            as is_uncertain_membership,
+    from rows_placed
+    group by household_id
 )
 
 select
     households.* exclude (is_uncertain_membership),
     households.household_id in (select household_id from fragments) as is_card_typo_fragment,
     households.is_uncertain_membership
-        or households.household_id in (select household_id from fragments)
-        or households.household_id in (select neighbour_household_id from fragments)
+    or households.household_id in (select household_id from fragments)
+    or households.household_id in (select neighbour_household_id from fragments)
         as is_composition_uncertain,
 from households

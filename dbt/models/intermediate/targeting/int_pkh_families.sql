@@ -34,7 +34,7 @@ pkh_rows as (
         xref.person_id,
         xref.household_id,
         lpad(coalesce(pkh.tahap, 0)::varchar, 2, '0') || '|' || pkh.source_path || '|'
-            || pkh.sheet || '|' || lpad(pkh.row_number::varchar, 9, '0') as recency,
+        || pkh.sheet || '|' || lpad(pkh.row_number::varchar, 9, '0') as recency,
     from {{ ref('int_pkh__disbursements_cleaned') }} as pkh
     cross join period
     inner join {{ ref('int_person_xref') }} as xref on xref.record_key = pkh.row_key
@@ -45,7 +45,9 @@ pkh_rows as (
 ),
 
 duplicates as (
-    select pkh.id_pkh, count(*) as duplicate_disbursement_rows,
+    select
+        pkh.id_pkh,
+        count(*) as duplicate_disbursement_rows,
     from {{ ref('int_pkh__disbursements_cleaned') }} as pkh
     cross join period
     where pkh.is_duplicate_disbursement
@@ -60,7 +62,8 @@ slots as (
         counts.row_key,
         komponen.nominal_tahunan_rp,
         row_number() over (
-            partition by counts.row_key order by komponen.nominal_tahunan_rp desc, komponen.prioritas
+            partition by counts.row_key
+            order by komponen.nominal_tahunan_rp desc, komponen.prioritas asc
         ) as slot,
     from (
         unpivot (select row_key, {{ pkh_component_count_columns() }} from pkh_rows)
@@ -68,7 +71,7 @@ slots as (
         into name kolom value jumlah
     ) as counts
     inner join komponen on komponen.komponen = replace(counts.kolom, 'jumlah_', '')
-    cross join lateral (select unnest(range(least(counts.jumlah, 50)::bigint))) as member_slot(i)
+    cross join lateral (select unnest(range(least(counts.jumlah, 50)::bigint))) as member_slot (i)
     where counts.jumlah > 0
 ),
 
@@ -85,7 +88,7 @@ rows_checked as (
         pkh_rows.*,
         coalesce(expected.expected_stage_rp, 0) as expected_stage_rp,
         pkh_rows.nominal > 0
-            and abs(pkh_rows.nominal - coalesce(expected.expected_stage_rp, 0)) > 1
+        and abs(pkh_rows.nominal - coalesce(expected.expected_stage_rp, 0)) > 1
             as is_rupiah_mismatch,
     from pkh_rows
     left join expected using (row_key)
@@ -114,17 +117,29 @@ stage_totals as (
 
 -- the household and recipient most rows point to; on a tie the smaller id (deterministic)
 household_votes as (
-    select id_pkh, household_id
-    from rows_checked where household_id is not null
+    select
+        id_pkh,
+        household_id
+    from rows_checked
+    where household_id is not null
     group by id_pkh, household_id
-    qualify row_number() over (partition by id_pkh order by count(*) desc, household_id) = 1
+    qualify row_number() over (
+            partition by id_pkh
+            order by count(*) desc, household_id
+        ) = 1
 ),
 
 recipient_votes as (
-    select id_pkh, person_id as recipient_person_id
-    from rows_checked where person_id is not null
+    select
+        id_pkh,
+        person_id as recipient_person_id
+    from rows_checked
+    where person_id is not null
     group by id_pkh, person_id
-    qualify row_number() over (partition by id_pkh order by count(*) desc, person_id) = 1
+    qualify row_number() over (
+            partition by id_pkh
+            order by count(*) desc, person_id
+        ) = 1
 ),
 
 families as (
@@ -143,7 +158,9 @@ families as (
         count(*) filter (where is_rupiah_mismatch) as stages_rupiah_mismatch,
         max(nominal) filter (where is_rupiah_mismatch) as nominal_mismatch_rp,
         -- the delivered files behind a mismatch, for the report (restricted: not in marts)
-        list(distinct source_path order by source_path) filter (where is_rupiah_mismatch)
+        list(
+            distinct source_path
+            order by source_path) filter (where is_rupiah_mismatch)
             as rupiah_mismatch_files,
         bool_or(status_kpm = 'AKTIF') or bool_or(nominal > 0) as is_in_programme,
         bool_or(nominal > 0) as is_paid,

@@ -38,7 +38,10 @@ members as (
 
 -- each DTKS person once: alive or not, and the household they live in now
 dtks_persons as (
-    select person_id, household_id as current_household_id, is_alive
+    select
+        person_id,
+        household_id as current_household_id,
+        is_alive
     from members
     where is_current
 ),
@@ -78,9 +81,15 @@ inclusion as (
 certain_components as (
     select
         household_id,
-        string_agg(komponen_pasti || ' ' || n::varchar, ', ' order by komponen_pasti) as components,
+        string_agg(
+            komponen_pasti || ' ' || n::varchar, ', '
+            order by komponen_pasti
+        ) as components,
     from (
-        select household_id, komponen_pasti, count(*) as n
+        select
+            household_id,
+            komponen_pasti,
+            count(*) as n
         from members
         where is_current and is_alive is distinct from false and komponen_pasti is not null
         group by all
@@ -91,12 +100,12 @@ certain_components as (
 exclusion as (
     select
         'exclusion' as kind,
-        cast(null as varchar) as id_pkh,
+        null::varchar as id_pkh,
         households.household_id,
-        cast(null as varchar) as recipient_person_id,
+        null::varchar as recipient_person_id,
         'desil ' || households.desil::varchar || ', anggota memenuhi komponen PKH ('
-            || certain_components.components || '), tidak ada di daftar PKH '
-            || period.pkh_tahun::varchar as evidence,
+        || certain_components.components || '), tidak ada di daftar PKH '
+        || period.pkh_tahun::varchar as evidence,
     from households
     cross join period
     inner join certain_components using (household_id)
@@ -108,7 +117,8 @@ exclusion as (
 ),
 
 paid as (
-    select * from families where is_paid
+    select * from families
+    where is_paid
 ),
 
 -- two paid ID_PKH of one household that are one family: the same card or the same recipient
@@ -119,15 +129,15 @@ household_paid_twice as (
         'duplicate_aid' as kind,
         a.id_pkh,
         a.household_id,
-        cast(null as varchar) as recipient_person_id,
+        null::varchar as recipient_person_id,
         'satu keluarga dibayar dengan 2 ID_PKH: ' || least(a.id_pkh, b.id_pkh) || ', '
-            || greatest(a.id_pkh, b.id_pkh)
-            || case when a.no_kk = b.no_kk then ' (NO_KK sama)' else ' (pengurus sama)' end as evidence,
+        || greatest(a.id_pkh, b.id_pkh)
+        || case when a.no_kk = b.no_kk then ' (NO_KK sama)' else ' (pengurus sama)' end as evidence,
     from paid as a
     inner join paid as b
         on b.household_id = a.household_id
-        and b.id_pkh <> a.id_pkh
-        and (a.no_kk = b.no_kk or a.recipient_person_id = b.recipient_person_id)
+            and b.id_pkh <> a.id_pkh
+            and (a.no_kk = b.no_kk or a.recipient_person_id = b.recipient_person_id)
 ),
 
 recipient_paid_twice as (
@@ -137,12 +147,17 @@ recipient_paid_twice as (
         paid.household_id,
         paid.recipient_person_id,
         'pengurus yang sama menerima PKH untuk ' || twice.n::varchar
-            || ' ID_PKH; ID_PKH ' || paid.id_pkh || ' bukan keluarganya sendiri' as evidence,
-    from paid
+        || ' ID_PKH; ID_PKH ' || paid.id_pkh || ' bukan keluarganya sendiri' as evidence,
+    -- the outer query reads `paid` too; sqlfluff's AL04 takes that for a second alias
+    from paid  -- noqa: AL04
     inner join (
-        select recipient_person_id, count(*) as n
-        from paid where recipient_person_id is not null
-        group by all having count(*) > 1
+        select
+            recipient_person_id,
+            count(*) as n
+        from paid
+        where recipient_person_id is not null
+        group by all
+        having count(*) > 1
     ) as twice using (recipient_person_id)
     left join dtks_persons on dtks_persons.person_id = paid.recipient_person_id
     where paid.household_id is distinct from dtks_persons.current_household_id
@@ -155,7 +170,7 @@ deceased as (
         paid.household_id,
         paid.recipient_person_id,
         'PKH dibayar ' || paid.stages_paid::varchar || ' tahap (Rp ' || paid.nominal_rp::bigint::varchar
-            || ') kepada pengurus yang tercatat MENINGGAL di DTKS' as evidence,
+        || ') kepada pengurus yang tercatat MENINGGAL di DTKS' as evidence,
     from paid
     inner join dtks_persons on dtks_persons.person_id = paid.recipient_person_id
     where dtks_persons.is_alive = false
@@ -167,10 +182,13 @@ count_mismatch as (
         string_agg(
             components.komponen || ' PKH ' || written.jumlah::varchar || ', DTKS '
             || case when components.jumlah_min = components.jumlah_max then components.jumlah_min::varchar
-                    else components.jumlah_min::varchar || '-' || components.jumlah_max::varchar end,
-            '; ' order by components.komponen
+                else components.jumlah_min::varchar || '-' || components.jumlah_max::varchar
+            end,
+            '; '
+            order by components.komponen
         ) as detail,
-    from families
+    -- the unpivot below reads `families` too (AL04 takes that for a second alias)
+    from families  -- noqa: AL04
     inner join (
         unpivot (select id_pkh, {{ pkh_component_count_columns() }} from families)
         on {{ pkh_component_count_columns() }}
@@ -178,7 +196,7 @@ count_mismatch as (
     ) as written using (id_pkh)
     inner join {{ ref('int_household_components') }} as components
         on components.household_id = families.household_id
-        and components.komponen = replace(written.kolom, 'jumlah_', '')
+            and components.komponen = replace(written.kolom, 'jumlah_', '')
     inner join households on households.household_id = families.household_id
     where not households.is_composition_uncertain
         and (written.jumlah < components.jumlah_min or written.jumlah > components.jumlah_max)
@@ -191,12 +209,15 @@ component_mismatch as (
         families.id_pkh,
         families.household_id,
         families.recipient_person_id,
-        concat_ws('; ',
+        concat_ws(
+            '; ',
             case when families.has_rupiah_mismatch then
-                'NOMINAL Rp ' || families.nominal_mismatch_rp::bigint::varchar || ' per tahap, komponen tertulis memberi Rp '
-                || families.expected_stage_rp::bigint::varchar end,
+                    'NOMINAL Rp ' || families.nominal_mismatch_rp::bigint::varchar || ' per tahap, komponen tertulis memberi Rp '
+                    || families.expected_stage_rp::bigint::varchar
+            end,
             case when count_mismatch.detail is not null then
-                'jumlah komponen tidak sesuai anggota DTKS: ' || count_mismatch.detail end
+                    'jumlah komponen tidak sesuai anggota DTKS: ' || count_mismatch.detail
+            end
         ) as evidence,
     from families
     left join count_mismatch using (id_pkh)
@@ -205,26 +226,25 @@ component_mismatch as (
 
 all_cases as (
     select * from inclusion
-    union all select * from exclusion
-    union all select * from household_paid_twice
-    union all select * from recipient_paid_twice
-    union all select * from deceased
-    union all select * from component_mismatch
+    union all
+    select * from exclusion
+    union all
+    select * from household_paid_twice
+    union all
+    select * from recipient_paid_twice
+    union all
+    select * from deceased
+    union all
+    select * from component_mismatch
 ),
 
+-- who must act and what they must do, per kind
 actions as (
-    select * from (values
-        ('inclusion', 'PKH',
-         'Verifikasi kelayakan di lapangan; bila tidak layak usulkan graduasi, bila layak daftarkan/perbarui di DTKS'),
-        ('exclusion', 'Dinas Sosial',
-         'Verifikasi lapangan; bila layak usulkan sebagai calon KPM PKH'),
-        ('duplicate_aid', 'PKH',
-         'Periksa ID_PKH ganda; hentikan pembayaran ganda dan satukan data KPM'),
-        ('deceased_recipient', 'PKH',
-         'Konfirmasi kematian dengan Dukcapil; hentikan penyaluran atau ganti pengurus'),
-        ('component_mismatch', 'PKH',
-         'Cocokkan komponen dengan anggota keluarga; perbaiki komponen dan nominal')
-    ) as t(kind, instansi, tindakan)
+    select
+        kind,
+        instansi,
+        tindakan
+    from {{ ref('targeting_kinds') }}
 )
 
 select
@@ -232,14 +252,21 @@ select
     coalesce(all_cases.household_id, 'PKH-' || min(all_cases.id_pkh)) as family_key,
     all_cases.household_id,
     coalesce(households.kode_desa, min(families.kode_desa)) as kode_desa,
-    string_agg(distinct all_cases.id_pkh, ', ' order by all_cases.id_pkh) as id_pkh_list,
+    string_agg(
+        distinct all_cases.id_pkh, ', '
+        order by all_cases.id_pkh
+    ) as id_pkh_list,
     min(all_cases.recipient_person_id) as recipient_person_id,
-    string_agg(distinct all_cases.evidence, ' | ' order by all_cases.evidence) as evidence,
+    string_agg(
+        distinct all_cases.evidence, ' | '
+        order by all_cases.evidence
+    ) as evidence,
     actions.instansi,
     actions.tindakan,
 from all_cases
 left join households using (household_id)
 left join families using (id_pkh)
 inner join actions using (kind)
-group by all_cases.kind, all_cases.household_id, households.kode_desa, actions.instansi, actions.tindakan,
+group by
+    all_cases.kind, all_cases.household_id, households.kode_desa, actions.instansi, actions.tindakan,
     case when all_cases.household_id is null then all_cases.id_pkh end

@@ -44,21 +44,35 @@ pairs as (
 ),
 
 per_village as (
-    select kode_desa_now as kode_desa, 'added' as change from pairs
+    select
+        kode_desa_now as kode_desa,
+        'added' as change
+    from pairs
     where kode_desa_now is not null and kode_desa_now is distinct from kode_desa_before
     union all
-    select kode_desa_before, 'removed' from pairs
+    select
+        kode_desa_before,
+        'removed'
+    from pairs
     where kode_desa_before is not null and kode_desa_before is distinct from kode_desa_now
     union all
-    select kode_desa_now, case when desil_now < desil_before then 'desil_down' else 'desil_up' end
+    select
+        kode_desa_now,
+        case when desil_now < desil_before then 'desil_down' else 'desil_up' end
     from pairs
     where kode_desa_now = kode_desa_before and desil_now <> desil_before
     union all
-    select kode_desa_now, 'pkh_graduated' from pairs
+    select
+        kode_desa_now,
+        'pkh_graduated'
+    from pairs
     where kode_desa_now is not null and pkh_status_now = 'GRADUASI'
         and pkh_status_before is distinct from 'GRADUASI'
     union all
-    select kode_desa_now, 'pkh_joined' from pairs
+    select
+        kode_desa_now,
+        'pkh_joined'
+    from pairs
     where kode_desa_now is not null and is_pkh_recipient_now and not coalesce(is_pkh_recipient_before, false)
         and kode_desa_before is not null
 ),
@@ -66,9 +80,9 @@ per_village as (
 change_counts as (
     select
         kode_desa,
-        {%- for change in ['added', 'removed', 'desil_down', 'desil_up', 'pkh_graduated', 'pkh_joined'] %}
-        count(*) filter (where change = '{{ change }}') as households_{{ change }},
-        {%- endfor %}
+    {%- for change in ['added', 'removed', 'desil_down', 'desil_up', 'pkh_graduated', 'pkh_joined'] %}
+    count(*) filter (where change = '{{ change }}') as households_{{ change }},
+    {%- endfor %}
     from per_village
     group by kode_desa
 ),
@@ -98,7 +112,7 @@ select
     desa_before.koperasi_tahapan_urutan as koperasi_tahapan_urutan_before,
     desa_now.koperasi_tahapan_urutan as koperasi_tahapan_urutan_now,
     case when previous.period is not null then
-        coalesce(desa_now.koperasi_tahapan_urutan, 0) > coalesce(desa_before.koperasi_tahapan_urutan, 0)
+            coalesce(desa_now.koperasi_tahapan_urutan, 0) > coalesce(desa_before.koperasi_tahapan_urutan, 0)
     end as koperasi_stage_advanced,
 from desa_now
 cross join previous

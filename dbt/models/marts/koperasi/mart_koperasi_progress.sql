@@ -27,7 +27,8 @@ reports as (
 
 -- the date the whole delivery speaks for: the latest report date of any village
 as_of as (
-    select max(tanggal_laporan) as as_of_date from reports where is_in_timeline
+    select max(tanggal_laporan) as as_of_date from reports
+    where is_in_timeline
 ),
 
 per_village as (

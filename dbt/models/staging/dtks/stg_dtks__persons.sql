@@ -63,8 +63,8 @@ checked as (
         {{ nik_sex_mismatch('nik_sex', 'jenis_kelamin') }} as nik_sex_mismatch,
         -- a NIK whose 16th digit is unknown cannot tell two people apart: not valid for counting
         nik_status = 'valid_length'
-            and nik_structure_status = 'valid'
-            and not nik_last_digit_untrusted
+        and nik_structure_status = 'valid'
+        and not nik_last_digit_untrusted
             as is_nik_valid,
         no_kk_status = 'valid_length' as is_no_kk_valid,
         -- contract: a row is rejected only when nothing identifies a person in it

@@ -53,8 +53,8 @@ checked as (
     select
         *,
         nik_pengurus_status = 'valid_length'
-            and nik_pengurus_structure_status = 'valid'
-            and not nik_pengurus_last_digit_untrusted
+        and nik_pengurus_structure_status = 'valid'
+        and not nik_pengurus_last_digit_untrusted
             as is_nik_pengurus_valid,
         no_kk_status = 'valid_length' as is_no_kk_valid,
         -- contract: a row is rejected only when nothing identifies a family in it
