@@ -81,8 +81,8 @@ nik_one_digit_pairs as (
             and a.nik < b.nik and hamming(a.nik, b.nik) = 1
     union
     select
-        a.nik,
-        b.nik,
+        a.nik as nik_a,
+        b.nik as nik_b,
         a.nama_key
     from distinct_nik_names as a
     inner join distinct_nik_names as b
@@ -135,8 +135,8 @@ candidates as (
         on a.nik15 = b.nik15 and a.rid < b.rid and a.nik15_rows <= {{ block_max_rows }}
     union
     select
-        a.rid,
-        b.rid
+        a.rid as rid_a,
+        b.rid as rid_b
     from nik_one_digit_pairs as p
     inner join
         keyed
@@ -150,8 +150,8 @@ candidates as (
             and b.nik15_rows <= {{ block_max_rows }}
     union
     select
-        a.rid,
-        b.rid
+        a.rid as rid_a,
+        b.rid as rid_b
     from nik_swap_pairs as p
     inner join
         keyed
@@ -165,8 +165,8 @@ candidates as (
             and b.nik15_rows <= {{ block_max_rows }}
     union
     select
-        a.rid,
-        b.rid
+        a.rid as rid_a,
+        b.rid as rid_b
     from nik_indel_pairs as p
     inner join
         keyed
@@ -181,20 +181,20 @@ candidates as (
             and b.nik15_rows <= {{ block_max_rows }}
     union
     select
-        a.rid,
-        b.rid
+        a.rid as rid_a,
+        b.rid as rid_b
     from keyed as a inner join keyed as b
         on a.no_kk = b.no_kk and a.rid < b.rid and a.no_kk_rows <= {{ block_max_rows }}
     union
     select
-        a.rid,
-        b.rid
+        a.rid as rid_a,
+        b.rid as rid_b
     from keyed as a inner join keyed as b
         on a.id_pkh = b.id_pkh and a.rid < b.rid and a.id_pkh_rows <= {{ block_max_rows }}
     union
     select
-        a.rid,
-        b.rid
+        a.rid as rid_a,
+        b.rid as rid_b
     from keyed as a inner join keyed as b
         on a.tanggal_lahir = b.tanggal_lahir and a.nama_key = b.nama_key
             and a.rid < b.rid and a.birth_name_rows <= {{ block_max_rows }}
@@ -203,8 +203,8 @@ candidates as (
     union
     -- driven from the records without a NIK, so common names do not make every pair
     select
-        a.rid,
-        b.rid
+        a.rid as rid_a,
+        b.rid as rid_b
     from keyed as a inner join keyed as b
         on a.kode_desa = b.kode_desa and a.nama_key = b.nama_key
             and a.rid <> b.rid and a.desa_name_rows <= {{ block_max_rows }}
