@@ -276,7 +276,70 @@ def score_eval_kit(eval_kit: Path, truth_dir: Path, data_dir: Path, python: str)
         where truth.source = 'dtks' and truth.status in ('data', 'may_reject') and not truth.dup_copy
     """)
     results["scenario_recall_split"] = scenario_recall(con, "scored")
+    results["misses_by_stage"] = misses_by_stage(truth_dir, data_dir / "warehouse.duckdb")
     return results
+
+
+def misses_by_stage(truth_dir: Path, warehouse: Path) -> dict[str, dict[str, int]]:
+    """Where each missed true pair of canonical DTKS rows (the eval kit's truth) stopped, by
+    scenario tag of either row: never a candidate pair (blocking), in the review band, scored
+    below it or contradicted (`distinct`: not stored), or linked but split apart again by a
+    cannot-link inside its component (`linked_split`)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    rows = con.execute(f"""
+        with records as (
+            select match.rid, clusters.cluster_key, truth.true_person_id,
+                coalesce(nullif(truth.tags, ''), 'none') as tags,
+            from '{truth_dir / "rows.parquet"}' as truth
+            inner join intermediate.int_person_records as records
+                on records.source = truth.source and records.source_path = truth.source_path
+                and coalesce(records.sheet, '') = coalesce(truth.sheet, '')
+                and records.row_number = truth.row_number
+            inner join intermediate.int_person_match_records as match using (record_key)
+            inner join intermediate.int_persons_clustered as clusters using (record_key)
+            where truth.source = 'dtks' and truth.status in ('data', 'may_reject')
+                and not records.is_repeat_delivery
+        ),
+        missed as (
+            select a.rid as rid_a, b.rid as rid_b, a.tags || ',' || b.tags as tags
+            from records as a inner join records as b
+                on a.true_person_id = b.true_person_id and a.rid < b.rid
+                and a.cluster_key <> b.cluster_key
+        ),
+        staged as (
+            select missed.tags,
+                case
+                    when candidates.rid_a is null then 'not_blocked'
+                    when scored.band is null then 'distinct'
+                    when scored.band = 'linked' then 'linked_split'
+                    else scored.band
+                end as stage,
+            from missed
+            left join intermediate.int_person_pairs_candidates as candidates using (rid_a, rid_b)
+            left join intermediate.int_person_match_records as a on a.rid = missed.rid_a
+            left join intermediate.int_person_match_records as b on b.rid = missed.rid_b
+            left join intermediate.int_person_pairs_scored as scored
+                on scored.record_key_a = a.record_key and scored.record_key_b = b.record_key
+        )
+        select tag, stage, count(*) as pairs
+        from (select distinct * exclude (tags), unnest(list_distinct(string_split(tags, ','))) as tag
+              from (select row_number() over () as pair, * from staged))
+        group by all
+        union all
+        select 'all', stage, count(*) from staged group by all
+    """).fetchall()
+    con.close()
+    by_tag: dict[str, dict[str, int]] = {}
+    for tag, stage, pairs in rows:
+        by_tag.setdefault(tag, {})[stage] = pairs
+    return by_tag
+
+
+def print_misses(by_tag: dict[str, dict[str, int]]) -> None:
+    stages = ("not_blocked", "needs_review", "distinct", "linked_split")
+    print("| missed pairs by tag | " + " | ".join(stages) + " |\n|---|" + "---:|" * len(stages))
+    for tag, counts in sorted(by_tag.items(), key=lambda kv: (kv[0] != "all", kv[0])):
+        print(f"| {tag} | " + " | ".join(str(counts.get(s, 0)) for s in stages) + " |")
 
 
 def run_eval_kit(eval_kit: Path, out: Path, scale: str, seed: int) -> dict:
@@ -478,6 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(e["printed"])
         print_scenarios(e["scenario_recall_split"])
+        print_misses(e["misses_by_stage"])
     if "timing" in results:
         t = results["timing"]
         print(

@@ -319,6 +319,11 @@ E_APRIL_AMBULU = [
     f"{E_KK_WAHYUDI};3509120102050001;RIZKY;L;01-02-2005;ANAK;{PLACE};2;HIDUP;10-01-2024",
     # Bambang lives alone on the next card: a head one digit from the family above is not a typo
     f"{E_KK_BAMBANG};3509120707650001;BAMBANG;L;07-07-1965;KEPALA KELUARGA;{PLACE};4;HIDUP;10-01-2024",
+    # Nur Wulan, Bayu, Hendra and Slamet each move or split off later (E_OCTOBER, E_OCT_KENCONG)
+    f"3509120101110040;3509126907040001;NUR WULAN SARI;P;29-07-2004;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
+    f"3509120101110053;3509120509900001;BAYU SEPTIAN;L;05-09-1990;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
+    f"3509120101110068;3509121203850001;HENDRA WIJAYA;L;12-03-1985;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
+    f"3509120101110091;3509121402790001;SLAMET RIYADI;L;14-02-1979;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
     *_filler_rows(),
 ]
 
@@ -336,6 +341,18 @@ E_OCTOBER = [
     # Wahyudi again, now his own card mistyped (0086): his April row is on the card below
     f"3509120101110086;3509120303700001;WAHYUDI;L;03-03-1970;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
     f"{E_KK_WAHYUDI};3509124909720001;SRI WAHYUNI;P;09-09-1972;ISTRI;{PLACE};2;HIDUP;01-09-2025",
+    # Nur Wulan on her own card: the NIK's day digits mistyped (67 for 69: it no longer agrees
+    # with her birth date, the April one does) and a letter of the name too
+    f"3509120506250045;3509126707040001;NUR WULAM SARI;P;29-07-2004;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
+    # Bayu on his own card: a region digit mistyped (350972 for 350912); he lives in Ambulu (12)
+    f"3509120506250078;3509720509900001;BAYU SEPTIAN;L;05-09-1990;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
+    # Slamet on his own card, his NIK typed with a digit doubled (17 digits)
+    f"3509120506250093;35091214022790001;SLAMET RIYADI;L;14-02-1979;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
+]
+
+# Hendra moved to Kencong; his NIK there went through Excel (E+15), keeping 350912: Ambulu
+E_OCT_KENCONG = [
+    f"3509020506250001;3.50912E+15;HENDRA WIJAYA;L;12-03-1985;KEPALA KELUARGA;{KENCONG};2;HIDUP;01-09-2025",
 ]
 
 # Data ganda inside one file (raw contract, dtks/): the Rofiqi family entered twice, the copy on
@@ -380,6 +397,7 @@ E_KENCONG_FILE = "dtks/2025-04/dtks_kencong.csv"
 E_OCT_FILE = "dtks/2025-10/pemutakhiran_ambulu.csv"
 E_PKH_FILE = "pkh/pkh_ambulu_2025.csv"
 E_GANDA_FILE = "dtks/2025-06/dtks_ambulu_ganda.csv"
+E_OCT_KENCONG_FILE = "dtks/2025-10/pemutakhiran_kencong.csv"
 
 
 @pytest.fixture(scope="module")
@@ -391,6 +409,7 @@ def evidence(tmp_path_factory) -> dict:
     _write(raw / "dtks" / "2025-10" / "pemutakhiran_ambulu.csv", DTKS_HEADER, E_OCTOBER)
     _write(raw / "pkh" / "pkh_ambulu_2025.csv", PKH_HEADER, E_PKH)
     _write(raw / E_GANDA_FILE, DTKS_HEADER, E_GANDA)
+    _write(raw / E_OCT_KENCONG_FILE, DTKS_HEADER, E_OCT_KENCONG)
     for folder in ("bps", "koperasi"):
         (raw / folder).mkdir(parents=True, exist_ok=True)
     _run(raw, data)
@@ -413,6 +432,28 @@ def test_a_nik_one_region_digit_off_is_another_district_not_a_typo(evidence):
 def test_a_lost_nik_links_on_rare_name_and_birth_date_in_the_same_kecamatan(evidence):
     assert person(evidence, E_OCT_FILE, 2) == person(evidence, E_AMBULU_FILE, 2)
     assert evidence[("dtks", E_OCT_FILE, 2)]["match_rule"] == "rare_name_birth"
+
+
+def test_a_nik_typo_located_in_its_birth_digits_links_despite_a_name_typo(evidence):
+    # one NIK disagrees with the birth date both rows carry, the other agrees: one person
+    assert person(evidence, E_OCT_FILE, 5) == person(evidence, E_AMBULU_FILE, 11)
+    assert evidence[("dtks", E_OCT_FILE, 5)]["match_rule"] == "nik_near_name_birth"
+
+
+def test_a_nik_typo_in_the_region_digits_links_when_both_live_in_the_kecamatan_of_one(evidence):
+    assert person(evidence, E_OCT_FILE, 6) == person(evidence, E_AMBULU_FILE, 12)
+    assert evidence[("dtks", E_OCT_FILE, 6)]["match_rule"] == "nik_near_name_birth"
+
+
+def test_a_nik_with_a_digit_doubled_links_to_the_nik_it_becomes_without_it(evidence):
+    assert person(evidence, E_OCT_FILE, 7) == person(evidence, E_AMBULU_FILE, 14)
+    assert evidence[("dtks", E_OCT_FILE, 7)]["match_rule"] == "nik_near_name_birth"
+
+
+def test_a_lost_nik_whose_kept_digits_name_the_other_nik_district_links_a_mover(evidence):
+    # moved from Ambulu to Kencong; the E+15 NIK kept 350912, the district of his Ambulu NIK
+    assert person(evidence, E_OCT_KENCONG_FILE, 1) == person(evidence, E_AMBULU_FILE, 13)
+    assert evidence[("dtks", E_OCT_KENCONG_FILE, 1)]["match_rule"] == "rare_name_birth"
 
 
 def test_a_lost_nik_with_rare_name_and_birth_date_in_another_kecamatan_stays_apart(evidence):

@@ -25,19 +25,30 @@ name_weights as (
 
 -- term frequencies: the share of records (that have one) with this name key, this birth date
 name_frequencies as (
-    select nama_key, count(*) / sum(count(*)) over () as name_frequency,
-    from records where nama_key is not null group by nama_key
+    select
+        nama_key,
+        count(*) / sum(count(*)) over () as name_frequency,
+    from records
+    where nama_key is not null
+    group by nama_key
 ),
 
 birth_date_frequencies as (
-    select tanggal_lahir, count(*) / sum(count(*)) over () as birth_date_frequency,
-    from records where tanggal_lahir is not null group by tanggal_lahir
+    select
+        tanggal_lahir,
+        count(*) / sum(count(*)) over () as birth_date_frequency,
+    from records
+    where tanggal_lahir is not null
+    group by tanggal_lahir
 ),
 
 -- how many distinct NIKs carry each (name key, birth date): 1 means the combination points to
 -- one NIK holder only, so a record without a NIK that shares it is not ambiguous
 name_birth_niks as (
-    select nama_key, tanggal_lahir, count(distinct left(nik, 15)) as name_birth_nik_count,
+    select
+        nama_key,
+        tanggal_lahir,
+        count(distinct left(nik, 15)) as name_birth_nik_count,
     from records
     where nik is not null and nama_key is not null and tanggal_lahir is not null
     group by all
@@ -46,13 +57,16 @@ name_birth_niks as (
 keyed as (
     -- only what the blocks and the evidence need: narrow rows join faster
     select
-        row_number() over (order by records.record_key) as rid,
+        row_number() over (
+            order by records.record_key
+        ) as rid,
         records.record_key,
         records.source,
         records.source_path,
         records.sheet,
         records.nik,
         records.nik_kept_digits,
+        records.nik_wrong_length,
         records.is_nik_last_digit_untrusted,
         records.tanggal_lahir,
         records.jenis_kelamin,
@@ -81,11 +95,15 @@ keyed as (
         -- TANGGAL_LAHIR and JENIS_KELAMIN (either sex when it is missing): the NIK is not a
         -- typo landing on someone else's
         coalesce(
-            substr(records.nik, 7, 6) = lpad(cast(day(records.tanggal_lahir)
-                + case when records.jenis_kelamin = 'P' then 40 else 0 end as varchar), 2, '0')
-                || strftime(records.tanggal_lahir, '%m%y')
-            or (records.jenis_kelamin is null and substr(records.nik, 7, 6)
-                = lpad(cast(day(records.tanggal_lahir) + 40 as varchar), 2, '0') || strftime(records.tanggal_lahir, '%m%y')),
+            substr(records.nik, 7, 6) = lpad(cast(
+                day(records.tanggal_lahir)
+                + case when records.jenis_kelamin = 'P' then 40 else 0 end as varchar
+            ), 2, '0')
+            || strftime(records.tanggal_lahir, '%m%y')
+            or (
+                records.jenis_kelamin is null and substr(records.nik, 7, 6)
+                = lpad(cast(day(records.tanggal_lahir) + 40 as varchar), 2, '0') || strftime(records.tanggal_lahir, '%m%y')
+            ),
             false
         ) as is_nik_birth_consistent,
         -- a birth date registries use as a default (1 July, 1 January) says little

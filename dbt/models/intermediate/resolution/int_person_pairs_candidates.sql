@@ -1,10 +1,14 @@
 {#- Candidate pairs of person records (blocking only; int_person_pairs_scored scores them).
     Never all pairs: a pair is considered only when the two records share a block:
       nik        the same NIK (first 15 digits when a 16th digit is untrusted)
-      nik_1digit NIKs one digit apart with the same name key (twins and 1 July elders are
-                 often one digit apart: needs more). Without the name key such a pair scores
-                 below the review band unless it shares NO_KK or ID_PKH, whose blocks find it;
-                 requiring it cuts this block from 13M to 0.7M pairs at jember scale.
+      nik_indel  a 15- or 17-digit NIK one digit inserted or deleted from a NIK, with the
+                 same name key or birth date
+      nik_1digit NIKs one digit apart (or two adjacent digits swapped) with the same name key
+                 or the same birth date (twins and 1 July elders are often one digit apart:
+                 needs more). Without one of them such a pair scores below the review band
+                 unless it shares NO_KK or ID_PKH, whose blocks find it; requiring it cuts this
+                 block from 13M to 0.7M pairs at jember scale. The birth date finds a NIK typo
+                 whose name was also written another way (swapped words, a letter typo).
       no_kk      the same family card
       id_pkh     the same PKH family id (a recipient's rows over stages)
       birth_name the same birth date and name key
@@ -21,8 +25,20 @@ keyed as (
     select * from {{ ref('int_person_match_records') }}
 ),
 
+-- each NIK with the name key and, apart, with the birth date its records carry: NIKs one
+-- digit apart (or swapped) are paired only under an equal one of these (match_key)
 distinct_nik_names as (
-    select distinct nik, nama_key from keyed where nik is not null and nama_key is not null
+    select distinct
+        nik,
+        'N' || nama_key as nama_key
+    from keyed
+    where nik is not null and nama_key is not null
+    union
+    select distinct
+        nik,
+        'D' || cast(tanggal_lahir as varchar)
+    from keyed
+    where nik is not null and tanggal_lahir is not null
 ),
 
 -- each NIK with two adjacent, different digits swapped (a transposition while typing): a NIK
@@ -34,13 +50,16 @@ nik_swaps as (
         nik,
         nama_key,
         left(nik, pos - 1) || substr(nik, pos + 1, 1) || substr(nik, pos, 1)
-            || substr(nik, pos + 2) as swapped,
-    from distinct_nik_names, range(1, 16) as positions(pos)
+        || substr(nik, pos + 2) as swapped,
+    from distinct_nik_names, range(1, 16) as positions (pos)
     where substr(nik, pos, 1) <> substr(nik, pos + 1, 1)
 ),
 
 nik_swap_pairs as (
-    select distinct a.nik as nik_a, b.nik as nik_b, a.nama_key
+    select distinct
+        a.nik as nik_a,
+        b.nik as nik_b,
+        a.nama_key
     from nik_swaps as a
     inner join distinct_nik_names as b
         on b.nik = a.swapped and b.nama_key = a.nama_key and a.nik < b.nik
@@ -52,56 +71,147 @@ nik_swap_pairs as (
 -- (it is in 7-11): two joins on those halves find every pair, where masking each of the 10
 -- positions joined two 10M-row lists of masked forms (same pairs)
 nik_one_digit_pairs as (
-    select a.nik as nik_a, b.nik as nik_b, a.nama_key
+    select
+        a.nik as nik_a,
+        b.nik as nik_b,
+        a.nama_key
     from distinct_nik_names as a
     inner join distinct_nik_names as b
         on left(a.nik, 11) = left(b.nik, 11) and a.nama_key = b.nama_key
-        and a.nik < b.nik and hamming(a.nik, b.nik) = 1
+            and a.nik < b.nik and hamming(a.nik, b.nik) = 1
     union
-    select a.nik, b.nik, a.nama_key
+    select
+        a.nik as nik_a,
+        b.nik as nik_b,
+        a.nama_key
     from distinct_nik_names as a
     inner join distinct_nik_names as b
         on left(a.nik, 6) = left(b.nik, 6) and substr(a.nik, 12) = substr(b.nik, 12)
-        and a.nama_key = b.nama_key and a.nik < b.nik and hamming(a.nik, b.nik) = 1
+            and a.nama_key = b.nama_key and a.nik < b.nik and hamming(a.nik, b.nik) = 1
+),
+
+-- a 15- or 17-digit NIK (one digit dropped or doubled) and the 16-digit NIKs it becomes by one
+-- insertion or deletion, under the same name key or birth date. The changed position is in
+-- the first or the last eight digits, so the other half is equal: two equi-joins find them
+wrong_length_niks as (
+    select distinct
+        nik_wrong_length,
+        'N' || nama_key as nama_key
+    from keyed
+    where nik_wrong_length is not null and nama_key is not null
+    union
+    select distinct
+        nik_wrong_length,
+        'D' || cast(tanggal_lahir as varchar)
+    from keyed
+    where nik_wrong_length is not null and tanggal_lahir is not null
+),
+
+nik_indel_pairs as (
+    select
+        w.nik_wrong_length,
+        n.nik,
+        n.nama_key
+    from wrong_length_niks as w
+    inner join distinct_nik_names as n
+        on left(w.nik_wrong_length, 8) = left(n.nik, 8) and w.nama_key = n.nama_key
+            and levenshtein(w.nik_wrong_length, n.nik) = 1
+    union
+    select
+        w.nik_wrong_length,
+        n.nik,
+        n.nama_key
+    from wrong_length_niks as w
+    inner join distinct_nik_names as n
+        on right(w.nik_wrong_length, 8) = right(n.nik, 8) and w.nama_key = n.nama_key
+            and levenshtein(w.nik_wrong_length, n.nik) = 1
 ),
 
 candidates as (
-    select a.rid as rid_a, b.rid as rid_b
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
     from keyed as a inner join keyed as b
         on a.nik15 = b.nik15 and a.rid < b.rid and a.nik15_rows <= {{ block_max_rows }}
     union
-    select a.rid, b.rid
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
     from nik_one_digit_pairs as p
-    inner join keyed as a on a.nik = p.nik_a and a.nama_key = p.nama_key and a.nik15_rows <= {{ block_max_rows }}
-    inner join keyed as b on b.nik = p.nik_b and b.nama_key = p.nama_key and b.nik15_rows <= {{ block_max_rows }}
+    inner join
+        keyed
+            as a
+        on a.nik = p.nik_a and p.nama_key in ('N' || a.nama_key, 'D' || cast(a.tanggal_lahir as varchar))
+            and a.nik15_rows <= {{ block_max_rows }}
+    inner join
+        keyed
+            as b
+        on b.nik = p.nik_b and p.nama_key in ('N' || b.nama_key, 'D' || cast(b.tanggal_lahir as varchar))
+            and b.nik15_rows <= {{ block_max_rows }}
     union
-    select a.rid, b.rid
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
     from nik_swap_pairs as p
-    inner join keyed as a on a.nik = p.nik_a and a.nama_key = p.nama_key and a.nik15_rows <= {{ block_max_rows }}
-    inner join keyed as b on b.nik = p.nik_b and b.nama_key = p.nama_key and b.nik15_rows <= {{ block_max_rows }}
+    inner join
+        keyed
+            as a
+        on a.nik = p.nik_a and p.nama_key in ('N' || a.nama_key, 'D' || cast(a.tanggal_lahir as varchar))
+            and a.nik15_rows <= {{ block_max_rows }}
+    inner join
+        keyed
+            as b
+        on b.nik = p.nik_b and p.nama_key in ('N' || b.nama_key, 'D' || cast(b.tanggal_lahir as varchar))
+            and b.nik15_rows <= {{ block_max_rows }}
     union
-    select a.rid, b.rid
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
+    from nik_indel_pairs as p
+    inner join
+        keyed
+            as a
+        on a.nik_wrong_length = p.nik_wrong_length
+            and p.nama_key in ('N' || a.nama_key, 'D' || cast(a.tanggal_lahir as varchar))
+    inner join
+        keyed
+            as b
+        on b.nik = p.nik
+            and p.nama_key in ('N' || b.nama_key, 'D' || cast(b.tanggal_lahir as varchar))
+            and b.nik15_rows <= {{ block_max_rows }}
+    union
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
     from keyed as a inner join keyed as b
         on a.no_kk = b.no_kk and a.rid < b.rid and a.no_kk_rows <= {{ block_max_rows }}
     union
-    select a.rid, b.rid
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
     from keyed as a inner join keyed as b
         on a.id_pkh = b.id_pkh and a.rid < b.rid and a.id_pkh_rows <= {{ block_max_rows }}
     union
-    select a.rid, b.rid
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
     from keyed as a inner join keyed as b
         on a.tanggal_lahir = b.tanggal_lahir and a.nama_key = b.nama_key
-        and a.rid < b.rid and a.birth_name_rows <= {{ block_max_rows }}
-        -- pairs already sharing a NIK come from the nik block
-        and a.nik15 is distinct from b.nik15
+            and a.rid < b.rid and a.birth_name_rows <= {{ block_max_rows }}
+            -- pairs already sharing a NIK come from the nik block
+            and a.nik15 is distinct from b.nik15
     union
     -- driven from the records without a NIK, so common names do not make every pair
-    select a.rid, b.rid
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
     from keyed as a inner join keyed as b
         on a.kode_desa = b.kode_desa and a.nama_key = b.nama_key
-        and a.rid <> b.rid and a.desa_name_rows <= {{ block_max_rows }}
+            and a.rid <> b.rid and a.desa_name_rows <= {{ block_max_rows }}
     where a.nik is null
 )
 
-select distinct least(rid_a, rid_b) as rid_a, greatest(rid_a, rid_b) as rid_b
+select distinct
+    least(rid_a, rid_b) as rid_a,
+    greatest(rid_a, rid_b) as rid_b
 from candidates

@@ -14,13 +14,23 @@ keyed as (
 -- a move takes several members along, a namesake on another card shares only the one NIK.
 -- NIKs seen on more than 5 cards are left out, so the self-join stays bounded.
 card_niks as (
-    select no_kk, nik15
-    from (select distinct no_kk, nik15 from keyed where no_kk is not null and nik15 is not null)
+    select
+        no_kk,
+        nik15
+    from (
+        select distinct
+            no_kk,
+            nik15
+        from keyed
+        where no_kk is not null and nik15 is not null
+    )
     qualify count(*) over (partition by nik15) <= 5
 ),
 
 related_cards as (
-    select a.no_kk as no_kk_a, b.no_kk as no_kk_b
+    select
+        a.no_kk as no_kk_a,
+        b.no_kk as no_kk_b
     from card_niks as a
     inner join card_niks as b on a.nik15 = b.nik15 and a.no_kk < b.no_kk
     group by all
@@ -39,23 +49,26 @@ compared as (
             when a.nik is null or b.nik is null then null
             when a.is_nik_last_digit_untrusted or b.is_nik_last_digit_untrusted
                 then case
-                    when a.nik15 = b.nik15 then 0
-                    else hamming(a.nik15, b.nik15)
-                end
+                        when a.nik15 = b.nik15 then 0
+                        else hamming(a.nik15, b.nik15)
+                    end
             else hamming(a.nik, b.nik)
         end as nik_digits_different,
-        not (a.is_nik_last_digit_untrusted or b.is_nik_last_digit_untrusted) as is_nik_trusted_pair,
+        not(a.is_nik_last_digit_untrusted or b.is_nik_last_digit_untrusted) as is_nik_trusted_pair,
         -- exactly two adjacent digits swapped (hamming 2 and the swap explains both). A CASE,
         -- not an AND: DuckDB evaluates both sides of an AND in a projection, and the list over
         -- 15 positions on every one of ~11M candidate pairs cost most of the model's time;
         -- the CASE runs it only on the few pairs two digits apart
         case
-            when hamming(a.nik, b.nik) = 2 then coalesce(len([
-                pos for pos in range(1, 16)
-                if substr(a.nik, pos, 1) = substr(b.nik, pos + 1, 1)
-                    and substr(a.nik, pos + 1, 1) = substr(b.nik, pos, 1)
-                    and substr(a.nik, pos, 1) <> substr(a.nik, pos + 1, 1)
-            ]) > 0, false)
+            when hamming(
+                    a.nik, b.nik
+                ) = 2
+                then coalesce(len([
+                        pos for pos in range(1, 16)
+                        if substr(a.nik, pos, 1) = substr(b.nik, pos + 1, 1)
+                        and substr(a.nik, pos + 1, 1) = substr(b.nik, pos, 1)
+                        and substr(a.nik, pos, 1) <> substr(a.nik, pos + 1, 1)
+                    ]) > 0, false)
             else false
         end as is_nik_transposed,
         -- a NIK lost to a spreadsheet, compared on the digits it kept (all but the last, which
@@ -76,20 +89,26 @@ compared as (
             -- NIK: the NIK's birth digits (DDMMYY, DD + 40 for women) are the date Dukcapil
             -- registered, independent of the other record's typed date and sex
             when a.nik is not null and a.tanggal_lahir is null and b.nik is null and b.tanggal_lahir is not null
-                and substr(a.nik, 7, 6) = lpad(cast(day(b.tanggal_lahir)
-                    + case when b.jenis_kelamin = 'P' then 40 else 0 end as varchar), 2, '0')
-                    || strftime(b.tanggal_lahir, '%m%y') then true
+                and substr(a.nik, 7, 6) = lpad(cast(
+                    day(b.tanggal_lahir)
+                    + case when b.jenis_kelamin = 'P' then 40 else 0 end as varchar
+                ), 2, '0')
+                || strftime(b.tanggal_lahir, '%m%y') then true
             when b.nik is not null and b.tanggal_lahir is null and a.nik is null and a.tanggal_lahir is not null
-                and substr(b.nik, 7, 6) = lpad(cast(day(a.tanggal_lahir)
-                    + case when a.jenis_kelamin = 'P' then 40 else 0 end as varchar), 2, '0')
-                    || strftime(a.tanggal_lahir, '%m%y') then true
-            -- (a mismatch there may be a NIK typo: unknown, not a disagreement)
+                and substr(b.nik, 7, 6) = lpad(cast(
+                    day(a.tanggal_lahir)
+                    + case when a.jenis_kelamin = 'P' then 40 else 0 end as varchar
+                ), 2, '0')
+                || strftime(a.tanggal_lahir, '%m%y') then true
+        -- (a mismatch there may be a NIK typo: unknown, not a disagreement)
         end as is_birth_date_equal,
         -- a typing slip, not a different date: day and month swapped, or one digit of
         -- DDMMYYYY different (a year off by one or ten, a day mistyped)
         coalesce(a.tanggal_lahir <> b.tanggal_lahir and (
-            (day(a.tanggal_lahir) = month(b.tanggal_lahir) and month(a.tanggal_lahir) = day(b.tanggal_lahir)
-                and year(a.tanggal_lahir) = year(b.tanggal_lahir))
+            (
+                day(a.tanggal_lahir) = month(b.tanggal_lahir) and month(a.tanggal_lahir) = day(b.tanggal_lahir)
+                and year(a.tanggal_lahir) = year(b.tanggal_lahir)
+            )
             or hamming(strftime(a.tanggal_lahir, '%d%m%Y'), strftime(b.tanggal_lahir, '%d%m%Y')) = 1
         ), false) as is_birth_date_slip,
         coalesce(month(a.tanggal_lahir) = 7 and day(a.tanggal_lahir) = 1, false)
@@ -97,8 +116,8 @@ compared as (
         a.is_default_birth_date or b.is_default_birth_date as is_any_default_birth_date,
         -- every NIK present agrees with its own record's birth date and sex
         (a.nik is null or a.is_nik_birth_consistent)
-            and (b.nik is null or b.is_nik_birth_consistent)
-            and (a.nik is not null or b.nik is not null) as is_nik_birth_consistent,
+        and (b.nik is null or b.is_nik_birth_consistent)
+        and (a.nik is not null or b.nik is not null) as is_nik_birth_consistent,
         (a.nik is null) <> (b.nik is null) as is_one_nik_missing,
         a.is_nik_birth_consistent and b.is_nik_birth_consistent and a.nik is not null and b.nik is not null
             as is_each_nik_birth_consistent,
@@ -106,13 +125,57 @@ compared as (
             as is_any_nik_birth_consistent,
         -- a NIK whose birth digits disagree with its own record's birth date is visibly mistyped
         (a.tanggal_lahir is not null and not a.is_nik_birth_consistent)
-            or (b.tanggal_lahir is not null and not b.is_nik_birth_consistent) as is_any_nik_visibly_mistyped,
+        or (b.tanggal_lahir is not null and not b.is_nik_birth_consistent) as is_any_nik_visibly_mistyped,
         -- the same card, or one a digit off (a family entered twice, the copy's card mistyped)
         coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false) as is_card_related,
         -- or two cards of one family (see related_cards: a split, a move)
         coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false)
-            or related_cards.no_kk_a is not null as is_family_related,
+        or related_cards.no_kk_a is not null as is_family_related,
         left(a.nik, 6) = left(b.nik, 6) as is_nik_region_equal,
+        -- a NIK of 15 or 17 digits that is the other NIK with one digit dropped or doubled
+        coalesce(
+            levenshtein(a.nik_wrong_length, b.nik) = 1 or levenshtein(b.nik_wrong_length, a.nik) = 1,
+            false
+        ) as is_nik_indel,
+        -- a typo located in the region digits: two trusted NIKs one digit apart (or two
+        -- adjacent digits swapped) there, both
+        -- records in one kecamatan, which is the region of one of the two NIKs (most people
+        -- hold a NIK of the kecamatan they live in; the other region is then the slip)
+        coalesce(
+            (hamming(a.nik, b.nik) = 1 or (hamming(a.nik, b.nik) = 2 and is_nik_transposed))
+            and left(a.nik, 6) <> left(b.nik, 6)
+            and not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
+            and a.kode_kecamatan = b.kode_kecamatan
+            and replace(a.kode_kecamatan, '.', '') in (left(a.nik, 6), left(b.nik, 6)), false)
+            as is_nik_region_typo_located,
+        -- the typo is located: two trusted NIKs one digit apart (or two adjacent digits swapped)
+        -- on records with the same birth date, of which exactly one agrees with that date and
+        -- sex. The differing digit is then in the birth digits (7-12), and before the slip the
+        -- two NIKs were one: the serial and region agree, and Dukcapil issues a NIK once
+        coalesce(
+            (hamming(a.nik, b.nik) = 1 or (hamming(a.nik, b.nik) = 2 and is_nik_transposed))
+            and not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
+            and a.tanggal_lahir = b.tanggal_lahir
+            and a.is_nik_birth_consistent <> b.is_nik_birth_consistent, false
+        ) as is_nik_typo_located,
+        -- one record lost its NIK and what is left of it points to the other's district of issue
+        -- (NIK digits 1-6): its kept digits (as displayed, so the last rounded; a display's
+        -- trailing zeros dropped, so read to 6 digits at least: the kecamatan digits) are the
+        -- other NIK rounded to that length, or its record lives in the kecamatan that issued
+        -- the other NIK. A move keeps the NIK, so this is the region evidence a mover keeps
+        coalesce(
+            (a.nik is null and b.nik is not null and (
+                replace(a.kode_kecamatan, '.', '') = left(b.nik, 6)
+                or round(cast(b.nik as double) / pow(10, 16 - greatest(length(a.nik_kept_digits), 6)))
+                = cast(rpad(a.nik_kept_digits, cast(greatest(length(a.nik_kept_digits), 6) as integer), '0') as double)
+            ))
+            or (b.nik is null and a.nik is not null and (
+                replace(b.kode_kecamatan, '.', '') = left(a.nik, 6)
+                or round(cast(a.nik as double) / pow(10, 16 - greatest(length(b.nik_kept_digits), 6)))
+                = cast(rpad(b.nik_kept_digits, cast(greatest(length(b.nik_kept_digits), 6) as integer), '0') as double)
+            )),
+            false
+        ) as is_lost_nik_region_agreeing,
         a.name_birth_nik_count,
         case
             when a.jenis_kelamin is null or b.jenis_kelamin is null then null
@@ -122,8 +185,10 @@ compared as (
             when a.nama_key is null or b.nama_key is null then null
             else a.nama_key = b.nama_key or a.nama_sorted = b.nama_sorted
         end as is_name_key_equal,
-        greatest(jaro_winkler_similarity(a.nama_normal, b.nama_normal),
-            jaro_winkler_similarity(a.nama_sorted, b.nama_sorted)) as name_similarity,
+        greatest(
+            jaro_winkler_similarity(a.nama_normal, b.nama_normal),
+            jaro_winkler_similarity(a.nama_sorted, b.nama_sorted)
+        ) as name_similarity,
         least(a.name_weight, b.name_weight) as name_weight,
         a.no_kk is not null and a.no_kk = b.no_kk as is_no_kk_equal,
         -- both cards present and different (in the first 15 digits when a 16th digit came
@@ -146,27 +211,38 @@ compared as (
         a.source_path = b.source_path as is_same_file,
         -- twins: the same card and birth date, different name keys, NIKs that differ in the
         -- serial (digits 13-16) and not by a swap of two digits
-        coalesce(a.no_kk = b.no_kk and a.tanggal_lahir = b.tanggal_lahir and a.nama_key <> b.nama_key
+        coalesce(
+            a.no_kk = b.no_kk and a.tanggal_lahir = b.tanggal_lahir and a.nama_key <> b.nama_key
             and left(a.nik, 12) = left(b.nik, 12) and a.nik <> b.nik
-            and not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted, false) as is_twin_pair_any,
+            and not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted, false
+        ) as is_twin_pair_any,
         -- NIKs equal but for the last digit, on unrelated cards: Dukcapil numbers the people of
         -- one district born on one day in order (0001, 0002, ...), so this is first two
         -- namesakes born the same day; only the same card (or one a digit off) makes it a typo
-        coalesce(not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
+        coalesce(
+            not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
             and left(a.nik, 15) = left(b.nik, 15) and a.nik <> b.nik
             and not coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false), false)
             as is_serial_neighbour_pair,
         a.kode_kecamatan is not null and a.kode_kecamatan = b.kode_kecamatan as is_kecamatan_equal,
     from (
-        select rid_a, rid_b, false as is_random_pair from {{ ref('int_person_pairs_candidates') }}
+        select
+            rid_a,
+            rid_b,
+            false as is_random_pair
+        from {{ ref('int_person_pairs_candidates') }}
         union all
-        select rid_a, rid_b, true as is_random_pair from {{ ref('int_person_pairs_random') }}
+        select
+            rid_a,
+            rid_b,
+            true as is_random_pair
+        from {{ ref('int_person_pairs_random') }}
     ) as c
     inner join keyed as a on a.rid = c.rid_a
     inner join keyed as b on b.rid = c.rid_b
     left join related_cards
         on related_cards.no_kk_a = least(a.no_kk, b.no_kk)
-        and related_cards.no_kk_b = greatest(a.no_kk, b.no_kk)
+            and related_cards.no_kk_b = greatest(a.no_kk, b.no_kk)
 )
 
 select

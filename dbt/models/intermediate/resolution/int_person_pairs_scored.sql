@@ -84,16 +84,20 @@ evidence as (
         -- (a typo), the same name key and the same birth date that is no default: one person
         -- whose NIK was mistyped once (twins differ in name and are ruled out in
         -- is_contradicted, default-date elders are excluded)
-        (nik_digits_different <= 1 or is_nik_transposed)
+        ((nik_digits_different <= 1 or is_nik_transposed)
             -- a NIK whose 16th digit a spreadsheet lost cannot tell two namesakes born the same
             -- day in one district apart (serials 0001, 0002): in one delivery, on unrelated
             -- cards, that lost digit is all that would link them
             and not (not is_nik_trusted_pair and is_same_file and not is_family_related)
             -- the region digits (1-6) agree: people born the same day in two districts have
-            -- NIKs that differ only there when their serials coincide
-            and is_nik_region_equal
-            -- the same name key, or (NIKs equal in every trusted digit) a similar spelling
-            and (is_name_key_equal or (nik_digits_different = 0 and name_similarity >= 0.92))
+            -- NIKs that differ only there when their serials coincide; unless the slip is
+            -- located there (both records live in the kecamatan one of the two NIKs names)
+            and (is_nik_region_equal or is_nik_region_typo_located)
+            -- the same name key, or (NIKs equal in every trusted digit) a similar spelling, or
+            -- (the NIK typo located in one NIK's birth digits: the NIKs were one before it) a
+            -- name written another way (a letter typo, words swapped or one dropped)
+            and (is_name_key_equal or (nik_digits_different = 0 and name_similarity >= 0.92)
+                or (is_nik_typo_located and name_similarity >= 0.85))
             -- the same birth date, or a typing slip of it (the score then needs a rarer name)
             and (is_birth_date_equal or is_birth_date_slip)
             and not is_any_default_birth_date
@@ -101,14 +105,25 @@ evidence as (
             -- the typo in its birth digits); a typo landing on a real NIK of that date is
             -- what the rest of the evidence must rule out
             and is_any_nik_birth_consistent
-            and is_sex_equal is distinct from false
+            and is_sex_equal is distinct from false)
+        -- or a NIK with one digit dropped or doubled (15 or 17 digits) that the other NIK
+        -- explains, the same name key or a similar spelling, the same birth date (no default),
+        -- the 16-digit NIK agreeing with its record's birth date and sex
+        or (is_nik_indel
+            and (is_name_key_equal or name_similarity >= 0.92)
+            and is_birth_date_equal
+            and not is_any_default_birth_date
+            and is_any_nik_birth_consistent
+            and is_sex_equal is distinct from false)
             as is_near_nik_name_birth,
         -- one record lost its NIK (empty, scientific notation): a rare name (weight >= 8) with
         -- the same birth date (no default) that only one NIK in all records carries, whose
         -- digits agree with that birth date and sex, in the same kecamatan: the person split
         -- off onto a new card in a later file. A common name never qualifies; a move to
-        -- another kecamatan is not enough (same rare name and birth date happen regency-wide).
-        is_kecamatan_equal
+        -- another kecamatan is not enough (same rare name and birth date happen regency-wide),
+        -- unless what is left of the lost NIK, or the kecamatan its record lives in, is the
+        -- other NIK's district of issue (a mover keeps the NIK: is_lost_nik_region_agreeing).
+        (is_kecamatan_equal or is_lost_nik_region_agreeing)
             and is_one_nik_missing
             and is_nik_kept_digits_equal is distinct from false
             and is_name_key_equal
@@ -261,9 +276,13 @@ linked as (
             and not is_contradicted
             {%- if score_source == 'estimated' %}
             and (match_weight >= estimated_link_score
-                or (is_near_nik_name_birth and match_weight - fs_nik_points >= estimated_link_score))
+                or (is_near_nik_name_birth
+                    and (match_weight - fs_nik_points >= estimated_link_score
+                        or coalesce(is_nik_typo_located, false))))
             {%- else %}
-            and (score >= {{ link_points }} or (is_near_nik_name_birth and score - nik_points >= {{ link_points }}))
+            -- a located NIK typo needs no more score: the two NIKs were one before the slip
+            and (score >= {{ link_points }} or (is_near_nik_name_birth
+                and (score - nik_points >= {{ link_points }} or coalesce(is_nik_typo_located, false))))
             {%- endif %}
             as is_linked,
     from scored

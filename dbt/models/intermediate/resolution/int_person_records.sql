@@ -94,6 +94,10 @@ niks as (
         * exclude (nik_raw, nik_digits, nik_status),
         -- any other 16-digit number can link; the 16th digit of a numeric xlsx cell cannot be trusted
         case when nik_status = 'valid_length' and not is_nik_truncated_number then nik_digits end as nik,
+        -- a NIK typed with one digit dropped or doubled (15 or 17 digits): no NIK, but compared
+        -- with the others for one digit inserted or deleted
+        case when nik_status = 'wrong_length' and length(nik_digits) in (15, 17) then nik_digits end
+            as nik_wrong_length,
         -- the leading digits a lost NIK kept (E+15 keeps 4-6; the last one may be rounded up)
         case
             when nik_status = 'scientific_notation' then regexp_replace(
