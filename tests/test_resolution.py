@@ -13,8 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from tests.conftest import run_jember
+from helpers import run_jember
 
 DTKS_HEADER = (
     "NO_KK;NIK;NAMA;JENIS_KELAMIN;TANGGAL_LAHIR;HUBUNGAN_KELUARGA;DESA;KECAMATAN;KODE_DESA;DESIL;"
