@@ -38,7 +38,8 @@ dtks_blocks as (
     select
         *,
         sum(case when hubungan_keluarga = 'KEPALA KELUARGA' then 1 else 0 end) over (
-            partition by source_path, sheet order by row_number
+            partition by source_path, sheet
+            order by row_number
             rows between unbounded preceding and current row
         ) as family_block,
     from records
@@ -66,15 +67,15 @@ dtks_keyed as (
         -- a block in which no row has a usable card is a family of its own, never merged into
         -- the family listed before it (a whole file whose cards went through E+15)
         case when block_cards.block_card is null and block_cards.block_rows > 1
-            then dtks_blocks.source_path || '|' || dtks_blocks.sheet || '|' || dtks_blocks.family_block
-                || '|' || coalesce(dtks_blocks.kode_desa, '')
+                then dtks_blocks.source_path || '|' || dtks_blocks.sheet || '|' || dtks_blocks.family_block
+                    || '|' || coalesce(dtks_blocks.kode_desa, '')
         end as block_key,
     from dtks_blocks
     left join block_cards
         on block_cards.source_path = dtks_blocks.source_path
-        and block_cards.sheet = dtks_blocks.sheet
-        and block_cards.family_block = dtks_blocks.family_block
-        and block_cards.kode_desa is not distinct from dtks_blocks.kode_desa
+            and block_cards.sheet = dtks_blocks.sheet
+            and block_cards.family_block = dtks_blocks.family_block
+            and block_cards.kode_desa is not distinct from dtks_blocks.kode_desa
 ),
 
 dtks_card_neighbours as (
@@ -83,36 +84,45 @@ dtks_card_neighbours as (
         lag(family_card) over file_order as card_above,
         lead(family_card) over file_order as card_below,
     from dtks_keyed
-    window file_order as (partition by source_path, sheet order by row_number)
+    window file_order as (
+        partition by source_path, sheet
+        order by row_number
+    )
 ),
 
 card_counts as (
-    select family_card, count(*) as card_rows
+    select
+        family_card,
+        count(*) as card_rows
     from dtks_keyed
     where family_card is not null
     group by family_card
 ),
 
 person_on_card as (
-    select distinct cluster_key, family_card from dtks_keyed where family_card is not null
+    select distinct
+        cluster_key,
+        family_card
+    from dtks_keyed
+    where family_card is not null
 ),
 
 typo_candidates as (
     -- rows whose own card only they carry, one digit from the card of an adjacent row
     select
-        rows.record_key,
-        rows.cluster_key,
-        rows.hubungan_keluarga is distinct from 'KEPALA KELUARGA' as is_member,
+        neighbours.record_key,
+        neighbours.cluster_key,
+        (neighbours.hubungan_keluarga is distinct from 'KEPALA KELUARGA') as is_member,
         case
-            when length(rows.card_above) = 16 and hamming(rows.no_kk, rows.card_above) = 1
-                then rows.card_above
-            when length(rows.card_below) = 16 and hamming(rows.no_kk, rows.card_below) = 1
-                and below.card_rows > 1 then rows.card_below
+            when length(neighbours.card_above) = 16 and hamming(neighbours.no_kk, neighbours.card_above) = 1
+                then neighbours.card_above
+            when length(neighbours.card_below) = 16 and hamming(neighbours.no_kk, neighbours.card_below) = 1
+                and below.card_rows > 1 then neighbours.card_below
         end as neighbour_card,
-    from dtks_card_neighbours as rows
-    inner join card_counts as own on own.family_card = rows.no_kk
-    left join card_counts as below on below.family_card = rows.card_below
-    where own.card_rows = 1 and length(rows.no_kk) = 16
+    from dtks_card_neighbours as neighbours
+    inner join card_counts as own on own.family_card = neighbours.no_kk
+    left join card_counts as below on below.family_card = neighbours.card_below
+    where own.card_rows = 1 and length(neighbours.no_kk) = 16
 ),
 
 typo_decisions as (
@@ -123,7 +133,7 @@ typo_decisions as (
     from typo_candidates
     left join person_on_card
         on person_on_card.cluster_key = typo_candidates.cluster_key
-        and person_on_card.family_card = typo_candidates.neighbour_card
+            and person_on_card.family_card = typo_candidates.neighbour_card
     where typo_candidates.neighbour_card is not null
 ),
 
@@ -179,7 +189,8 @@ pasted_families as (
         select
             household_key,
             first_value(household_key) over (
-                partition by source_path, head_cluster_key order by first_row, household_key
+                partition by source_path, head_cluster_key
+                order by first_row, household_key
             ) as stand_in_household_key,
         from file_heads
     )
@@ -193,7 +204,8 @@ dtks_households_merged as (
         dtks_households.household_key as card_household_key,
         coalesce(pasted_families.stand_in_household_key, dtks_households.household_key) as household_key,
         case when pasted_families.household_key is not null then 'family_entered_twice'
-            else dtks_households.household_rule end as household_rule,
+            else dtks_households.household_rule
+        end as household_rule,
     from dtks_households
     left join pasted_families using (household_key)
 ),
@@ -215,13 +227,16 @@ split_parents as (
     from person_cards as child
     inner join person_cards as parent
         on parent.cluster_key = child.cluster_key
-        and parent.household_key <> child.household_key
-        and parent.first_update < child.first_update
+            and parent.household_key <> child.household_key
+            and parent.first_update < child.first_update
     group by child.household_key
 ),
 
 known_cards as (
-    select distinct card_household_key, household_key from dtks_households_merged
+    select distinct
+        card_household_key,
+        household_key
+    from dtks_households_merged
 ),
 
 recipient_households as (

@@ -18,7 +18,8 @@ name_weights as (
     select
         nama_key,
         log2((select count(*) from records) / count(*)) as name_weight,
-    from records
+    -- the scalar subquery reads `records` too (AL04 takes that for a second alias)
+    from records  -- noqa: AL04
     where nama_key is not null
     group by nama_key
 ),

@@ -71,23 +71,47 @@ levels as (
 -- NO_KK, ID_PKH: numbers issued to one family: 1 / the numbers in use.
 -- A value many persons share (sex, village): the sum over values of (share of records)^2.
 exact_u as (
-    select 'nik' as comparison, nik_level as level,
+    select
+        'nik' as comparison,
+        nik_level as level,
         (count(*) filter (where name_level = 'different' and (birth_level = 'different' or sex_level = 'different')) + 0.5)
-            / ((select count(*) from records) * ((select count(*) from records) - 1) / 2) as u
+        / ((select count(*) from records) * ((select count(*) from records) - 1) / 2) as u
     from compared
     where not is_random_pair and nik_level in ('exact', 'exact_15', 'near')
     group by nik_level
     union all
-    select 'sex', 'equal', sum(n * n) / (sum(n) * sum(n))
-    from (select count(*) as n from records where jenis_kelamin is not null group by jenis_kelamin)
+    select
+        'sex',
+        'equal',
+        sum(n * n) / (sum(n) * sum(n))
+    from (
+        select count(*) as n from records
+        where jenis_kelamin is not null
+        group by jenis_kelamin
+    )
     union all
-    select 'no_kk', 'equal', 1 / count(distinct no_kk) from records
+    select
+        'no_kk',
+        'equal',
+        1 / count(distinct no_kk)
+    from records
     union all
-    select 'id_pkh', 'equal', 1 / count(distinct id_pkh) from records
+    select
+        'id_pkh',
+        'equal',
+        1 / count(distinct id_pkh)
+    from records
     union all
-    select 'desa', 'equal', sum(n * n) / (sum(n) * sum(n))
-    from (select count(*) as n from records where kode_desa is not null group by kode_desa)
-    -- name and birth date: per value, in int_person_pairs_scored (term frequency)
+    select
+        'desa',
+        'equal',
+        sum(n * n) / (sum(n) * sum(n))
+    from (
+        select count(*) as n from records
+        where kode_desa is not null
+        group by kode_desa
+    )
+-- name and birth date: per value, in int_person_pairs_scored (term frequency)
 ),
 
 weights as (
@@ -111,9 +135,15 @@ weights as (
 prior as (
     select
         -- half a pair at least, and m 1 when no pair shares a NIK (a tiny delivery)
-        greatest(0.5, (select count(*) from compared where not is_random_pair and nik_level = 'exact'))
-            / coalesce((select m from weights where comparison = 'nik' and level = 'exact'), 1)
-            / ((select count(*) from records) * ((select count(*) from records) - 1) / 2) as match_share
+        greatest(0.5, (
+            select count(*) from compared
+            where not is_random_pair and nik_level = 'exact'
+        ))
+        / coalesce((
+            select m from weights
+            where comparison = 'nik' and level = 'exact'
+        ), 1)
+        / ((select count(*) from records) * ((select count(*) from records) - 1) / 2) as match_share
 )
 
 select
@@ -127,17 +157,37 @@ select
     origin,
 from weights
 union all
-select 'prior', 'match_share', null, null, null, null, log2(match_share / (1 - match_share)), 'same-NIK candidate pairs / m(nik exact) over all record pairs'
+select
+    'prior',
+    'match_share',
+    null,
+    null,
+    null,
+    null,
+    log2(match_share / (1 - match_share)),
+    'same-NIK candidate pairs / m(nik exact) over all record pairs'
 from prior
 union all
-select 'threshold', 'link', null, {{ var('person_link_probability', 0.99) }}, null, null,
+select
+    'threshold',
+    'link',
+    null,
+    {{ var('person_link_probability', 0.99) }},
+    null,
+    null,
     log2({{ var('person_link_probability', 0.99) }} / (1 - {{ var('person_link_probability', 0.99) }}))
-        - log2(match_share / (1 - match_share)),
+    - log2(match_share / (1 - match_share)),
     'score for a match probability of var person_link_probability'
 from prior
 union all
-select 'threshold', 'review', null, {{ var('person_review_probability', 0.5) }}, null, null,
+select
+    'threshold',
+    'review',
+    null,
+    {{ var('person_review_probability', 0.5) }},
+    null,
+    null,
     log2({{ var('person_review_probability', 0.5) }} / (1 - {{ var('person_review_probability', 0.5) }}))
-        - log2(match_share / (1 - match_share)),
+    - log2(match_share / (1 - match_share)),
     'score for a match probability of var person_review_probability'
 from prior

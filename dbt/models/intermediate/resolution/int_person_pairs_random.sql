@@ -8,13 +8,20 @@
 with
 
 shuffled as (
-    select rid, row_number() over (order by hash(rid), rid) as k, count(*) over () as n,
+    select
+        rid,
+        row_number() over (
+            order by hash(rid), rid
+        ) as k,
+        count(*) over () as n,
     from {{ ref('int_person_match_records') }}
 )
 
-select distinct least(a.rid, b.rid) as rid_a, greatest(a.rid, b.rid) as rid_b
+select distinct
+    least(a.rid, b.rid) as rid_a,
+    greatest(a.rid, b.rid) as rid_b
 from shuffled as a
-cross join (values (2), (3), (5), (7)) as offsets(divisor)
+cross join (values (2), (3), (5), (7)) as offsets (divisor)
 inner join shuffled as b on b.k = (a.k - 1 + a.n // offsets.divisor) % a.n + 1
 where a.rid <> b.rid
     and (a.k - 1) * 4 + offsets.divisor // 2 < {{ var('person_u_sample_pairs', 1000000) }}

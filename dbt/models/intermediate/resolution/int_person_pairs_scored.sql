@@ -58,9 +58,9 @@ w as (
 -- the hand-set points, one row, one column per level
 p as (
     select
-        {% for c, l in points_levels %}max(points) filter (where comparison = '{{ c }}' and level = '{{ l }}')
-            as {{ c }}_{{ l }},
-        {% endfor %}
+    {%- for c, l in points_levels %}
+    max(points) filter (where comparison = '{{ c }}' and level = '{{ l }}') as {{ c }}_{{ l }},
+    {%- endfor %}
     from {{ ref('person_match_points') }}
 ),
 
@@ -85,31 +85,34 @@ evidence as (
         -- whose NIK was mistyped once (twins differ in name and are ruled out in
         -- is_contradicted, default-date elders are excluded)
         ((nik_digits_different <= 1 or is_nik_transposed)
-            -- a NIK whose 16th digit a spreadsheet lost cannot tell two namesakes born the same
-            -- day in one district apart (serials 0001, 0002): in one delivery, on unrelated
-            -- cards, that lost digit is all that would link them
-            and not (not is_nik_trusted_pair and is_same_file and not is_family_related)
-            -- the region digits (1-6) agree: people born the same day in two districts have
-            -- NIKs that differ only there when their serials coincide; unless the slip is
-            -- located there (both records live in the kecamatan one of the two NIKs names)
-            and (is_nik_region_equal or is_nik_region_typo_located)
-            -- the same name key, or (NIKs equal in every trusted digit) a similar spelling, or
-            -- (the NIK typo located in one NIK's birth digits: the NIKs were one before it) a
-            -- name written another way (a letter typo, words swapped or one dropped)
-            and (is_name_key_equal or (nik_digits_different = 0 and name_similarity >= 0.92)
-                or (is_nik_typo_located and name_similarity >= 0.85))
-            -- the same birth date, or a typing slip of it (the score then needs a rarer name)
-            and (is_birth_date_equal or is_birth_date_slip)
-            and not is_any_default_birth_date
-            -- at least one NIK agrees with its record's birth date and sex (the other may carry
-            -- the typo in its birth digits); a typo landing on a real NIK of that date is
-            -- what the rest of the evidence must rule out
-            and is_any_nik_birth_consistent
-            and is_sex_equal is distinct from false)
+        -- a NIK whose 16th digit a spreadsheet lost cannot tell two namesakes born the same
+        -- day in one district apart (serials 0001, 0002): in one delivery, on unrelated
+        -- cards, that lost digit is all that would link them
+        and not (not is_nik_trusted_pair and is_same_file and not is_family_related)
+        -- the region digits (1-6) agree: people born the same day in two districts have
+        -- NIKs that differ only there when their serials coincide; unless the slip is
+        -- located there (both records live in the kecamatan one of the two NIKs names)
+        and (is_nik_region_equal or is_nik_region_typo_located)
+        -- the same name key, or (NIKs equal in every trusted digit) a similar spelling, or
+        -- (the NIK typo located in one NIK's birth digits: the NIKs were one before it) a
+        -- name written another way (a letter typo, words swapped or one dropped)
+        and (
+            is_name_key_equal or (nik_digits_different = 0 and name_similarity >= 0.92)
+            or (is_nik_typo_located and name_similarity >= 0.85)
+        )
+        -- the same birth date, or a typing slip of it (the score then needs a rarer name)
+        and (is_birth_date_equal or is_birth_date_slip)
+        and not is_any_default_birth_date
+        -- at least one NIK agrees with its record's birth date and sex (the other may carry
+        -- the typo in its birth digits); a typo landing on a real NIK of that date is
+        -- what the rest of the evidence must rule out
+        and is_any_nik_birth_consistent
+        and is_sex_equal is distinct from false)
         -- or a NIK with one digit dropped or doubled (15 or 17 digits) that the other NIK
         -- explains, the same name key or a similar spelling, the same birth date (no default),
         -- the 16-digit NIK agreeing with its record's birth date and sex
-        or (is_nik_indel
+        or (
+            is_nik_indel
             and (is_name_key_equal or name_similarity >= 0.92)
             and is_birth_date_equal
             and not is_any_default_birth_date
@@ -123,7 +126,8 @@ evidence as (
         -- another kecamatan is not enough (same rare name and birth date happen regency-wide),
         -- unless what is left of the lost NIK, or the kecamatan its record lives in, is the
         -- other NIK's district of issue (a mover keeps the NIK: is_lost_nik_region_agreeing).
-        (is_kecamatan_equal or is_lost_nik_region_agreeing)
+        (
+            (is_kecamatan_equal or is_lost_nik_region_agreeing)
             and is_one_nik_missing
             and is_nik_kept_digits_equal is distinct from false
             and is_name_key_equal
@@ -133,12 +137,13 @@ evidence as (
             and is_nik_birth_consistent
             and name_birth_nik_count = 1
             and is_sex_equal is distinct from false
-            as is_rare_name_birth,
+        ) as is_rare_name_birth,
         -- at least one record without a NIK: the same village, name key and non-default birth
         -- date, the same sex, any kept NIK digits agreeing (how a field officer finds a person
         -- without a NIK); the score still has to reach the link score, so common names never
         -- link this way
-        (nik_digits_different is null)
+        (
+            (nik_digits_different is null)
             and is_kode_desa_equal
             and is_name_key_equal
             and is_birth_date_equal
@@ -150,22 +155,23 @@ evidence as (
             -- the family agrees (the same card, or one a digit off) or the name is rare: two
             -- children named MUHAMMAD RIZKY born the same day in one village do happen
             and (is_family_related or name_weight >= {{ var('person_rare_name_weight', 8) }})
-            as is_name_birth_desa,
+        ) as is_name_birth_desa,
         -- contradicting identity evidence: never one person, in one file or across files
         -- (int_persons_clustered applies the same list inside each component: keep in step)
         -- (two NIKs, neither visibly mistyped: a NIK disagreeing with its own birth date
         -- proves nothing against the other)
         coalesce(nik_digits_different >= 2 and not is_nik_transposed and not is_any_nik_visibly_mistyped, false)
-            or coalesce(is_sex_equal = false and not is_name_key_equal, false)
-            or (is_twin_pair_any and not is_nik_transposed)
-            or is_serial_neighbour_pair
-            -- two NIKs, each agreeing with its own record's birth date, and the dates differ:
-            -- two people (the NIK is derived from the birth date)
-            or coalesce(is_birth_date_equal = false and is_each_nik_birth_consistent, false)
-            -- birth dates no typing slip explains, neither a registry default, and no shared NIK
-            -- (a mother and her same-named daughter on one card)
-            or coalesce(is_birth_date_equal = false and not is_birth_date_slip
-                and not is_any_default_birth_date and coalesce(nik_digits_different, 1) > 0, false)
+        or coalesce(is_sex_equal = false and not is_name_key_equal, false)
+        or (is_twin_pair_any and not is_nik_transposed)
+        or is_serial_neighbour_pair
+        -- two NIKs, each agreeing with its own record's birth date, and the dates differ:
+        -- two people (the NIK is derived from the birth date)
+        or coalesce(is_birth_date_equal = false and is_each_nik_birth_consistent, false)
+        -- birth dates no typing slip explains, neither a registry default, and no shared NIK
+        -- (a mother and her same-named daughter on one card)
+        or coalesce(
+            is_birth_date_equal = false and not is_birth_date_slip
+            and not is_any_default_birth_date and coalesce(nik_digits_different, 1) > 0, false)
             as is_contradicted,
     from compared
 ),
@@ -237,9 +243,10 @@ scored as (
         *,
         nik_points + other_points as score,
         fs_nik_points + fs_birth_points + fs_sex_points + fs_name_points + fs_no_kk_points
-            + fs_id_pkh_points + fs_desa_points as match_weight,
+        + fs_id_pkh_points + fs_desa_points as match_weight,
         -- each level and its estimated weight, for the review list and any question about a link
-        concat_ws(' ',
+        concat_ws(
+            ' ',
             'nik=' || nik_level || '(' || round(fs_nik_points, 1) || ')',
             'kept=' || nik_kept_level,
             'birth=' || birth_level || '(' || round(fs_birth_points, 1) || ')',
@@ -252,19 +259,22 @@ scored as (
         -- what a link needs besides the score: a trusted NIK, the family card or the PKH id
         -- in common, or (15-digit NIK from a number cell) the name and village too. Without
         -- the same trusted NIK, birth dates that differ beyond a typing slip rule a link out.
-        coalesce((nik_digits_different = 0 and is_nik_trusted_pair)
-        or (
-            (is_no_kk_equal
-                or is_id_pkh_equal
-                or (nik_digits_different = 0 and is_name_key_equal and is_kode_desa_equal
+        coalesce(
+            (nik_digits_different = 0 and is_nik_trusted_pair)
+            or (
+                (
+                    is_no_kk_equal
+                    or is_id_pkh_equal
+                    or (nik_digits_different = 0 and is_name_key_equal and is_kode_desa_equal
                     -- not two rows of one delivery on unrelated cards: the lost 16th digit is
                     -- what tells namesakes born the same day apart (see is_near_nik_name_birth)
-                    and not (is_same_file and not is_family_related)))
-            and (is_birth_date_equal is distinct from false or is_birth_date_slip)
-        )
-        or is_near_nik_name_birth
-        or is_rare_name_birth
-        or is_name_birth_desa, false)
+                    and not (is_same_file and not is_family_related))
+                )
+                and (is_birth_date_equal is distinct from false or is_birth_date_slip)
+            )
+            or is_near_nik_name_birth
+            or is_rare_name_birth
+            or is_name_birth_desa, false)
             as has_anchor,
     from weighed
 ),
@@ -273,17 +283,19 @@ linked as (
     select
         *,
         has_anchor
-            and not is_contradicted
-            {%- if score_source == 'estimated' %}
+        and not is_contradicted
+        {%- if score_source == 'estimated' %}
             and (match_weight >= estimated_link_score
                 or (is_near_nik_name_birth
                     and (match_weight - fs_nik_points >= estimated_link_score
                         or coalesce(is_nik_typo_located, false))))
             {%- else %}
-            -- a located NIK typo needs no more score: the two NIKs were one before the slip
-            and (score >= {{ link_points }} or (is_near_nik_name_birth
-                and (score - nik_points >= {{ link_points }} or coalesce(is_nik_typo_located, false))))
-            {%- endif %}
+        -- a located NIK typo needs no more score: the two NIKs were one before the slip
+        and (score >= {{ link_points }} or (
+            is_near_nik_name_birth
+            and (score - nik_points >= {{ link_points }} or coalesce(is_nik_typo_located, false))
+        ))
+        {%- endif %}
             as is_linked,
     from scored
 ),
@@ -295,13 +307,13 @@ banded as (
             when is_linked then 'linked'
             -- contradicting evidence (twins, two NIKs no typo explains) settles it: no review
             when not is_contradicted
-                {%- if score_source == 'estimated' %}
+            {%- if score_source == 'estimated' %}
                 and match_weight + case when no_kk_level = 'different' then no_kk_different_weight else 0 end
                     >= estimated_review_score
                 {%- else %}
-                and score - case when is_no_kk_different then {{ no_kk_different_points }} else 0 end
-                    >= {{ review_points }}
-                {%- endif %}
+            and score - case when is_no_kk_different then {{ no_kk_different_points }} else 0 end
+            >= {{ review_points }}
+            {%- endif %}
                 then 'needs_review'
             else 'distinct'
         end as band,
@@ -322,4 +334,5 @@ banded as (
     from linked
 )
 
-select * from banded where band <> 'distinct'
+select * from banded
+where band <> 'distinct'

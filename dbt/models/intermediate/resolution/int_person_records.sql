@@ -100,8 +100,10 @@ niks as (
             as nik_wrong_length,
         -- the leading digits a lost NIK kept (E+15 keeps 4-6; the last one may be rounded up)
         case
-            when nik_status = 'scientific_notation' then regexp_replace(
-                split_part(upper(nik_raw), 'E', 1), '[^0-9]', '', 'g')
+            when nik_status = 'scientific_notation'
+                then regexp_replace(
+                        split_part(upper(nik_raw), 'E', 1), '[^0-9]', '', 'g'
+                    )
             when is_nik_truncated_number then rtrim(nik_digits, '0')
         end as nik_kept_digits_any,
     from truncated

@@ -13,7 +13,11 @@ id_map as (
 ),
 
 person_ids as (
-    select record_key, id as person_id from id_map where entity = 'person'
+    select
+        record_key,
+        id as person_id
+    from id_map
+    where entity = 'person'
 ),
 
 household_ids as (
