@@ -20,6 +20,9 @@ import threading
 import time
 from pathlib import Path
 
+# Imports no Dagster (like runstate): `jember --help` and a refused run stay instant.
+from dagster_project.pipeline import STAGE_OF_STEP
+
 EXIT_PUBLISHED, EXIT_ERROR, EXIT_BLOCKED, EXIT_LOCKED = 0, 1, 2, 3
 
 
@@ -44,16 +47,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
     )
     return 0
 
-
-STAGE_OF_STEP = {
-    "ingest_raw_files": "ingest",
-    "jember_dbt_models": "dbt",
-    "great_expectations_gate": "checks",
-    "published__analyst_tier": "publish",
-    "reports__laporan": "report",
-    "restricted__person_xref_files": "restricted",
-    "restricted__verification_workbooks": "verifikasi",
-}
 
 # During dbt, a progress line at most this often, and at least every this many models.
 DBT_PROGRESS_SECONDS = 5.0

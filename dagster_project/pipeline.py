@@ -19,6 +19,19 @@ from dagster_project.runstate import PROJECT_ROOT
 
 LAST_PUBLISHED_RUN = "last-published-run.json"  # in the data dir
 
+# The stage each step of a run belongs to (step keys are the ops' names), in the order a run
+# takes them; the report is rendered last, by the job's hooks. One list for every view of a
+# run by stage: the CLI's progress lines and the benchmark's table per stage.
+STAGE_OF_STEP: dict[str, str] = {
+    "ingest_raw_files": "ingest",
+    "jember_dbt_models": "dbt",
+    "great_expectations_gate": "checks",
+    "restricted__person_xref_files": "restricted",
+    "published__analyst_tier": "publish",
+    "restricted__verification_workbooks": "verifikasi",
+    "reports__laporan": "report",
+}
+
 
 def run_config_for(
     raw_dir: Path,
