@@ -375,9 +375,11 @@ def _root_cause(error) -> str:
 def _count_rejected(data_dir: Path) -> int | None:
     import duckdb
 
+    from dagster_project.warehouse import scalar
+
     try:
         with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-            return con.execute("select count(*) from intermediate.rejected_rows").fetchone()[0]
+            return scalar(con, "select count(*) from intermediate.rejected_rows")
     except duckdb.Error:
         return None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 
 
@@ -27,3 +29,11 @@ def mart_tables(
             [schema, catalog, catalog],
         ).fetchall()
     ]
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> Any:
+    """The first value of the one row `sql` returns: for queries that return a row by
+    construction (`select count(*) ...`, a one-row table), where no row would be a bug."""
+    row = con.execute(sql, params).fetchone()
+    assert row is not None, f"no row from: {sql}"
+    return row[0]

@@ -30,6 +30,7 @@ from pathlib import Path
 import yaml
 
 from dagster_project.resources import PROJECT_ROOT
+from dagster_project.warehouse import scalar
 
 KEY_ENV = "JEMBER_PSEUDONYM_KEY"
 KEY_FILE_ENV = "JEMBER_PSEUDONYM_KEY_FILE"
@@ -229,10 +230,11 @@ def suppress_small_counts(con, table: str, columns: list[str], threshold: int) -
     frame = con.execute(f"select rowid as _rowid, {select} from {table} order by rowid").df()
     if "kode_desa" in frame.columns:
         has_dim = bool(
-            con.execute(
+            scalar(
+                con,
                 "select count(*) from information_schema.tables"
-                " where table_schema = 'main' and table_name = 'dim_wilayah'"
-            ).fetchone()[0]
+                " where table_schema = 'main' and table_name = 'dim_wilayah'",
+            )
         )
         if has_dim:
             kec = dict(
@@ -366,7 +368,7 @@ def identity_number_cells(con, table: str) -> dict[str, int]:
             condition = f'abs("{column}") >= 1e15 and abs("{column}") < 1e16'
         else:
             continue
-        n = con.execute(f'select count(*) from main."{table}" where {condition}').fetchone()[0]
+        n = scalar(con, f'select count(*) from main."{table}" where {condition}')
         if n:
             found[column] = n
     return found

@@ -29,7 +29,7 @@ import duckdb
 
 from dagster_project.publishing import privacy
 from dagster_project.resources import share_with_analysts
-from dagster_project.warehouse import mart_tables, quote_identifier
+from dagster_project.warehouse import mart_tables, quote_identifier, scalar
 
 PUBLISHED_DB = "jember.duckdb"
 KEEP_RELEASES = 3
@@ -103,7 +103,7 @@ def _fill_release(partial: Path, warehouse: Path, privacy_rules: dict, threshold
                     f"{leaks}; analyst-tier tables must not carry NIK/NO_KK (move the table to "
                     "schema restricted, or mark the column `meta: {privacy: pseudonymise}`)"
                 )
-            counts[table] = con.execute(f"select count(*) from main.{name}").fetchone()[0]
+            counts[table] = scalar(con, f"select count(*) from main.{name}")
 
         # Descriptions travel with the data: dbt writes each model's yml description into the
         # warehouse as COMMENT ON TABLE/COLUMN (persist_docs, dbt_project.yml), and they are

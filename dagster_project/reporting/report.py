@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 
 from dagster_project.publishing.privacy import small_count_threshold
 from dagster_project.resources import EXPECTATIONS_DIR
+from dagster_project.warehouse import scalar
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Western Indonesia Time has had no daylight saving since 1964: a fixed UTC+7 is exact and
@@ -117,10 +118,11 @@ class _Warehouse:
 
     def has(self, schema: str, table: str) -> bool:
         return bool(
-            self.con.execute(
+            scalar(
+                self.con,
                 "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
                 [schema, table],
-            ).fetchone()[0]
+            )
         )
 
     def read(self, model: str, order_by: str | None = None) -> list[dict]:

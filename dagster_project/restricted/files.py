@@ -14,6 +14,8 @@ import os
 
 import duckdb
 
+from dagster_project.warehouse import scalar
+
 XREF_COLUMNS = (
     "source, source_path, sheet, row_number, person_id, household_id, kode_desa, match_rule"
 )
@@ -41,5 +43,5 @@ def write_restricted_files(warehouse, restricted_dir) -> dict[str, int]:
             con.execute(f"copy ({query}) to ? (format parquet)", [temporary])
             os.chmod(temporary, 0o600)
             os.replace(temporary, final)
-            counts[name] = con.execute(f"select count(*) from ({query})").fetchone()[0]
+            counts[name] = scalar(con, f"select count(*) from ({query})")
     return counts

@@ -30,6 +30,7 @@ from dagster_project.resources import (
     ReportingPeriod,
     ensure_dbt_manifest,
 )
+from dagster_project.warehouse import scalar
 
 ensure_dbt_manifest()
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -123,9 +124,9 @@ def _table_observations(paths: PipelinePaths, keys: list[dg.AssetKey]):
                 )
             if relation in tables:  # views are not counted: counting runs their whole query
                 schema, table = relation
-                metadata["dagster/row_count"] = con.execute(
-                    f'select count(*) from "{schema}"."{table}"'
-                ).fetchone()[0]
+                metadata["dagster/row_count"] = scalar(
+                    con, f'select count(*) from "{schema}"."{table}"'
+                )
             if metadata:
                 yield dg.AssetObservation(asset_key=key, metadata=metadata)
 
