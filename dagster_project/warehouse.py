@@ -31,9 +31,16 @@ def mart_tables(
     ]
 
 
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> Any:
-    """The first value of the one row `sql` returns: for queries that return a row by
-    construction (`select count(*) ...`, a one-row table), where no row would be a bug."""
+def one_row(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
+) -> tuple[Any, ...]:
+    """The one row `sql` returns, for queries that return a row by construction (an aggregate
+    without `group by`, a one-row table): no row would be a bug, not data."""
     row = con.execute(sql, params).fetchone()
     assert row is not None, f"no row from: {sql}"
-    return row[0]
+    return row
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> Any:
+    """The first value of `one_row`: `select count(*) ...` and the like."""
+    return one_row(con, sql, params)[0]
