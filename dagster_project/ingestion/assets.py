@@ -14,6 +14,8 @@ are kept as they are, which is what reading again would write. `reread_unchanged
 `jember run --full`) reads every file all the same.
 """
 
+from collections.abc import Iterator
+
 import dagster as dg
 import duckdb
 
@@ -64,7 +66,9 @@ class IngestConfig(dg.Config):
         ),
     ],
 )
-def ingest_raw_files(context: dg.AssetExecutionContext, config: IngestConfig, paths: PipelinePaths):
+def ingest_raw_files(
+    context: dg.AssetExecutionContext, config: IngestConfig, paths: PipelinePaths
+) -> Iterator[dg.MaterializeResult]:
     selected = context.selected_asset_keys
     sources = [
         s for s, tables in SOURCES.items() if any(raw_key(t.name) in selected for t in tables)
