@@ -24,6 +24,7 @@ import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -69,8 +70,13 @@ def build_release(
     return final
 
 
-def _fill_release(partial: Path, warehouse: Path, privacy_rules: dict, threshold: int) -> dict:
-    counts, suppressed, pseudonymised, withheld = {}, {}, {}, {}
+def _fill_release(
+    partial: Path, warehouse: Path, privacy_rules: dict[str, dict[str, str]], threshold: int
+) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    suppressed: dict[str, dict[str, int]] = {}
+    pseudonymised: dict[str, list[str]] = {}
+    withheld: dict[str, list[str]] = {}
     with duckdb.connect(str(partial / PUBLISHED_DB)) as con:
         con.execute("attach ? as warehouse (read_only)", [str(warehouse)])
         tables = mart_tables(con, catalog="warehouse")
