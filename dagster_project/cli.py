@@ -278,6 +278,7 @@ def summarise(result: dg.ExecuteInProcessResult, data_dir: Path, seconds: float)
     """
     import dagster as dg
 
+    from dagster_project.ingestion.assets import LOG_TABLES
     from dagster_project.quality.validation import read_verdict
 
     materialized: dict[str, dict[str, Any]] = {}
@@ -304,11 +305,11 @@ def summarise(result: dg.ExecuteInProcessResult, data_dir: Path, seconds: float)
     rows_in = sum(
         int(meta.get("dagster/row_count", 0) or 0)
         for key, meta in materialized.items()
-        if key.startswith("raw/") and key not in ("raw/ingest_files", "raw/ingest_rejected_rows")
+        if key.startswith("raw/") and key.removeprefix("raw/") not in LOG_TABLES
     )
     rejected = _count_rejected(data_dir)
     failed_checks = [c for c in checks if not c[1]]
-    blocking_failed = [c for c in failed_checks if c[2] == "ERROR"]
+    blocking_failed = [c for c in failed_checks if c[2] == dg.AssetCheckSeverity.ERROR.value]
     published = "published/analyst_tier" in materialized
 
     _print("")

@@ -86,6 +86,11 @@ def load_suite_specs(expectations_dir: Path) -> list[SuiteSpec]:
     return specs
 
 
+# An expectation's `severity` that blocks publishing when it fails (the other is `warning`); also
+# the default of an expectation that names none.
+BLOCKING_SEVERITY = "critical"
+
+
 @dataclass
 class ExpectationOutcome:
     expectation: str
@@ -113,7 +118,7 @@ class SuiteOutcome:
 
     @property
     def blocking_failures(self) -> list[ExpectationOutcome]:
-        return [e for e in self.failed if e.severity == "critical"]
+        return [e for e in self.failed if e.severity == BLOCKING_SEVERITY]
 
     @property
     def passed(self) -> bool:
@@ -188,7 +193,7 @@ def validate_suites(
             ExpectationOutcome(
                 expectation=c.type,
                 column=c.kwargs.get("column"),
-                severity=str(getattr(c, "severity", "critical") or "critical")
+                severity=str(getattr(c, "severity", BLOCKING_SEVERITY) or BLOCKING_SEVERITY)
                 .split(".")[-1]
                 .lower(),
                 success=True,

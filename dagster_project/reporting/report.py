@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
 from markupsafe import Markup, escape
 
 from dagster_project.publishing.privacy import small_count_threshold
+from dagster_project.quality.validation import BLOCKING_SEVERITY
 from dagster_project.resources import EXPECTATIONS_DIR
 from dagster_project.warehouse import scalar
 
@@ -200,7 +201,7 @@ def gate_checks(verdict: dict | None, titles: dict[str, str]) -> dict:
                 "tabel": suite.get("asset", ""),
                 "baris": e.get("unexpected_count"),
             }
-            (failures if e.get("severity") == "critical" else warnings).append(item)
+            (failures if e.get("severity") == BLOCKING_SEVERITY else warnings).append(item)
     if verdict is None:
         state = "belum"
     else:
