@@ -137,7 +137,21 @@ def run_inputs(raw_dir: Path, period: str | None) -> dict[str, Any]:
         "raw": {source: file_hashes(raw_dir, source) for source in SOURCES},
         "period": period or "",
         "code": code.hexdigest(),
+        "pseudonym_key": pseudonym_key_fingerprint(),
     }
+
+
+def pseudonym_key_fingerprint() -> str:
+    """A one-way fingerprint of the pseudonym key: the published pseudonyms follow the key, so a
+    new key must publish again rather than end in 'nothing new'. Only this hash is stored, never
+    the key. An unusable key gives a marker; publishing then stops with the key's error."""
+    from dagster_project.publishing.privacy import PrivacyError, load_key
+
+    try:
+        key = load_key()
+    except PrivacyError:
+        return "unusable"
+    return hashlib.sha256(b"jember pseudonym key fingerprint\0" + key).hexdigest()
 
 
 def record_published_run(data_dir: Path, inputs: dict[str, Any], run_id: str) -> None:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 
@@ -156,3 +157,16 @@ def test_a_changed_privacy_setting_is_not_nothing_new(tmp_path, monkeypatch):
     before = pipeline.run_inputs(REPO / "raw", "2025-12")
     settings.write_text("small_count_threshold: 10\n")
     assert pipeline.run_inputs(REPO / "raw", "2025-12")["code"] != before["code"]
+
+
+def test_a_new_pseudonym_key_is_not_nothing_new(monkeypatch):
+    """The published pseudonyms follow the key: a run with another key must publish again. The
+    run's inputs hold a fingerprint of the key, never the key itself."""
+    import dagster_project.pipeline as pipeline
+
+    monkeypatch.setenv("JEMBER_PSEUDONYM_KEY", "a" * 40)
+    before = pipeline.run_inputs(REPO / "raw", "2025-12")
+    assert "a" * 40 not in json.dumps(before)
+    assert pipeline.run_inputs(REPO / "raw", "2025-12") == before
+    monkeypatch.setenv("JEMBER_PSEUDONYM_KEY", "b" * 40)
+    assert pipeline.run_inputs(REPO / "raw", "2025-12")["pseudonym_key"] != before["pseudonym_key"]

@@ -10,7 +10,12 @@
 {%- for k in pkh_components() %}jumlah_{{ k }}{{ ", " if not loop.last }}{% endfor -%}
 {%- endmacro %}
 
-{#- The kinds of targeting problem of int_targeting_cases, in reporting order. -#}
+{#- The kinds of targeting problem of int_targeting_cases, in reporting order, from the
+    targeting_kinds seed (macro seed_rows). -#}
 {% macro targeting_kinds() -%}
-{{ return(['inclusion', 'exclusion', 'duplicate_aid', 'deceased_recipient', 'component_mismatch']) }}
+    {%- set kinds = [] -%}
+    {%- for row in seed_rows('targeting_kinds', 'kind', 'urutan') -%}
+        {%- do kinds.append(row[0]) -%}
+    {%- endfor -%}
+    {{ return(kinds) }}
 {%- endmacro %}

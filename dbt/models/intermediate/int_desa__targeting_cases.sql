@@ -1,10 +1,7 @@
 {#- Targeting problems per village, every village of the reference list: the families of each
-    kind of int_targeting_cases (where the rules live) placed in the village. -#}
-{%- set kinds = [
-    ('inclusion', 'inclusion_candidates'), ('exclusion', 'exclusion_candidates'),
-    ('duplicate_aid', 'duplicate_aid_cases'), ('deceased_recipient', 'deceased_recipients'),
-    ('component_mismatch', 'component_mismatches'),
-] -%}
+    kind of int_targeting_cases (where the rules live) placed in the village, one column per
+    kind as the targeting_kinds seed names it (kolom_desa). -#}
+{%- set kinds = seed_rows('targeting_kinds', 'kind, kolom_desa', 'urutan') -%}
 with
 
 villages as (

@@ -17,17 +17,11 @@ desa as (
 
 targeting as (
     select
-        instansi,
-        case kind
-            when 'inclusion' then 'keluarga PKH salah sasaran masuk (verifikasi kelayakan)'
-            when 'exclusion' then 'keluarga desil 1-2 layak PKH belum menerima (usulan calon KPM)'
-            when 'duplicate_aid' then 'keluarga dengan bantuan ganda'
-            when 'deceased_recipient' then 'PKH dibayar kepada penerima yang tercatat meninggal'
-            when 'component_mismatch' then 'komponen atau nominal PKH tidak sesuai'
-            else kind
-        end as masalah,
+        kinds.instansi,
+        kinds.masalah,
         count(*) as jumlah
-    from {{ ref('int_targeting_cases') }}
+    from {{ ref('int_targeting_cases') }} as cases
+    inner join {{ ref('targeting_kinds') }} as kinds using (kind)
     group by all
 ),
 

@@ -24,16 +24,18 @@ members as (
     where is_current
 ),
 
+-- the targeting kinds as the seed names them, and the resolution's review pairs after them
 labels as (
-    select * from (
-        values
-        ('inclusion', 1, 'Inclusion error: penerima PKH tidak layak / tidak terdaftar di DTKS'),
-        ('exclusion', 2, 'Exclusion error: keluarga miskin layak PKH belum menerima'),
-        ('duplicate_aid', 3, 'Bantuan ganda'),
-        ('deceased_recipient', 4, 'Penerima PKH tercatat meninggal'),
-        ('component_mismatch', 5, 'Komponen/nominal PKH tidak sesuai'),
-        ('duplicate_person', 6, 'Dugaan data ganda (perlu dicek)')
-    ) as t (kind, urutan, masalah)
+    select
+        kind,
+        urutan,
+        label_verifikasi as masalah
+    from {{ ref('targeting_kinds') }}
+    union all
+    select
+        'duplicate_person',
+        (select max(urutan) + 1 from {{ ref('targeting_kinds') }}),
+        'Dugaan data ganda (perlu dicek)'
 ),
 
 household_case_persons as (

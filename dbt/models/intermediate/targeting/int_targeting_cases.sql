@@ -238,30 +238,13 @@ all_cases as (
     select * from component_mismatch
 ),
 
+-- who must act and what they must do, per kind
 actions as (
-    select * from (
-        values
-        (
-            'inclusion', 'PKH',
-            'Verifikasi kelayakan di lapangan; bila tidak layak usulkan graduasi, bila layak daftarkan/perbarui di DTKS'
-        ),
-        (
-            'exclusion', 'Dinas Sosial',
-            'Verifikasi lapangan; bila layak usulkan sebagai calon KPM PKH'
-        ),
-        (
-            'duplicate_aid', 'PKH',
-            'Periksa ID_PKH ganda; hentikan pembayaran ganda dan satukan data KPM'
-        ),
-        (
-            'deceased_recipient', 'PKH',
-            'Konfirmasi kematian dengan Dukcapil; hentikan penyaluran atau ganti pengurus'
-        ),
-        (
-            'component_mismatch', 'PKH',
-            'Cocokkan komponen dengan anggota keluarga; perbaiki komponen dan nominal'
-        )
-    ) as t (kind, instansi, tindakan)
+    select
+        kind,
+        instansi,
+        tindakan
+    from {{ ref('targeting_kinds') }}
 )
 
 select
