@@ -19,6 +19,14 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+# Imports no Dagster (like runstate): `jember --help` and a refused run stay instant.
+from dagster_project.pipeline import STAGE_OF_STEP
+
+if TYPE_CHECKING:  # Dagster is imported when a run starts: `jember --help` stays instant
+    import dagster as dg
+    from dagster_shared.error import SerializableErrorInfo
 
 EXIT_PUBLISHED, EXIT_ERROR, EXIT_BLOCKED, EXIT_LOCKED = 0, 1, 2, 3
 
@@ -45,16 +53,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-STAGE_OF_STEP = {
-    "ingest_raw_files": "ingest",
-    "jember_dbt_models": "dbt",
-    "great_expectations_gate": "checks",
-    "published__analyst_tier": "publish",
-    "reports__laporan": "report",
-    "restricted__person_xref_files": "restricted",
-    "restricted__verification_workbooks": "verifikasi",
-}
-
 # During dbt, a progress line at most this often, and at least every this many models.
 DBT_PROGRESS_SECONDS = 5.0
 DBT_PROGRESS_MODELS = 10
@@ -64,7 +62,7 @@ class _StageLogHandler(logging.Handler):
     """Print stage starts and ends, dbt's progress, and the pipeline's own messages, as they
     happen; each stage's start and end once."""
 
-    def __init__(self, started: float, dbt_total: int):
+    def __init__(self, started: float, dbt_total: int) -> None:
         super().__init__(logging.DEBUG)
         self.started = started
         self.step_started: dict[str, float] = {}
@@ -88,9 +86,10 @@ class _StageLogHandler(logging.Handler):
             elif kind == "STEP_FAILURE":
                 line = f"FAILED after {now - self.step_started.get(step, now):.1f} s"
             elif kind == "ASSET_MATERIALIZATION" and stage == "dbt":
-                line = self._dbt_progress(now)
-                if line is None:
+                progress = self._dbt_progress(now)
+                if progress is None:
                     return
+                line = progress
             else:
                 return
         else:
@@ -215,7 +214,7 @@ def _run_locked(
         handler = _StageLogHandler(started, dbt_total=len(jember_dbt_models.keys))
 
         @dg.logger
-        def stage_logger(_init_context):
+        def stage_logger(_init_context: dg.InitLoggerContext) -> logging.Logger:
             stage = logging.getLogger("jember.stage")
             stage.setLevel(logging.DEBUG)
             stage.propagate = False
@@ -270,7 +269,7 @@ def _run_locked(
     return EXIT_ERROR
 
 
-def summarise(result, data_dir: Path, seconds: float) -> int:
+def summarise(result: dg.ExecuteInProcessResult, data_dir: Path, seconds: float) -> int:
     """Print the run's summary and return its exit code.
 
     The verdict comes from structured records only: the gate's verdict file
@@ -279,24 +278,26 @@ def summarise(result, data_dir: Path, seconds: float) -> int:
     """
     import dagster as dg
 
+    from dagster_project.ingestion.assets import LOG_TABLES
     from dagster_project.quality.validation import read_verdict
 
-    materialized: dict[str, dict] = {}
+    materialized: dict[str, dict[str, Any]] = {}
     checks: list[tuple[str, bool, str]] = []
     failed_steps: dict[str, str] = {}
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
-            mat = event.event_specific_data.materialization
+            mat = event.step_materialization_data.materialization
             materialized[mat.asset_key.to_user_string()] = {
                 k: v.value for k, v in mat.metadata.items() if hasattr(v, "value")
             }
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
-            ev = event.event_specific_data
+            ev = event.asset_check_evaluation_data
             checks.append(
                 (f"{ev.asset_key.to_user_string()}:{ev.check_name}", ev.passed, ev.severity.value)
             )
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            failed_steps[event.step_key] = _root_cause(event.event_specific_data.error)
+            # a step's event: its step key is always set
+            failed_steps[event.step_key or ""] = _root_cause(event.step_failure_data.error)
 
     verdict = read_verdict(data_dir / "quality")
     if verdict is not None and verdict.get("run_id") != result.run_id:
@@ -304,11 +305,11 @@ def summarise(result, data_dir: Path, seconds: float) -> int:
     rows_in = sum(
         int(meta.get("dagster/row_count", 0) or 0)
         for key, meta in materialized.items()
-        if key.startswith("raw/") and key not in ("raw/ingest_files", "raw/ingest_rejected_rows")
+        if key.startswith("raw/") and key.removeprefix("raw/") not in LOG_TABLES
     )
     rejected = _count_rejected(data_dir)
     failed_checks = [c for c in checks if not c[1]]
-    blocking_failed = [c for c in failed_checks if c[2] == "ERROR"]
+    blocking_failed = [c for c in failed_checks if c[2] == dg.AssetCheckSeverity.ERROR.value]
     published = "published/analyst_tier" in materialized
 
     _print("")
@@ -369,7 +370,7 @@ def summarise(result, data_dir: Path, seconds: float) -> int:
 GATE_STEPS = ("great_expectations_gate", "published__analyst_tier", "jember_dbt_models")
 
 
-def _root_cause(error) -> str:
+def _root_cause(error: SerializableErrorInfo | None) -> str:
     """The innermost error's message: what actually went wrong, not the wrapper."""
     while error is not None and error.cause is not None:
         error = error.cause
@@ -382,9 +383,11 @@ def _root_cause(error) -> str:
 def _count_rejected(data_dir: Path) -> int | None:
     import duckdb
 
+    from dagster_project.warehouse import scalar
+
     try:
         with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-            return con.execute("select count(*) from intermediate.rejected_rows").fetchone()[0]
+            return scalar(con, "select count(*) from intermediate.rejected_rows")
     except duckdb.Error:
         return None
 
@@ -406,7 +409,7 @@ DATA_DIR/logs/run-<time>.log. The meeting report DATA_DIR/reports/laporan-<perio
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
     """Defaults after each option (not an empty one), and the exit codes kept as written."""
 
-    def _get_help_string(self, action):
+    def _get_help_string(self, action: argparse.Action) -> str | None:
         if action.default == "":
             return action.help
         return super()._get_help_string(action)

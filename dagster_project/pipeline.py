@@ -14,10 +14,27 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from dagster_project.runstate import PROJECT_ROOT
 
+if TYPE_CHECKING:  # Dagster is imported when a run starts, not with this module
+    import dagster as dg
+
 LAST_PUBLISHED_RUN = "last-published-run.json"  # in the data dir
+
+# The stage each step of a run belongs to (step keys are the ops' names), in the order a run
+# takes them; the report is rendered last, by the job's hooks. One list for every view of a
+# run by stage: the CLI's progress lines and the benchmark's table per stage.
+STAGE_OF_STEP: dict[str, str] = {
+    "ingest_raw_files": "ingest",
+    "jember_dbt_models": "dbt",
+    "great_expectations_gate": "checks",
+    "restricted__person_xref_files": "restricted",
+    "published__analyst_tier": "publish",
+    "restricted__verification_workbooks": "verifikasi",
+    "reports__laporan": "report",
+}
 
 
 def run_config_for(
@@ -27,10 +44,10 @@ def run_config_for(
     period: str | None = None,
     full: bool = False,
     keep_releases: int | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The job's run config for these folders and options (the launchpad's YAML, as a dict).
     `keep_releases` None: the publish step's default (publishing.release.KEEP_RELEASES)."""
-    config = {
+    config: dict[str, Any] = {
         "resources": {
             "paths": {"config": {"raw_dir": str(raw_dir), "data_dir": str(data_dir)}},
             "period": {"config": {"period": period or ""}},
@@ -49,12 +66,12 @@ def run_pipeline(
     data_dir: Path,
     *,
     period: str | None = None,
-    instance=None,
-    logger_defs: dict | None = None,
-    run_config: dict | None = None,
+    instance: dg.DagsterInstance | None = None,
+    logger_defs: dict[str, dg.LoggerDefinition] | None = None,
+    run_config: dict[str, Any] | None = None,
     full: bool = False,
     keep_releases: int | None = None,
-):
+) -> dg.ExecuteInProcessResult:
     """Materialise `jember_pipeline` on `raw_dir` into `data_dir`; returns Dagster's result.
 
     `instance` defaults to an ephemeral one (nothing recorded); `logger_defs` replace Dagster's
@@ -101,7 +118,7 @@ CODE = [
 ]
 
 
-def run_inputs(raw_dir: Path, period: str | None) -> dict:
+def run_inputs(raw_dir: Path, period: str | None) -> dict[str, Any]:
     """Everything a run's result follows from: each raw file's bytes (sha256, the hashes
     raw.ingest_files records), the period asked for, and a hash of the pipeline's code."""
     from dagster_project.ingestion.contract import SOURCES
@@ -137,14 +154,14 @@ def pseudonym_key_fingerprint() -> str:
     return hashlib.sha256(b"jember pseudonym key fingerprint\0" + key).hexdigest()
 
 
-def record_published_run(data_dir: Path, inputs: dict, run_id: str) -> None:
+def record_published_run(data_dir: Path, inputs: dict[str, Any], run_id: str) -> None:
     """After a run that published: its inputs and release, for the next run to compare."""
     release = (data_dir / "published").resolve()
     state = {"inputs": inputs, "run_id": run_id, "release": release.name}
     (data_dir / LAST_PUBLISHED_RUN).write_text(json.dumps(state, indent=1))
 
 
-def nothing_new(data_dir: Path, inputs: dict) -> dict | None:
+def nothing_new(data_dir: Path, inputs: dict[str, Any]) -> dict[str, Any] | None:
     """The last published run's record when this run's inputs are the same and its release is
     still the published one: running again would publish the same release. Else None."""
     try:

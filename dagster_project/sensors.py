@@ -39,14 +39,14 @@ def _render_report(context: dg.HookContext) -> None:
 
 
 @dg.success_hook(required_resource_keys={"paths"})
-def report_after_publish(context: dg.HookContext):
+def report_after_publish(context: dg.HookContext) -> None:
     # Publishing is the run's last word when it succeeds; other steps' success adds nothing.
     if context.step_key == "published__analyst_tier":
         _render_report(context)
 
 
 @dg.failure_hook(required_resource_keys={"paths"})
-def report_after_failure(context: dg.HookContext):
+def report_after_failure(context: dg.HookContext) -> None:
     # A failed step (the quality gate blocking, dbt, a publish refusal) ends what the report
     # can show; the report says why. Never after a refused run: it wrote nothing.
     if "another jember run is using data dir" not in str(context.op_exception or ""):
@@ -80,7 +80,9 @@ def raw_listing_fingerprint(paths: PipelinePaths) -> str:
 @dg.sensor(
     job=pipeline_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.STOPPED
 )
-def raw_files_sensor(context: dg.SensorEvaluationContext, paths: PipelinePaths):
+def raw_files_sensor(
+    context: dg.SensorEvaluationContext, paths: PipelinePaths
+) -> dg.RunRequest | dg.SkipReason:
     # A run it launched now would fail on the lock; the cursor stays, so the change is picked
     # up on the first tick after that run ends.
     holder = run_lock_holder(paths.data)
@@ -114,7 +116,7 @@ monthly_run = dg.ScheduleDefinition(
     description="After a UI run of selected assets (not jember_pipeline, which renders the "
     "report itself), render the report.",
 )
-def report_after_other_run(context: dg.RunStatusSensorContext):
+def report_after_other_run(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
     return _report_request(context.dagster_run)
 
 
@@ -123,11 +125,13 @@ def report_after_other_run(context: dg.RunStatusSensorContext):
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="After a failed UI run of selected assets, render the report (it says why).",
 )
-def report_after_other_failed_run(context: dg.RunFailureSensorContext):
+def report_after_other_failed_run(
+    context: dg.RunFailureSensorContext,
+) -> dg.RunRequest | dg.SkipReason:
     return _report_request(context.dagster_run)
 
 
-def _report_request(run: dg.DagsterRun):
+def _report_request(run: dg.DagsterRun) -> dg.RunRequest | dg.SkipReason:
     if run.job_name in (pipeline_job.name, report_job.name) or "jember/after_run" in run.tags:
         return dg.SkipReason(f"run {run.run_id} of {run.job_name} has its report already")
     if run.asset_selection and all(k.path[0] == "reports" for k in run.asset_selection):

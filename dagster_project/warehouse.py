@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 
 
@@ -27,3 +29,18 @@ def mart_tables(
             [schema, catalog, catalog],
         ).fetchall()
     ]
+
+
+def one_row(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
+) -> tuple[Any, ...]:
+    """The one row `sql` returns, for queries that return a row by construction (an aggregate
+    without `group by`, a one-row table): no row would be a bug, not data."""
+    row = con.execute(sql, params).fetchone()
+    assert row is not None, f"no row from: {sql}"
+    return row
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> Any:
+    """The first value of `one_row`: `select count(*) ...` and the like."""
+    return one_row(con, sql, params)[0]

@@ -21,11 +21,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-STAGES = {
-    "ingest": ("ingest_raw_files",),
-    "dbt": ("jember_dbt_models",),
-    "checks": ("great_expectations_gate",),
-    "publish": ("publish",),
+from dagster_project.pipeline import STAGE_OF_STEP
+
+# Stage -> the step keys it covers, from the pipeline's one list (the CLI prints the same stages).
+STAGES: dict[str, tuple[str, ...]] = {
+    stage: tuple(step for step, s in STAGE_OF_STEP.items() if s == stage)
+    for stage in dict.fromkeys(STAGE_OF_STEP.values())
 }
 
 

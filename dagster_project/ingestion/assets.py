@@ -14,6 +14,8 @@ are kept as they are, which is what reading again would write. `reread_unchanged
 `jember run --full`) reads every file all the same.
 """
 
+from collections.abc import Iterator
+
 import dagster as dg
 import duckdb
 
@@ -21,6 +23,7 @@ from dagster_project.ingestion import ingest_source
 from dagster_project.ingestion.contract import SOURCES
 from dagster_project.ingestion.load import unchanged_since_last_read
 from dagster_project.resources import PipelinePaths
+from dagster_project.warehouse import scalar
 
 RAW_GROUP = "raw"
 LOG_TABLES = {
@@ -63,7 +66,9 @@ class IngestConfig(dg.Config):
         ),
     ],
 )
-def ingest_raw_files(context: dg.AssetExecutionContext, config: IngestConfig, paths: PipelinePaths):
+def ingest_raw_files(
+    context: dg.AssetExecutionContext, config: IngestConfig, paths: PipelinePaths
+) -> Iterator[dg.MaterializeResult]:
     selected = context.selected_asset_keys
     sources = [
         s for s, tables in SOURCES.items() if any(raw_key(t.name) in selected for t in tables)
@@ -72,17 +77,18 @@ def ingest_raw_files(context: dg.AssetExecutionContext, config: IngestConfig, pa
     with duckdb.connect(str(paths.warehouse)) as con:
         for source in sources:
             if not config.reread_unchanged and unchanged_since_last_read(paths.raw, source, con):
-                files = con.execute(
+                files = scalar(
+                    con,
                     "select count(distinct source_path) from raw.ingest_files where source = ?",
                     [source],
-                ).fetchone()[0]
+                )
                 context.log.info(
                     f"raw/{source} unchanged: {files} files with the bytes of their last read, not read again"
                 )
                 for table in SOURCES[source]:
                     # Materialised all the same: the table is current for these files, and dbt
                     # (downstream in this run) must not be skipped for a missing output.
-                    rows = con.execute(f'select count(*) from raw."{table.name}"').fetchone()[0]
+                    rows = scalar(con, f'select count(*) from raw."{table.name}"')
                     yield dg.MaterializeResult(
                         asset_key=raw_key(table.name),
                         metadata={"dagster/row_count": rows, "files": files, "read_again": False},
@@ -117,7 +123,7 @@ def ingest_raw_files(context: dg.AssetExecutionContext, config: IngestConfig, pa
         by_status = dict(
             con.execute("select status, count(*) from raw.ingest_files group by all").fetchall()
         )
-        rejected = con.execute("select count(*) from raw.ingest_rejected_rows").fetchone()[0]
+        rejected = scalar(con, "select count(*) from raw.ingest_rejected_rows")
     if raw_key("ingest_files") in selected:
         yield dg.MaterializeResult(
             asset_key=raw_key("ingest_files"),

@@ -125,6 +125,13 @@ class SourceEntry:
     not_read: IngestFileRecord | None = None
     ignored: bool = False  # a `.`/`~$` name: not read by the contract's own rule, not a problem
 
+    def source_path(self, raw_dir: Path) -> str:
+        """Its path under raw_dir, as raw.ingest_files records it."""
+        if self.not_read is not None:
+            return self.not_read.source_path
+        assert self.path is not None  # an entry is a file to read or a record of why not
+        return self.path.relative_to(raw_dir).as_posix()
+
 
 def scan_source(raw_dir: Path, source: str) -> list[SourceEntry]:
     """Every entry under raw_dir/<source>/, sorted by relative path: a file to read, or why not.
@@ -200,12 +207,7 @@ def scan_source(raw_dir: Path, source: str) -> list[SourceEntry]:
                 note(path, "skipped", "not a regular file (FIFO, socket or device), not opened")
 
     walk(source_dir)
-    return sorted(
-        entries,
-        key=lambda e: (
-            e.not_read.source_path if e.not_read else e.path.relative_to(raw_dir).as_posix()
-        ),
-    )
+    return sorted(entries, key=lambda e: e.source_path(raw_dir))
 
 
 @functools.cache
@@ -225,7 +227,7 @@ def file_hashes(raw_dir: Path, source: str) -> dict[str, str]:
     hashes: dict[str, str] = {}
     for entry in scan_source(raw_dir, source):
         if entry.path is None:
-            hashes[entry.not_read.source_path] = ""
+            hashes[entry.source_path(raw_dir)] = ""
             continue
         try:
             hashes[entry.path.relative_to(raw_dir).as_posix()] = hashlib.sha256(
@@ -287,12 +289,14 @@ def ingest_source(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) ->
                 summary.files_ignored += 1
                 continue
             summary.files += 1
-            summary.messages.append(not_read.message)
+            if not_read.message:  # always set: the record says why the entry is not read
+                summary.messages.append(not_read.message)
             if not_read.status == "failed":
                 summary.files_failed += 1
             else:
                 summary.sheets_skipped += 1
             continue
+        assert path is not None  # an entry is a file to read or a record of why not
         sheets: list[SheetRead] = read_file(raw_dir, path, source)
         summary.files += 1
         file_record = sheets[0].record
@@ -316,6 +320,7 @@ def ingest_source(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) ->
                     f"{len(sheet.rejected)} row(s) rejected; first: {first.message}"
                 )
             if sheet.data is not None:
+                assert record.table_name is not None  # rows are read only under a header
                 data_by_table[record.table_name].append(sheet.data)
             summary.non_data_rows += record.non_data_rows
             summary.rows_rejected += record.rejected_rows

@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import numpy as np
@@ -199,7 +200,7 @@ def _refuse(reads: list[SheetRead], problem: str) -> list[SheetRead]:
         if read.record.status == "loaded":
             refused.append(
                 _reject_all(
-                    read, "failed", "file_failed", _join_notes(problem, read.record.message)
+                    read, "failed", "file_failed", _problem_note(problem, read.record.message)
                 )
             )
         else:
@@ -216,7 +217,8 @@ class _FileInfo:
     size_bytes: int
     tables: tuple[Table, ...]
 
-    def record(self, sheet: str, **values) -> IngestFileRecord:
+    # `values`: IngestFileRecord's other fields, of mixed types (status, message, encoding, ...)
+    def record(self, sheet: str, **values: Any) -> IngestFileRecord:
         return IngestFileRecord(
             source=self.source,
             source_path=self.source_path,
@@ -301,7 +303,7 @@ def _read_csv(file: _FileInfo, content: bytes) -> SheetRead:
                 f"{file.source_path}: a stray quote in the header row or a title line above it "
                 "was read as a plain character to find the header"
             )
-    base = dict(encoding=text.encoding, delimiter=delimiter)
+    base: dict[str, str | int] = dict(encoding=text.encoding, delimiter=delimiter)
     if header is None:
         return SheetRead(
             file.record("", status="failed", message=_no_header_problem(file, ""), **base)
@@ -326,7 +328,7 @@ def _read_csv(file: _FileInfo, content: bytes) -> SheetRead:
         # Two stray quotes pair up into one field holding a record's worth of delimiters.
         if cells is not None and quotes and _has_runaway_field(cells, delimiter, field_count):
             cells = None
-    rejected: list[RejectedRow] = []
+    rejected = []
     if cells is None:
         cells, rejected = _read_csv_body_exact(
             file, text, body_start, delimiter, field_count, header
@@ -396,7 +398,7 @@ def _read_csv_refused(file: _FileInfo, content: bytes, encoding: str) -> SheetRe
     if read.record.status == "failed" and read.data is None and not read.rejected:
         read.record.message = _join_notes(problem, read.record.message)
         return read
-    return _reject_all(read, "failed", "file_failed", _join_notes(problem, _failed_note(read)))
+    return _reject_all(read, "failed", "file_failed", _problem_note(problem, _failed_note(read)))
 
 
 def _failed_note(read: SheetRead) -> str | None:
@@ -405,6 +407,11 @@ def _failed_note(read: SheetRead) -> str | None:
 
 def _join_notes(*notes: str | None) -> str | None:
     return "; ".join(n for n in notes if n) or None
+
+
+def _problem_note(problem: str, *notes: str | None) -> str:
+    """`_join_notes` led by a problem, which is never empty: so is the note."""
+    return _join_notes(problem, *notes) or problem
 
 
 def _as_utf8(content: bytes) -> _CsvText:
@@ -446,7 +453,7 @@ def _has_utf8_text(body: bytes) -> bool:
 
 def _decode_line_by_line(body: bytes) -> _CsvText:
     out: list[bytes] = []
-    notes: list[tuple[int, str]] = []
+    notes: list[tuple[int, list[str]]] = []
     position = 0
     utf8_lines = cp1252_lines = replaced_lines = 0
     for line in body.splitlines(keepends=True):
@@ -460,11 +467,11 @@ def _decode_line_by_line(body: bytes) -> _CsvText:
                 cp1252_lines += 1
                 undefined = sorted({f"{match[0]:#04x}" for match in CP1252_UNDEFINED.findall(line)})
                 text = line.decode("cp1252", errors="replace").encode("utf-8")
-                line_notes = []
+                replaced: list[str] = []
                 if undefined:
                     replaced_lines += 1
-                    line_notes.append(REPLACED_BYTE_NOTE.format(bytes=", ".join(undefined)))
-                notes.append((position, line_notes))
+                    replaced.append(REPLACED_BYTE_NOTE.format(bytes=", ".join(undefined)))
+                notes.append((position, replaced))
                 out.append(text)
         position += len(out[-1])
     mixed = utf8_lines > 0
@@ -550,12 +557,13 @@ def _choose_delimiter(
     data: bytes, start: int, tables: Sequence[Table], plain: bool = False
 ) -> tuple[str, list[tuple[list[str], int]]]:
     """The delimiter whose header record names the most known columns (`,` on a tie)."""
-    best: tuple[int, str, list] | None = None
+    best: tuple[int, str, list[tuple[list[str], int]]] | None = None
     for delimiter in CSV_DELIMITERS:
         head = _head_records(data, start, delimiter, plain)
         count = known_column_count([cells for cells, _ in head], tables)
         if best is None or count > best[0]:
             best = (count, delimiter, head)
+    assert best is not None  # CSV_DELIMITERS is not empty
     return best[1], best[2]
 
 
@@ -575,9 +583,9 @@ def _read_csv_body_fast(
     names = _field_names(field_count)
     if start >= len(data):
         return pa.table({name: pa.array([], pa.string()) for name in names})
-    ragged_rows = []
+    ragged_rows: list[pa_csv.InvalidRow] = []
 
-    def note_ragged_row(row) -> str:
+    def note_ragged_row(row: pa_csv.InvalidRow) -> str:
         ragged_rows.append(row)
         return "skip"
 
@@ -756,8 +764,8 @@ def _unterminated_quote(
     file: _FileInfo, row_number: int, field_index: int, header: HeaderMatch
 ) -> RejectedRow:
     names = header.column_for_cell
-    named = field_index < len(names) and names[field_index]
-    column = names[field_index].upper() if named else f"field {field_index + 1}"
+    name = names[field_index] if field_index < len(names) else None
+    column = name.upper() if name else f"field {field_index + 1}"
     return file.reject(
         sheet="",
         row_number=row_number,
@@ -875,7 +883,9 @@ def _inspect_xlsx(content: bytes) -> dict[str, _SheetPart]:
             xml = archive.read(member)
         except Exception:
             continue
-        parts[sheet.get("name")] = _inspect_sheet_xml(xml)
+        name = sheet.get("name")
+        if name is not None:  # a sheet without a name is left to the reader, which reports it
+            parts[name] = _inspect_sheet_xml(xml)
     return parts
 
 
@@ -898,7 +908,7 @@ def _inspect_sheet_xml(xml: bytes) -> _SheetPart:
                     match = CELL_REF.fullmatch(element.get("r") or "")
                     if match:
                         position = (int(match[2]) - 1, _column_number(match[1]) - 1)
-                        part.error_cells[position] = value.text.strip()
+                        part.error_cells[position] = (value.text or "").strip()
                 if "f" in children and (value is None or not (value.text or "").strip()):
                     match = CELL_REF.fullmatch(element.get("r") or "")
                     if match:
@@ -949,7 +959,7 @@ def _column_name(number: int) -> str:
 def _read_sheet(
     file: _FileInfo, workbook: CalamineWorkbook, sheet: str, part: _SheetPart
 ) -> SheetRead:
-    base = dict(encoding="xlsx")
+    base: dict[str, str | int] = dict(encoding="xlsx")
     if part.too_large:
         return SheetRead(
             file.record(
@@ -1001,13 +1011,15 @@ def _read_sheet(
     errors_by_row: dict[int, list[tuple[int, str]]] = {}
     for (row_index, column_index), text in part.error_cells.items():
         errors_by_row.setdefault(row_index, []).append((column_index, text))
+    row: Sequence[object]
     for row_number, row in enumerate(rows[header.record_index + 1 :], start=1):
         errors = errors_by_row.get(header.record_index + row_number)
         if errors:
-            row = list(row)
+            padded: list[object] = list(row)
             for column_index, text in errors:
-                row.extend([None] * (column_index + 1 - len(row)))
-                row[column_index] = text
+                padded.extend([None] * (column_index + 1 - len(padded)))
+                padded[column_index] = text
+            row = padded
         extra = [v for v in row[field_count:] if _cell_text(v) is not None]
         if extra:
             width = max(i + 1 for i, v in enumerate(row) if _cell_text(v) is not None)
@@ -1056,9 +1068,11 @@ def _read_sheet(
     return read
 
 
-def _formula_without_value(file, sheet, header, row_number, column_indexes) -> RejectedRow:
+def _formula_without_value(
+    file: _FileInfo, sheet: str, header: HeaderMatch, row_number: int, column_indexes: list[int]
+) -> RejectedRow:
     cells = ", ".join(
-        f"{header.column_for_cell[i].upper()} "
+        f"{(header.column_for_cell[i] or '').upper()} "  # kept columns: always named
         f"(cell {_column_name(i + 1)}{header.record_index + 1 + row_number})"
         for i in column_indexes
     )
@@ -1116,7 +1130,7 @@ def _finish_sheet(
     header: HeaderMatch,
     cells: pa.Table,
     rejected: list[RejectedRow],
-    base: dict,
+    base: dict[str, str | int],
     has_nul: bool = True,
 ) -> SheetRead:
     """Turn the cell table of one sheet into raw rows: NULLs, non-data rows, canonical columns.
@@ -1187,7 +1201,13 @@ def _finish_sheet(
     return SheetRead(record, data, rejected)
 
 
-def _nul_records(file, sheet, raw_fields, fields, row_numbers) -> list[RejectedRow]:
+def _nul_records(
+    file: _FileInfo,
+    sheet: str,
+    raw_fields: list[pa.Array],
+    fields: list[pa.Array],
+    row_numbers: pa.Array,
+) -> list[RejectedRow]:
     """Records that hold nothing but NUL bytes (and blanks): a damaged stretch of the file.
 
     Not blank (something was there and is lost), not data: rejected as `nul_bytes`, so a row
@@ -1214,7 +1234,15 @@ def _nul_records(file, sheet, raw_fields, fields, row_numbers) -> list[RejectedR
     ]
 
 
-def _repeated_headers(file, sheet, header, fields, is_data, row_numbers, column_arrays):
+def _repeated_headers(
+    file: _FileInfo,
+    sheet: str,
+    header: HeaderMatch,
+    fields: list[pa.Array],
+    is_data: pa.Array,
+    row_numbers: pa.Array,
+    column_arrays: dict[str, pa.Array],
+) -> tuple[pa.Array, dict[str, pa.Array], list[RejectedRow]]:
     """Find data records that are a header again; reject them and remap the rows after them.
 
     Cheap first: only records whose first required column holds a header name are looked at in
@@ -1304,7 +1332,14 @@ def _reject_all(read: SheetRead, status: str, reason: str, message: str) -> Shee
 
 
 def _failed_with_rows(
-    file, sheet, header, cells, rejected, problem, base, has_nul=True
+    file: _FileInfo,
+    sheet: str,
+    header: HeaderMatch,
+    cells: pa.Table,
+    rejected: list[RejectedRow],
+    problem: str,
+    base: dict[str, str | int],
+    has_nul: bool = True,
 ) -> SheetRead:
     read = _finish_sheet(file, sheet, header, cells, rejected, base, has_nul)
     return _reject_all(read, "failed", "file_failed", problem)
@@ -1325,7 +1360,7 @@ def _blank_to_null(
     return pc.if_else(is_blank, pa.scalar(None, pa.string()), column)
 
 
-def _is_data_row(fields: list, row_count: int) -> pa.Array:
+def _is_data_row(fields: list[pa.Array], row_count: int) -> pa.Array:
     """Vectorised `contract.is_non_data_row`, negated: not blank and not a totals row.
 
     A row is blank when every cell is NULL (after `_blank_to_null`); a totals row's first
@@ -1348,5 +1383,5 @@ def _constant(value: str, length: int) -> pa.DictionaryArray:
     )
 
 
-def _as_chunked(array) -> pa.ChunkedArray:
+def _as_chunked(array: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
     return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])

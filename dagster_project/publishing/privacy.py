@@ -26,10 +26,15 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, cast
 
 import yaml
 
 from dagster_project.resources import PROJECT_ROOT
+from dagster_project.warehouse import scalar
+
+if TYPE_CHECKING:
+    import duckdb
 
 KEY_ENV = "JEMBER_PSEUDONYM_KEY"
 KEY_FILE_ENV = "JEMBER_PSEUDONYM_KEY_FILE"
@@ -116,12 +121,19 @@ def pseudonym(nik: str | None, key: bytes) -> str | None:
     )
 
 
-def register_pseudonym_function(con, key: bytes, name: str = "jember_pseudonym") -> str:
+def register_pseudonym_function(
+    con: duckdb.DuckDBPyConnection, key: bytes, name: str = "jember_pseudonym"
+) -> str:
     """Make `jember_pseudonym(nik)` callable in SQL on this DuckDB connection; returns the name."""
     import duckdb.sqltypes as t
+    from duckdb.func import FunctionNullHandling
 
     con.create_function(
-        name, lambda nik: pseudonym(nik, key), [t.VARCHAR], t.VARCHAR, null_handling="special"
+        name,
+        lambda nik: pseudonym(nik, key),
+        [t.VARCHAR],
+        t.VARCHAR,
+        null_handling=FunctionNullHandling.SPECIAL,
     )
     return name
 
@@ -130,7 +142,14 @@ def register_pseudonym_function(con, key: bytes, name: str = "jember_pseudonym")
 # Restricted tier
 
 
-def restricted_dir(paths) -> Path:
+class HasDataDir(Protocol):
+    """The pipeline's `PipelinePaths` resource, or anything with a `data` folder."""
+
+    @property
+    def data(self) -> Path: ...
+
+
+def restricted_dir(paths: HasDataDir) -> Path:
     """`data/restricted/`, owner-only: created if missing, dir 0700, files in it 0600.
 
     Everyone who writes identifiable output (person xref, rejected rows, verification lists)
@@ -189,7 +208,9 @@ RATIO_OF: dict[str, tuple[str, str]] = {
 SUPPRESSED_COLUMNS = "suppressed_columns"  # companion column: which cells of the row are hidden
 
 
-def suppress_small_counts(con, table: str, columns: list[str], threshold: int) -> dict[str, int]:
+def suppress_small_counts(
+    con: duckdb.DuckDBPyConnection, table: str, columns: list[str], threshold: int
+) -> dict[str, int]:
     """Hide counts 1..threshold-1 in these columns of `table`, and enough other cells that no
     hidden cell can be computed back from published ones; returns cells hidden per column.
 
@@ -229,10 +250,11 @@ def suppress_small_counts(con, table: str, columns: list[str], threshold: int) -
     frame = con.execute(f"select rowid as _rowid, {select} from {table} order by rowid").df()
     if "kode_desa" in frame.columns:
         has_dim = bool(
-            con.execute(
+            scalar(
+                con,
                 "select count(*) from information_schema.tables"
-                " where table_schema = 'main' and table_name = 'dim_wilayah'"
-            ).fetchone()[0]
+                " where table_schema = 'main' and table_name = 'dim_wilayah'",
+            )
         )
         if has_dim:
             kec = dict(
@@ -258,7 +280,7 @@ def suppress_small_counts(con, table: str, columns: list[str], threshold: int) -
         """Hide the candidate with the smallest count (positive first); False if none."""
         best = None
         for i, c in candidates:
-            v = values.at[i, c]
+            v = cast(float, values.at[i, c])  # `values` is float64
             if pd.isna(v):
                 continue
             rank = (0 if v > 0 else 1, v, c, row_label.at[i])
@@ -293,7 +315,10 @@ def suppress_small_counts(con, table: str, columns: list[str], threshold: int) -
                 mask |= hidden[c]
         hidden[ratio] = mask
 
-    marked = hidden.apply(lambda row: ",".join(c for c in hidden.columns if row[c]) or None, axis=1)
+    # pandas-stubs: apply(axis=1) has no overload for a function returning str | None
+    marked = hidden.apply(  # type: ignore[call-overload]
+        lambda row: ",".join(c for c in hidden.columns if row[c]) or None, axis=1
+    )
     flags = pd.DataFrame({"_rowid": frame["_rowid"], "_marked": marked})
     for c in hidden.columns:
         flags[f"_h_{c}"] = hidden[c]
@@ -345,7 +370,7 @@ def columns_with_privacy_meta(manifest: dict, schema: str = "marts") -> dict[str
 IDENTITY_NUMBER_PATTERN = r"(^|[^0-9])[0-9]{16}([^0-9]|$)"
 
 
-def identity_number_cells(con, table: str) -> dict[str, int]:
+def identity_number_cells(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
     """{column: cells that look like a 16-digit NIK/NO_KK} in one table (text or whole numbers)."""
     columns = con.execute(
         "select column_name, data_type from information_schema.columns "
@@ -366,7 +391,7 @@ def identity_number_cells(con, table: str) -> dict[str, int]:
             condition = f'abs("{column}") >= 1e15 and abs("{column}") < 1e16'
         else:
             continue
-        n = con.execute(f'select count(*) from main."{table}" where {condition}').fetchone()[0]
+        n = scalar(con, f'select count(*) from main."{table}" where {condition}')
         if n:
             found[column] = n
     return found

@@ -24,12 +24,13 @@ import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from dagster_project.publishing import privacy
 from dagster_project.resources import share_with_analysts
-from dagster_project.warehouse import mart_tables, quote_identifier
+from dagster_project.warehouse import mart_tables, quote_identifier, scalar
 
 PUBLISHED_DB = "jember.duckdb"
 KEEP_RELEASES = 3
@@ -69,8 +70,13 @@ def build_release(
     return final
 
 
-def _fill_release(partial: Path, warehouse: Path, privacy_rules: dict, threshold: int) -> dict:
-    counts, suppressed, pseudonymised, withheld = {}, {}, {}, {}
+def _fill_release(
+    partial: Path, warehouse: Path, privacy_rules: dict[str, dict[str, str]], threshold: int
+) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    suppressed: dict[str, dict[str, int]] = {}
+    pseudonymised: dict[str, list[str]] = {}
+    withheld: dict[str, list[str]] = {}
     with duckdb.connect(str(partial / PUBLISHED_DB)) as con:
         con.execute("attach ? as warehouse (read_only)", [str(warehouse)])
         tables = mart_tables(con, catalog="warehouse")
@@ -103,7 +109,7 @@ def _fill_release(partial: Path, warehouse: Path, privacy_rules: dict, threshold
                     f"{leaks}; analyst-tier tables must not carry NIK/NO_KK (move the table to "
                     "schema restricted, or mark the column `meta: {privacy: pseudonymise}`)"
                 )
-            counts[table] = con.execute(f"select count(*) from main.{name}").fetchone()[0]
+            counts[table] = scalar(con, f"select count(*) from main.{name}")
 
         # Descriptions travel with the data: dbt writes each model's yml description into the
         # warehouse as COMMENT ON TABLE/COLUMN (persist_docs, dbt_project.yml), and they are

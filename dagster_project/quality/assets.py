@@ -8,10 +8,13 @@ the UI) cannot skip the gate, each suite's result as GX validation-result JSON u
 `data/quality/validations/<suite>/<run id>/`, and the Data Docs site `data/reports/gx/index.html`.
 """
 
+from collections.abc import Iterator
+
 import dagster as dg
 import duckdb
 
 from dagster_project.quality.validation import (
+    SuiteOutcome,
     load_suite_specs,
     marts_fingerprint,
     validate_suites,
@@ -23,7 +26,7 @@ from dagster_project.resources import EXPECTATIONS_DIR, PipelinePaths
 SUITE_SPECS = load_suite_specs(EXPECTATIONS_DIR)
 
 
-def _failure_table(outcome) -> str:
+def _failure_table(outcome: SuiteOutcome) -> str:
     lines = ["| expectation | column | severity | unexpected | observed |", "|---|---|---|---|---|"]
     for e in outcome.failed:
         lines.append(
@@ -46,7 +49,9 @@ def _failure_table(outcome) -> str:
         for spec in SUITE_SPECS
     ],
 )
-def great_expectations_gate(context: dg.AssetCheckExecutionContext, paths: PipelinePaths):
+def great_expectations_gate(
+    context: dg.AssetCheckExecutionContext, paths: PipelinePaths
+) -> Iterator[dg.AssetCheckResult]:
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         outcomes = validate_suites(con, EXPECTATIONS_DIR, SUITE_SPECS)
         fingerprint = marts_fingerprint(con)

@@ -19,6 +19,10 @@ from __future__ import annotations
 import html
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # validation imports this module
+    from dagster_project.quality.validation import SuiteOutcome
 
 ICONS_CSS = """/* Font Awesome classes GX uses, drawn as text glyphs: no web font needed offline */
 .fas, .far, .fa { font-style: normal; font-weight: bold; }
@@ -45,7 +49,7 @@ _STATUS = {
 }
 
 
-def suite_status(outcome) -> str:
+def suite_status(outcome: SuiteOutcome) -> str:
     if outcome.blocking_failures:
         return "blocked"
     return "warning" if outcome.failed else "passed"
@@ -70,7 +74,7 @@ def _head(title: str, page: Path, docs_dir: Path) -> str:
     )
 
 
-def _expectations_table(outcome) -> str:
+def _expectations_table(outcome: SuiteOutcome) -> str:
     rows = []
     for e in outcome.expectations:
         result = "\u2714 passed" if e.success else "\u2716 failed"
@@ -143,7 +147,7 @@ def write_index(
     return index
 
 
-def annotate_validation_page(page: Path, outcome, index: Path) -> None:
+def annotate_validation_page(page: Path, outcome: SuiteOutcome, index: Path) -> None:
     """Put the suite's status, data asset and each expectation's severity at the top of GX's page."""
     text = page.read_text(encoding="utf-8")
     summary = (

@@ -26,15 +26,26 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from dagster_project.quality import data_docs
 from dagster_project.resources import share_with_analysts
-from dagster_project.warehouse import mart_tables, quote_identifier
+from dagster_project.warehouse import mart_tables, one_row, quote_identifier
+
+if TYPE_CHECKING:  # Great Expectations is imported when the gate runs, not with this module
+    import pyarrow as pa
+    from great_expectations.core.batch_definition import BatchDefinition
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
 
 SUITES_SUBDIR = Path("gx") / "expectations"
 DEFAULT_BATCH_ROWS = 250_000
@@ -75,6 +86,11 @@ def load_suite_specs(expectations_dir: Path) -> list[SuiteSpec]:
     return specs
 
 
+# An expectation's `severity` that blocks publishing when it fails (the other is `warning`); also
+# the default of an expectation that names none.
+BLOCKING_SEVERITY = "critical"
+
+
 @dataclass
 class ExpectationOutcome:
     expectation: str
@@ -102,7 +118,7 @@ class SuiteOutcome:
 
     @property
     def blocking_failures(self) -> list[ExpectationOutcome]:
-        return [e for e in self.failed if e.severity == "critical"]
+        return [e for e in self.failed if e.severity == BLOCKING_SEVERITY]
 
     @property
     def passed(self) -> bool:
@@ -113,7 +129,7 @@ class SuiteOutcome:
         return {**asdict(self), "passed": self.passed}
 
 
-def _gx_runtime():
+def _gx_runtime() -> tuple[ModuleType, BatchDefinition]:
     """An in-memory GX context for data, and the file context that holds the suites."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -152,7 +168,7 @@ VALUE_LEVEL = frozenset(
 )
 
 
-def _is_value_level(config) -> bool:
+def _is_value_level(config: ExpectationConfiguration) -> bool:
     return (
         config.type in VALUE_LEVEL
         and "column" in config.kwargs
@@ -177,7 +193,7 @@ def validate_suites(
             ExpectationOutcome(
                 expectation=c.type,
                 column=c.kwargs.get("column"),
-                severity=str(getattr(c, "severity", "critical") or "critical")
+                severity=str(getattr(c, "severity", BLOCKING_SEVERITY) or BLOCKING_SEVERITY)
                 .split(".")[-1]
                 .lower(),
                 success=True,
@@ -198,14 +214,29 @@ def validate_suites(
     return outcomes
 
 
-def _sub_suite(gx, suite, configs, indexes, name: str):
+def _sub_suite(
+    gx: ModuleType,
+    suite: ExpectationSuite,
+    configs: list[ExpectationConfiguration],
+    indexes: list[int],
+    name: str,
+) -> ExpectationSuite:
     return gx.ExpectationSuite(
         name=f"{suite.name}.{name}",
         expectations=[suite.expectations[i].__class__(**configs[i].kwargs) for i in indexes],
     )
 
 
-def _value_level(gx, batch_definition, con, relation, suite, configs, indexes, totals) -> None:
+def _value_level(
+    gx: ModuleType,
+    batch_definition: BatchDefinition,
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    suite: ExpectationSuite,
+    configs: list[ExpectationConfiguration],
+    indexes: list[int],
+    totals: list[ExpectationOutcome],
+) -> None:
     """Distinct values and their row counts per column from DuckDB; GX evaluates the values;
     counts weighted back. The frame holds each column's distinct values from its first row,
     padded with that column's first value up to the longest column (pad rows are not read)."""
@@ -263,7 +294,16 @@ def _value_level(gx, batch_definition, con, relation, suite, configs, indexes, t
         )
 
 
-def _row_level(gx, batch_definition, con, spec, suite, configs, indexes, totals) -> int:
+def _row_level(
+    gx: ModuleType,
+    batch_definition: BatchDefinition,
+    con: duckdb.DuckDBPyConnection,
+    spec: SuiteSpec,
+    suite: ExpectationSuite,
+    configs: list[ExpectationConfiguration],
+    indexes: list[int],
+    totals: list[ExpectationOutcome],
+) -> int:
     """Expectations over rows (uniqueness, row counts, column pairs...): the rows of only the
     columns they name, from DuckDB in batches, validated by GX as before."""
     named = []
@@ -312,12 +352,13 @@ def _row_level(gx, batch_definition, con, spec, suite, configs, indexes, totals)
     return batches
 
 
-def _config_key(config) -> str:
+def _config_key(config: ExpectationConfiguration | None) -> str:
+    assert config is not None  # GX types a result's configuration optional; results carry it
     kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
     return json.dumps([config.type, kwargs], sort_keys=True, default=str)
 
 
-def _batches_or_empty(reader):
+def _batches_or_empty(reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch | pa.Table]:
     """Yield record batches; an empty result still gets validated once (row counts etc.)."""
     seen = False
     for batch in reader:
@@ -354,7 +395,7 @@ def marts_fingerprint(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> 
     parts = []
     for table in mart_tables(con, schema):
         relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
-        n, h = con.execute(f"select count(*), bit_xor(hash(t)) from {relation} t").fetchone()
+        n, h = one_row(con, f"select count(*), bit_xor(hash(t)) from {relation} t")
         parts.append(f"{table}:{n}:{h}")
     return ";".join(parts)
 
@@ -395,7 +436,11 @@ def write_validation_results_and_docs(
 
     gx_root = (expectations_dir / "gx").resolve()
     suite_store = gx.get_context(mode="file", project_root_dir=str(expectations_dir))
-    site = dict(suite_store.get_config().data_docs_sites[GX_SITE_NAME])
+    config = suite_store.get_config()
+    # A file context's config, whose sites great_expectations.yml sets; GX types the config as
+    # a union and its sites as optional.
+    assert isinstance(config, DataContextConfig) and config.data_docs_sites is not None
+    site = dict(config.data_docs_sites[GX_SITE_NAME])
     site["store_backend"] = {
         "class_name": "TupleFilesystemStoreBackend",
         "base_directory": str(docs_dir.resolve()),

@@ -21,13 +21,16 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
 from markupsafe import Markup, escape
 
 from dagster_project.publishing.privacy import small_count_threshold
+from dagster_project.quality.validation import BLOCKING_SEVERITY
 from dagster_project.resources import EXPECTATIONS_DIR
+from dagster_project.warehouse import scalar
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Western Indonesia Time has had no daylight saving since 1964: a fixed UTC+7 is exact and
@@ -60,7 +63,7 @@ class ReportFiles:
 # -- formatting ---------------------------------------------------------------------------
 
 
-def fmt(value, decimals: int = 0) -> str:
+def fmt(value: object, decimals: int = 0) -> str:
     """Indonesian number format: 1.234.567 and 12,5; a dash when unknown (NULL, or a model
     dbt did not build this run)."""
     if value is None or isinstance(value, Undefined):
@@ -73,7 +76,7 @@ def fmt(value, decimals: int = 0) -> str:
     return text.replace(",", "§").replace(".", ",").replace("§", ".")
 
 
-def pct(share, decimals: int = 1) -> str:
+def pct(share: float | Undefined | None, decimals: int = 1) -> str:
     """A share (0..1) as an Indonesian percentage."""
     return (
         "–" if share is None or isinstance(share, Undefined) else fmt(100.0 * share, decimals) + "%"
@@ -83,7 +86,7 @@ def pct(share, decimals: int = 1) -> str:
 _LONG_NUMBER = re.compile(r"[0-9]{12,}")
 
 
-def masked_path(path) -> str:
+def masked_path(path: object) -> str:
     """A delivered file's path for the report, with long digit runs masked: agencies name files
     freely, and a name may carry a NIK or NO_KK, which the report never shows."""
     return _LONG_NUMBER.sub(lambda m: "#" * len(m.group()), "" if path is None else str(path))
@@ -117,10 +120,11 @@ class _Warehouse:
 
     def has(self, schema: str, table: str) -> bool:
         return bool(
-            self.con.execute(
+            scalar(
+                self.con,
                 "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
                 [schema, table],
-            ).fetchone()[0]
+            )
         )
 
     def read(self, model: str, order_by: str | None = None) -> list[dict]:
@@ -148,7 +152,7 @@ def reporting_period(con: duckdb.DuckDBPyConnection) -> str:
 # -- the gate's checks, in Bahasa ---------------------------------------------------------
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     """GX hands arguments back with whole numbers as floats (min_value 1 -> 1.0)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -159,9 +163,9 @@ def _plain(value):
     return value
 
 
-def _check_key(suite: str, expectation: str, kwargs: dict) -> str:
-    kwargs = {k: _plain(v) for k, v in (kwargs or {}).items() if k != "batch_id"}
-    return json.dumps([suite, expectation, kwargs], sort_keys=True, default=str)
+def _check_key(suite: str, expectation: str, kwargs: dict[str, Any] | None) -> str:
+    plain = {k: _plain(v) for k, v in (kwargs or {}).items() if k != "batch_id"}
+    return json.dumps([suite, expectation, plain], sort_keys=True, default=str)
 
 
 def check_titles(expectations_dir: Path = EXPECTATIONS_DIR) -> dict[str, str]:
@@ -182,7 +186,8 @@ def gate_checks(verdict: dict | None, titles: dict[str, str]) -> dict:
 
     A warning (severity `warning`) never blocks publishing, so it is never called "gagal":
     it is a "peringatan", also when the gate passed."""
-    failures, warnings = [], []
+    failures: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
     for suite in (verdict or {}).get("suites", []):
         for e in suite.get("expectations", []):
             if e.get("success"):
@@ -196,7 +201,7 @@ def gate_checks(verdict: dict | None, titles: dict[str, str]) -> dict:
                 "tabel": suite.get("asset", ""),
                 "baris": e.get("unexpected_count"),
             }
-            (failures if e.get("severity") == "critical" else warnings).append(item)
+            (failures if e.get("severity") == BLOCKING_SEVERITY else warnings).append(item)
     if verdict is None:
         state = "belum"
     else:
@@ -292,10 +297,10 @@ def line_chart(
     plot_w, plot_h = width - left - right, height - upper - lower
     span = (years[-1] - years[0]) or 1
 
-    def x(year):
+    def x(year: float) -> float:
         return left + plot_w * ((year - years[0]) / span if len(years) > 1 else 0.5)
 
-    def y(value):
+    def y(value: float) -> float:
         return upper + plot_h * (1 - value / top)
 
     parts = [
@@ -421,7 +426,7 @@ def _environment() -> Environment:
     return env
 
 
-def _limit(verdict: dict | None, suite: str, column: str, bound: str):
+def _limit(verdict: dict[str, Any] | None, suite: str, column: str, bound: str) -> object:
     """A failing expectation's own limit, read from the verdict (never repeated here); None
     when that check did not fail."""
     for s in (verdict or {}).get("suites", []):
@@ -627,9 +632,14 @@ def build_report(
     verdict: dict | None,
     period: str,
     published_release: str | None,
-    **options,
+    *,
+    now: datetime | None = None,
+    titles: dict[str, str] | None = None,
+    threshold: int | None = None,
 ) -> str:
-    context = report_context(con, verdict, period, published_release, **options)
+    context = report_context(
+        con, verdict, period, published_release, now=now, titles=titles, threshold=threshold
+    )
     return _environment().get_template("laporan.html.j2").render(**context)
 
 

@@ -8,6 +8,7 @@ from dagster_project.resources import PipelinePaths
 from dagster_project.restricted.files import write_restricted_files
 from dagster_project.restricted.verification import write_verification_workbooks
 from dagster_project.transform.assets import jember_dbt_models
+from dagster_project.warehouse import scalar
 
 UPSTREAM = [
     k
@@ -48,7 +49,7 @@ def restricted_files(paths: PipelinePaths) -> dg.MaterializeResult:
 )
 def verification_workbooks(paths: PipelinePaths) -> dg.MaterializeResult:
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        period = con.execute("select period from intermediate.int_reporting_period").fetchone()[0]
+        period = scalar(con, "select period from intermediate.int_reporting_period")
     written = write_verification_workbooks(paths.warehouse, paths.data / "restricted", period)
     return dg.MaterializeResult(
         metadata={

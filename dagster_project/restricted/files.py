@@ -11,8 +11,11 @@ to a temporary name and renamed, so a reader never sees half a file.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import duckdb
+
+from dagster_project.warehouse import scalar
 
 XREF_COLUMNS = (
     "source, source_path, sheet, row_number, person_id, household_id, kode_desa, match_rule"
@@ -20,7 +23,7 @@ XREF_COLUMNS = (
 REJECTED_COLUMNS = "source, source_path, sheet, row_number, reason, message"
 
 
-def write_restricted_files(warehouse, restricted_dir) -> dict[str, int]:
+def write_restricted_files(warehouse: Path, restricted_dir: Path) -> dict[str, int]:
     """Write both Parquet files from the warehouse; returns the row count of each."""
     os.makedirs(restricted_dir, mode=0o700, exist_ok=True)
     os.chmod(restricted_dir, 0o700)  # also when the folder existed with looser rights
@@ -30,7 +33,7 @@ def write_restricted_files(warehouse, restricted_dir) -> dict[str, int]:
         "rejected_rows": f"select {REJECTED_COLUMNS} from intermediate.rejected_rows "
         "order by source, source_path, sheet, row_number",
     }
-    counts = {}
+    counts: dict[str, int] = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for name, query in queries.items():
             final = os.path.join(restricted_dir, f"{name}.parquet")
@@ -41,5 +44,5 @@ def write_restricted_files(warehouse, restricted_dir) -> dict[str, int]:
             con.execute(f"copy ({query}) to ? (format parquet)", [temporary])
             os.chmod(temporary, 0o600)
             os.replace(temporary, final)
-            counts[name] = con.execute(f"select count(*) from ({query})").fetchone()[0]
+            counts[name] = scalar(con, f"select count(*) from ({query})")
     return counts

@@ -40,7 +40,7 @@ FILL_IN = [("Hasil verifikasi (sama / beda / layak / tidak layak)", 28), ("Catat
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value) -> str:
+def neutralise(value: object) -> str:
     """The cell's text, made inert for spreadsheets (OWASP CSV/formula injection)."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text

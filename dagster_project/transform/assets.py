@@ -30,6 +30,16 @@ from dagster_project.resources import (
     ReportingPeriod,
     ensure_dbt_manifest,
 )
+from dagster_project.warehouse import scalar
+
+# What dagster-dbt's event stream yields (DbtCliInvocation.stream)
+DbtEvent = (
+    dg.Output
+    | dg.AssetMaterialization
+    | dg.AssetObservation
+    | dg.AssetCheckResult
+    | dg.AssetCheckEvaluation
+)
 
 ensure_dbt_manifest()
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -66,7 +76,7 @@ def jember_dbt_models(
     dbt: DbtCliResource,
     paths: PipelinePaths,
     period: ReportingPeriod,
-):
+) -> Iterator[DbtEvent | dg.AssetObservation]:
     # One target folder per data dir, kept between runs: dbt re-parses the whole project when
     # the profile differs from the one its partial-parse file was written with, and the
     # warehouse path (in the profile) differs per data dir; beside it the file stays valid, so
@@ -74,7 +84,7 @@ def jember_dbt_models(
     target = paths.data / "dbt-target"
     with _child_environment(JEMBER_DUCKDB_PATH=str(paths.warehouse)):
         invocation = dbt.cli(["build", *period.dbt_vars()], context=context, target_path=target)
-    built = []
+    built: list[dg.AssetKey] = []
     for event in invocation.stream():
         if isinstance(event, (dg.Output, dg.AssetMaterialization)):
             built.append(
@@ -86,7 +96,9 @@ def jember_dbt_models(
     yield from _table_observations(paths, built)
 
 
-def _table_observations(paths: PipelinePaths, keys: list[dg.AssetKey]):
+def _table_observations(
+    paths: PipelinePaths, keys: list[dg.AssetKey]
+) -> Iterator[dg.AssetObservation]:
     """Row count and column schema of every table dbt built, read once dbt's process has ended.
 
     Not dagster-dbt's fetch_row_counts()/fetch_column_metadata(): they query through dbt's
@@ -99,7 +111,8 @@ def _table_observations(paths: PipelinePaths, keys: list[dg.AssetKey]):
     if not keys:
         return
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        # keyed by (schema, table): the last two parts of a dbt asset's key
+        columns: dict[tuple[str, ...], list[tuple[str, str]]] = {}
         for schema, table, column, data_type in con.execute(
             "select table_schema, table_name, column_name, data_type from information_schema.columns "
             "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
@@ -114,7 +127,7 @@ def _table_observations(paths: PipelinePaths, keys: list[dg.AssetKey]):
         }
         for key in keys:
             relation = tuple(key.path[-2:])
-            metadata = {}
+            metadata: dict[str, dg.TableSchema | int] = {}
             if relation in columns:
                 metadata["dagster/column_schema"] = dg.TableSchema(
                     columns=[
@@ -123,9 +136,9 @@ def _table_observations(paths: PipelinePaths, keys: list[dg.AssetKey]):
                 )
             if relation in tables:  # views are not counted: counting runs their whole query
                 schema, table = relation
-                metadata["dagster/row_count"] = con.execute(
-                    f'select count(*) from "{schema}"."{table}"'
-                ).fetchone()[0]
+                metadata["dagster/row_count"] = scalar(
+                    con, f'select count(*) from "{schema}"."{table}"'
+                )
             if metadata:
                 yield dg.AssetObservation(asset_key=key, metadata=metadata)
 
