@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 # Imports no Dagster (like runstate): `jember --help` and a refused run stay instant.
-from dagster_project.pipeline import STAGE_OF_STEP
+from dagster_project.pipeline import STAGE_OF_STEP, step_of
 
 if TYPE_CHECKING:  # Dagster is imported when a run starts: `jember --help` stays instant
     import dagster as dg
@@ -104,7 +104,7 @@ class _StageLogHandler(logging.Handler):
     def heartbeat(self) -> None:
         """Called every second from a thread: while dbt works on one slow model (or starts up),
         a line every DBT_PROGRESS_SECONDS all the same, so the stage never looks stuck."""
-        step = "jember_dbt_models"
+        step = step_of("dbt")
         if step not in self.step_started:
             return
         now = time.perf_counter()
@@ -367,7 +367,7 @@ def summarise(result: dg.ExecuteInProcessResult, data_dir: Path, seconds: float)
 
 
 # Steps that fail when the gate blocks: dbt (a blocking dbt test), the gate, publish.
-GATE_STEPS = ("great_expectations_gate", "published__analyst_tier", "jember_dbt_models")
+GATE_STEPS = tuple(step_of(stage) for stage in ("checks", "publish", "dbt"))
 
 
 def _root_cause(error: SerializableErrorInfo | None) -> str:

@@ -37,6 +37,12 @@ STAGE_OF_STEP: dict[str, str] = {
 }
 
 
+def step_of(stage: str) -> str:
+    """The step (op name) of a stage that has one step, e.g. "publish"."""
+    (step,) = (step for step, s in STAGE_OF_STEP.items() if s == stage)
+    return step
+
+
 def run_config_for(
     raw_dir: Path,
     data_dir: Path,
@@ -53,11 +59,11 @@ def run_config_for(
             "period": {"config": {"period": period or ""}},
         },
         "ops": {
-            "ingest_raw_files": {"config": {"reread_unchanged": full}},
+            step_of("ingest"): {"config": {"reread_unchanged": full}},
         },
     }
     if keep_releases is not None:
-        config["ops"]["published__analyst_tier"] = {"config": {"keep_releases": keep_releases}}
+        config["ops"][step_of("publish")] = {"config": {"keep_releases": keep_releases}}
     return config
 
 

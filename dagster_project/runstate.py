@@ -19,11 +19,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 PERIOD_PATTERN = re.compile(r"20[0-9]{2}-(0[1-9]|1[0-2])")
 
+# The raw dir's source folders (the raw contract's sources; ingestion.contract.SOURCES holds
+# their tables). Written here, not in the contract, so the CLI finds the raw dir without
+# importing ingestion (and pyarrow with it).
+SOURCE_FOLDERS = ("dtks", "pkh", "bps", "koperasi")
+
 
 def resolve_raw_dir(path: Path) -> Path:
     """Accept the folder that holds dtks/, pkh/... or one that holds raw/ (a generator --out)."""
-    sources = ("dtks", "pkh", "bps", "koperasi")
-    if not any((path / s).is_dir() for s in sources) and (path / "raw").is_dir():
+    if not any((path / s).is_dir() for s in SOURCE_FOLDERS) and (path / "raw").is_dir():
         return path / "raw"
     return path
 

@@ -13,6 +13,7 @@ import hashlib
 
 import dagster as dg
 
+from dagster_project.pipeline import step_of
 from dagster_project.reporting.assets import laporan
 from dagster_project.resources import PipelinePaths, run_lock_holder
 
@@ -41,7 +42,7 @@ def _render_report(context: dg.HookContext) -> None:
 @dg.success_hook(required_resource_keys={"paths"})
 def report_after_publish(context: dg.HookContext) -> None:
     # Publishing is the run's last word when it succeeds; other steps' success adds nothing.
-    if context.step_key == "published__analyst_tier":
+    if context.step_key == step_of("publish"):
         _render_report(context)
 
 

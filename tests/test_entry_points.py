@@ -351,3 +351,18 @@ def test_dbt_tables_carry_row_counts_and_column_schemas_and_the_gate_still_reads
         if e.event_specific_data.severity == dg.AssetCheckSeverity.ERROR
     )
     assert (tmp_path / "data" / "published" / "jember.duckdb").exists()
+
+
+def test_the_stage_list_names_every_step_of_the_jobs() -> None:
+    """pipeline.STAGE_OF_STEP is the one list of a run's steps (progress lines, exit code,
+    benchmark): it must name exactly the ops of the pipeline and report jobs, or a renamed asset
+    would drop out of the progress and the gate's exit code silently."""
+    from dagster_project.definitions import defs
+    from dagster_project.pipeline import STAGE_OF_STEP
+
+    steps = {
+        node.name
+        for job in ("jember_pipeline", "jember_report")
+        for node in defs.resolve_job_def(job).graph.nodes
+    }
+    assert set(STAGE_OF_STEP) == steps

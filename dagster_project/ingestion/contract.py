@@ -16,6 +16,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from dagster_project.runstate import SOURCE_FOLDERS
+
 
 @dataclass(frozen=True)
 class Column:
@@ -182,8 +184,7 @@ KOPERASI = Table(
 
 TABLES: dict[str, Table] = {t.name: t for t in (DTKS, PKH, BPS_PENDUDUK, BPS_KEMISKINAN, KOPERASI)}
 SOURCES: dict[str, tuple[Table, ...]] = {
-    source: tuple(t for t in TABLES.values() if t.source == source)
-    for source in ("dtks", "pkh", "bps", "koperasi")
+    source: tuple(t for t in TABLES.values() if t.source == source) for source in SOURCE_FOLDERS
 }
 
 # Metadata columns every raw table carries after its contract columns. Together
