@@ -155,16 +155,17 @@ def read_floor(raw_dir: Path) -> dict:
     return {"seconds": time.perf_counter() - t0, "files": files, "rows": rows, "bytes": size}
 
 
-def _dbt_model_timings(window: tuple[float, float]) -> list[dict]:
-    """Per model (not tests) from the run_results.json of the dbt build this run started: the
-    one written within the dbt step's window (another run in the same checkout writes its own)."""
+def _dbt_model_timings(data_dir: Path, window: tuple[float, float]) -> list[dict]:
+    """Per model (not tests) from the run_results.json of the dbt build this run started (dbt
+    writes it to the run's data dir, transform/assets.py), if written within the dbt step's
+    window."""
     from datetime import datetime
 
-    target = Path(__file__).resolve().parent.parent / "dbt" / "target"
+    target = data_dir / "dbt-target"
     candidates = [
         p
-        for p in target.glob("*/run_results.json")
-        if window[0] <= p.stat().st_mtime <= window[1] + 5
+        for p in [target / "run_results.json", *target.glob("*/run_results.json")]
+        if p.exists() and window[0] <= p.stat().st_mtime <= window[1] + 5
     ]
     if not candidates:
         return []
@@ -252,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     dbt_steps = [w for k, w in windows.items() if k.startswith(STAGES["dbt"])]
     models = (
-        _dbt_model_timings((min(w[0] for w in dbt_steps), max(w[1] for w in dbt_steps)))
+        _dbt_model_timings(data_dir, (min(w[0] for w in dbt_steps), max(w[1] for w in dbt_steps)))
         if dbt_steps
         else []
     )
