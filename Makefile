@@ -18,10 +18,10 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
 install: $(INSTALLED)
 
-$(INSTALLED): pyproject.toml constraints.txt
+$(INSTALLED): pyproject.toml dev/pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,lint]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,lint]" -e ./dev
 	touch $@
 
 # Dagster reads dbt's manifest at definition time; it is prepared here, never on import.

@@ -41,7 +41,11 @@ def _print(msg: str) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from jember_dev.generator import generate
+    try:
+        from jember_dev.generator import generate
+    except ModuleNotFoundError:
+        _print("error: `jember generate` needs the development tools: pip install -e ./dev")
+        return EXIT_ERROR
 
     started = time.perf_counter()
     summary = generate(Path(args.out), args.scale, args.seed)

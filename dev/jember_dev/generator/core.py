@@ -90,7 +90,7 @@ FAMILY_COLUMNS = [
 
 # The generator builds on the same reference data the pipeline loads: the dbt seeds (their
 # sources in dbt/seeds/README.md), read from the repository, never copied.
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt" / "seeds"
+SEEDS_DIR = Path(__file__).resolve().parents[3] / "dbt" / "seeds"
 
 
 def load_wilayah() -> pd.DataFrame:
