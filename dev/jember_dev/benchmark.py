@@ -161,15 +161,12 @@ def _dbt_model_timings(data_dir: Path, window: tuple[float, float]) -> list[dict
     window."""
     from datetime import datetime
 
-    target = data_dir / "dbt-target"
-    candidates = [
-        p
-        for p in [target / "run_results.json", *target.glob("*/run_results.json")]
-        if p.exists() and window[0] <= p.stat().st_mtime <= window[1] + 5
-    ]
-    if not candidates:
+    results_file = data_dir / "dbt-target" / "run_results.json"
+    if not results_file.exists() or not (
+        window[0] <= results_file.stat().st_mtime <= window[1] + 5
+    ):
         return []
-    results = json.loads(max(candidates, key=lambda p: p.stat().st_mtime).read_text())
+    results = json.loads(results_file.read_text())
     models = []
     for r in results["results"]:
         if not r["unique_id"].startswith("model."):
