@@ -9,7 +9,6 @@ jember_pipeline` and `jember run` all run the same job.
 import warnings
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from dagster_project.ingestion.assets import ingest_raw_files
 from dagster_project.publishing.assets import publish
@@ -25,7 +24,11 @@ from dagster_project.sensors import (
     report_after_other_run,
     report_job,
 )
-from dagster_project.transform.assets import dbt_project, jember_dbt_models
+from dagster_project.transform.assets import (
+    JemberDbtCliResource,
+    dbt_project,
+    jember_dbt_models,
+)
 
 # Who answers for each stage's data, by asset group (one place; the UI shows it per asset).
 OWNERS_BY_GROUP = {
@@ -71,7 +74,7 @@ def _definitions() -> dg.Definitions:
             resources={
                 # empty: $JEMBER_RAW_DIR / $JEMBER_DATA_DIR, else raw/ and data/ of the project
                 "paths": PipelinePaths(),
-                "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+                "dbt": JemberDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
                 # empty: the period is taken from the data; the UI's launchpad can set it per run
                 "period": ReportingPeriod(),
             },
