@@ -189,17 +189,81 @@ def _dbt_model_timings(data_dir: Path, window: tuple[float, float]) -> list[dict
     return sorted(models, key=lambda m: -m["seconds"])
 
 
+def _ts(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def dbt_profile(data_dir: Path, window: tuple[float, float]) -> dict | None:
+    """Where the dbt step's time went, from the files dbt wrote to the run's data dir: its own
+    log (JSON lines, dbt.log and the rotated dbt.log.1...) and run_results.json. Seconds from
+    the step's start to dbt's first line (this process's work, dbt's import), parsing (first
+    line to "Found N models"; full or partial, with dbt's reason for a full one), execution
+    (dbt's own elapsed time), and after (the step's end less dbt's last result: the event
+    stream and the row counts). Per resource type (model, test, unit_test, seed): how many
+    nodes and their summed time (dbt runs `threads` of them at once)."""
+    target = data_dir / "dbt-target"
+    results_file = target / "run_results.json"
+    if not results_file.exists() or not (
+        window[0] <= results_file.stat().st_mtime <= window[1] + 5
+    ):
+        return None
+    lines = []
+    for log in sorted(target.glob("dbt.log*"), key=lambda p: p.stat().st_mtime):
+        for line in log.read_text(errors="replace").splitlines():
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                continue
+    results = json.loads(results_file.read_text())
+    invocation = results["metadata"]["invocation_id"]
+    events = [e for e in lines if e.get("info", {}).get("invocation_id") == invocation]
+    first = min((_ts(e["info"]["ts"]) for e in events), default=None)
+    found = next((_ts(e["info"]["ts"]) for e in events if e["info"]["name"] == "FoundStats"), None)
+    full_parse = next(
+        (e["data"].get("reason") for e in events if e["info"]["name"] == "UnableToPartialParse"),
+        None,
+    )
+    by_type: dict[str, dict] = {}
+    for r in results["results"]:
+        kind = r["unique_id"].split(".")[0]
+        t = by_type.setdefault(kind, {"nodes": 0, "seconds": 0.0})
+        t["nodes"] += 1
+        t["seconds"] += r["execution_time"]
+    ends = [
+        _ts(t["completed_at"])
+        for r in results["results"]
+        for t in r.get("timing", [])
+        if t.get("completed_at")
+    ]
+    return {
+        "before_dbt": (first - window[0]) if first else None,
+        "parse": (found - first) if first and found else None,
+        "full_parse_reason": full_parse,
+        "execution": results["elapsed_time"],
+        "after_dbt": (window[1] - max(ends)) if ends else None,
+        "by_resource_type": by_type,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="jember")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default="bench")
     parser.add_argument("--skip-generate", action="store_true")
+    parser.add_argument(
+        "--raw-dir",
+        help="run on this delivery instead of generating one (e.g. raw, the shipped sample)",
+    )
     args = parser.parse_args(argv)
 
     out = Path(args.out).resolve()
     gen_dir = out / f"{args.scale}-{args.seed}"
     data_dir = out / f"data-{args.scale}"
+    raw_dir = gen_dir / "raw"
+    if args.raw_dir:
+        raw_dir, data_dir = Path(args.raw_dir).resolve(), out / "data"
+        args.scale, args.skip_generate = f"given ({raw_dir})", True
     results: dict = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "scale": args.scale,
@@ -224,15 +288,16 @@ def main(argv: list[str] | None = None) -> int:
 
     sampler = MemorySampler()
     sampler.start()
-    floor = read_floor(gen_dir / "raw")
+    floor = read_floor(raw_dir)
     sampler.stop()
     results["read_floor"] = {**floor, "peak_bytes": sampler.peak()}
 
     sampler = MemorySampler()
     sampler.start()
     t0 = time.perf_counter()
+    started_at = time.time()
     instance = dg.DagsterInstance.ephemeral()
-    result = run_pipeline(gen_dir / "raw", data_dir, instance=instance)
+    result = run_pipeline(raw_dir, data_dir, instance=instance)
     wall = time.perf_counter() - t0
     sampler.stop()
 
@@ -248,12 +313,18 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": sum(windows[k][1] - windows[k][0] for k in keys),
             "peak_bytes": sampler.peak(start, end),
         }
+    # the report renders in its own run, started by the job's hooks (sensors.py)
+    for run in instance.get_runs():
+        if run.tags.get("jember/after_run") == result.run_id:
+            for step, window in _step_windows(instance, run.run_id).items():
+                if STAGE_OF_STEP.get(step) == "report":
+                    stages["report"] = {
+                        "seconds": window[1] - window[0],
+                        "peak_bytes": sampler.peak(*window),
+                    }
     dbt_steps = [w for k, w in windows.items() if k.startswith(STAGES["dbt"])]
-    models = (
-        _dbt_model_timings(data_dir, (min(w[0] for w in dbt_steps), max(w[1] for w in dbt_steps)))
-        if dbt_steps
-        else []
-    )
+    dbt_window = (min(w[0] for w in dbt_steps), max(w[1] for w in dbt_steps)) if dbt_steps else None
+    models = _dbt_model_timings(data_dir, dbt_window) if dbt_window else []
     for m in models:
         m["peak_bytes"] = sampler.peak(*m.pop("window")) if m.get("window") else None
     results["pipeline"] = {
@@ -262,6 +333,11 @@ def main(argv: list[str] | None = None) -> int:
         "peak_bytes": sampler.peak(),
         "stages": stages,
         "dbt_models": models,
+        "dbt_profile": dbt_profile(data_dir, dbt_window) if dbt_window else None,
+        # before the first step: process start, definitions load, resources
+        "before_first_step": (min(w[0] for w in windows.values()) - started_at)
+        if windows
+        else None,
         "run_over_read_floor": wall / floor["seconds"] if floor["seconds"] else None,
     }
     results["load_average"] = os.getloadavg()
@@ -287,6 +363,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     if p["run_over_read_floor"]:
         print(f"run / read floor: {p['run_over_read_floor']:.0f}x")
+    if p["before_first_step"] is not None:
+        outside = (
+            p["wall_seconds"] - p["before_first_step"] - sum(s["seconds"] for s in stages.values())
+        )
+        print(
+            f"before the first step (definitions, resources): {p['before_first_step']:.1f} s; "
+            f"between and after the steps: {outside:.1f} s"
+        )
+    d = p["dbt_profile"]
+    if d:
+        parse = "full: " + d["full_parse_reason"] if d["full_parse_reason"] else "partial"
+        print(
+            f"\ndbt step: before dbt's first line {d['before_dbt']:.1f} s, parse "
+            f"{d['parse']:.1f} s ({parse}), execution {d['execution']:.1f} s, "
+            f"after dbt {d['after_dbt']:.1f} s"
+        )
+        print("| dbt resource type | nodes | summed node time (s) |\n|---|---:|---:|")
+        for kind, t in sorted(d["by_resource_type"].items(), key=lambda kv: -kv[1]["seconds"]):
+            print(f"| {kind} | {t['nodes']} | {t['seconds']:.1f} |")
     print(
         "\n| dbt model | execute (s) | peak memory (GiB, with the model beside it) |\n|---|---:|---:|"
     )
