@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -28,6 +30,15 @@ def test_clean_delivery_is_published(tiny_run):
         parquet = published / f"{table}.parquet"
         assert parquet.exists(), f"{table}.parquet missing"
     assert pq.read_table(published / "mart_desa.parquet").num_rows == 248
+
+
+def test_the_runs_dbt_build_runs_the_data_tests_not_the_unit_tests(tiny_run):
+    """Unit tests test code and run in the suite (test_dbt_models); a run's build runs every
+    data test on the delivery and no unit test."""
+    results = json.loads((tiny_run["data"] / "dbt-target" / "run_results.json").read_text())
+    kinds = Counter(r["unique_id"].split(".")[0] for r in results["results"])
+    assert kinds["unit_test"] == 0
+    assert kinds["test"] >= 300 and kinds["model"] >= 70
 
 
 def test_every_raw_dtks_and_pkh_row_is_loaded_or_rejected_with_its_identity(tiny_run):
