@@ -32,10 +32,17 @@ def test_clean_delivery_is_published(tiny_run):
     assert pq.read_table(published / "mart_desa.parquet").num_rows == 248
 
 
-def test_the_runs_dbt_build_runs_the_data_tests_not_the_unit_tests(tiny_run):
-    """Unit tests test code and run in the suite (test_dbt_models); a run's build runs every
-    data test on the delivery and no unit test."""
-    results = json.loads((tiny_run["data"] / "dbt-target" / "run_results.json").read_text())
+def test_the_runs_dbt_build_reuses_the_prepared_parse_and_runs_no_unit_test(tiny_run):
+    """The first run in a fresh data dir: dbt reuses the parse `make manifest` (or the
+    definitions' load) prepared, instead of parsing the whole project again because the
+    profile differs (transform/assets.py DBT_WAREHOUSE). Unit tests test code and run in the
+    suite (test_dbt_models); a run's build runs every data test on the delivery and no unit
+    test."""
+    target = tiny_run["data"] / "dbt-target"
+    log = "".join(p.read_text(errors="replace") for p in sorted(target.glob("dbt.log*")))
+    assert "Running with dbt" in log
+    assert "Unable to do partial parsing" not in log
+    results = json.loads((target / "run_results.json").read_text())
     kinds = Counter(r["unique_id"].split(".")[0] for r in results["results"])
     assert kinds["unit_test"] == 0
     assert kinds["test"] >= 300 and kinds["model"] >= 70
