@@ -241,16 +241,28 @@ def _value_level(
     counts weighted back. The frame holds each column's distinct values from its first row,
     padded with that column's first value up to the longest column (pad rows are not read)."""
     import pandas as pd
+    import pyarrow.compute as pc
 
     columns = list(dict.fromkeys(configs[i].kwargs["column"] for i in indexes))
+    # One pass over the relation for all columns (a grouping set per column) rather than one
+    # query per column: the relation is often a view, computed again by every query. A row of
+    # column k's set has grouping_id with every bit set but k's (the first column is the
+    # highest bit); the other columns are NULL there, so ordering by every column in turn
+    # orders each set by its own column, NULL last (a column's pad value is then a value
+    # whenever the column has one).
+    selected = [f"{quote_identifier(c)} as v{k}" for k, c in enumerate(columns)]
+    names = [f"v{k}" for k in range(len(columns))]
+    arrow = con.sql(
+        f"select {', '.join(selected)}, grouping_id({', '.join(names)}) as set_id, "
+        f"count(*) as n from {relation} "
+        f"group by grouping sets ({', '.join(f'({n})' for n in names)}) "
+        f"order by set_id, {', '.join(f'{n} nulls last' for n in names)}"
+    ).to_arrow_table()
+    full = 2 ** len(columns) - 1
     values: dict[str, tuple] = {}
-    for column in columns:
-        col = quote_identifier(column)
-        # NULL last, so a column's pad value is a value whenever the column has one
-        arrow = con.sql(
-            f"select {col} as v, count(*) as n from {relation} group by all order by v nulls last"
-        ).to_arrow_table()
-        values[column] = (arrow.column("v").to_pandas(), arrow.column("n").to_pylist())
+    for k, column in enumerate(columns):
+        rows = arrow.filter(pc.equal(arrow.column("set_id"), full - 2 ** (len(columns) - 1 - k)))
+        values[column] = (rows.column(f"v{k}").to_pandas(), rows.column("n").to_pylist())
     longest = max((len(n) for _, n in values.values()), default=0)
     frame = pd.DataFrame(
         {
