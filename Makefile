@@ -14,7 +14,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: install manifest run lint test test-fast report-tools dev bench bench-linkage bench-targeting clean
+.PHONY: install manifest run lint test test-fast report-tools dev bench bench-sample bench-linkage bench-targeting clean
 
 install: $(INSTALLED)
 
@@ -76,9 +76,14 @@ report-tools:
 dev: $(MANIFEST) | $(DAGSTER_YAML)
 	$(BIN)/dagster dev -m dagster_project.definitions
 
-# Generates the jember scale (~1M persons) and runs the pipeline on it, per stage timings.
+# Generates the jember scale (~1M persons) and runs the pipeline on it: time and peak memory per
+# stage and per dbt model, where the dbt step's time goes (parse, execution, per resource type).
 bench: $(MANIFEST)
 	$(BIN)/python -m jember_dev.benchmark --scale jember --out bench
+
+# The same profile of one run of the shipped sample (raw/): where a run's fixed cost goes.
+bench-sample: $(MANIFEST)
+	$(BIN)/python -m jember_dev.benchmark --raw-dir raw --out bench/sample
 
 # Resolution accuracy against ground truth on `small` (seed 1): person, PKH-to-DTKS and family
 # pairwise F1, village accuracy, conservation. TIMING=jember also times resolution at that scale.
