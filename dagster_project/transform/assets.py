@@ -90,6 +90,11 @@ class JemberDbtCliResource(DbtCliResource):
     new version renamed them, the overrides would go unused and the run would only be slower.
     """
 
+    def __init__(self, project_dir: DbtProject, dbt_executable: str) -> None:
+        # DbtCliResource's own __init__ takes a DbtProject; stated here for the type checker,
+        # which otherwise sees only the resource's fields.
+        super().__init__(project_dir=project_dir, dbt_executable=dbt_executable)
+
     @cached_property
     def _cli_version(self) -> version.Version:
         return version.parse(importlib.metadata.version("dbt-core"))
