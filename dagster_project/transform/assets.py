@@ -90,10 +90,11 @@ class JemberDbtCliResource(DbtCliResource):
     new version renamed them, the overrides would go unused and the run would only be slower.
     """
 
-    def __init__(self, project_dir: DbtProject, dbt_executable: str) -> None:
-        # DbtCliResource's own __init__ takes a DbtProject; stated here for the type checker,
-        # which otherwise sees only the resource's fields.
-        super().__init__(project_dir=project_dir, dbt_executable=dbt_executable)
+    def __init__(self, **fields: Any) -> None:
+        # DbtCliResource's own __init__ (which takes a DbtProject as project_dir), stated for
+        # the type checker, which otherwise sees only the resource's fields (project_dir: str).
+        # Every field passes through: Dagster builds the resource again from all of them.
+        super().__init__(**fields)
 
     @cached_property
     def _cli_version(self) -> version.Version:
