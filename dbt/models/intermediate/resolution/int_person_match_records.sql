@@ -76,6 +76,10 @@ keyed as (
         -- the words in alphabetical order: a two-part name written the other way round
         -- (FITRI AULIA / AULIA FITRI) is the same name
         array_to_string(list_sort(string_split(records.nama_normal, ' ')), ' ') as nama_sorted,
+        -- the spelling-folded key of those sorted words: blocks a swapped name written another
+        -- way too (MUHAMMAD JEFRI / JEFRI MOCH.)
+        {{ person_name_key("array_to_string(list_sort(string_split(records.nama_normal, ' ')), ' ')") }}
+            as nama_sorted_key,
         records.no_kk,
         records.is_no_kk_last_digit_untrusted,
         records.id_pkh,
@@ -89,6 +93,13 @@ keyed as (
         count(*) over (partition by records.tanggal_lahir, records.nama_key) as birth_name_rows,
         count(*) over (partition by records.kode_desa, records.nama_key) as desa_name_rows,
         name_weights.name_weight,
+        -- a name so rare (var person_very_rare_name_weight, log2 of records per record with
+        -- the key: 12 = one record in 4,096) that two people with it born on one day in one
+        -- district are not to be expected: the namesake guards (NIKs that differ only in the
+        -- serial's last digit, or lost it to a number cell) do not apply to it
+        coalesce(
+            name_weights.name_weight >= {{ var('person_very_rare_name_weight', 12) }}, false
+        ) as is_name_very_rare,
         name_frequencies.name_frequency,
         birth_date_frequencies.birth_date_frequency,
         name_birth_niks.name_birth_nik_count,
@@ -120,4 +131,8 @@ keyed as (
     left join name_birth_niks using (nama_key, tanggal_lahir)
 )
 
-select * from keyed
+select
+    *,
+    count(*) over (partition by tanggal_lahir, nama_sorted_key) as birth_sorted_name_rows,
+    count(*) over (partition by kode_desa, nama_sorted_key) as desa_sorted_name_rows,
+from keyed
