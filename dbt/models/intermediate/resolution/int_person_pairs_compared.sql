@@ -200,6 +200,13 @@ compared as (
             ),
             false
         ) as is_name_contained,
+        -- one letter typed wrong, dropped or added in a name of five letters or more
+        -- (FITRIANI / FUTRIANI): Jaro-Winkler puts some of these under 0.80
+        coalesce(
+            levenshtein(a.nama_normal, b.nama_normal) = 1
+            and least(length(a.nama_normal), length(b.nama_normal)) >= 5,
+            false
+        ) as is_name_one_letter_off,
         least(a.name_weight, b.name_weight) as name_weight,
         a.no_kk is not null and a.no_kk = b.no_kk as is_no_kk_equal,
         -- both cards present and different (in the first 15 digits when a 16th digit came
@@ -298,7 +305,7 @@ select
         when is_name_key_equal then 'equal'
         -- a similar spelling counts only when the NIKs do not disagree (twins are often named
         -- alike: AHMAD FAUZI / AHMAD FAUZAN)
-        when (name_similarity >= 0.92 or is_name_contained)
+        when (name_similarity >= 0.92 or is_name_contained or is_name_one_letter_off)
             and (coalesce(nik_digits_different, 0) = 0 or is_nik_transposed)
             then 'similar'
         when name_similarity >= 0.80 then 'somewhat'
