@@ -530,9 +530,9 @@ def test_a_family_entered_twice_in_one_file_is_one_household(evidence):
 
 # --- Namesake guards give way to a very rare name; swapped names with a lost NIK ---
 #
-# A name key is very rare when log2(records / records with the key) >= 12 (var
-# person_very_rare_name_weight): a key two rows share needs more than 8,192 records, so the
-# deliveries below carry that many filler heads (unique names, cards, NIKs and birth dates:
+# A name key is very rare when at most 16 records carry it (var person_very_rare_name_records);
+# a name is rare enough for the lost-NIK rules when log2(records / records with the key) >= 8,
+# so the deliveries below carry 1,100 filler heads (unique names, cards, NIKs and birth dates:
 # they block with nothing).
 
 R_PLACE_FILE = "dtks/2025-04/dtks_ambulu.csv"
@@ -540,7 +540,7 @@ R_FILLER_FILE = "dtks/2025-04/dtks_ambulu_lain.csv"
 R_OCT_FILE = "dtks/2025-10/pemutakhiran_ambulu.csv"
 
 
-def _rare_filler_rows(count: int = 9000) -> list[str]:
+def _rare_filler_rows(count: int = 1100) -> list[str]:
     import datetime
     import itertools
 
@@ -559,10 +559,14 @@ R_APRIL = [
     # Nayla, a very rare name; in October on a card of her own, her NIK's last digit mistyped
     f"3509120101130001;3509125703030001;NAYLA ZAHIRAH PUTRI;P;17-03-2003;ANAK;{PLACE};2;HIDUP;10-01-2024",
     # two women named SITI AMINAH born the same day in Ambulu, on unrelated cards, NIK serials
-    # 0001 and 0002 (Dukcapil numbers same-day births of one district in order); a third SITI
-    # AMINAH makes the name common enough that two such namesakes are to be expected
+    # 0001 and 0002 (Dukcapil numbers same-day births of one district in order); sixteen more
+    # SITI AMINAH make the name common enough that two such namesakes are to be expected
     f"3509120101130002;3509125212850001;SITI AMINAH;P;12-12-1985;ISTRI;{PLACE};2;HIDUP;10-01-2024",
-    f"3509120101130003;3509125710800001;SITI AMINAH;P;17-10-1980;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+    *[
+        f"350912010113{5000 + i * 11:04d};350912{41 + i:02d}10800001;SITI AMINAH;P;{i + 1:02d}-10-1980;ISTRI;"
+        f"{PLACE};2;HIDUP;10-01-2024"
+        for i in range(16)
+    ],
     # Indah's NIK went through Excel (E+15); in October, on her own card, her name was written
     # the other way round (ZASKIA INDAH)
     f"3509120101130004;3.50912E+15;INDAH ZASKIA;P;05-10-2017;ANAK;{PLACE};2;HIDUP;10-01-2024",
@@ -603,4 +607,4 @@ def test_namesakes_born_the_same_day_with_neighbouring_serials_stay_apart_when_t
 
 
 def test_a_name_written_the_other_way_round_links_to_a_lost_nik_in_the_same_village(rare):
-    assert person(rare, R_OCT_FILE, 3) == person(rare, R_PLACE_FILE, 4)
+    assert person(rare, R_OCT_FILE, 3) == person(rare, R_PLACE_FILE, 19)

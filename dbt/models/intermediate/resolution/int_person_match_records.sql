@@ -18,6 +18,7 @@ name_weights as (
     select
         nama_key,
         log2((select count(*) from records) / count(*)) as name_weight,
+        count(*) as name_records,
     -- the scalar subquery reads `records` too (AL04 takes that for a second alias)
     from records  -- noqa: AL04
     where nama_key is not null
@@ -93,12 +94,15 @@ keyed as (
         count(*) over (partition by records.tanggal_lahir, records.nama_key) as birth_name_rows,
         count(*) over (partition by records.kode_desa, records.nama_key) as desa_name_rows,
         name_weights.name_weight,
-        -- a name so rare (var person_very_rare_name_weight, log2 of records per record with
-        -- the key: 12 = one record in 4,096) that two people with it born on one day in one
-        -- district are not to be expected: the namesake guards (NIKs that differ only in the
-        -- serial's last digit, or lost it to a number cell) do not apply to it
+        -- a name so rare that two people with it born on one day in one district are not to be
+        -- expected: the namesake guards (NIKs that differ only in the serial's last digit, or
+        -- lost it to a number cell) do not apply to it. A count, not a share: a district
+        -- registers about as many births a day whatever the number of records loaded, so the
+        -- chance of a same-day namesake grows with the name's bearers, not with its share
+        -- (measured: a share-based bound, weight >= 12, merged 61 namesake pairs on the eval
+        -- kit at jember, keys with up to ~360 records). Var person_very_rare_name_records.
         coalesce(
-            name_weights.name_weight >= {{ var('person_very_rare_name_weight', 12) }}, false
+            name_weights.name_records <= {{ var('person_very_rare_name_records', 16) }}, false
         ) as is_name_very_rare,
         name_frequencies.name_frequency,
         birth_date_frequencies.birth_date_frequency,

@@ -88,8 +88,10 @@ evidence as (
         -- a NIK whose 16th digit a spreadsheet lost cannot tell two namesakes born the same
         -- day in one district apart (serials 0001, 0002): in one delivery, on unrelated
         -- cards, that lost digit is all that would link them
-        and not (not is_nik_trusted_pair and is_same_file and not is_family_related
-            and not is_same_very_rare_name_birth)
+        and not (
+            not is_nik_trusted_pair and is_same_file and not is_family_related
+            and not is_same_very_rare_name_birth
+        )
         -- the region digits (1-6) agree: people born the same day in two districts have
         -- NIKs that differ only there when their serials coincide; unless the slip is
         -- located there (both records live in the kecamatan one of the two NIKs names)
