@@ -154,6 +154,28 @@ def totals_row(style: f.FileStyle, header: list[str], n: int) -> list[str] | Non
     return row
 
 
+def deliver_again(
+    raw: Path,
+    truth: TruthWriter,
+    source: str,
+    path: str,
+    again: str,
+    rec: pd.DataFrame,
+    damage: np.ndarray,
+    size: int,
+) -> tuple[str, str, int, int]:
+    """The same CSV file delivered again (same bytes) under another path: the contract says it
+    doubles nothing, yet each of its rows is accounted for, so the truth lists them too, with
+    `repeated_delivery` added to their damage. Returns the copy's line for the file list."""
+    (raw / again).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(raw / path, raw / again)
+    again_damage = np.array(
+        [(d + "," if d else "") + "repeated_delivery" for d in damage.tolist()], dtype=object
+    )
+    truth.write("rows", truth_rows(source, again, "", rec, again_damage), ROWS_SCHEMA)
+    return (source, again, len(rec), size)
+
+
 def write_update_delivery(
     seed: int, raw: Path, updates: list[pd.DataFrame], styles: f.StyleRotation, truth: TruthWriter
 ) -> list[tuple[str, str, int, int]]:
@@ -278,18 +300,18 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
                 truth.write("rows", truth_rows("dtks", path, "", records, damage), ROWS_SCHEMA)
                 files.append(("dtks", path, len(records), size))
                 if position == 1 and part == 0:
-                    # The same file delivered again, in a later delivery folder.
-                    again = f"dtks/2025-05/dtks_{name}.csv"
-                    (raw / again).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(raw / path, raw / again)
-                    again_damage = np.array(
-                        [(d + "," if d else "") + "repeated_delivery" for d in damage.tolist()],
-                        dtype=object,
+                    files.append(
+                        deliver_again(
+                            raw,
+                            truth,
+                            "dtks",
+                            path,
+                            f"dtks/2025-05/dtks_{name}.csv",
+                            records,
+                            damage,
+                            size,
+                        )
                     )
-                    truth.write(
-                        "rows", truth_rows("dtks", again, "", records, again_damage), ROWS_SCHEMA
-                    )
-                    files.append(("dtks", again, len(records), size))
             counts["dtks_rows"] += len(records)
 
             # --- DTKS update delivery ---------------------------------------------------
@@ -340,16 +362,7 @@ def generate(out_dir: Path, scale: str, seed: int) -> dict:
                 counts["pkh_rows"] += len(rec)
                 if position == 1 and part == 0 and stage == 2:
                     again = f"pkh/2025/kirim_ulang/pkh_{name}_tahap{stage}.csv"
-                    (raw / again).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(raw / path, raw / again)
-                    again_damage = np.array(
-                        [(d + "," if d else "") + "repeated_delivery" for d in damage.tolist()],
-                        dtype=object,
-                    )
-                    truth.write(
-                        "rows", truth_rows("pkh", again, "", rec, again_damage), ROWS_SCHEMA
-                    )
-                    files.append(("pkh", again, len(rec), size))
+                    files.append(deliver_again(raw, truth, "pkh", path, again, rec, damage, size))
                     counts["pkh_rows"] += len(rec)
 
             write_population_truth(truth, chunk, plan, updates, new_families)

@@ -11,15 +11,7 @@ stages as (
 parsed as (
     select
         {{ delivery_columns() }}
-        raw_rows.kecamatan as kecamatan_raw,
-        raw_rows.desa as desa_raw,
-        raw_rows.kode_desa as kode_desa_raw,
-        -- a village row needs a DESA or a KODE_DESA to mean anything
-        case
-            when nullif(trim(raw_rows.desa), '') is null
-                and nullif(trim(raw_rows.kode_desa), '') is null
-                then 'no_village'
-        end as rejection_reason,
+        {{ village_columns() }}
         nullif(trim(raw_rows.nama_koperasi), '') as nama_koperasi,
         raw_rows.tahapan as tahapan_raw,
         stages.tahapan,
