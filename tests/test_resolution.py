@@ -526,3 +526,85 @@ def test_a_family_entered_twice_in_one_file_is_one_household(evidence):
     assert evidence[("dtks", E_GANDA_FILE, 5)]["household_rule"] == "family_entered_twice"
     assert household(evidence, E_GANDA_FILE, 8) == household(evidence, E_GANDA_FILE, 4)
     assert household(evidence, E_GANDA_FILE, 4) != rofiqi
+
+
+# --- Namesake guards give way to a very rare name; swapped names with a lost NIK ---
+#
+# A name key is very rare when at most 16 records carry it (var person_very_rare_name_records);
+# a name is rare enough for the lost-NIK rules when log2(records / records with the key) >= 8,
+# so the deliveries below carry 1,100 filler heads (unique names, cards, NIKs and birth dates:
+# they block with nothing).
+
+R_PLACE_FILE = "dtks/2025-04/dtks_ambulu.csv"
+R_FILLER_FILE = "dtks/2025-04/dtks_ambulu_lain.csv"
+R_OCT_FILE = "dtks/2025-10/pemutakhiran_ambulu.csv"
+
+
+def _rare_filler_rows(count: int = 1100) -> list[str]:
+    import datetime
+    import itertools
+
+    names = ["".join(p) for p in itertools.product(E_SYLLABLES, repeat=4)][:count]
+    rows = []
+    for i, name in enumerate(names):
+        born = datetime.date(1950, 1, 2) + datetime.timedelta(days=i)
+        rows.append(
+            f"35091299{i:08d};350912{born:%d%m%y}0001;{name};L;{born:%d-%m-%Y};KEPALA KELUARGA;"
+            f"{PLACE};4;HIDUP;10-01-2024"
+        )
+    return rows
+
+
+R_APRIL = [
+    # Nayla, a very rare name; in October on a card of her own, her NIK's last digit mistyped
+    f"3509120101130001;3509125703030001;NAYLA ZAHIRAH PUTRI;P;17-03-2003;ANAK;{PLACE};2;HIDUP;10-01-2024",
+    # two women named SITI AMINAH born the same day in Ambulu, on unrelated cards, NIK serials
+    # 0001 and 0002 (Dukcapil numbers same-day births of one district in order); sixteen more
+    # SITI AMINAH make the name common enough that two such namesakes are to be expected
+    f"3509120101130002;3509125212850001;SITI AMINAH;P;12-12-1985;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+    *[
+        f"350912010113{5000 + i * 11:04d};350912{41 + i:02d}10800001;SITI AMINAH;P;{i + 1:02d}-10-1980;ISTRI;"
+        f"{PLACE};2;HIDUP;10-01-2024"
+        for i in range(16)
+    ],
+    # Indah's NIK went through Excel (E+15); in October, on her own card, her name was written
+    # the other way round (ZASKIA INDAH)
+    f"3509120101130004;3.50912E+15;INDAH ZASKIA;P;05-10-2017;ANAK;{PLACE};2;HIDUP;10-01-2024",
+]
+
+R_OCTOBER = [
+    f"3509120506260011;3509125703030004;NAYLA ZAHIRAH PUTRI;P;17-03-2003;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
+    f"3509120506260022;3509125212850002;SITI AMINAH;P;12-12-1985;ISTRI;{PLACE};2;HIDUP;01-09-2025",
+    f"3509120506260033;3509124510170001;ZASKIA INDAH;P;05-10-2017;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
+]
+
+
+@pytest.fixture(scope="module")
+def rare(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("resolution_rare")
+    raw, data = root / "raw", root / "data"
+    _write(raw / R_PLACE_FILE, DTKS_HEADER, R_APRIL)
+    _write(raw / R_FILLER_FILE, DTKS_HEADER, _rare_filler_rows())
+    _write(raw / R_OCT_FILE, DTKS_HEADER, R_OCTOBER)
+    for folder in ("bps", "koperasi", "pkh"):
+        (raw / folder).mkdir(parents=True, exist_ok=True)
+    _run(raw, data)
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    rows = con.execute("select * from intermediate.int_person_xref").fetchall()
+    names = [d[0] for d in con.description]
+    return {(r[0], r[1], r[3]): dict(zip(names, r)) for r in rows}
+
+
+def test_a_last_digit_nik_typo_on_an_unrelated_card_links_when_the_name_is_very_rare(rare):
+    assert person(rare, R_OCT_FILE, 1) == person(rare, R_PLACE_FILE, 1)
+    assert rare[("dtks", R_OCT_FILE, 1)]["match_rule"] == "nik_near_name_birth"
+
+
+def test_namesakes_born_the_same_day_with_neighbouring_serials_stay_apart_when_the_name_is_common(
+    rare,
+):
+    assert person(rare, R_OCT_FILE, 2) != person(rare, R_PLACE_FILE, 2)
+
+
+def test_a_name_written_the_other_way_round_links_to_a_lost_nik_in_the_same_village(rare):
+    assert person(rare, R_OCT_FILE, 3) == person(rare, R_PLACE_FILE, 19)

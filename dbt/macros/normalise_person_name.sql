@@ -4,10 +4,13 @@
     (`S.PD` -> `SPD`) so they can be recognised, every other non-letter a space, `BIN`/`BINTI`
     and what follows cut (never the first word), titles removed wherever they stand (`H.`,
     `HJ.`, `HAJI`, `DRS.`, `IR.`, `S.PD`, ...), and the many spellings of Muhammad
-    (`MOHAMMAD`, `MOCH.`, `MOH.`, `MUH.`, `M.`) made one word. Null when nothing is left.
+    (`MOHAMMAD`, `MOCH.`, `MOH.`, `MUH.`, `M.`) made one word; the short forms `ST.` (where the
+    given name starts, after any honorific) and `ABD.` written out as `SITI` and `ABDUL`. Null
+    when nothing is left.
 
     person_name_key: a coarser key over the normal form for blocking and frequency: old Dutch
-    spellings folded (`OE` -> `U`, `DJ` -> `J`, `TJ` -> `C`, `J` -> `Y` -> `I`), doubled
+    spellings folded (`OE` -> `U`, `DJ` -> `J`, `TJ` -> `C`, `CH` -> `KH` -> `H`,
+    `J` -> `Y` -> `I`), doubled
     letters single, `H` after a vowel dropped (`FATIMAH` = `FATIMA`), spaces removed. -#}
 
 {% macro person_name_titles() -%}
@@ -30,7 +33,7 @@ nullif(
         list_transform(
             list_filter(
                 string_split(
-                    trim(regexp_replace(
+                    trim(regexp_replace(regexp_replace(
                         -- BIN/BINTI and everything after it, unless it is the first word
                         regexp_replace(
                             ' ' || trim(regexp_replace(
@@ -44,12 +47,21 @@ nullif(
                             '^( \S+.*?) (BIN|BINTI) .*$', '\1 '
                         ),
                         '\s+', ' ', 'g'
+                    ),
+                    -- ST. is SITI where a given name starts (after any honorific); a degree
+                    -- (S.T.) follows the name, so elsewhere ST stays a title
+                    '^((?: (?:H|HJ|HJH|HAJI|HAJJAH|NY|NYI|ALM|ALMH))*) ST ', '\1 SITI '
                     )),
                     ' '
                 ),
                 lambda t: t <> '' and t not in ({{ person_name_titles() }})
             ),
-            lambda t: case when t in ({{ person_name_muhammad_forms() }}) then 'MUHAMMAD' else t end
+            lambda t: case
+                when t in ({{ person_name_muhammad_forms() }}) then 'MUHAMMAD'
+                -- ABD. is the usual short form of ABDUL (ABD. RAHMAN)
+                when t = 'ABD' then 'ABDUL'
+                else t
+            end
         ),
         ' '
     ),
@@ -59,9 +71,9 @@ nullif(
 
 {% macro person_name_key(normal_column) -%}
 {%- set folded -%}
-regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
     replace(coalesce({{ normal_column }}, ''), ' ', ''),
-    'DJ', 'J', 'g'), 'TJ', 'C', 'g'), 'SJ', 'SY', 'g'), 'OE', 'U', 'g'), 'J', 'Y', 'g'), 'Y', 'I', 'g')
+    'DJ', 'J', 'g'), 'TJ', 'C', 'g'), 'CH', 'KH', 'g'), 'KH', 'H', 'g'), 'SJ', 'SY', 'g'), 'OE', 'U', 'g'), 'J', 'Y', 'g'), 'Y', 'I', 'g')
 {%- endset -%}
 {%- set ns = namespace(expr=folded) -%}
 {%- for letter in 'ABCDEFGHIJKLMNOPQRSTUVWXYZ' -%}

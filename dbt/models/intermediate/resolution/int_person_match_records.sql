@@ -18,6 +18,7 @@ name_weights as (
     select
         nama_key,
         log2((select count(*) from records) / count(*)) as name_weight,
+        count(*) as name_records,
     -- the scalar subquery reads `records` too (AL04 takes that for a second alias)
     from records  -- noqa: AL04
     where nama_key is not null
@@ -76,6 +77,10 @@ keyed as (
         -- the words in alphabetical order: a two-part name written the other way round
         -- (FITRI AULIA / AULIA FITRI) is the same name
         array_to_string(list_sort(string_split(records.nama_normal, ' ')), ' ') as nama_sorted,
+        -- the spelling-folded key of those sorted words: blocks a swapped name written another
+        -- way too (MUHAMMAD JEFRI / JEFRI MOCH.)
+        {{ person_name_key("array_to_string(list_sort(string_split(records.nama_normal, ' ')), ' ')") }}
+            as nama_sorted_key,
         records.no_kk,
         records.is_no_kk_last_digit_untrusted,
         records.id_pkh,
@@ -89,6 +94,16 @@ keyed as (
         count(*) over (partition by records.tanggal_lahir, records.nama_key) as birth_name_rows,
         count(*) over (partition by records.kode_desa, records.nama_key) as desa_name_rows,
         name_weights.name_weight,
+        -- a name so rare that two people with it born on one day in one district are not to be
+        -- expected: the namesake guards (NIKs that differ only in the serial's last digit, or
+        -- lost it to a number cell) do not apply to it. A count, not a share: a district
+        -- registers about as many births a day whatever the number of records loaded, so the
+        -- chance of a same-day namesake grows with the name's bearers, not with its share
+        -- (measured: a share-based bound, weight >= 12, merged 61 namesake pairs on the eval
+        -- kit at jember, keys with up to ~360 records). Var person_very_rare_name_records.
+        coalesce(
+            name_weights.name_records <= {{ var('person_very_rare_name_records', 16) }}, false
+        ) as is_name_very_rare,
         name_frequencies.name_frequency,
         birth_date_frequencies.birth_date_frequency,
         name_birth_niks.name_birth_nik_count,
@@ -120,4 +135,8 @@ keyed as (
     left join name_birth_niks using (nama_key, tanggal_lahir)
 )
 
-select * from keyed
+select
+    *,
+    count(*) over (partition by tanggal_lahir, nama_sorted_key) as birth_sorted_name_rows,
+    count(*) over (partition by kode_desa, nama_sorted_key) as desa_sorted_name_rows,
+from keyed

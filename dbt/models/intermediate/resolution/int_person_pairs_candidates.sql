@@ -11,8 +11,10 @@
                  whose name was also written another way (swapped words, a letter typo).
       no_kk      the same family card
       id_pkh     the same PKH family id (a recipient's rows over stages)
-      birth_name the same birth date and name key
-      desa_name  the same village and name key, when one record has no usable NIK
+      birth_name the same birth date and name key, or the same key of the name's words in
+                 alphabetical order (a two-part name written the other way round)
+      desa_name  the same village and name key (or sorted-words key), when one record has
+                 no usable NIK
     Only canonical rows (not repeats of a delivery) take part.
     Each pair once, rid_a < rid_b (rid: int_person_match_records). -#}
 {#- a block key shared by more records than this (a placeholder NIK or card pasted on thousands
@@ -201,6 +203,16 @@ candidates as (
             -- pairs already sharing a NIK come from the nik block
             and a.nik15 is distinct from b.nik15
     union
+    -- the same with the words of the name in alphabetical order (a two-part name written the
+    -- other way round, a variant the raw contract lists: FITRI AULIA / AULIA FITRI)
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
+    from keyed as a inner join keyed as b
+        on a.tanggal_lahir = b.tanggal_lahir and a.nama_sorted_key = b.nama_sorted_key
+            and a.rid < b.rid and a.birth_sorted_name_rows <= {{ block_max_rows }}
+            and a.nik15 is distinct from b.nik15 and a.nama_key <> b.nama_key
+    union
     -- driven from the records without a NIK, so common names do not make every pair
     select
         a.rid as rid_a,
@@ -208,6 +220,15 @@ candidates as (
     from keyed as a inner join keyed as b
         on a.kode_desa = b.kode_desa and a.nama_key = b.nama_key
             and a.rid <> b.rid and a.desa_name_rows <= {{ block_max_rows }}
+    where a.nik is null
+    union
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
+    from keyed as a inner join keyed as b
+        on a.kode_desa = b.kode_desa and a.nama_sorted_key = b.nama_sorted_key
+            and a.rid <> b.rid and a.desa_sorted_name_rows <= {{ block_max_rows }}
+            and a.nama_key <> b.nama_key
     where a.nik is null
 )
 

@@ -183,12 +183,30 @@ compared as (
         end as is_sex_equal,
         case
             when a.nama_key is null or b.nama_key is null then null
-            else a.nama_key = b.nama_key or a.nama_sorted = b.nama_sorted
+            else a.nama_key = b.nama_key or a.nama_sorted_key = b.nama_sorted_key
         end as is_name_key_equal,
         greatest(
             jaro_winkler_similarity(a.nama_normal, b.nama_normal),
             jaro_winkler_similarity(a.nama_sorted, b.nama_sorted)
         ) as name_similarity,
+        -- every word of the shorter name (two words at least) in the longer one: a name written
+        -- in full once and shortened once (SITI SHOLIHAH PERMATASARI / SITI SHOLIHAH)
+        coalesce(
+            least(length(string_split(a.nama_normal, ' ')), length(string_split(b.nama_normal, ' '))) >= 2
+            and a.nama_normal <> b.nama_normal
+            and (
+                list_has_all(string_split(a.nama_normal, ' '), string_split(b.nama_normal, ' '))
+                or list_has_all(string_split(b.nama_normal, ' '), string_split(a.nama_normal, ' '))
+            ),
+            false
+        ) as is_name_contained,
+        -- one letter typed wrong, dropped or added in a name of five letters or more
+        -- (FITRIANI / FUTRIANI): Jaro-Winkler puts some of these under 0.80
+        coalesce(
+            levenshtein(a.nama_normal, b.nama_normal) = 1
+            and least(length(a.nama_normal), length(b.nama_normal)) >= 5,
+            false
+        ) as is_name_one_letter_off,
         least(a.name_weight, b.name_weight) as name_weight,
         a.no_kk is not null and a.no_kk = b.no_kk as is_no_kk_equal,
         -- both cards present and different (in the first 15 digits when a 16th digit came
@@ -216,13 +234,26 @@ compared as (
             and left(a.nik, 12) = left(b.nik, 12) and a.nik <> b.nik
             and not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted, false
         ) as is_twin_pair_any,
+        -- the same very rare name key (int_person_match_records.is_name_very_rare) and the same
+        -- birth date that is no registry default: two namesakes born that day in one district
+        -- are not to be expected, so the namesake guards below and in int_person_pairs_scored
+        -- give way (int_persons_clustered reads the same two columns)
+        coalesce(
+            a.nama_key = b.nama_key and a.is_name_very_rare
+            and a.tanggal_lahir = b.tanggal_lahir and not a.is_default_birth_date, false
+        ) as is_same_very_rare_name_birth,
         -- NIKs equal but for the last digit, on unrelated cards: Dukcapil numbers the people of
         -- one district born on one day in order (0001, 0002, ...), so this is first two
-        -- namesakes born the same day; only the same card (or one a digit off) makes it a typo
+        -- namesakes born the same day; only the same card (or one a digit off) makes it a typo,
+        -- or a name too rare for two such namesakes
         coalesce(
             not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
             and left(a.nik, 15) = left(b.nik, 15) and a.nik <> b.nik
-            and not coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false), false)
+            and not coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false)
+            and not (
+                a.nama_key = b.nama_key and a.is_name_very_rare
+                and a.tanggal_lahir = b.tanggal_lahir and not a.is_default_birth_date
+            ), false)
             as is_serial_neighbour_pair,
         a.kode_kecamatan is not null and a.kode_kecamatan = b.kode_kecamatan as is_kecamatan_equal,
     from (
@@ -274,7 +305,8 @@ select
         when is_name_key_equal then 'equal'
         -- a similar spelling counts only when the NIKs do not disagree (twins are often named
         -- alike: AHMAD FAUZI / AHMAD FAUZAN)
-        when name_similarity >= 0.92 and (coalesce(nik_digits_different, 0) = 0 or is_nik_transposed)
+        when (name_similarity >= 0.92 or is_name_contained or is_name_one_letter_off)
+            and (coalesce(nik_digits_different, 0) = 0 or is_nik_transposed)
             then 'similar'
         when name_similarity >= 0.80 then 'somewhat'
         else 'different'

@@ -88,7 +88,10 @@ evidence as (
         -- a NIK whose 16th digit a spreadsheet lost cannot tell two namesakes born the same
         -- day in one district apart (serials 0001, 0002): in one delivery, on unrelated
         -- cards, that lost digit is all that would link them
-        and not (not is_nik_trusted_pair and is_same_file and not is_family_related)
+        and not (
+            not is_nik_trusted_pair and is_same_file and not is_family_related
+            and not is_same_very_rare_name_birth
+        )
         -- the region digits (1-6) agree: people born the same day in two districts have
         -- NIKs that differ only there when their serials coincide; unless the slip is
         -- located there (both records live in the kecamatan one of the two NIKs names)
@@ -268,7 +271,7 @@ scored as (
                     or (nik_digits_different = 0 and is_name_key_equal and is_kode_desa_equal
                     -- not two rows of one delivery on unrelated cards: the lost 16th digit is
                     -- what tells namesakes born the same day apart (see is_near_nik_name_birth)
-                    and not (is_same_file and not is_family_related))
+                    and not (is_same_file and not is_family_related and not is_same_very_rare_name_birth))
                 )
                 and (is_birth_date_equal is distinct from false or is_birth_date_slip)
             )

@@ -20,13 +20,15 @@ dtks as (
         nik_raw,
         nik as nik_digits,
         nik_status,
-        coalesce(nik_last_digit_untrusted, false) as is_nik_last_digit_untrusted,
+        -- a spreadsheet that keeps 15 significant digits turns the 16th of a number cell into 0
+        -- (raw contract): only a 0 there can be the spreadsheet's; any other digit was written
+        coalesce(nik_last_digit_untrusted and right(nik, 1) = '0', false) as is_nik_last_digit_untrusted,
         is_nik_valid,
         nama,
         jenis_kelamin,
         tanggal_lahir,
         case when is_no_kk_valid or no_kk_status = 'valid_length' then no_kk end as no_kk,
-        coalesce(no_kk_last_digit_untrusted, false) as is_no_kk_last_digit_untrusted,
+        coalesce(no_kk_last_digit_untrusted and right(no_kk, 1) = '0', false) as is_no_kk_last_digit_untrusted,
         hubungan_keluarga,
         cast(null as varchar) as id_pkh,
         kode_desa,
@@ -52,14 +54,17 @@ pkh as (
         nik_pengurus_raw as nik_raw,
         nik_pengurus as nik_digits,
         nik_pengurus_status as nik_status,
-        coalesce(nik_pengurus_last_digit_untrusted, false) as is_nik_last_digit_untrusted,
+        -- a spreadsheet that keeps 15 significant digits turns the 16th of a number cell into 0
+        -- (raw contract): only a 0 there can be the spreadsheet's; any other digit was written
+        coalesce(nik_pengurus_last_digit_untrusted and right(nik_pengurus, 1) = '0', false)
+            as is_nik_last_digit_untrusted,
         is_nik_pengurus_valid as is_nik_valid,
         nama_pengurus as nama,
         -- PKH carries no sex or birth date of its own (the NIK's are not independent evidence)
         cast(null as varchar) as jenis_kelamin,
         cast(null as date) as tanggal_lahir,
         case when is_no_kk_valid or no_kk_status = 'valid_length' then no_kk end as no_kk,
-        coalesce(no_kk_last_digit_untrusted, false) as is_no_kk_last_digit_untrusted,
+        coalesce(no_kk_last_digit_untrusted and right(no_kk, 1) = '0', false) as is_no_kk_last_digit_untrusted,
         cast(null as varchar) as hubungan_keluarga,
         id_pkh,
         kode_desa,

@@ -15,7 +15,8 @@ int_person_pairs_scored.is_contradicted (keep the two in step):
     (not by a swap);
   - two NIKs each agreeing with its own record's birth date, and the dates differ;
   - NIKs equal but for the last digit on cards that are neither equal nor a digit apart
-    (Dukcapil numbers people of one district born the same day in order: namesakes);
+    (Dukcapil numbers people of one district born the same day in order: namesakes), unless
+    both carry the same very rare name key and the same birth date that is no default;
   - birth dates that differ beyond a typing slip (day/month swapped, one digit of DDMMYYYY),
     neither a registry default (1 January, 1 July), without the same NIK.
 Most components hold no such pair and are taken as they are. In one that does, the links are
@@ -93,6 +94,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     dbt.ref("int_person_records").create_view("person_records", replace=True)
     dbt.ref("int_person_pairs_scored").create_view("person_pairs", replace=True)
+    dbt.ref("int_person_match_records").create_view("person_match_records", replace=True)
     # Strings stay in DuckDB; Python sees integers only. Node i is the i-th canonical record in
     # record-key order, so the smallest node of a cluster is its smallest key and every
     # tie-break below is by record key, never by scan order.
@@ -112,7 +114,13 @@ def model(dbt, session):
             nama_key,
             no_kk,
             tanggal_lahir,
+            -- a very rare name with a birth date that is no registry default (see below)
+            coalesce(rare.is_name_very_rare and not rare.is_default_birth_date, false)
+                as is_rare_name_dated,
         from person_records
+        left join (
+            select record_key, is_name_very_rare, is_default_birth_date from person_match_records
+        ) as rare using (record_key)
         where not is_repeat_delivery
     """)
     n = session.execute("select count(*) from person_nodes").fetchone()[0]
@@ -171,7 +179,9 @@ def model(dbt, session):
         )
         or (not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
             and left(a.nik, 15) = left(b.nik, 15) and a.nik <> b.nik
-            and not coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false))
+            and not coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false)
+            and not coalesce(a.nama_key = b.nama_key and a.is_rare_name_dated
+                and a.tanggal_lahir = b.tanggal_lahir, false))
         or (a.jenis_kelamin <> b.jenis_kelamin and a.nama_key <> b.nama_key)
         or (a.tanggal_lahir <> b.tanggal_lahir
             and not (day(a.tanggal_lahir) = month(b.tanggal_lahir) and month(a.tanggal_lahir) = day(b.tanggal_lahir)
@@ -230,5 +240,8 @@ def model(dbt, session):
         params={"rules": RULE_RANK},
     ).to_arrow_table()
     session.unregister("person_clustered_nodes")
-    session.execute("drop table person_nodes; drop view person_pairs; drop view person_records")
+    session.execute(
+        "drop table person_nodes; drop view person_pairs; drop view person_records;"
+        " drop view person_match_records"
+    )
     return result
