@@ -91,6 +91,21 @@ def _xref(data: Path) -> dict[tuple[str, str, int], dict]:
     return {(r[0], r[1], r[3]): dict(zip(names, r)) for r in rows}
 
 
+def _resolve_in_warehouse(root: Path, files: dict[str, tuple[str, list[str]]]) -> dict:
+    """Run the pipeline on the given raw files (the other source folders empty) and read the
+    warehouse's xref: the published file's columns plus the household rule and split."""
+    raw, data = root / "raw", root / "data"
+    for path, (header, rows) in files.items():
+        _write(raw / path, header, rows)
+    for folder in ("dtks", "pkh", "bps", "koperasi"):
+        (raw / folder).mkdir(parents=True, exist_ok=True)
+    _run(raw, data)
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    rows = con.execute("select * from intermediate.int_person_xref").fetchall()
+    names = [d[0] for d in con.description]
+    return {(r[0], r[1], r[3]): dict(zip(names, r)) for r in rows}
+
+
 @pytest.fixture(scope="module")
 def resolved(tmp_path_factory) -> dict:
     """Run 1: April + its repeat + PKH. Run 2 (same data dir): the October update added."""
@@ -401,22 +416,17 @@ E_OCT_KENCONG_FILE = "dtks/2025-10/pemutakhiran_kencong.csv"
 
 @pytest.fixture(scope="module")
 def evidence(tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("resolution_evidence")
-    raw, data = root / "raw", root / "data"
-    _write(raw / "dtks" / "2025-04" / "dtks_ambulu.csv", DTKS_HEADER, E_APRIL_AMBULU)
-    _write(raw / "dtks" / "2025-04" / "dtks_kencong.csv", DTKS_HEADER, E_APRIL_KENCONG)
-    _write(raw / "dtks" / "2025-10" / "pemutakhiran_ambulu.csv", DTKS_HEADER, E_OCTOBER)
-    _write(raw / "pkh" / "pkh_ambulu_2025.csv", PKH_HEADER, E_PKH)
-    _write(raw / E_GANDA_FILE, DTKS_HEADER, E_GANDA)
-    _write(raw / E_OCT_KENCONG_FILE, DTKS_HEADER, E_OCT_KENCONG)
-    for folder in ("bps", "koperasi"):
-        (raw / folder).mkdir(parents=True, exist_ok=True)
-    _run(raw, data)
-    # the warehouse's xref: the published file's columns plus the household rule and split
-    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
-    rows = con.execute("select * from intermediate.int_person_xref").fetchall()
-    names = [d[0] for d in con.description]
-    return {(r[0], r[1], r[3]): dict(zip(names, r)) for r in rows}
+    return _resolve_in_warehouse(
+        tmp_path_factory.mktemp("resolution_evidence"),
+        {
+            E_AMBULU_FILE: (DTKS_HEADER, E_APRIL_AMBULU),
+            E_KENCONG_FILE: (DTKS_HEADER, E_APRIL_KENCONG),
+            E_OCT_FILE: (DTKS_HEADER, E_OCTOBER),
+            E_PKH_FILE: (PKH_HEADER, E_PKH),
+            E_GANDA_FILE: (DTKS_HEADER, E_GANDA),
+            E_OCT_KENCONG_FILE: (DTKS_HEADER, E_OCT_KENCONG),
+        },
+    )
 
 
 def test_a_nik_one_digit_off_in_another_file_links_on_rare_name_and_birth_date(evidence):
@@ -581,18 +591,14 @@ R_OCTOBER = [
 
 @pytest.fixture(scope="module")
 def rare(tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("resolution_rare")
-    raw, data = root / "raw", root / "data"
-    _write(raw / R_PLACE_FILE, DTKS_HEADER, R_APRIL)
-    _write(raw / R_FILLER_FILE, DTKS_HEADER, _rare_filler_rows())
-    _write(raw / R_OCT_FILE, DTKS_HEADER, R_OCTOBER)
-    for folder in ("bps", "koperasi", "pkh"):
-        (raw / folder).mkdir(parents=True, exist_ok=True)
-    _run(raw, data)
-    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
-    rows = con.execute("select * from intermediate.int_person_xref").fetchall()
-    names = [d[0] for d in con.description]
-    return {(r[0], r[1], r[3]): dict(zip(names, r)) for r in rows}
+    return _resolve_in_warehouse(
+        tmp_path_factory.mktemp("resolution_rare"),
+        {
+            R_PLACE_FILE: (DTKS_HEADER, R_APRIL),
+            R_FILLER_FILE: (DTKS_HEADER, _rare_filler_rows()),
+            R_OCT_FILE: (DTKS_HEADER, R_OCTOBER),
+        },
+    )
 
 
 def test_a_last_digit_nik_typo_on_an_unrelated_card_links_when_the_name_is_very_rare(rare):
