@@ -404,7 +404,16 @@ E_PKH = [
     # both the mother and the daughter, whose birth dates (1981, 2020) contradict each other
     f"P100;3509125311810001;SITI;{E_KK_SITI};AMBULU;TEGALSARI;2025;1;0;1;0;0;0;0;0;750000;AKTIF",
     f"P100;;SITI;{E_KK_SITI};AMBULU;TEGALSARI;2025;2;0;1;0;0;0;0;0;750000;AKTIF",
+    # Sainah, paid with her NIK (issued in kecamatan 19) and no card; see E_SAINAH
+    "P101;3509195807830001;SITI SAINAH;;AMBULU;TEGALSARI;2025;1;0;1;0;0;0;0;0;750000;AKTIF",
 ]
+
+# Sainah's DTKS row: her NIK went through Excel and kept 3.50920E+15, rounded up from
+# 3509195807830001 with a carry (35091|9 -> 35092|0), and her card was left empty
+E_SAINAH = [
+    f";3.50920E+15;SITI SAINAH;P;18-07-1983;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+]
+E_SAINAH_FILE = "dtks/2025-04/dtks_ambulu_susulan.csv"
 
 E_AMBULU_FILE = "dtks/2025-04/dtks_ambulu.csv"
 E_KENCONG_FILE = "dtks/2025-04/dtks_kencong.csv"
@@ -425,6 +434,7 @@ def evidence(tmp_path_factory) -> dict:
             E_PKH_FILE: (PKH_HEADER, E_PKH),
             E_GANDA_FILE: (DTKS_HEADER, E_GANDA),
             E_OCT_KENCONG_FILE: (DTKS_HEADER, E_OCT_KENCONG),
+            E_SAINAH_FILE: (DTKS_HEADER, E_SAINAH),
         },
     )
 
@@ -467,6 +477,10 @@ def test_a_lost_nik_whose_kept_digits_name_the_other_nik_district_links_a_mover(
 
 def test_a_lost_nik_with_rare_name_and_birth_date_in_another_kecamatan_stays_apart(evidence):
     assert person(evidence, E_KENCONG_FILE, 2) != person(evidence, E_AMBULU_FILE, 6)
+
+
+def test_a_lost_nik_whose_rounding_carried_links_to_the_pkh_recipients_nik(evidence):
+    assert person(evidence, E_PKH_FILE, 3, "pkh") == person(evidence, E_SAINAH_FILE, 1)
 
 
 def test_a_mother_and_her_same_named_daughter_stay_apart_even_through_a_pkh_chain(evidence):

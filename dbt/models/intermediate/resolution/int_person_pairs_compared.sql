@@ -72,12 +72,18 @@ compared as (
             else false
         end as is_nik_transposed,
         -- a NIK lost to a spreadsheet, compared on the digits it kept (all but the last, which
-        -- may be rounded): with the other record's NIK, or with the other's kept digits
+        -- may be rounded): with the other record's NIK, or with the other's kept digits. Or
+        -- the kept digits are the other NIK rounded to their length: a rounding that carried
+        -- (3509195807830001 displayed as 3.50920E+15) changes more than the last digit
         case
             when a.nik_kept_digits is not null and b.nik is not null
                 then left(b.nik, length(a.nik_kept_digits) - 1) = left(a.nik_kept_digits, length(a.nik_kept_digits) - 1)
+                or round(cast(b.nik as double) / pow(10, 16 - length(a.nik_kept_digits)))
+                = cast(a.nik_kept_digits as double)
             when b.nik_kept_digits is not null and a.nik is not null
                 then left(a.nik, length(b.nik_kept_digits) - 1) = left(b.nik_kept_digits, length(b.nik_kept_digits) - 1)
+                or round(cast(a.nik as double) / pow(10, 16 - length(b.nik_kept_digits)))
+                = cast(b.nik_kept_digits as double)
             when a.nik_kept_digits is not null and b.nik_kept_digits is not null
                 then left(a.nik_kept_digits, least(length(a.nik_kept_digits), length(b.nik_kept_digits)) - 1)
                     = left(b.nik_kept_digits, least(length(a.nik_kept_digits), length(b.nik_kept_digits)) - 1)
