@@ -85,15 +85,22 @@ class _StageLogHandler(logging.Handler):
         event = meta.get("dagster_event")
         if event is not None:
             kind = event.event_type_value
+            # A stage of two steps (dbt: the period-independent models, then the month's)
+            # starts at its first step and is done at its last.
+            siblings = steps_of(stage) if stage in STAGE_OF_STEP.values() else (step,)
             if kind == "STEP_START":
                 self.step_started[step] = now
+                if any(s in self.step_started for s in siblings if s != step):
+                    return
                 line = "started"
             elif kind == "STEP_SUCCESS":
                 self.step_ended.add(step)
-                line = f"done in {now - self.step_started.get(step, now):.1f} s"
+                if not all(s in self.step_ended for s in siblings):
+                    return
+                line = f"done in {now - self._stage_started(siblings, now):.1f} s"
             elif kind == "STEP_FAILURE":
                 self.step_ended.add(step)
-                line = f"FAILED after {now - self.step_started.get(step, now):.1f} s"
+                line = f"FAILED after {now - self._stage_started(siblings, now):.1f} s"
             elif kind == "ASSET_MATERIALIZATION" and stage == "dbt":
                 progress = self._dbt_progress(now)
                 if progress is None:
@@ -109,6 +116,9 @@ class _StageLogHandler(logging.Handler):
                 return
             line = meta.get("orig_message") or record.getMessage()
         _print(f"[{now - self.started:6.1f}s] {stage:<10} {line}")
+
+    def _stage_started(self, steps: tuple[str, ...], now: float) -> float:
+        return min((self.step_started[s] for s in steps if s in self.step_started), default=now)
 
     def heartbeat(self) -> None:
         """Called every second from a thread: while dbt works on one slow model (or starts up),

@@ -301,7 +301,10 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - t0
     sampler.stop()
 
-    windows = _step_windows(instance, result.run_id)
+    # a run without a period is two Dagster runs (pipeline.run_pipeline): their steps together
+    windows = {
+        step: window for run_id in result.run_ids for step, window in _step_windows(instance, run_id).items()
+    }
     stages = {}
     for stage, prefixes in STAGES.items():
         keys = [k for k in windows if k.startswith(prefixes)]
@@ -315,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     # the report renders in its own run, started by the job's hooks (sensors.py)
     for run in instance.get_runs():
-        if run.tags.get("jember/after_run") == result.run_id:
+        if run.tags.get("jember/after_run") in result.run_ids:
             for step, window in _step_windows(instance, run.run_id).items():
                 if STAGE_OF_STEP.get(step) == "report":
                     stages["report"] = {
