@@ -346,3 +346,25 @@ def test_a_new_month_reparses_one_dbt_file_not_the_project(two_months):
         if e["info"]["name"] == "PartialParsingFile"
     }
     assert updated <= {"int_reporting_period.sql"}, updated
+
+
+def test_the_instance_the_makefile_writes_runs_one_backfill_month_at_a_time(tmp_path):
+    """A backfill queues its months (one run per month, BackfillPolicy) and the instance
+    starts one run at a time: one DuckDB writer."""
+    home = tmp_path / "home"
+    made = subprocess.run(
+        ["make", "-s", f"{home}/dagster.yaml", f"DAGSTER_HOME={home}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+    finally:
+        instance.dispose()
+    for asset in ("jember_dbt_period_models", "published__analyst_tier"):
+        node = next(a for a in defs.resolve_asset_graph().assets_defs if a.node_def.name == asset)
+        assert node.backfill_policy == dg.BackfillPolicy.multi_run(1), asset
