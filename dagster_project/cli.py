@@ -497,8 +497,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--period",
         default=os.environ.get("JEMBER_PERIOD", ""),
-        help="reporting period YYYY-MM (default: $JEMBER_PERIOD, else the month "
-        "the data describes). Re-running a period replaces that period's history only",
+        help="reporting period YYYY-MM, the Dagster partition to run, 2021-01 to the current "
+        "month (default: $JEMBER_PERIOD, else the month the data describes). Re-running a "
+        "period replaces that period's history only",
     )
     run.add_argument(
         "--full",

@@ -47,12 +47,17 @@ DbtEvent = (
 
 
 @contextlib.contextmanager
-def _child_environment(**variables: str) -> Iterator[None]:
+def _child_environment(**variables: str | None) -> Iterator[None]:
     """The dbt profile reads the warehouse path from the environment, and dagster-dbt hands
     dbt's process a copy of this one when it starts it (inside `dbt.cli`): set for that moment
-    only, so nothing of one run's configuration stays behind in this process for the next."""
+    only, so nothing of one run's configuration stays behind in this process for the next.
+    A variable given as None is unset for that moment."""
     before = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
+    for name, value in variables.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     try:
         yield
     finally:
@@ -188,6 +193,10 @@ def jember_dbt_period_models(
     yield from _dbt_build(context, dbt, paths, period=context.partition_key)
 
 
+# In the data dir's dbt target folder: the JEMBER_PERIOD its last month's build had.
+LAST_PERIOD_FILE = "jember-period"
+
+
 def period_of_partition(partition_key: str) -> str:
     """`YYYY-MM` of a monthly partition key (`YYYY-MM-01`)."""
     return partition_key[:7]
@@ -203,13 +212,22 @@ def _dbt_build(
     assert paths.warehouse == paths.data / "warehouse.duckdb"  # what DBT_WAREHOUSE names
     # The period reaches dbt as an environment variable (int_reporting_period reads it with
     # env_var): when it changes, dbt re-parses that one file, where a --vars value would make
-    # it parse the whole project again.
+    # it parse the whole project again. The period-independent build reads no period: it is
+    # given the value the data dir's last build had (unset on a first build, as the prepared
+    # parse), so that dbt finds nothing changed and neither build re-parses a file while the
+    # month stays the same.
+    last_period = target / LAST_PERIOD_FILE
+    if period:
+        value: str | None = period_of_partition(period)
+    else:
+        value = last_period.read_text() if last_period.exists() else None
     with _child_environment(
-        JEMBER_DUCKDB_PATH=DBT_WAREHOUSE,
-        HOME=str(paths.data),
-        JEMBER_PERIOD=period_of_partition(period) if period else "",
+        JEMBER_DUCKDB_PATH=DBT_WAREHOUSE, HOME=str(paths.data), JEMBER_PERIOD=value
     ):
         invocation = dbt.cli(["build", *RUN_EXCLUDES], context=context, target_path=target)
+    if period and value is not None:
+        target.mkdir(parents=True, exist_ok=True)
+        last_period.write_text(value)
     built: list[dg.AssetKey] = []
     for event in invocation.stream():
         if isinstance(event, (dg.Output, dg.AssetMaterialization)):
