@@ -17,7 +17,7 @@ import hashlib
 
 import dagster as dg
 
-from dagster_project.ingestion.assets import ingest_raw_files
+from dagster_project.ingestion.assets import NO_MONTH_GIVEN, ingest_raw_files
 from dagster_project.pipeline import MONTH_BY_CALLER, partition_key_of, step_of
 from dagster_project.publishing.assets import publish
 from dagster_project.quality.assets import great_expectations_gate
@@ -93,7 +93,8 @@ def report_after_publish(context: dg.HookContext) -> None:
 def report_after_failure(context: dg.HookContext) -> None:
     # A failed step (the quality gate blocking, dbt, a publish refusal) ends what the report
     # can show; the report says why. Never after a refused run: it wrote nothing.
-    if "another jember run is using data dir" not in str(context.op_exception or ""):
+    error = str(context.op_exception or "")
+    if "another jember run is using data dir" not in error and NO_MONTH_GIVEN not in error:
         _render_report(context)
 
 

@@ -368,3 +368,22 @@ def test_the_instance_the_makefile_writes_runs_one_backfill_month_at_a_time(tmp_
     for asset in ("jember_dbt_period_models", "published__analyst_tier"):
         node = next(a for a in defs.resolve_asset_graph().assets_defs if a.node_def.name == asset)
         assert node.backfill_policy == dg.BackfillPolicy.multi_run(1), asset
+
+
+def test_the_month_job_without_a_month_stops_at_once_and_writes_nothing(tmp_path):
+    """`dagster job execute -j jember_pipeline` with no partition (the command of the README
+    before periods were partitions): a clear error before ingestion, no warehouse, no report."""
+    data = tmp_path / "data"
+    result = defs.resolve_job_def("jember_pipeline").execute_in_process(
+        run_config=run_config_for(REPO / "raw", data),
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    assert [e.step_key for e in failures] == ["ingest_raw_files"]
+    assert "runs one reporting month" in str(failures[0].step_failure_data.user_failure_data) + str(
+        failures[0].step_failure_data.error
+    )
+    assert not (data / "warehouse.duckdb").exists()
+    assert not (data / "reports").exists()
