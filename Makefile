@@ -34,11 +34,14 @@ $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
 	touch $@
 
 # An instance file, so Dagster neither warns that it is missing nor sends telemetry (the
-# warning and the telemetry note landed among the UI's and the CLI's lines).
+# warning and the telemetry note landed among the UI's and the CLI's lines). One run at a time
+# from the UI's queue: a backfill of several months queues them one by one (one DuckDB file,
+# one writer), where each would otherwise start at once and all but one stop on the data dir's
+# run lock.
 DAGSTER_YAML := $(DAGSTER_HOME)/dagster.yaml
 $(DAGSTER_YAML):
 	mkdir -p $(DAGSTER_HOME)
-	printf 'telemetry:\n  enabled: false\n' > $@
+	printf 'telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n' > $@
 
 run: $(MANIFEST) | $(DAGSTER_YAML)
 	$(BIN)/jember run --raw-dir $(JEMBER_RAW_DIR) --data-dir $(JEMBER_DATA_DIR)

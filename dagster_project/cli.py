@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 # Imports no Dagster (like runstate): `jember --help` and a refused run stay instant.
-from dagster_project.pipeline import STAGE_OF_STEP, step_of
+from dagster_project.pipeline import STAGE_OF_STEP, steps_of
 
 if TYPE_CHECKING:  # Dagster is imported when a run starts: `jember --help` stays instant
     import dagster as dg
     from dagster_shared.error import SerializableErrorInfo
+
+    from dagster_project.pipeline import PipelineResult
 
 EXIT_PUBLISHED, EXIT_ERROR, EXIT_BLOCKED, EXIT_LOCKED = 0, 1, 2, 3
 
@@ -70,6 +72,7 @@ class _StageLogHandler(logging.Handler):
         super().__init__(logging.DEBUG)
         self.started = started
         self.step_started: dict[str, float] = {}
+        self.step_ended: set[str] = set()
         self.dbt_total = dbt_total
         self.dbt_done = 0
         self.dbt_printed = (0, 0.0)  # (models, time) of the last progress line
@@ -82,13 +85,22 @@ class _StageLogHandler(logging.Handler):
         event = meta.get("dagster_event")
         if event is not None:
             kind = event.event_type_value
+            # A stage of two steps (dbt: the period-independent models, then the month's)
+            # starts at its first step and is done at its last.
+            siblings = steps_of(stage) if stage in STAGE_OF_STEP.values() else (step,)
             if kind == "STEP_START":
                 self.step_started[step] = now
+                if any(s in self.step_started for s in siblings if s != step):
+                    return
                 line = "started"
             elif kind == "STEP_SUCCESS":
-                line = f"done in {now - self.step_started.get(step, now):.1f} s"
+                self.step_ended.add(step)
+                if not all(s in self.step_ended for s in siblings):
+                    return
+                line = f"done in {now - self._stage_started(siblings, now):.1f} s"
             elif kind == "STEP_FAILURE":
-                line = f"FAILED after {now - self.step_started.get(step, now):.1f} s"
+                self.step_ended.add(step)
+                line = f"FAILED after {now - self._stage_started(siblings, now):.1f} s"
             elif kind == "ASSET_MATERIALIZATION" and stage == "dbt":
                 progress = self._dbt_progress(now)
                 if progress is None:
@@ -105,12 +117,19 @@ class _StageLogHandler(logging.Handler):
             line = meta.get("orig_message") or record.getMessage()
         _print(f"[{now - self.started:6.1f}s] {stage:<10} {line}")
 
+    def _stage_started(self, steps: tuple[str, ...], now: float) -> float:
+        return min((self.step_started[s] for s in steps if s in self.step_started), default=now)
+
     def heartbeat(self) -> None:
         """Called every second from a thread: while dbt works on one slow model (or starts up),
         a line every DBT_PROGRESS_SECONDS all the same, so the stage never looks stuck."""
-        step = step_of("dbt")
-        if step not in self.step_started:
+        # the dbt step under way (a run without --period has two, one in each of its runs)
+        started = [
+            s for s in steps_of("dbt") if s in self.step_started and s not in self.step_ended
+        ]
+        if not started:
             return
+        step = max(started, key=self.step_started.__getitem__)
         now = time.perf_counter()
         models, at = self.dbt_printed
         last = max(at, self.step_started[step])
@@ -142,10 +161,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         _print(f"error: raw dir {raw_dir} does not exist")
         return EXIT_ERROR
     # runstate and pipeline import no Dagster: a refused or empty run ends in a moment.
-    from dagster_project.runstate import PERIOD_PATTERN, RunLocked, begin_run, end_run
+    from dagster_project.runstate import (
+        PERIOD_PATTERN,
+        RunLocked,
+        begin_run,
+        end_run,
+        period_range,
+    )
 
     if args.period and not PERIOD_PATTERN.fullmatch(args.period):
         _print(f"error: --period {args.period!r} is not YYYY-MM (e.g. 2025-10)")
+        return EXIT_ERROR
+    first, last = period_range()
+    if args.period and not first <= args.period <= last:
+        _print(
+            f"error: --period {args.period} is not a reporting month of the pipeline "
+            f"({first} to {last}, the current month)"
+        )
         return EXIT_ERROR
     if args.keep_releases is not None and args.keep_releases < 1:
         _print(f"error: --keep-releases {args.keep_releases} keeps no release; give 1 or more")
@@ -207,7 +239,7 @@ def _run_locked(
         import dagster as dg
 
         from dagster_project.pipeline import run_pipeline
-        from dagster_project.transform.assets import jember_dbt_models
+        from dagster_project.transform.assets import dbt_asset_keys
 
         # With DAGSTER_HOME (the Makefile sets it) runs are recorded where the UI shows them.
         if os.environ.get("DAGSTER_HOME"):
@@ -215,7 +247,7 @@ def _run_locked(
             instance = dg.DagsterInstance.get()
         else:
             instance = dg.DagsterInstance.ephemeral()
-        handler = _StageLogHandler(started, dbt_total=len(jember_dbt_models.keys))
+        handler = _StageLogHandler(started, dbt_total=len(dbt_asset_keys()))
 
         @dg.logger
         def stage_logger(_init_context: dg.InitLoggerContext) -> logging.Logger:
@@ -273,7 +305,7 @@ def _run_locked(
     return EXIT_ERROR
 
 
-def summarise(result: dg.ExecuteInProcessResult, data_dir: Path, seconds: float) -> int:
+def summarise(result: PipelineResult, data_dir: Path, seconds: float) -> int:
     """Print the run's summary and return its exit code.
 
     The verdict comes from structured records only: the gate's verdict file
@@ -371,7 +403,7 @@ def summarise(result: dg.ExecuteInProcessResult, data_dir: Path, seconds: float)
 
 
 # Steps that fail when the gate blocks: dbt (a blocking dbt test), the gate, publish.
-GATE_STEPS = tuple(step_of(stage) for stage in ("checks", "publish", "dbt"))
+GATE_STEPS = tuple(step for stage in ("checks", "publish", "dbt") for step in steps_of(stage))
 
 
 def _root_cause(error: SerializableErrorInfo | None) -> str:
@@ -465,8 +497,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--period",
         default=os.environ.get("JEMBER_PERIOD", ""),
-        help="reporting period YYYY-MM (default: $JEMBER_PERIOD, else the month "
-        "the data describes). Re-running a period replaces that period's history only",
+        help="reporting period YYYY-MM, the Dagster partition to run, 2021-01 to the current "
+        "month (default: $JEMBER_PERIOD, else the month the data describes). Re-running a "
+        "period replaces that period's history only",
     )
     run.add_argument(
         "--full",

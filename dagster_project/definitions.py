@@ -3,7 +3,11 @@
 Loads from a fresh clone with nothing set: the paths default to raw/ and data/ of the project
 (PipelinePaths), dbt is the one beside this interpreter and its manifest is parsed when missing
 (assets/dbt.py). `make dev`, `dagster job execute -m dagster_project.definitions -j
-jember_pipeline` and `jember run` all run the same job.
+jember_latest` and `jember run` all run the same assets.
+
+Reporting months are partitions (transform/assets.py MONTHLY) of every asset that depends on
+the period: the dbt models downstream of int_reporting_period, publish, the verification
+workbooks and the report. Ingestion and the other dbt models are not partitioned.
 """
 
 import warnings
@@ -14,9 +18,10 @@ from dagster_project.ingestion.assets import ingest_raw_files
 from dagster_project.publishing.assets import publish
 from dagster_project.quality.assets import great_expectations_gate
 from dagster_project.reporting.assets import laporan
-from dagster_project.resources import DBT_EXECUTABLE, PipelinePaths, ReportingPeriod
+from dagster_project.resources import DBT_EXECUTABLE, PipelinePaths
 from dagster_project.restricted.assets import restricted_files, verification_workbooks
 from dagster_project.sensors import (
+    latest_job,
     monthly_run,
     pipeline_job,
     raw_files_sensor,
@@ -28,6 +33,7 @@ from dagster_project.transform.assets import (
     JemberDbtCliResource,
     dbt_project,
     jember_dbt_models,
+    jember_dbt_period_models,
 )
 
 # Who answers for each stage's data, by asset group (one place; the UI shows it per asset).
@@ -62,21 +68,20 @@ def _definitions() -> dg.Definitions:
             assets=[
                 ingest_raw_files,
                 jember_dbt_models,
+                jember_dbt_period_models,
                 publish,
                 laporan,
                 restricted_files,
                 verification_workbooks,
             ],
             asset_checks=[great_expectations_gate],
-            jobs=[pipeline_job, report_job],
+            jobs=[pipeline_job, latest_job, report_job],
             schedules=[monthly_run],
             sensors=[raw_files_sensor, report_after_other_run, report_after_other_failed_run],
             resources={
                 # empty: $JEMBER_RAW_DIR / $JEMBER_DATA_DIR, else raw/ and data/ of the project
                 "paths": PipelinePaths(),
                 "dbt": JemberDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
-                # empty: the period is taken from the data; the UI's launchpad can set it per run
-                "period": ReportingPeriod(),
             },
             # One DuckDB file has one writer: steps run one after another in the run's process.
             executor=dg.in_process_executor,

@@ -29,6 +29,7 @@ LAST_PUBLISHED_RUN = "last-published-run.json"  # in the data dir
 STAGE_OF_STEP: dict[str, str] = {
     "ingest_raw_files": "ingest",
     "jember_dbt_models": "dbt",
+    "jember_dbt_period_models": "dbt",
     "great_expectations_gate": "checks",
     "restricted__person_xref_files": "restricted",
     "published__analyst_tier": "publish",
@@ -37,34 +38,81 @@ STAGE_OF_STEP: dict[str, str] = {
 }
 
 
+def steps_of(stage: str) -> tuple[str, ...]:
+    """The steps (op names) of a stage, e.g. ("jember_dbt_models", "jember_dbt_period_models")."""
+    return tuple(step for step, s in STAGE_OF_STEP.items() if s == stage)
+
+
 def step_of(stage: str) -> str:
     """The step (op name) of a stage that has one step, e.g. "publish"."""
-    (step,) = (step for step, s in STAGE_OF_STEP.items() if s == stage)
+    (step,) = steps_of(stage)
     return step
 
 
+def partition_key_of(period: str) -> str:
+    """The monthly partition of a reporting period: `2025-10` -> `2025-10-01`."""
+    return f"{period}-01"
+
+
 def run_config_for(
-    raw_dir: Path,
-    data_dir: Path,
+    raw_dir: Path | str,
+    data_dir: Path | str,
     *,
-    period: str | None = None,
     full: bool = False,
     keep_releases: int | None = None,
+    steps: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """The job's run config for these folders and options (the launchpad's YAML, as a dict).
-    `keep_releases` None: the publish step's default (publishing.release.KEEP_RELEASES)."""
+    """The run config for these folders and options (the launchpad's YAML, as a dict), for a
+    run whose steps are `steps` (None: every step of `jember_pipeline`). `keep_releases` None:
+    the publish step's default (publishing.release.KEEP_RELEASES). The period is not config:
+    it is the run's partition."""
     config: dict[str, Any] = {
         "resources": {
             "paths": {"config": {"raw_dir": str(raw_dir), "data_dir": str(data_dir)}},
-            "period": {"config": {"period": period or ""}},
         },
-        "ops": {
-            step_of("ingest"): {"config": {"reread_unchanged": full}},
-        },
+        "ops": {},
     }
-    if keep_releases is not None:
+    if steps is None or step_of("ingest") in steps:
+        config["ops"][step_of("ingest")] = {"config": {"reread_unchanged": full}}
+    if keep_releases is not None and (steps is None or step_of("publish") in steps):
         config["ops"][step_of("publish")] = {"config": {"keep_releases": keep_releases}}
+    if not config["ops"]:
+        del config["ops"]
     return config
+
+
+class PipelineResult:
+    """The Dagster runs of one pipeline run: one (`--period`: that month's partition, every
+    step), or two (no period: ingestion and the period-independent models, then the month the
+    data describes). Read like one ExecuteInProcessResult: events of both, success of both, the
+    run id of the last (the one that validated and published)."""
+
+    def __init__(self, runs: list[dg.ExecuteInProcessResult], period: str | None) -> None:
+        self.runs = runs
+        self.period = period  # the partition's month, None when the first run failed
+
+    @property
+    def success(self) -> bool:
+        return all(run.success for run in self.runs)
+
+    @property
+    def run_id(self) -> str:
+        return self.runs[-1].run_id
+
+    @property
+    def run_ids(self) -> list[str]:
+        return [run.run_id for run in self.runs]
+
+    @property
+    def all_events(self) -> list[dg.DagsterEvent]:
+        return [event for run in self.runs for event in run.all_events]
+
+
+# Tag of a `jember_latest` run whose caller (run_pipeline) runs the month itself; without it the
+# job's own hook runs the month (`dagster job execute -j jember_latest`, the sensor, the schedule).
+MONTH_BY_CALLER = "jember/month_by_caller"
+# Tag of the month's run: the run id of the `jember_latest` run it follows.
+MONTH_AFTER = "jember/month_after"
 
 
 def run_pipeline(
@@ -77,8 +125,13 @@ def run_pipeline(
     run_config: dict[str, Any] | None = None,
     full: bool = False,
     keep_releases: int | None = None,
-) -> dg.ExecuteInProcessResult:
-    """Materialise `jember_pipeline` on `raw_dir` into `data_dir`; returns Dagster's result.
+) -> PipelineResult:
+    """Materialise the pipeline on `raw_dir` into `data_dir`; returns its runs' results.
+
+    With `period`: one run of `jember_pipeline` for that month's partition, every step. Without:
+    first `jember_latest` (ingestion and the dbt models that do not depend on the period), then
+    the partition of the month the data describes (int_data_period) with every remaining step;
+    no dbt model is built twice.
 
     `instance` defaults to an ephemeral one (nothing recorded); `logger_defs` replace Dagster's
     console logger (the CLI prints its own stage lines) and `run_config` adds to the config
@@ -89,21 +142,98 @@ def run_pipeline(
 
     from dagster_project.definitions import defs
 
-    job = defs.resolve_job_def("jember_pipeline")
-    if logger_defs:
-        job = job.with_logger_defs(logger_defs)
-    config = run_config_for(
-        raw_dir, data_dir, period=period, full=full, keep_releases=keep_releases
-    )
-    config.update(
+    instance = instance if instance is not None else dg.DagsterInstance.ephemeral()
+    extra = (
         run_config
         if run_config is not None
         else {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     )
-    return job.execute_in_process(
-        instance=instance if instance is not None else dg.DagsterInstance.ephemeral(),
+
+    def job_def(name: str) -> dg.JobDefinition:
+        job = defs.resolve_job_def(name)
+        return job.with_logger_defs(logger_defs) if logger_defs else job
+
+    if period:
+        job = job_def("jember_pipeline")
+        config = run_config_for(raw_dir, data_dir, full=full, keep_releases=keep_releases)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={**config, **extra},
+            partition_key=partition_key_of(period),
+        )
+        return PipelineResult([result], period)
+
+    latest = job_def("jember_latest")
+    config = run_config_for(raw_dir, data_dir, full=full, steps=steps_in(latest))
+    first = latest.execute_in_process(
+        instance=instance,
         raise_on_error=False,
-        run_config=config,
+        run_config={**config, **extra},
+        tags={MONTH_BY_CALLER: "true"},
+    )
+    if not first.success:
+        return PipelineResult([first], None)
+    from dagster_project.resources import PipelinePaths
+
+    month = data_month(PipelinePaths(raw_dir=str(raw_dir), data_dir=str(data_dir)))
+    second = run_month(
+        month,
+        instance,
+        raw_dir=raw_dir,
+        data_dir=data_dir,
+        keep_releases=keep_releases,
+        logger_defs=logger_defs,
+        extra_config=extra,
+        after_run=first.run_id,
+    )
+    return PipelineResult([first, second], month)
+
+
+def steps_in(job: dg.JobDefinition) -> tuple[str, ...]:
+    return tuple(node.name for node in job.graph.nodes)
+
+
+def data_month(paths: Any) -> str:
+    """The month the data describes, as the period-independent dbt models found it."""
+    import duckdb
+
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        row = con.execute("select period from intermediate.int_data_period").fetchone()
+    if not row or not row[0]:
+        raise RuntimeError("intermediate.int_data_period holds no month")
+    return str(row[0])
+
+
+def run_month(
+    period: str,
+    instance: dg.DagsterInstance,
+    *,
+    raw_dir: Path | str,
+    data_dir: Path | str,
+    keep_releases: int | None = None,
+    logger_defs: dict[str, dg.LoggerDefinition] | None = None,
+    extra_config: dict[str, Any] | None = None,
+    after_run: str | None = None,
+) -> dg.ExecuteInProcessResult:
+    """The second run of a run without a period: `jember_pipeline`'s partition `period`, every
+    step that `jember_latest` did not take (ingestion and the period-independent dbt models are
+    not run again). Its own hooks render the report."""
+    from dagster_project.definitions import defs
+    from dagster_project.sensors import month_asset_keys, month_check_keys
+
+    subset = defs.resolve_job_def("jember_pipeline").get_subset(
+        asset_selection=month_asset_keys(), asset_check_selection=month_check_keys()
+    )
+    if logger_defs:
+        subset = subset.with_logger_defs(logger_defs)
+    config = run_config_for(raw_dir, data_dir, keep_releases=keep_releases, steps=steps_in(subset))
+    return subset.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config={**config, **(extra_config or {})},
+        partition_key=partition_key_of(period),
+        tags={MONTH_AFTER: after_run} if after_run else None,
     )
 
 

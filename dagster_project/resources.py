@@ -14,7 +14,6 @@ both live in runstate.py, without Dagster, and are re-exported here.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -87,21 +86,6 @@ def ensure_dbt_manifest() -> Path:
         )
     os.utime(manifest)  # dbt keeps the old file when nothing changed; mark it checked
     return manifest
-
-
-class ReportingPeriod(dg.ConfigurableResource):
-    """The run's reporting period, `YYYY-MM`; empty = taken from the data (dbt model
-    int_reporting_period). Set per run through run config (`jember run --period` does so, the
-    UI's launchpad can too), never read from the environment at import."""
-
-    period: str = ""
-
-    def dbt_vars(self) -> list[str]:
-        if not self.period:
-            return []
-        if not PERIOD_PATTERN.fullmatch(self.period):
-            raise ValueError(f"reporting period {self.period!r} is not YYYY-MM (e.g. 2025-10)")
-        return ["--vars", json.dumps({"period": self.period})]
 
 
 class PipelinePaths(dg.ConfigurableResource):

@@ -18,6 +18,18 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 PERIOD_PATTERN = re.compile(r"20[0-9]{2}-(0[1-9]|1[0-2])")
+# Reporting months are Dagster partitions (transform/assets.py MONTHLY): from this month
+# through the current month of Jakarta's calendar.
+FIRST_PERIOD = "2021-01"
+PERIOD_TIMEZONE = "Asia/Jakarta"
+
+
+def period_range() -> tuple[str, str]:
+    """The first and the last reporting month a run may be for: FIRST_PERIOD, this month."""
+    from zoneinfo import ZoneInfo
+
+    return FIRST_PERIOD, datetime.now(ZoneInfo(PERIOD_TIMEZONE)).strftime("%Y-%m")
+
 
 # The raw dir's source folders (the raw contract's sources; ingestion.contract.SOURCES holds
 # their tables). Written here, not in the contract, so the CLI finds the raw dir without

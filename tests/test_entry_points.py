@@ -2,8 +2,9 @@
 
 - The definitions load the way the webserver loads them, with no .venv/bin on PATH (the
   code location failed with "dbt executable 'dbt' was not found on PATH" under `make dev`).
-- `dagster job execute -m dagster_project.definitions -j jember_pipeline` needs no JEMBER_*
-  variable, publishes, and leaves the meeting report (no sensor daemon runs there).
+- `dagster job execute -m dagster_project.definitions -j jember_latest` needs no JEMBER_*
+  variable and no partition, publishes the month the data describes, and leaves the meeting
+  report (no sensor daemon runs there).
 - `jember run`'s console: each stage once, dbt's progress, no third-party banner;
   `--help` shows defaults and exit codes.
 """
@@ -94,7 +95,7 @@ def test_definitions_load_like_the_webserver_without_venv_on_path_and_reparse_a_
         loaded["sensors"]
     )
     assert loaded["schedules"] == {"monthly_run": "DefaultScheduleStatus.STOPPED"}
-    assert {"jember_pipeline", "jember_report"} <= set(loaded["jobs"])
+    assert {"jember_pipeline", "jember_latest", "jember_report"} <= set(loaded["jobs"])
     assert loaded["without_owner"] == [] and loaded["without_description"] == []
 
 
@@ -119,7 +120,7 @@ def test_dagster_job_execute_needs_no_variable_publishes_and_leaves_a_report(tmp
             "-m",
             "dagster_project.definitions",
             "-j",
-            "jember_pipeline",
+            "jember_latest",
             "-c",
             str(config),
         ],
@@ -135,6 +136,8 @@ def test_dagster_job_execute_needs_no_variable_publishes_and_leaves_a_report(tmp
     assert (data / "published" / "jember.duckdb").exists()
     reports = list((data / "reports").glob("laporan-*.html"))
     assert reports, "no meeting report after a dagster job execute run:\n" + output[-3000:]
+    # the month the data describes (the sample's latest DTKS update), through its partition
+    assert [p.name for p in reports] == ["laporan-2025-12.html"]
     assert all(p.stat().st_mtime >= started for p in reports)
     # published: the report names the release it describes
     release = (data / "published").resolve().name
@@ -241,7 +244,7 @@ def test_configuration_is_read_when_a_run_uses_it_not_at_import(tmp_path):
             textwrap.dedent("""
             import os
             from dagster_project.definitions import defs
-            print(repr(defs.resources["period"].period))
+            print(repr(defs.resources["paths"].data_dir))
             print(sorted(k for k in os.environ if k.startswith("JEMBER_")))
         """),
         ],
@@ -362,7 +365,7 @@ def test_the_stage_list_names_every_step_of_the_jobs() -> None:
 
     steps = {
         node.name
-        for job in ("jember_pipeline", "jember_report")
+        for job in ("jember_pipeline", "jember_latest", "jember_report")
         for node in defs.resolve_job_def(job).graph.nodes
     }
     assert set(STAGE_OF_STEP) == steps

@@ -160,7 +160,7 @@ def test_a_run_started_by_dagster_respects_the_lock_and_a_killed_holder_frees_it
                 "-c",
                 textwrap.dedent("""
                 from dagster_project.definitions import defs
-                result = defs.resolve_job_def("jember_pipeline").execute_in_process(raise_on_error=False)
+                result = defs.resolve_job_def("jember_latest").execute_in_process(raise_on_error=False)
                 print("success" if result.success else "failed")
                 for event in result.all_events:
                     if event.is_failure:

@@ -42,6 +42,13 @@ class IngestConfig(dg.Config):
     """Read every file again, also those whose bytes did not change since their last read."""
 
 
+NO_MONTH_GIVEN = (
+    "jember_pipeline runs one reporting month: give it a partition (the launchpad's partition, "
+    'or --tags \'{"dagster/partition": "2025-10-01"}\'), or run jember_latest for the month '
+    "the data describes. Nothing was read or written."
+)
+
+
 @dg.multi_asset(
     name="ingest_raw_files",
     description="Read the agency files under raw/ into the raw schema, one source folder at a "
@@ -69,6 +76,11 @@ class IngestConfig(dg.Config):
 def ingest_raw_files(
     context: dg.AssetExecutionContext, config: IngestConfig, paths: PipelinePaths
 ) -> Iterator[dg.MaterializeResult]:
+    if context.job_def.partitions_def is not None and not (
+        {"dagster/partition", "dagster/asset_partition_range_start"} & set(context.run.tags)
+    ):
+        # The month's models would fail after minutes of ingestion and dbt: say so at once.
+        raise dg.Failure(description=NO_MONTH_GIVEN)
     selected = context.selected_asset_keys
     sources = [
         s for s, tables in SOURCES.items() if any(raw_key(t.name) in selected for t in tables)

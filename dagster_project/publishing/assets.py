@@ -16,10 +16,15 @@ from dagster_project.publishing.release import (
 )
 from dagster_project.quality.validation import marts_fingerprint, read_verdict
 from dagster_project.resources import PipelinePaths
-from dagster_project.transform.assets import dbt_project, jember_dbt_models
+from dagster_project.transform.assets import (
+    MONTHLY,
+    ONE_MONTH_PER_RUN,
+    dbt_asset_keys,
+    dbt_project,
+)
 
 MART_KEYS = sorted(
-    (k for k in jember_dbt_models.keys if k.path[0] == "marts"), key=lambda k: k.to_user_string()
+    (k for k in dbt_asset_keys() if k.path[0] == "marts"), key=lambda k: k.to_user_string()
 )
 
 
@@ -38,7 +43,10 @@ class GateBlocked(dg.Failure):
     deps=MART_KEYS,
     kinds={"duckdb", "parquet"},
     description="data/published/: jember.duckdb and one Parquet file per mart, for analysts. "
-    "Replaced atomically, and only when every blocking quality check passed.",
+    "Replaced atomically, and only when every blocking quality check passed. One partition per "
+    "reporting month: the release of that month's run (the history marts hold every month).",
+    partitions_def=MONTHLY,
+    backfill_policy=ONE_MONTH_PER_RUN,
 )
 def publish(
     context: dg.AssetExecutionContext, config: PublishConfig, paths: PipelinePaths

@@ -5,11 +5,13 @@ blocked gate would skip it, and a blocked run is exactly when the meeting must b
 """
 
 import dagster as dg
+import duckdb
 
 from dagster_project.publishing.release import current_release
 from dagster_project.quality.validation import read_verdict
-from dagster_project.reporting.report import write_report
+from dagster_project.reporting.report import reporting_period, write_report
 from dagster_project.resources import PipelinePaths, share_with_analysts
+from dagster_project.transform.assets import MONTHLY, period_of_partition
 
 REPORT_KEY = dg.AssetKey(["reports", "laporan"])
 REPORT_MODELS = [
@@ -38,15 +40,28 @@ REPORT_MODELS = [
     deps=[dg.AssetKey(["reporting", name]) for name in REPORT_MODELS],
     kinds={"html", "pdf"},
     description="data/reports/laporan-<period>.html and .pdf: the coordination meeting's report, "
-    "aggregates only, with the gate's verdict and the open data problems by agency.",
+    "aggregates only, with the gate's verdict and the open data problems by agency. One "
+    "partition per reporting month, rendered from the warehouse holding that month.",
+    partitions_def=MONTHLY,
 )
 def laporan(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+    period = period_of_partition(context.partition_key)
+    if paths.warehouse.exists():
+        with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+            held = reporting_period(con)
+        if held != period:
+            # Its figures are the warehouse's; they would be another month's under this title.
+            raise dg.Failure(
+                description=f"The warehouse holds period {held}, not {period}: run that "
+                "month's partition of jember_pipeline, which renders its report."
+            )
     release = current_release(paths.published)
     files = write_report(
         paths.warehouse,
         paths.data / "reports",
         read_verdict(paths.quality),
         release.name if release else None,
+        period=period,
     )
     # Runs create files owner-only; the report is for the meeting (aggregates only), as before.
     share_with_analysts(files.html.parent, recursive=False)

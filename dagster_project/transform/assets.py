@@ -12,6 +12,7 @@ definitions parses again with the dbt beside this interpreter. dagster-dbt's own
 import contextlib
 import importlib.metadata
 import os
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import Any
@@ -30,9 +31,9 @@ from packaging import version
 from dagster_project.resources import (
     DBT_PROJECT_DIR,
     PipelinePaths,
-    ReportingPeriod,
     ensure_dbt_manifest,
 )
+from dagster_project.runstate import FIRST_PERIOD, PERIOD_TIMEZONE
 from dagster_project.warehouse import scalar
 
 # What dagster-dbt's event stream yields (DbtCliInvocation.stream)
@@ -46,12 +47,17 @@ DbtEvent = (
 
 
 @contextlib.contextmanager
-def _child_environment(**variables: str) -> Iterator[None]:
+def _child_environment(**variables: str | None) -> Iterator[None]:
     """The dbt profile reads the warehouse path from the environment, and dagster-dbt hands
     dbt's process a copy of this one when it starts it (inside `dbt.cli`): set for that moment
-    only, so nothing of one run's configuration stays behind in this process for the next."""
+    only, so nothing of one run's configuration stays behind in this process for the next.
+    A variable given as None is unset for that moment."""
     before = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
+    for name, value in variables.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     try:
         yield
     finally:
@@ -132,26 +138,96 @@ dbt_translator = JemberDbtTranslator(
 RUN_EXCLUDES = ["--exclude-resource-type", "unit_test"]
 
 
+# Periods are Dagster partitions: one per reporting month, from January 2021 through the
+# current month (end_offset=1: the month under way is a partition too, a delivery can describe
+# it). Wall-clock months of Jakarta, where the agencies date their files.
+MONTHLY = dg.MonthlyPartitionsDefinition(
+    start_date=f"{FIRST_PERIOD}-01", timezone=PERIOD_TIMEZONE, end_offset=1
+)
+# backfill_policy on @asset is "beta": its warning would print on every load, among the CLI's
+# and the UI's lines.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
+# One month per run in a backfill: the warehouse is one DuckDB file with one writer, and the
+# history marts replace one period per build.
+ONE_MONTH_PER_RUN = dg.BackfillPolicy.multi_run(max_partitions_per_run=1)
+
+# What depends on the reporting period: int_reporting_period and everything downstream of it
+# (`dbt ls --select int_reporting_period+`: the history marts, mart_desa and its roll-ups, the
+# delivery-completeness check, most report figures). Everything else (staging, cleaning,
+# resolution, targeting, int_data_period: the month the data describes) gives the same result
+# for any period and is built unpartitioned, once per run.
+PERIOD_SELECT = "int_reporting_period+"
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=dbt_translator,
+    exclude=PERIOD_SELECT,
+    name="jember_dbt_models",
 )
 def jember_dbt_models(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
     paths: PipelinePaths,
-    period: ReportingPeriod,
+) -> Iterator[DbtEvent | dg.AssetObservation]:
+    """The dbt models that do not depend on the reporting period: not partitioned."""
+    yield from _dbt_build(context, dbt, paths, period="")
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=dbt_translator,
+    select=PERIOD_SELECT,
+    name="jember_dbt_period_models",
+    partitions_def=MONTHLY,
+    backfill_policy=ONE_MONTH_PER_RUN,
+)
+def jember_dbt_period_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    paths: PipelinePaths,
+) -> Iterator[DbtEvent | dg.AssetObservation]:
+    """The dbt models of one reporting month (the run's partition)."""
+    yield from _dbt_build(context, dbt, paths, period=context.partition_key)
+
+
+# In the data dir's dbt target folder: the JEMBER_PERIOD its last month's build had.
+LAST_PERIOD_FILE = "jember-period"
+
+
+def period_of_partition(partition_key: str) -> str:
+    """`YYYY-MM` of a monthly partition key (`YYYY-MM-01`)."""
+    return partition_key[:7]
+
+
+def _dbt_build(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: PipelinePaths, period: str
 ) -> Iterator[DbtEvent | dg.AssetObservation]:
     # One target folder per data dir, kept between runs: dagster-dbt copies the prepared
     # partial-parse file into it on a data dir's first run, and from then on dbt keeps it
     # up to date there (dbt parses only what changed).
     target = paths.data / "dbt-target"
     assert paths.warehouse == paths.data / "warehouse.duckdb"  # what DBT_WAREHOUSE names
-    with _child_environment(JEMBER_DUCKDB_PATH=DBT_WAREHOUSE, HOME=str(paths.data)):
-        invocation = dbt.cli(
-            ["build", *RUN_EXCLUDES, *period.dbt_vars()], context=context, target_path=target
-        )
+    # The period reaches dbt as an environment variable (int_reporting_period reads it with
+    # env_var): when it changes, dbt re-parses that one file, where a --vars value would make
+    # it parse the whole project again. The period-independent build reads no period: it is
+    # given the value the data dir's last build had (unset on a first build, as the prepared
+    # parse), so that dbt finds nothing changed and neither build re-parses a file while the
+    # month stays the same.
+    last_period = target / LAST_PERIOD_FILE
+    if period:
+        value: str | None = period_of_partition(period)
+    else:
+        value = last_period.read_text() if last_period.exists() else None
+    with _child_environment(
+        JEMBER_DUCKDB_PATH=DBT_WAREHOUSE, HOME=str(paths.data), JEMBER_PERIOD=value
+    ):
+        invocation = dbt.cli(["build", *RUN_EXCLUDES], context=context, target_path=target)
+    if period and value is not None:
+        target.mkdir(parents=True, exist_ok=True)
+        last_period.write_text(value)
     built: list[dg.AssetKey] = []
     for event in invocation.stream():
         if isinstance(event, (dg.Output, dg.AssetMaterialization)):
@@ -162,6 +238,11 @@ def jember_dbt_models(
             )
         yield event
     yield from _table_observations(paths, built)
+
+
+def dbt_asset_keys() -> list[dg.AssetKey]:
+    """Every asset of both dbt steps."""
+    return [*jember_dbt_models.keys, *jember_dbt_period_models.keys]
 
 
 def _table_observations(

@@ -155,92 +155,102 @@ def read_floor(raw_dir: Path) -> dict:
     return {"seconds": time.perf_counter() - t0, "files": files, "rows": rows, "bytes": size}
 
 
-def _dbt_model_timings(data_dir: Path, window: tuple[float, float]) -> list[dict]:
-    """Per model (not tests) from the run_results.json of the dbt build this run started (dbt
-    writes it to the run's data dir, transform/assets.py), if written within the dbt step's
-    window."""
-    from datetime import datetime
+def _dbt_log_events(data_dir: Path, window: tuple[float, float]) -> list[dict]:
+    """dbt's own JSON log lines (dbt.log and its rotations) of the builds this run started,
+    in order: every invocation whose lines fall within the dbt steps' window. A run without a
+    period has two dbt builds (the period-independent models, then the month's)."""
+    lines = []
+    for log in (data_dir / "dbt-target").glob("dbt.log*"):
+        for line in log.read_text(errors="replace").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if "info" in event and window[0] - 1 <= _ts(event["info"]["ts"]) <= window[1] + 5:
+                lines.append(event)
+    return sorted(lines, key=lambda e: e["info"]["ts"])
 
-    results_file = data_dir / "dbt-target" / "run_results.json"
-    if not results_file.exists() or not (
-        window[0] <= results_file.stat().st_mtime <= window[1] + 5
-    ):
-        return []
-    results = json.loads(results_file.read_text())
+
+RESULT_EVENTS = {"LogModelResult": "model", "LogTestResult": "test", "LogSeedResult": "seed"}
+
+
+def _dbt_model_timings(data_dir: Path, window: tuple[float, float]) -> list[dict]:
+    """Per model (not tests), from dbt's log of the builds this run started (dbt writes it to
+    the run's data dir, transform/assets.py)."""
     models = []
-    for r in results["results"]:
-        if not r["unique_id"].startswith("model."):
+    for e in _dbt_log_events(data_dir, window):
+        if e["info"]["name"] != "LogModelResult":
             continue
-        execute = next((t for t in r.get("timing", []) if t["name"] == "execute"), None)
-        window = None
-        if execute and execute.get("started_at") and execute.get("completed_at"):
-            window = tuple(
-                datetime.fromisoformat(execute[k].replace("Z", "+00:00")).timestamp()
-                for k in ("started_at", "completed_at")
-            )
+        node = e["data"].get("node_info", {})
+        started, finished = node.get("node_started_at"), node.get("node_finished_at")
         models.append(
             {
-                "model": r["unique_id"].split(".")[-1],
-                "seconds": r["execution_time"],
-                "status": r["status"],
-                "window": window,
+                "model": node.get("unique_id", "").split(".")[-1],
+                "seconds": e["data"].get("execution_time", 0.0),
+                "status": e["data"].get("status"),
+                "window": (_ts(started), _ts(finished)) if started and finished else None,
             }
         )
     return sorted(models, key=lambda m: -m["seconds"])
 
 
 def _ts(value: str) -> float:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    value = value.replace("Z", "+00:00")
+    stamp = datetime.fromisoformat(value)
+    if stamp.tzinfo is None:  # dbt's node times are UTC without a zone
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.timestamp()
 
 
 def dbt_profile(data_dir: Path, window: tuple[float, float]) -> dict | None:
-    """Where the dbt step's time went, from the files dbt wrote to the run's data dir: its own
-    log (JSON lines, dbt.log and the rotated dbt.log.1...) and run_results.json. Seconds from
-    the step's start to dbt's first line (this process's work, dbt's import), parsing (first
-    line to "Found N models"; full or partial, with dbt's reason for a full one), execution
-    (dbt's own elapsed time), and after (the step's end less dbt's last result: the event
-    stream and the row counts). Per resource type (model, test, unit_test, seed): how many
-    nodes and their summed time (dbt runs `threads` of them at once)."""
-    target = data_dir / "dbt-target"
-    results_file = target / "run_results.json"
-    if not results_file.exists() or not (
-        window[0] <= results_file.stat().st_mtime <= window[1] + 5
-    ):
+    """Where the dbt steps' time went, from dbt's own log (JSON lines, dbt.log and the rotated
+    dbt.log.1...), summed over the builds of the run (one per dbt step). Seconds from the first
+    step's start to dbt's first line (this process's work, dbt's import), parsing (first line to
+    "Found N models" of each build; full or partial, with dbt's reason for a full one),
+    execution (dbt's own elapsed time per build), and after (the last step's end less dbt's last
+    result: the event stream and the row counts). Per resource type (model, test, seed): how
+    many nodes and their summed time (dbt runs `threads` of them at once)."""
+    events = _dbt_log_events(data_dir, window)
+    invocations: dict[str, list[dict]] = {}
+    for e in events:
+        invocations.setdefault(e["info"]["invocation_id"], []).append(e)
+    if not invocations:
         return None
-    lines = []
-    for log in sorted(target.glob("dbt.log*"), key=lambda p: p.stat().st_mtime):
-        for line in log.read_text(errors="replace").splitlines():
-            try:
-                lines.append(json.loads(line))
-            except ValueError:
-                continue
-    results = json.loads(results_file.read_text())
-    invocation = results["metadata"]["invocation_id"]
-    events = [e for e in lines if e.get("info", {}).get("invocation_id") == invocation]
-    first = min((_ts(e["info"]["ts"]) for e in events), default=None)
-    found = next((_ts(e["info"]["ts"]) for e in events if e["info"]["name"] == "FoundStats"), None)
-    full_parse = next(
-        (e["data"].get("reason") for e in events if e["info"]["name"] == "UnableToPartialParse"),
-        None,
-    )
+    parse = execution = 0.0
+    full_parse = None
     by_type: dict[str, dict] = {}
-    for r in results["results"]:
-        kind = r["unique_id"].split(".")[0]
-        t = by_type.setdefault(kind, {"nodes": 0, "seconds": 0.0})
-        t["nodes"] += 1
-        t["seconds"] += r["execution_time"]
-    ends = [
-        _ts(t["completed_at"])
-        for r in results["results"]
-        for t in r.get("timing", [])
-        if t.get("completed_at")
-    ]
+    for build in invocations.values():
+        first = _ts(build[0]["info"]["ts"])
+        found = next(
+            (_ts(e["info"]["ts"]) for e in build if e["info"]["name"] == "FoundStats"), None
+        )
+        parse += (found - first) if found else 0.0
+        full_parse = full_parse or next(
+            (e["data"].get("reason") for e in build if e["info"]["name"] == "UnableToPartialParse"),
+            None,
+        )
+        execution += next(
+            (
+                e["data"].get("execution_time", 0.0)
+                for e in build
+                if e["info"]["name"] == "FinishedRunningStats"
+            ),
+            0.0,
+        )
+        for e in build:
+            kind = RESULT_EVENTS.get(e["info"]["name"])
+            if kind:
+                t = by_type.setdefault(kind, {"nodes": 0, "seconds": 0.0})
+                t["nodes"] += 1
+                t["seconds"] += e["data"].get("execution_time", 0.0)
+    results = [e for e in events if e["info"]["name"] in RESULT_EVENTS]
     return {
-        "before_dbt": (first - window[0]) if first else None,
-        "parse": (found - first) if first and found else None,
+        "builds": len(invocations),
+        "before_dbt": _ts(events[0]["info"]["ts"]) - window[0],
+        "parse": parse,
         "full_parse_reason": full_parse,
-        "execution": results["elapsed_time"],
-        "after_dbt": (window[1] - max(ends)) if ends else None,
+        "execution": execution,
+        "after_dbt": (window[1] - _ts(results[-1]["info"]["ts"])) if results else None,
         "by_resource_type": by_type,
     }
 
@@ -301,7 +311,12 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - t0
     sampler.stop()
 
-    windows = _step_windows(instance, result.run_id)
+    # a run without a period is two Dagster runs (pipeline.run_pipeline): their steps together
+    windows = {
+        step: window
+        for run_id in result.run_ids
+        for step, window in _step_windows(instance, run_id).items()
+    }
     stages = {}
     for stage, prefixes in STAGES.items():
         keys = [k for k in windows if k.startswith(prefixes)]
@@ -315,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     # the report renders in its own run, started by the job's hooks (sensors.py)
     for run in instance.get_runs():
-        if run.tags.get("jember/after_run") == result.run_id:
+        if run.tags.get("jember/after_run") in result.run_ids:
             for step, window in _step_windows(instance, run.run_id).items():
                 if STAGE_OF_STEP.get(step) == "report":
                     stages["report"] = {
@@ -375,7 +390,8 @@ def main(argv: list[str] | None = None) -> int:
     if d:
         parse = "full: " + d["full_parse_reason"] if d["full_parse_reason"] else "partial"
         print(
-            f"\ndbt step: before dbt's first line {d['before_dbt']:.1f} s, parse "
+            f"\ndbt steps ({d['builds']} dbt builds): before dbt's first line "
+            f"{d['before_dbt']:.1f} s, parse "
             f"{d['parse']:.1f} s ({parse}), execution {d['execution']:.1f} s, "
             f"after dbt {d['after_dbt']:.1f} s"
         )

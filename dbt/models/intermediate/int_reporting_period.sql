@@ -1,36 +1,17 @@
-{#- The run's reporting period: one row. `jember run --period 2025-10` (dbt var `period`) wins;
-    otherwise the month the data describes: the latest DTKS TANGGAL_UPDATE or koperasi
-    TANGGAL_LAPORAN. Dates after the run's own day are typing errors and do not count.
-    `pkh_tahun` is the PKH year the targeting rules look at: the latest TAHUN in the PKH lists
-    (ages for PKH components are taken on 1 January of it). -#}
-{%- set given = var('period', '') -%}
-with
-
-dated as (
-    select max(tanggal_update) as latest from {{ ref('int_dtks__persons_cleaned') }}
-    where tanggal_update <= current_date
-    union all
-    select max(tanggal_laporan) from {{ ref('int_koperasi__reports_cleaned') }}
-    where tanggal_laporan <= current_date
-),
-
-from_data as (
-    select strftime(max(latest), '%Y-%m') as period from dated
-),
-
-pkh as (
-    select max(tahun) as pkh_tahun from {{ ref('int_pkh__disbursements_cleaned') }}
-    where not is_repeat_delivery and tahun between 2000 and year(current_date) + 1
-)
-
+{#- The run's reporting period: one row. The partition a Dagster run materialises (`jember run
+    --period 2025-10`, the UI, a backfill) reaches dbt as the environment variable JEMBER_PERIOD
+    and wins; otherwise the month the data describes (int_data_period). An environment variable,
+    not a dbt var: dbt's partial parsing re-parses only the files reading a changed env var (this
+    one), while a changed --vars value makes it parse the whole project again. `pkh_tahun` comes
+    from the data whatever the period (int_data_period). -#}
+{%- set given = env_var('JEMBER_PERIOD', '') -%}
 select
     {%- if given %}
     '{{ given }}' as period,
     'command line' as period_source,
     {%- else %}
-    coalesce(from_data.period, strftime(current_date, '%Y-%m')) as period,
-    case when from_data.period is null then 'run date' else 'data' end as period_source,
+    data_period.period,
+    data_period.period_source,
     {%- endif %}
-    pkh.pkh_tahun,
-from from_data
-cross join pkh
+    data_period.pkh_tahun,
+from {{ ref('int_data_period') }} as data_period

@@ -9,7 +9,7 @@
 with
 
 period as (
-    select * from {{ ref('int_reporting_period') }}
+    select * from {{ ref('int_data_period') }}
 ),
 
 komponen as (

@@ -1,4 +1,4 @@
-{#- One row per PKH family (ID_PKH) on the lists of the PKH year (int_reporting_period.pkh_tahun),
+{#- One row per PKH family (ID_PKH) on the lists of the PKH year (int_data_period.pkh_tahun),
     repeat deliveries left out, with what the lists say and what DTKS says about the same
     family. `household_id` is the resolved DTKS household most of its rows point to (through
     NO_KK, ID_PKH or the recipient; NULL when none); `recipient_person_id` the resolved person
@@ -11,7 +11,7 @@
 with
 
 period as (
-    select * from {{ ref('int_reporting_period') }}
+    select * from {{ ref('int_data_period') }}
 ),
 
 komponen as (

@@ -1,7 +1,7 @@
 {#- Targeting problems: one row per kind and family. The rules live here and only here.
     A family is the resolved DTKS household (`household_id`), or, for a PKH family DTKS does not
     know, its ID_PKH (`family_key` = 'PKH-' || id_pkh). Only the PKH year's lists are looked at
-    (int_reporting_period.pkh_tahun); repeat deliveries never count.
+    (int_data_period.pkh_tahun); repeat deliveries never count.
 
     - inclusion: a PKH family in the programme this year (AKTIF in some stage, or paid) that is
       not in DTKS at all, or whose DTKS rows all carry desil 6 or above;
@@ -21,7 +21,7 @@
 with
 
 period as (
-    select * from {{ ref('int_reporting_period') }}
+    select * from {{ ref('int_data_period') }}
 ),
 
 families as (
