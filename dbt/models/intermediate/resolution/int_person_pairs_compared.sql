@@ -78,12 +78,12 @@ compared as (
         case
             when a.nik_kept_digits is not null and b.nik is not null
                 then left(b.nik, length(a.nik_kept_digits) - 1) = left(a.nik_kept_digits, length(a.nik_kept_digits) - 1)
-                or round(cast(b.nik as double) / pow(10, 16 - length(a.nik_kept_digits)))
-                = cast(a.nik_kept_digits as double)
+                    or round(cast(b.nik as double) / pow(10, 16 - length(a.nik_kept_digits)))
+                    = cast(a.nik_kept_digits as double)
             when b.nik_kept_digits is not null and a.nik is not null
                 then left(a.nik, length(b.nik_kept_digits) - 1) = left(b.nik_kept_digits, length(b.nik_kept_digits) - 1)
-                or round(cast(a.nik as double) / pow(10, 16 - length(b.nik_kept_digits)))
-                = cast(b.nik_kept_digits as double)
+                    or round(cast(a.nik as double) / pow(10, 16 - length(b.nik_kept_digits)))
+                    = cast(b.nik_kept_digits as double)
             when a.nik_kept_digits is not null and b.nik_kept_digits is not null
                 then left(a.nik_kept_digits, least(length(a.nik_kept_digits), length(b.nik_kept_digits)) - 1)
                     = left(b.nik_kept_digits, least(length(a.nik_kept_digits), length(b.nik_kept_digits)) - 1)
