@@ -56,6 +56,16 @@ name_birth_niks as (
     group by all
 ),
 
+-- the key of the sorted words, computed once per distinct name (its regular expressions are
+-- the costly part of this model)
+sorted_name_keys as (
+    select
+        nama_normal,
+        {{ person_name_key("array_to_string(list_sort(string_split(nama_normal, ' ')), ' ')") }}
+            as nama_sorted_key,
+    from (select distinct nama_normal from records where nama_normal is not null)
+),
+
 keyed as (
     -- only what the blocks and the evidence need: narrow rows join faster
     select
@@ -79,8 +89,7 @@ keyed as (
         array_to_string(list_sort(string_split(records.nama_normal, ' ')), ' ') as nama_sorted,
         -- the spelling-folded key of those sorted words: blocks a swapped name written another
         -- way too (MUHAMMAD JEFRI / JEFRI MOCH.)
-        {{ person_name_key("array_to_string(list_sort(string_split(records.nama_normal, ' ')), ' ')") }}
-            as nama_sorted_key,
+        sorted_name_keys.nama_sorted_key,
         records.no_kk,
         records.is_no_kk_last_digit_untrusted,
         records.id_pkh,
@@ -133,6 +142,7 @@ keyed as (
     left join name_frequencies using (nama_key)
     left join birth_date_frequencies using (tanggal_lahir)
     left join name_birth_niks using (nama_key, tanggal_lahir)
+    left join sorted_name_keys using (nama_normal)
 )
 
 select
