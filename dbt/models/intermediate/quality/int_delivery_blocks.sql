@@ -53,7 +53,11 @@ name_keys as (
     select
         nama,
         {{ person_name_key(normalise_person_name('nama')) }} as nama_key,
-    from (select distinct nama from kept_rows where nama is not null)
+    from (
+        select distinct nama
+        from kept_rows
+        where nama is not null
+    )
 ),
 
 kept as (

@@ -108,7 +108,11 @@ sorted_name_keys as (
         nama_normal,
         {{ person_name_key("array_to_string(list_sort(string_split(nama_normal, ' ')), ' ')") }}
             as nama_sorted_key,
-    from (select distinct nama_normal from records where nama_normal is not null)
+    from (
+        select distinct nama_normal
+        from records
+        where nama_normal is not null
+    )
 ),
 
 keyed as (

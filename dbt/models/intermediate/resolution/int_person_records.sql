@@ -120,14 +120,22 @@ names as (
     select
         nama,
         {{ normalise_person_name('nama') }} as nama_normal,
-    from (select distinct nama from niks where nama is not null)
+    from (
+        select distinct nama
+        from niks
+        where nama is not null
+    )
 ),
 
 name_keys as (
     select
         nama_normal,
         {{ person_name_key('nama_normal') }} as nama_key,
-    from (select distinct nama_normal from names where nama_normal is not null)
+    from (
+        select distinct nama_normal
+        from names
+        where nama_normal is not null
+    )
 ),
 
 normalised as (
