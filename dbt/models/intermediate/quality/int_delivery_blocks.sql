@@ -28,7 +28,7 @@ records as (
         case when no_kk_status = 'valid_length' then no_kk end as no_kk,
         null::varchar as id_pkh,
         tanggal_lahir,
-        {{ person_name_key(normalise_person_name('nama')) }} as nama_key,
+        nama,
     from {{ ref('stg_dtks__persons') }}
     union all
     select
@@ -38,14 +38,34 @@ records as (
         case when no_kk_status = 'valid_length' then no_kk end as no_kk,
         id_pkh,
         null::date as tanggal_lahir,
-        {{ person_name_key(normalise_person_name('nama_pengurus')) }} as nama_key,
+        nama_pengurus as nama,
     from {{ ref('stg_pkh__disbursements') }}
 ),
 
-kept as (
+kept_rows as (
     select records.*
     from records
     anti join repeat_files using (source, source_path)
+),
+
+-- the name key (the costly part) once per distinct name, as in int_person_records
+name_keys as (
+    select
+        nama,
+        {{ person_name_key(normalise_person_name('nama')) }} as nama_key,
+    from (
+        select distinct nama
+        from kept_rows
+        where nama is not null
+    )
+),
+
+kept as (
+    select
+        kept_rows.* exclude (nama),
+        name_keys.nama_key,
+    from kept_rows
+    left join name_keys using (nama)
 ),
 
 keys as (

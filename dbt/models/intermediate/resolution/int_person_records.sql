@@ -114,15 +114,41 @@ niks as (
     from truncated
 ),
 
+-- the name normal form and its key, computed once per distinct name (the same name recurs on
+-- many rows and across deliveries; these regular expressions are most of this model's work)
+names as (
+    select
+        nama,
+        {{ normalise_person_name('nama') }} as nama_normal,
+    from (
+        select distinct nama
+        from niks
+        where nama is not null
+    )
+),
+
+name_keys as (
+    select
+        nama_normal,
+        {{ person_name_key('nama_normal') }} as nama_key,
+    from (
+        select distinct nama_normal
+        from names
+        where nama_normal is not null
+    )
+),
+
 normalised as (
     select
-        * exclude (nik_kept_digits_any, is_nik_truncated_number),
-        case when length(nik_kept_digits_any) >= 4 then nik_kept_digits_any end as nik_kept_digits,
-        {{ normalise_person_name('nama') }} as nama_normal,
+        niks.* exclude (nik_kept_digits_any, is_nik_truncated_number),
+        case when length(niks.nik_kept_digits_any) >= 4 then niks.nik_kept_digits_any end as nik_kept_digits,
+        names.nama_normal,
     from niks
+    left join names using (nama)
 )
 
 select
-    *,
-    {{ person_name_key('nama_normal') }} as nama_key,
+    normalised.*,
+    name_keys.nama_key,
 from normalised
+left join name_keys using (nama_normal)
