@@ -123,17 +123,16 @@ def _load_kit_truth(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
         -- cases whose deciding fact no delivered row carries (DESIL and STATUS are optional
         -- columns): no pipeline can find them. Read from the cleaned rows of each family.
         create temp table unobservable as
-        select distinct 'exclusion' as kind, t.family_id
-        from truth_rows as t
-        inner join intermediate.int_dtks__persons_cleaned as c
-            using (source, source_path, sheet, row_number)
-        group by t.family_id having count(c.desil) = 0
-        union all
-        select distinct 'inclusion', t.family_id
-        from truth_rows as t
-        inner join intermediate.int_dtks__persons_cleaned as c
-            using (source, source_path, sheet, row_number)
-        group by t.family_id having count(c.desil) = 0
+        -- no desil: neither exclusion (desil 1-2) nor inclusion (desil 6+) can be seen
+        select kinds.kind, no_desil.family_id
+        from (
+            select t.family_id
+            from truth_rows as t
+            inner join intermediate.int_dtks__persons_cleaned as c
+                using (source, source_path, sheet, row_number)
+            group by t.family_id having count(c.desil) = 0
+        ) as no_desil
+        cross join (values ('exclusion'), ('inclusion')) as kinds (kind)
         union all
         select distinct 'deceased_recipient', pkh.family_id
         from kit_pkh_expected as pkh
