@@ -101,17 +101,24 @@ desa_name_blocks as (
     group by all
 ),
 
--- the key of the sorted words, computed once per distinct name (its regular expressions are
--- the costly part of this model)
-sorted_name_keys as (
+-- once per distinct name (the key's regular expressions are the costly part of this model):
+-- the words in alphabetical order, as a two-part name written the other way round (FITRI
+-- AULIA / AULIA FITRI) is the same name, and the spelling-folded key of those sorted words,
+-- which blocks a swapped name written another way too (MUHAMMAD JEFRI / JEFRI MOCH.)
+sorted_names as (
     select
         nama_normal,
-        {{ person_name_key("array_to_string(list_sort(string_split(nama_normal, ' ')), ' ')") }}
-            as nama_sorted_key,
+        nama_sorted,
+        {{ person_name_key('nama_sorted') }} as nama_sorted_key,
     from (
-        select distinct nama_normal
-        from records
-        where nama_normal is not null
+        select
+            nama_normal,
+            array_to_string(list_sort(string_split(nama_normal, ' ')), ' ') as nama_sorted,
+        from (
+            select distinct nama_normal
+            from records
+            where nama_normal is not null
+        )
     )
 ),
 
@@ -133,12 +140,8 @@ keyed as (
         records.jenis_kelamin,
         records.nama_normal,
         records.nama_key,
-        -- the words in alphabetical order: a two-part name written the other way round
-        -- (FITRI AULIA / AULIA FITRI) is the same name
-        array_to_string(list_sort(string_split(records.nama_normal, ' ')), ' ') as nama_sorted,
-        -- the spelling-folded key of those sorted words: blocks a swapped name written another
-        -- way too (MUHAMMAD JEFRI / JEFRI MOCH.)
-        sorted_name_keys.nama_sorted_key,
+        sorted_names.nama_sorted,
+        sorted_names.nama_sorted_key,
         records.no_kk,
         records.is_no_kk_last_digit_untrusted,
         records.id_pkh,
@@ -191,7 +194,7 @@ keyed as (
     left join name_frequencies using (nama_key)
     left join birth_date_frequencies using (tanggal_lahir)
     left join name_birth_niks using (nama_key, tanggal_lahir)
-    left join sorted_name_keys using (nama_normal)
+    left join sorted_names using (nama_normal)
     left join nik15_blocks on nik15_blocks.nik15 is not distinct from left(records.nik, 15)
     left join no_kk_blocks on no_kk_blocks.no_kk is not distinct from records.no_kk
     left join id_pkh_blocks on id_pkh_blocks.id_pkh is not distinct from records.id_pkh
