@@ -671,7 +671,9 @@ def pkh_near(tmp_path_factory) -> dict:
 
 def test_a_pkh_recipient_one_digit_off_their_dtks_nik_links_to_them(pkh_near):
     for pkh_row, dtks_row in ((1, 1), (2, 2)):
-        assert person(pkh_near, N_PKH_FILE, pkh_row, "pkh") == person(pkh_near, N_DTKS_FILE, dtks_row)
+        assert person(pkh_near, N_PKH_FILE, pkh_row, "pkh") == person(
+            pkh_near, N_DTKS_FILE, dtks_row
+        )
         assert pkh_near[("pkh", N_PKH_FILE, pkh_row)]["match_rule"] == "pkh_near_nik_desa"
 
 

@@ -89,10 +89,10 @@ pkh_near_candidates as (
         case
             when is_dtks_nik_trusted or dtks_family_name_birth is null then dtks_identity
             else coalesce(
-                max(case when is_dtks_nik_trusted then dtks_identity end)
-                    over (partition by pkh_rid, dtks_family_name_birth),
-                dtks_identity
-            )
+                    max(case when is_dtks_nik_trusted then dtks_identity end)
+                        over (partition by pkh_rid, dtks_family_name_birth),
+                    dtks_identity
+                )
         end as dtks_person,
     from compared
     where is_pkh_near_possible
@@ -107,7 +107,7 @@ pkh_near_unique as (
         dtks_rid,
     from pkh_near_candidates
     qualify count(distinct dtks_person) over (partition by pkh_rid) = 1
-    and count(distinct pkh_nik) over (partition by dtks_rid) = 1
+        and count(distinct pkh_nik) over (partition by dtks_rid) = 1
 ),
 
 evidence as (
