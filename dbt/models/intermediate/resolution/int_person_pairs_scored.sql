@@ -212,8 +212,15 @@ evidence as (
         -- a PKH recipient whose NIK no DTKS row carries, one digit off (or two adjacent digits
         -- swapped, or the compatible kept digits of a lost NIK) the NIK of the only DTKS person
         -- of the village with that name who could be them (docs/resolution.md)
-        coalesce(is_pkh_near_possible and is_pkh_near_strict and pkh_near_unique.pkh_rid is not null, false)
-            as is_pkh_near_nik_desa,
+        -- and a rare name (weight >= var person_rare_name_weight, as for the lost-NIK rules):
+        -- a recipient missing from DTKS (an inclusion case) with a common name often has a
+        -- DTKS namesake in the village whose NIK is one birth digit away (born a day apart,
+        -- both serial 0001), whom uniqueness among DTKS rows cannot rule out
+        coalesce(
+            is_pkh_near_possible and is_pkh_near_strict and pkh_near_unique.pkh_rid is not null
+            and name_weight >= {{ var('person_rare_name_weight', 8) }},
+            false
+        ) as is_pkh_near_nik_desa,
     from compared
     left join pkh_near_unique
         on compared.pkh_rid = pkh_near_unique.pkh_rid and compared.dtks_rid = pkh_near_unique.dtks_rid
