@@ -628,3 +628,83 @@ def test_namesakes_born_the_same_day_with_neighbouring_serials_stay_apart_when_t
 
 def test_a_name_written_the_other_way_round_links_to_a_lost_nik_in_the_same_village(rare):
     assert person(rare, R_OCT_FILE, 3) == person(rare, R_PLACE_FILE, 19)
+
+
+# --- A PKH recipient whose NIK is one digit off the NIK of their DTKS row ---
+#
+# PKH carries no birth date, so the near-NIK rule (which needs one to tell namesakes born the
+# same day apart) cannot apply; pkh_near_nik_desa links the recipient when exactly one DTKS
+# person of the village, under the same rare name, is a NIK typo away (docs/resolution.md).
+# The 1,100 filler heads of _filler_rows make the names rare (weight >= 8), but SUMARNI, which
+# 40 more women carry.
+
+N_DTKS_FILE = "dtks/2025-04/dtks_ambulu.csv"
+N_PKH_FILE = "pkh/pkh_ambulu_2025.csv"
+N_DTKS = [
+    # Ratna, Masruroh: the PKH list mistyped one digit of their NIKs (serial, region)
+    f"3509120101140001;3509124506880003;RATNA SARI;P;05-06-1988;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+    f"3509120101140002;3509125107900004;MASRUROH;P;11-07-1990;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+    # Safitri's NIK went through Excel (E+15); the PKH list misspells her name
+    f"3509120101140003;3.50912E+15;SITI SAFITRI;P;12-03-1985;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+    # two women named NUR HASANAH born the same day in Tegalsari, on two cards, serials 0001
+    # and 0111 (two NIKs two digits apart: two persons)
+    f"3509120101140004;3509125508900001;NUR HASANAH;P;15-08-1990;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+    f"3509120101140005;3509125508900111;NUR HASANAH;P;15-08-1990;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+    # a SUMARNI born 11-09-1975 (serial 0001); the PKH list pays another SUMARNI of the village,
+    # born 19-09-1975 (her NIK one birth digit away, serial 0001 too), whom DTKS does not list
+    f"3509120101140006;3509125109750001;SUMARNI;P;11-09-1975;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+    *[
+        f"350912010115{i:04d};350912{41 + i % 28:02d}0{1 + i // 28}600001;SUMARNI;P;"
+        f"{1 + i % 28:02d}-0{1 + i // 28}-1960;ISTRI;{PLACE};2;HIDUP;10-01-2024"
+        for i in range(40)
+    ],
+]
+N_FILLER_FILE = "dtks/2025-04/dtks_ambulu_lain.csv"
+N_PKH = [
+    # serial digit 14 mistyped (0103 for 0003), no card
+    "P201;3509124506880103;RATNA SARI;;AMBULU;TEGALSARI;2025;1;0;1;0;0;0;0;0;750000;AKTIF",
+    # a region digit mistyped (350922 for 350912: Tegalsari lies in 350912), no card
+    "P202;3509225107900004;MASRUROH;;AMBULU;TEGALSARI;2025;1;0;1;0;0;0;0;0;750000;AKTIF",
+    # the NIK intact (its birth digits give 12-03-1985, a woman), a letter of the name dropped
+    "P203;3509125203850001;SITI SFITRI;;AMBULU;TEGALSARI;2025;1;0;1;0;0;0;0;0;750000;AKTIF",
+    # serial 0101: one digit from either NUR HASANAH's (0001, 0111)
+    "P204;3509125508900101;NUR HASANAH;;AMBULU;TEGALSARI;2025;1;0;1;0;0;0;0;0;750000;AKTIF",
+    # the other SUMARNI (see N_DTKS)
+    "P205;3509125909750001;SUMARNI;;AMBULU;TEGALSARI;2025;1;0;1;0;0;0;0;0;750000;AKTIF",
+]
+
+
+@pytest.fixture(scope="module")
+def pkh_near(tmp_path_factory) -> dict:
+    return _resolve_in_warehouse(
+        tmp_path_factory.mktemp("resolution_pkh_near"),
+        {
+            N_DTKS_FILE: (DTKS_HEADER, N_DTKS),
+            N_FILLER_FILE: (DTKS_HEADER, _filler_rows()),
+            N_PKH_FILE: (PKH_HEADER, N_PKH),
+        },
+    )
+
+
+def test_a_pkh_recipient_one_digit_off_their_dtks_nik_links_to_them(pkh_near):
+    for pkh_row, dtks_row in ((1, 1), (2, 2)):
+        assert person(pkh_near, N_PKH_FILE, pkh_row, "pkh") == person(
+            pkh_near, N_DTKS_FILE, dtks_row
+        )
+        assert pkh_near[("pkh", N_PKH_FILE, pkh_row)]["match_rule"] == "pkh_near_nik_desa"
+
+
+def test_a_pkh_recipient_with_a_name_typo_links_to_a_lost_nik_of_their_birth_date(pkh_near):
+    assert person(pkh_near, N_PKH_FILE, 3, "pkh") == person(pkh_near, N_DTKS_FILE, 3)
+
+
+def test_a_pkh_recipient_one_digit_off_two_namesakes_born_the_same_day_links_to_neither(pkh_near):
+    recipient = person(pkh_near, N_PKH_FILE, 4, "pkh")
+    assert recipient not in {person(pkh_near, N_DTKS_FILE, 4), person(pkh_near, N_DTKS_FILE, 5)}
+    assert person(pkh_near, N_DTKS_FILE, 4) != person(pkh_near, N_DTKS_FILE, 5)
+
+
+def test_a_pkh_recipient_with_a_common_name_one_birth_digit_off_a_dtks_namesake_stays_apart(
+    pkh_near,
+):
+    assert person(pkh_near, N_PKH_FILE, 5, "pkh") != person(pkh_near, N_DTKS_FILE, 6)

@@ -122,6 +122,30 @@ sorted_names as (
     )
 ),
 
+-- the NIKs DTKS rows carry (16 digits; the first 15 where a 16th digit came from a number
+-- cell) and the NIKs PKH rows carry: a PKH recipient whose NIK no DTKS row carries is the one
+-- a NIK typo may have kept from its DTKS person (pkh_near_nik_desa in int_person_pairs_scored)
+dtks_niks as (
+    select distinct nik
+    from records
+    where source = 'dtks' and nik is not null
+),
+
+dtks_nik15s as (
+    select
+        left(nik, 15) as nik15,
+        bool_or(is_nik_last_digit_untrusted) as is_any_untrusted,
+    from records
+    where source = 'dtks' and nik is not null
+    group by all
+),
+
+pkh_niks as (
+    select distinct nik
+    from records
+    where source = 'pkh' and nik is not null
+),
+
 keyed as (
     -- only what the blocks and the evidence need: narrow rows join faster
     select
@@ -183,6 +207,23 @@ keyed as (
             ),
             false
         ) as is_nik_birth_consistent,
+        -- the birth digits (7-12, DDMMYY with DD + 40 for women) a NIK of this record's birth
+        -- date and sex would carry (null without a date or a sex)
+        lpad(cast(
+            day(records.tanggal_lahir)
+            + case records.jenis_kelamin when 'P' then 40 when 'L' then 0 end as varchar
+        ), 2, '0') || strftime(records.tanggal_lahir, '%m%y') as date_birth_digits,
+        -- a PKH recipient's NIK that some DTKS row carries too (in the first 15 digits when
+        -- either side's 16th digit came from a number cell): the NIK blocks link it; a NIK
+        -- that no DTKS row carries may be a typo of its DTKS person's
+        records.source = 'pkh' and records.nik is not null and (
+            dtks_niks.nik is not null
+            or coalesce(dtks_nik15s.is_any_untrusted, false)
+            or (records.is_nik_last_digit_untrusted and dtks_nik15s.nik15 is not null)
+        ) as is_nik_on_dtks,
+        -- a DTKS row's NIK that a PKH row carries: that PKH family is this person's (or a
+        -- namesake's), so no other PKH recipient is linked to it by a near NIK
+        records.source = 'dtks' and pkh_niks.nik is not null as is_nik_on_pkh,
         -- a birth date registries use as a default (1 July, 1 January) says little
         coalesce(
             (month(records.tanggal_lahir) = 7 and day(records.tanggal_lahir) = 1)
@@ -195,6 +236,9 @@ keyed as (
     left join birth_date_frequencies using (tanggal_lahir)
     left join name_birth_niks using (nama_key, tanggal_lahir)
     left join sorted_names using (nama_normal)
+    left join dtks_niks on records.source = 'pkh' and dtks_niks.nik = records.nik
+    left join dtks_nik15s on records.source = 'pkh' and dtks_nik15s.nik15 = left(records.nik, 15)
+    left join pkh_niks on records.source = 'dtks' and pkh_niks.nik = records.nik
     left join nik15_blocks on nik15_blocks.nik15 is not distinct from left(records.nik, 15)
     left join no_kk_blocks on no_kk_blocks.no_kk is not distinct from records.no_kk
     left join id_pkh_blocks on id_pkh_blocks.id_pkh is not distinct from records.id_pkh
@@ -215,6 +259,15 @@ birth_sorted_name_blocks as (
     group by all
 ),
 
+desa_birth_digits_blocks as (
+    select
+        kode_desa,
+        coalesce(substr(nik, 7, 6), date_birth_digits) as birth_digits,
+        count(*) as block_rows,
+    from keyed
+    group by all
+),
+
 desa_sorted_name_blocks as (
     select
         kode_desa,
@@ -228,6 +281,7 @@ select
     keyed.*,
     birth_sorted_name_blocks.block_rows as birth_sorted_name_rows,
     desa_sorted_name_blocks.block_rows as desa_sorted_name_rows,
+    desa_birth_digits_blocks.block_rows as desa_birth_digits_rows,
 from keyed
 left join birth_sorted_name_blocks
     on birth_sorted_name_blocks.tanggal_lahir is not distinct from keyed.tanggal_lahir
@@ -235,3 +289,7 @@ left join birth_sorted_name_blocks
 left join desa_sorted_name_blocks
     on desa_sorted_name_blocks.kode_desa is not distinct from keyed.kode_desa
         and desa_sorted_name_blocks.nama_sorted_key is not distinct from keyed.nama_sorted_key
+left join desa_birth_digits_blocks
+    on desa_birth_digits_blocks.kode_desa is not distinct from keyed.kode_desa
+        and desa_birth_digits_blocks.birth_digits
+        is not distinct from coalesce(substr(keyed.nik, 7, 6), keyed.date_birth_digits)

@@ -15,6 +15,13 @@
                  alphabetical order (a two-part name written the other way round)
       desa_name  the same village and name key (or sorted-words key), when one record has
                  no usable NIK
+      pkh_desa   a PKH recipient whose NIK no DTKS row carries, with the DTKS rows of the same
+                 village and name key (or sorted-words key) that have a NIK, and with the DTKS
+                 rows of that village without a NIK whose birth date and sex give the birth
+                 digits (7-12) of the recipient's NIK: a NIK typo in any of the 16 digits (the
+                 nik_1digit block only reaches digits 7-16 under an equal name key or birth
+                 date, and PKH has no birth date), or a lost NIK with the name written another
+                 way, reaches scoring (pkh_near_nik_desa in int_person_pairs_scored)
     Only canonical rows (not repeats of a delivery) take part.
     Each pair once, rid_a < rid_b (rid: int_person_match_records). -#}
 {#- a block key shared by more records than this (a placeholder NIK or card pasted on thousands
@@ -230,6 +237,38 @@ candidates as (
             and a.rid <> b.rid and a.desa_sorted_name_rows <= {{ block_max_rows }}
             and a.nama_key <> b.nama_key
     where a.nik is null
+    union
+    -- a PKH recipient whose NIK no DTKS row carries, with the DTKS rows of the village that
+    -- carry a NIK under the same name key or sorted-words key
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
+    from keyed as a inner join keyed as b
+        on a.kode_desa = b.kode_desa and a.nama_key = b.nama_key
+            and a.desa_name_rows <= {{ block_max_rows }}
+    where a.source = 'pkh' and a.nik is not null and not a.is_nik_on_dtks
+        and b.source = 'dtks' and b.nik is not null
+    union
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
+    from keyed as a inner join keyed as b
+        on a.kode_desa = b.kode_desa and a.nama_sorted_key = b.nama_sorted_key
+            and a.desa_sorted_name_rows <= {{ block_max_rows }}
+            and a.nama_key <> b.nama_key
+    where a.source = 'pkh' and a.nik is not null and not a.is_nik_on_dtks
+        and b.source = 'dtks' and b.nik is not null
+    union
+    -- and with the DTKS rows of the village without a NIK born on the day (and of the sex)
+    -- the recipient's NIK says
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
+    from keyed as a inner join keyed as b
+        on a.kode_desa = b.kode_desa and substr(a.nik, 7, 6) = b.date_birth_digits
+            and a.desa_birth_digits_rows <= {{ block_max_rows }}
+    where a.source = 'pkh' and a.nik is not null and not a.is_nik_on_dtks
+        and b.source = 'dtks' and b.nik is null
 )
 
 select distinct

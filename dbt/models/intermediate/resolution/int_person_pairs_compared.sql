@@ -4,6 +4,79 @@
     int_person_match_weights estimates (from the candidate pairs for m, the random pairs for u)
     and int_person_pairs_scored adds up. A view: computed where it is read. -#}
 {{ config(materialized='view') }}
+{#- A PKH recipient (p__) against a DTKS row (d__) of the same village whose NIK no DTKS row
+    carries: the DTKS rows that could be the recipient, a NIK typo apart (the loose test,
+    counted for uniqueness in int_person_pairs_scored), and the stricter test a link needs
+    (pkh_near_nik_desa, docs/resolution.md). Written once with placeholders, applied to both
+    orders of a pair. -#}
+{%- set pkh_near_possible -%}
+    p__.source = 'pkh' and d__.source = 'dtks' and p__.nik is not null
+    and not p__.is_nik_on_dtks and p__.kode_desa = d__.kode_desa
+    and (
+        -- a NIK one digit off (in its trusted digits) or two adjacent digits swapped, the same
+        -- name key or the same words in another order
+        (
+            d__.nik is not null
+            and (nik_digits_different = 1 or is_nik_transposed)
+            and (p__.nama_key = d__.nama_key or p__.nama_sorted_key = d__.nama_sorted_key)
+        )
+        -- a lost NIK whose kept digits (if any) do not disagree, a name that is the same or
+        -- close, and a birth date and sex that give the recipient NIK's birth digits, or one
+        -- digit of them (a NIK typo there)
+        or (
+            d__.nik is null
+            and is_nik_kept_digits_equal is distinct from false
+            and hamming(substr(p__.nik, 7, 6), d__.date_birth_digits) <= 1
+            and (
+                p__.nama_key = d__.nama_key or p__.nama_sorted_key = d__.nama_sorted_key
+                or jaro_winkler_similarity(p__.nama_normal, d__.nama_normal) >= 0.85
+            )
+        )
+    )
+{%- endset -%}
+{%- set pkh_near_strict -%}
+    (
+        d__.nik is not null
+        -- the DTKS NIK agrees with its own row's birth date and sex: it is the right one, the
+        -- recipient's the mistyped copy
+        and d__.is_nik_birth_consistent
+        -- a region digit (1-6) differs only when the village lies in the kecamatan of one of
+        -- the two NIKs (most people hold a NIK of the kecamatan they live in)
+        and (
+            left(p__.nik, 6) = left(d__.nik, 6)
+            or replace(d__.kode_kecamatan, '.', '') in (left(p__.nik, 6), left(d__.nik, 6))
+        )
+        -- a registry default birth date (1 July, 1 January): elders of one district with it
+        -- have NIKs that differ in the serial only; unless the typo is in the birth digits
+        and (not d__.is_default_birth_date or substr(p__.nik, 7, 6) <> substr(d__.nik, 7, 6))
+        -- no PKH row carries the DTKS NIK itself: that recipient is this DTKS person
+        and not d__.is_nik_on_pkh
+    )
+    or (
+        d__.nik is null
+        -- what is left of the lost NIK agrees with the recipient's
+        and is_nik_kept_digits_equal
+        and not d__.is_default_birth_date
+        and (
+            -- the same name key: the recipient NIK's birth digits may carry a typo
+            p__.nama_key = d__.nama_key or p__.nama_sorted_key = d__.nama_sorted_key
+            -- a close spelling only when the NIK's birth digits give this date and sex exactly
+            or substr(p__.nik, 7, 6) = d__.date_birth_digits
+        )
+    )
+{%- endset -%}
+{%- set pkh_near_identity -%}
+    -- who the DTKS row is, for the uniqueness count: its NIK, or (lost NIK, or a 16th digit
+    -- from a number cell) its card, name key and birth date (int_person_pairs_scored folds such
+    -- a row into a NIK holder of the same card, name key and birth date)
+    case
+        when d__.nik is not null and not d__.is_nik_last_digit_untrusted then d__.nik
+        else 'L|' || coalesce(
+            d__.no_kk || '|' || d__.nama_key || '|' || cast(d__.tanggal_lahir as varchar),
+            cast(d__.rid as varchar)
+        )
+    end
+{%- endset -%}
 with
 
 keyed as (
@@ -40,6 +113,8 @@ related_cards as (
 compared as (
     select
         c.is_random_pair,
+        c.rid_a,
+        c.rid_b,
         a.record_key as record_key_a,
         b.record_key as record_key_b,
         a.source as source_a,
@@ -262,6 +337,39 @@ compared as (
             ), false)
             as is_serial_neighbour_pair,
         a.kode_kecamatan is not null and a.kode_kecamatan = b.kode_kecamatan as is_kecamatan_equal,
+        -- a PKH recipient and a DTKS row a NIK typo apart in one village (see the top):
+        -- could be one person, and what a link needs besides uniqueness
+        coalesce(
+            ({{ pkh_near_possible | replace('p__.', 'a.') | replace('d__.', 'b.') }})
+            or ({{ pkh_near_possible | replace('p__.', 'b.') | replace('d__.', 'a.') }}),
+            false
+        ) as is_pkh_near_possible,
+        coalesce(
+            case
+                when a.source = 'pkh'
+                    then {{ pkh_near_strict | replace('p__.', 'a.') | replace('d__.', 'b.') }}
+                else {{ pkh_near_strict | replace('p__.', 'b.') | replace('d__.', 'a.') }}
+            end,
+            false
+        ) as is_pkh_near_strict,
+        case when a.source = 'pkh' then a.rid else b.rid end as pkh_rid,
+        case when a.source = 'pkh' then b.rid else a.rid end as dtks_rid,
+        case when a.source = 'pkh' then a.nik else b.nik end as pkh_nik,
+        case
+            when a.source = 'pkh'
+                then {{ pkh_near_identity | replace('d__.', 'b.') }}
+            else {{ pkh_near_identity | replace('d__.', 'a.') }}
+        end as dtks_identity,
+        -- the card, name key and birth date of the DTKS side (a lost-NIK row with those of a
+        -- NIK holder is that NIK holder's row)
+        case
+            when a.source = 'pkh' then b.no_kk || '|' || b.nama_key || '|' || cast(b.tanggal_lahir as varchar)
+            else a.no_kk || '|' || a.nama_key || '|' || cast(a.tanggal_lahir as varchar)
+        end as dtks_family_name_birth,
+        case
+            when a.source = 'pkh' then b.nik is not null and not b.is_nik_last_digit_untrusted
+            else a.nik is not null and not a.is_nik_last_digit_untrusted
+        end as is_dtks_nik_trusted,
     from (
         select
             rid_a,

@@ -77,9 +77,42 @@ compared as (
     where not compared.is_random_pair
 ),
 
+-- pkh_near_nik_desa: the DTKS rows of one village that could be a PKH recipient whose NIK no
+-- DTKS row carries (a NIK typo apart, is_pkh_near_possible). A row without a trusted NIK is
+-- folded into a NIK holder of the same card, name key and birth date among them (the same
+-- person delivered twice, once with the NIK lost)
+pkh_near_candidates as (
+    select
+        pkh_rid,
+        dtks_rid,
+        pkh_nik,
+        case
+            when is_dtks_nik_trusted or dtks_family_name_birth is null then dtks_identity
+            else coalesce(
+                    max(case when is_dtks_nik_trusted then dtks_identity end)
+                        over (partition by pkh_rid, dtks_family_name_birth),
+                    dtks_identity
+                )
+        end as dtks_person,
+    from compared
+    where is_pkh_near_possible
+),
+
+-- the link needs exactly one such DTKS person for the recipient, and exactly one recipient
+-- NIK for the DTKS row: two namesakes born the same day in one village (twins on one card,
+-- neighbouring serials) leave it to review
+pkh_near_unique as (
+    select
+        pkh_rid,
+        dtks_rid,
+    from pkh_near_candidates
+    qualify count(distinct dtks_person) over (partition by pkh_rid) = 1
+        and count(distinct pkh_nik) over (partition by dtks_rid) = 1
+),
+
 evidence as (
     select
-        *,
+        compared.*,
         -- the NIKs equal in every trusted digit, one digit apart or two adjacent digits swapped
         -- (a typo), the same name key and the same birth date that is no default: one person
         -- whose NIK was mistyped once (twins differ in name and are ruled out in
@@ -176,7 +209,21 @@ evidence as (
             is_birth_date_equal = false and not is_birth_date_slip
             and not is_any_default_birth_date and coalesce(nik_digits_different, 1) > 0, false)
             as is_contradicted,
+        -- a PKH recipient whose NIK no DTKS row carries, one digit off (or two adjacent digits
+        -- swapped, or the compatible kept digits of a lost NIK) the NIK of the only DTKS person
+        -- of the village with that name who could be them (docs/resolution.md)
+        -- and a rare name (weight >= var person_rare_name_weight, as for the lost-NIK rules):
+        -- a recipient missing from DTKS (an inclusion case) with a common name often has a
+        -- DTKS namesake in the village whose NIK is one birth digit away (born a day apart,
+        -- both serial 0001), whom uniqueness among DTKS rows cannot rule out
+        coalesce(
+            is_pkh_near_possible and is_pkh_near_strict and pkh_near_unique.pkh_rid is not null
+            and name_weight >= {{ var('person_rare_name_weight', 8) }},
+            false
+        ) as is_pkh_near_nik_desa,
     from compared
+    left join pkh_near_unique
+        on compared.pkh_rid = pkh_near_unique.pkh_rid and compared.dtks_rid = pkh_near_unique.dtks_rid
 ),
 
 weighed as (
@@ -277,7 +324,8 @@ scored as (
             )
             or is_near_nik_name_birth
             or is_rare_name_birth
-            or is_name_birth_desa, false)
+            or is_name_birth_desa
+            or is_pkh_near_nik_desa, false)
             as has_anchor,
     from weighed
 ),
@@ -291,13 +339,16 @@ linked as (
             and (match_weight >= estimated_link_score
                 or (is_near_nik_name_birth
                     and (match_weight - fs_nik_points >= estimated_link_score
-                        or coalesce(is_nik_typo_located, false))))
+                        or coalesce(is_nik_typo_located, false)))
+                or is_pkh_near_nik_desa)
             {%- else %}
         -- a located NIK typo needs no more score: the two NIKs were one before the slip
         and (score >= {{ link_points }} or (
             is_near_nik_name_birth
             and (score - nik_points >= {{ link_points }} or coalesce(is_nik_typo_located, false))
-        ))
+        )
+        -- the only DTKS person of the village a PKH recipient's NIK typo can come from
+        or is_pkh_near_nik_desa)
         {%- endif %}
             as is_linked,
     from scored
@@ -332,7 +383,8 @@ banded as (
                 then 'nik15_name_desa'
             when is_near_nik_name_birth then 'nik_near_name_birth'
             when is_rare_name_birth then 'rare_name_birth'
-            else 'name_birth_desa'
+            when is_name_birth_desa then 'name_birth_desa'
+            else 'pkh_near_nik_desa'
         end as match_rule,
     from linked
 )

@@ -42,6 +42,7 @@ RULE_RANK = [
     "nik_near_name_birth",
     "rare_name_birth",
     "name_birth_desa",
+    "pkh_near_nik_desa",
 ]
 
 
