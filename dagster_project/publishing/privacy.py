@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 import yaml
 
 from dagster_project.resources import PROJECT_ROOT
-from dagster_project.warehouse import scalar
+from dagster_project.warehouse import one_row, scalar
 
 if TYPE_CHECKING:
     import duckdb
@@ -386,7 +386,7 @@ def identity_number_cells(con: duckdb.DuckDBPyConnection, table: str) -> dict[st
         "where table_name = ? and table_schema = 'main' order by ordinal_position",
         [table],
     ).fetchall()
-    found = {}
+    conditions: dict[str, str] = {}
     for column, data_type in columns:
         if data_type in ("VARCHAR",):
             condition = f"regexp_matches(\"{column}\", '{IDENTITY_NUMBER_PATTERN}')"
@@ -400,7 +400,14 @@ def identity_number_cells(con: duckdb.DuckDBPyConnection, table: str) -> dict[st
             condition = f'abs("{column}") >= 1e15 and abs("{column}") < 1e16'
         else:
             continue
-        n = scalar(con, f'select count(*) from main."{table}" where {condition}')
-        if n:
-            found[column] = n
-    return found
+        conditions[column] = condition
+    if not conditions:
+        return {}
+    # every column in one scan of the table (one query per column was ~420 queries per release)
+    counts = one_row(
+        con,
+        "select "
+        + ", ".join(f"count(*) filter (where {c})" for c in conditions.values())
+        + f' from main."{table}"',
+    )
+    return {column: int(n) for column, n in zip(conditions, counts, strict=True) if n}
