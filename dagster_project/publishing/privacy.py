@@ -310,11 +310,11 @@ def suppress_small_counts(
         for j in range(len(columns)):
             for rows in groups:
                 if int(is_hidden[rows, j].sum()) == 1:
-                    changed |= hide_one_more([(i, j) for i in rows if not is_hidden[i, j]])
+                    changed |= hide_one_more([(int(i), j) for i in rows if not is_hidden[i, j]])
         for plus, minus in equalities:
             terms = [position[c] for c in plus + minus if c in position]
             # rows with exactly one hidden term, as they were before this equality's pass
-            for i in np.flatnonzero(is_hidden[:, terms].sum(axis=1) == 1):
+            for i in np.flatnonzero(is_hidden[:, terms].sum(axis=1) == 1).tolist():
                 changed |= hide_one_more([(i, j) for j in terms if not is_hidden[i, j]])
     hidden = pd.DataFrame(is_hidden, index=frame.index, columns=columns)
     for ratio, (numerator, denominator) in ratios.items():
