@@ -138,15 +138,6 @@ dbt_translator = JemberDbtTranslator(
 # 4.3 s of node time). The data tests stay: they are about this delivery.
 RUN_EXCLUDES = ["--exclude-resource-type", "unit_test"]
 
-# dbt's log file in the data dir's target folder (dbt.log) at info level, not dbt's default
-# debug: every node's start and result, the parse, dbt's warnings and errors stay (what the
-# benchmark and the tests read), without the ~20 debug lines per node (each SQL statement,
-# connection and timing event: ~9,000 lines, 10 MB per sample run) that dbt serialises as JSON
-# in its worker threads. Measured on the month's build (91 nodes), three pairs back to back
-# at load 3-4: 7.2-7.6 s of dbt CPU (user) at debug, 6.3-7.1 s at info. The SQL each node ran
-# is still in the target folder (run/).
-DBT_LOG_LEVEL_FILE = "info"
-
 
 # Periods are Dagster partitions: one per reporting month, from January 2021 through the
 # current month (end_offset=1: the month under way is a partition too, a delivery can describe
@@ -234,10 +225,7 @@ def _dbt_build(
     # The quality gate follows the dbt steps: its Great Expectations import is done meanwhile.
     import_gx_in_background()
     with _child_environment(
-        JEMBER_DUCKDB_PATH=DBT_WAREHOUSE,
-        HOME=str(paths.data),
-        JEMBER_PERIOD=value,
-        DBT_LOG_LEVEL_FILE=DBT_LOG_LEVEL_FILE,
+        JEMBER_DUCKDB_PATH=DBT_WAREHOUSE, HOME=str(paths.data), JEMBER_PERIOD=value
     ):
         invocation = dbt.cli(["build", *RUN_EXCLUDES], context=context, target_path=target)
     if period and value is not None:
