@@ -26,6 +26,8 @@ import json
 import os
 import re
 import shutil
+import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC
@@ -127,6 +129,32 @@ class SuiteOutcome:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "passed": self.passed}
+
+
+_IMPORTING: threading.Thread | None = None
+
+
+def import_gx_in_background() -> None:
+    """Start importing Great Expectations in a thread of this process, for the gate that comes
+    next. Called when the dbt step starts: dbt works in its own process, this one mostly waits
+    for dbt's output, and GX's import (2-4 s on this machine, most of the checks stage on the
+    shipped sample) is then over when the gate starts. Python's import lock makes the gate's
+    own `import great_expectations` wait for this one to finish; an import that fails here
+    leaves no module behind, so the gate imports again and reports the error itself. Not a
+    daemon thread: a process that ends early (dbt failed) waits for the import rather than
+    ending in the middle of it."""
+    global _IMPORTING
+    if "great_expectations" in sys.modules or (_IMPORTING is not None and _IMPORTING.is_alive()):
+        return
+
+    def run() -> None:
+        try:
+            import great_expectations  # noqa: F401
+        except Exception:  # the gate imports it again and reports the error
+            pass
+
+    _IMPORTING = threading.Thread(target=run, name="import-great-expectations")
+    _IMPORTING.start()
 
 
 def _gx_runtime() -> tuple[ModuleType, BatchDefinition]:

@@ -22,6 +22,8 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
+from dagster_project.warehouse import scalar
+
 COLUMNS = [
     ("masalah", "Masalah", 34),
     ("kasus", "Kasus", 16),
@@ -36,6 +38,11 @@ COLUMNS = [
     ("tindakan_disarankan", "Tindakan disarankan", 50),
     ("instansi", "Instansi", 13),
 ]
+# Up to this many listed rows (all kecamatan together) the workbooks are written in this
+# process over one connection: a pool's two spawned workers take ~1-1.5 s to start and each
+# workbook opened the warehouse again (~40 ms), more than writing a few thousand rows takes
+# (the shipped sample lists 281 rows in 31 workbooks: 2.3-3.6 s with the pool, ~1 s here).
+IN_PROCESS_ROWS = 5_000
 FILL_IN = [("Hasil verifikasi (sama / beda / layak / tidak layak)", 28), ("Catatan petugas", 30)]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -57,12 +64,14 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 
 def write_verification_workbooks(
-    warehouse: Path, restricted_dir: Path, period: str
+    warehouse: Path, restricted_dir: Path, period: str, in_process_rows: int = IN_PROCESS_ROWS
 ) -> dict[str, int]:
     """Write the workbooks of `period`, replacing that period's folder as a whole.
 
     Returns {workbook file name: listed rows}. Each kecamatan with no case still gets its
     workbook (a sheet saying so), so a missing file always means a failed run, never "no cases".
+    Up to `in_process_rows` listed rows they are written in this process, above it by a pool
+    of worker processes; the same workbooks either way (tests/test_verification_workbooks.py).
     """
     os.makedirs(restricted_dir, mode=0o700, exist_ok=True)
     os.chmod(restricted_dir, 0o700)
@@ -77,14 +86,21 @@ def write_verification_workbooks(
         kecamatan = con.execute(
             "select distinct kode_kecamatan, nama_kecamatan from marts.dim_wilayah order by 1"
         ).fetchall()
-    # xlsx writing is CPU-bound Python (about 250k cells a second): one process per core.
-    # Spawned, not forked: the calling process (a Dagster run) has threads of its own.
-    jobs = [(str(warehouse), str(partial), period, kode, nama) for kode, nama in kecamatan]
-    with ProcessPoolExecutor(
-        max_workers=min(len(jobs), os.cpu_count() or 1) or 1,
-        mp_context=multiprocessing.get_context("spawn"),
-    ) as pool:
-        written = dict(pool.map(_write_kecamatan, *zip(*jobs)))
+        listed = scalar(con, "select count(*) from restricted.verification_list")
+        if listed <= in_process_rows:
+            written = dict(
+                _write_kecamatan_with(con, str(partial), period, kode, nama)
+                for kode, nama in kecamatan
+            )
+    if listed > in_process_rows:
+        # xlsx writing is CPU-bound Python (about 250k cells a second): one process per core.
+        # Spawned, not forked: the calling process (a Dagster run) has threads of its own.
+        jobs = [(str(warehouse), str(partial), period, kode, nama) for kode, nama in kecamatan]
+        with ProcessPoolExecutor(
+            max_workers=min(len(jobs), os.cpu_count() or 1) or 1,
+            mp_context=multiprocessing.get_context("spawn"),
+        ) as pool:
+            written = dict(pool.map(_write_kecamatan, *zip(*jobs)))
     if final.exists():
         shutil.rmtree(final)
     os.replace(partial, final)
@@ -94,13 +110,20 @@ def write_verification_workbooks(
 def _write_kecamatan(
     warehouse: str, folder: str, period: str, kode_kec: str, nama_kec: str
 ) -> tuple[str, int]:
-    select = ", ".join(c for c, _, _ in COLUMNS)
+    """One kecamatan's workbook, in a worker process of the pool."""
     with duckdb.connect(warehouse, read_only=True) as con:
-        rows = con.execute(
-            f"""select kode_desa, nama_desa, {select} from restricted.verification_list
-                where kode_kecamatan = ? order by kode_desa, urutan, kasus, peran <> 'PENGURUS PKH', nama, person_id""",
-            [kode_kec],
-        ).fetchall()
+        return _write_kecamatan_with(con, folder, period, kode_kec, nama_kec)
+
+
+def _write_kecamatan_with(
+    con: duckdb.DuckDBPyConnection, folder: str, period: str, kode_kec: str, nama_kec: str
+) -> tuple[str, int]:
+    select = ", ".join(c for c, _, _ in COLUMNS)
+    rows = con.execute(
+        f"""select kode_desa, nama_desa, {select} from restricted.verification_list
+            where kode_kecamatan = ? order by kode_desa, urutan, kasus, peran <> 'PENGURUS PKH', nama, person_id""",
+        [kode_kec],
+    ).fetchall()
     name = f"verifikasi-{kode_kec.replace('.', '')}-{re.sub(r'[^a-z0-9]+', '_', nama_kec.lower())}-{period}.xlsx"
     path = Path(folder) / name
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))

@@ -28,6 +28,7 @@ from dagster_dbt import (
 )
 from packaging import version
 
+from dagster_project.quality.validation import import_gx_in_background
 from dagster_project.resources import (
     DBT_PROJECT_DIR,
     PipelinePaths,
@@ -221,6 +222,8 @@ def _dbt_build(
         value: str | None = period_of_partition(period)
     else:
         value = last_period.read_text() if last_period.exists() else None
+    # The quality gate follows the dbt steps: its Great Expectations import is done meanwhile.
+    import_gx_in_background()
     with _child_environment(
         JEMBER_DUCKDB_PATH=DBT_WAREHOUSE, HOME=str(paths.data), JEMBER_PERIOD=value
     ):

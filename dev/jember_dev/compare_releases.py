@@ -2,8 +2,8 @@
 
 `python -m jember_dev.compare_releases DATA_A DATA_B` compares DATA_A/published with
 DATA_B/published: every Parquet file byte for byte, every table of jember.duckdb row by row
-(EXCEPT ALL both ways) with its column names and types, and release.json apart from the ids
-and times of the run. Prints IDENTICAL (exit 0) or what differs (exit 1).
+(EXCEPT ALL both ways) with its column names, types and comments (and each table's comment),
+and release.json apart from the ids and times of the run. Prints IDENTICAL (exit 0) or what differs (exit 1).
 """
 
 import hashlib
@@ -41,15 +41,23 @@ def main(argv: list[str]) -> int:
     if ta != tb:
         print("tables differ")
         ok = False
+    # The descriptions analysts read with duckdb_tables()/duckdb_columns() are published too.
+    comments_of = (
+        "select schema_name, table_name, comment from duckdb_tables()"
+        " where database_name = ? order by all"
+    )
+    if con.execute(comments_of, ["a"]).fetchall() != con.execute(comments_of, ["b"]).fetchall():
+        print("table comments differ")
+        ok = False
     for s, t in ta:
         columns_of = (
-            "select column_name, data_type from duckdb_columns()"
+            "select column_name, data_type, comment from duckdb_columns()"
             " where database_name = ? and schema_name = ? and table_name = ? order by column_index"
         )
         ca = con.execute(columns_of, ["a", s, t]).fetchall()
         cb = con.execute(columns_of, ["b", s, t]).fetchall()
         if ca != cb:
-            print("columns differ", t)
+            print("columns (names, types or comments) differ", t)
             ok = False
             continue
         a_t, b_t = f'a."{s}"."{t}"', f'b."{s}"."{t}"'
