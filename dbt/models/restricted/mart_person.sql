@@ -18,15 +18,18 @@ records as (
     inner join {{ ref('int_person_records') }} as records using (record_key)
 ),
 
--- the distinct (TANGGAL_UPDATE, delivery path) prefixes of the recency key, ranked as strings:
--- a few thousand at most (files x update dates)
+-- the distinct (TANGGAL_UPDATE, delivery path) prefixes of the recency key, ranked as strings
+-- (files x update dates: 23,804 for 1.1M rows at jember, eval kit seed 3)
 recency_prefixes as (
     select
         recency_prefix,
-        row_number() over (order by recency_prefix) as prefix_rank,
+        row_number() over (
+            order by recency_prefix
+        ) as prefix_rank,
     from (
-        select distinct coalesce(tanggal_update, date '1900-01-01')::varchar || '|' || source_path || '|'
-            as recency_prefix,
+        select distinct
+            coalesce(tanggal_update, date '1900-01-01')::varchar || '|' || source_path || '|'
+                as recency_prefix,
         from records
         where source = 'dtks'
     )
@@ -62,7 +65,7 @@ dtks as (
         from records
         left join recency_prefixes
             on recency_prefixes.recency_prefix
-            = coalesce(records.tanggal_update, date '1900-01-01')::varchar || '|' || records.source_path || '|'
+                = coalesce(records.tanggal_update, date '1900-01-01')::varchar || '|' || records.source_path || '|'
         where records.source = 'dtks'
     )
     group by person_id
