@@ -653,6 +653,9 @@ N_DTKS = [
     # a SUMARNI born 11-09-1975 (serial 0001); the PKH list pays another SUMARNI of the village,
     # born 19-09-1975 (her NIK one birth digit away, serial 0001 too), whom DTKS does not list
     f"3509120101140006;3509125109750001;SUMARNI;P;11-09-1975;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+    # Widya's DTKS NIK carries a slip in its birth digits (88 for 86: it disagrees with her
+    # own birth date); the PKH list has her NIK right
+    f"3509120101140007;3509126304880002;WIDYA NINGRUM;P;23-04-1986;ISTRI;{PLACE};2;HIDUP;10-01-2024",
     *[
         f"350912010115{i:04d};350912{41 + i % 28:02d}0{1 + i // 28}600001;SUMARNI;P;"
         f"{1 + i % 28:02d}-0{1 + i // 28}-1960;ISTRI;{PLACE};2;HIDUP;10-01-2024"
@@ -671,6 +674,8 @@ N_PKH = [
     "P204;3509125508900101;NUR HASANAH;;AMBULU;TEGALSARI;2025;1;0;1;0;0;0;0;0;750000;AKTIF",
     # the other SUMARNI (see N_DTKS)
     "P205;3509125909750001;SUMARNI;;AMBULU;TEGALSARI;2025;1;0;1;0;0;0;0;0;750000;AKTIF",
+    # Widya's NIK as issued (its birth digits give 23-04-1986, a woman: her DTKS birth date)
+    "P206;3509126304860002;WIDYA NINGRUM;;AMBULU;TEGALSARI;2025;1;0;1;0;0;0;0;0;750000;AKTIF",
 ]
 
 
@@ -692,6 +697,13 @@ def test_a_pkh_recipient_one_digit_off_their_dtks_nik_links_to_them(pkh_near):
             pkh_near, N_DTKS_FILE, dtks_row
         )
         assert pkh_near[("pkh", N_PKH_FILE, pkh_row)]["match_rule"] == "pkh_near_nik_desa"
+
+
+def test_a_pkh_recipient_links_to_their_dtks_row_whose_nik_is_mistyped_in_its_birth_digits(
+    pkh_near,
+):
+    assert person(pkh_near, N_PKH_FILE, 6, "pkh") == person(pkh_near, N_DTKS_FILE, 7)
+    assert pkh_near[("pkh", N_PKH_FILE, 6)]["match_rule"] == "pkh_near_nik_desa"
 
 
 def test_a_pkh_recipient_with_a_name_typo_links_to_a_lost_nik_of_their_birth_date(pkh_near):

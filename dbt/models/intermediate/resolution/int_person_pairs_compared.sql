@@ -37,9 +37,16 @@
 {%- set pkh_near_strict -%}
     (
         d__.nik is not null
-        -- the DTKS NIK agrees with its own row's birth date and sex: it is the right one, the
-        -- recipient's the mistyped copy
-        and d__.is_nik_birth_consistent
+        and (
+            -- the DTKS NIK agrees with its own row's birth date and sex: it is the right one,
+            -- the recipient's the mistyped copy
+            d__.is_nik_birth_consistent
+            -- or the other way round: the recipient's NIK gives the DTKS row's own birth date
+            -- and sex and the DTKS NIK does not, so the slip is in the DTKS NIK's birth digits
+            -- (region and serial agree; a NIK is issued once: the mirror of
+            -- is_nik_typo_located)
+            or substr(p__.nik, 7, 6) = d__.date_birth_digits
+        )
         -- a region digit (1-6) differs only when the village lies in the kecamatan of one of
         -- the two NIKs (most people hold a NIK of the kecamatan they live in)
         and (
