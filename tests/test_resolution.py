@@ -656,6 +656,15 @@ N_DTKS = [
     # Widya's DTKS NIK carries a slip in its birth digits (88 for 86: it disagrees with her
     # own birth date); the PKH list has her NIK right
     f"3509120101140007;3509126304880002;WIDYA NINGRUM;P;23-04-1986;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+    # Imam's NIK was left empty on his card; on a card issued years later his name is written
+    # IMAM IKBAL, his NIK intact (near_name_birth_desa)
+    f"3509120101140008;;IMAM IQBAL;L;10-05-1991;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
+    f"3509121203190002;3509121005910001;IMAM IKBAL;L;10-05-1991;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
+    # a DEWI LESTARI without a NIK, and two women of the village born that day whose names are
+    # each a letter off hers, on cards of their own: either could be her
+    f"3509122508050004;;DEWI LESTARI;P;07-07-1992;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+    f"3509121710110007;3509124707920001;DEWI LESTRI;P;07-07-1992;ISTRI;{PLACE};2;HIDUP;10-01-2024",
+    f"3509120302170005;3509124707920002;DEWI LESTANI;P;07-07-1992;ISTRI;{PLACE};2;HIDUP;10-01-2024",
     *[
         f"350912010115{i:04d};350912{41 + i % 28:02d}0{1 + i // 28}600001;SUMARNI;P;"
         f"{1 + i % 28:02d}-0{1 + i // 28}-1960;ISTRI;{PLACE};2;HIDUP;10-01-2024"
@@ -720,3 +729,19 @@ def test_a_pkh_recipient_with_a_common_name_one_birth_digit_off_a_dtks_namesake_
     pkh_near,
 ):
     assert person(pkh_near, N_PKH_FILE, 5, "pkh") != person(pkh_near, N_DTKS_FILE, 6)
+
+
+def test_a_lost_nik_with_a_name_one_letter_off_links_to_the_only_person_of_the_village_born_that_day(
+    pkh_near,
+):
+    # data rows 8 and 9 of N_DTKS: IMAM IQBAL without a NIK, IMAM IKBAL with one
+    assert person(pkh_near, N_DTKS_FILE, 8) == person(pkh_near, N_DTKS_FILE, 9)
+    assert pkh_near[("dtks", N_DTKS_FILE, 8)]["match_rule"] == "near_name_birth_desa"
+
+
+def test_a_lost_nik_with_two_people_of_the_village_a_letter_off_links_to_neither(pkh_near):
+    dewi_without_nik = person(pkh_near, N_DTKS_FILE, 10)
+    assert dewi_without_nik not in {
+        person(pkh_near, N_DTKS_FILE, 11),
+        person(pkh_near, N_DTKS_FILE, 12),
+    }

@@ -275,6 +275,15 @@ desa_sorted_name_blocks as (
         count(*) as block_rows,
     from keyed
     group by all
+),
+
+desa_birth_blocks as (
+    select
+        kode_desa,
+        tanggal_lahir,
+        count(*) as block_rows,
+    from keyed
+    group by all
 )
 
 select
@@ -282,6 +291,7 @@ select
     birth_sorted_name_blocks.block_rows as birth_sorted_name_rows,
     desa_sorted_name_blocks.block_rows as desa_sorted_name_rows,
     desa_birth_digits_blocks.block_rows as desa_birth_digits_rows,
+    desa_birth_blocks.block_rows as desa_birth_rows,
 from keyed
 left join birth_sorted_name_blocks
     on birth_sorted_name_blocks.tanggal_lahir is not distinct from keyed.tanggal_lahir
@@ -293,3 +303,6 @@ left join desa_birth_digits_blocks
     on desa_birth_digits_blocks.kode_desa is not distinct from keyed.kode_desa
         and desa_birth_digits_blocks.birth_digits
         is not distinct from coalesce(substr(keyed.nik, 7, 6), keyed.date_birth_digits)
+left join desa_birth_blocks
+    on desa_birth_blocks.kode_desa is not distinct from keyed.kode_desa
+        and desa_birth_blocks.tanggal_lahir is not distinct from keyed.tanggal_lahir

@@ -15,6 +15,10 @@
                  alphabetical order (a two-part name written the other way round)
       desa_name  the same village and name key (or sorted-words key), when one record has
                  no usable NIK
+      desa_birth the same village and birth date (no registry default), when one record has
+                 no usable NIK and the names' keys differ: a lost NIK whose name was also
+                 mistyped (IMAM IQBAL / IMAM IKBAL) shares no other block with its person
+                 (near_name_birth_desa in int_person_pairs_scored)
       pkh_desa   a PKH recipient whose NIK no DTKS row carries, with the DTKS rows of the same
                  village and name key (or sorted-words key) that have a NIK, and with the DTKS
                  rows of that village without a NIK whose birth date and sex give the birth
@@ -237,6 +241,16 @@ candidates as (
             and a.rid <> b.rid and a.desa_sorted_name_rows <= {{ block_max_rows }}
             and a.nama_key <> b.nama_key
     where a.nik is null
+    union
+    -- driven from the records without a NIK, as desa_name; names with one key come from there
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
+    from keyed as a inner join keyed as b
+        on a.kode_desa = b.kode_desa and a.tanggal_lahir = b.tanggal_lahir
+            and a.rid <> b.rid and a.desa_birth_rows <= {{ block_max_rows }}
+            and a.nama_key <> b.nama_key
+    where a.nik is null and not a.is_default_birth_date
     union
     -- a PKH recipient whose NIK no DTKS row carries, with the DTKS rows of the village that
     -- carry a NIK under the same name key or sorted-words key

@@ -295,6 +295,13 @@ compared as (
             and least(length(a.nama_normal), length(b.nama_normal)) >= 5,
             false
         ) as is_name_one_letter_off,
+        -- the name keys one letter apart (four letters or more): a letter typo beside a
+        -- spelling the key folds (FAHMI / FAMHI, RESA / REZA)
+        coalesce(
+            levenshtein(a.nama_key, b.nama_key) = 1
+            and least(length(a.nama_key), length(b.nama_key)) >= 4,
+            false
+        ) as is_name_key_one_letter_off,
         least(a.name_weight, b.name_weight) as name_weight,
         a.no_kk is not null and a.no_kk = b.no_kk as is_no_kk_equal,
         -- both cards present and different (in the first 15 digits when a 16th digit came
@@ -359,6 +366,10 @@ compared as (
             end,
             false
         ) as is_pkh_near_strict,
+        -- who each record is, for the uniqueness count of near_name_birth_desa
+        -- (int_person_pairs_scored): its NIK, or the record itself when it has none
+        coalesce(a.nik, 'r' || a.rid) as identity_a,
+        coalesce(b.nik, 'r' || b.rid) as identity_b,
         case when a.source = 'pkh' then a.rid else b.rid end as pkh_rid,
         case when a.source = 'pkh' then b.rid else a.rid end as dtks_rid,
         case when a.source = 'pkh' then a.nik else b.nik end as pkh_nik,

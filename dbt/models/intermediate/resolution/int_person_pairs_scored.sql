@@ -110,6 +110,64 @@ pkh_near_unique as (
         and count(distinct pkh_nik) over (partition by dtks_rid) = 1
 ),
 
+-- near_name_birth_desa: a record without a usable NIK and a record of the same village born
+-- the same day (no registry default), of the same sex, on another card, whose name is one
+-- letter off, any kept NIK digits agreeing (docs/resolution.md)
+near_name_birth_desa_candidates as (
+    select
+        rid_a,
+        rid_b,
+        identity_a,
+        identity_b,
+    from compared
+    where nik_digits_different is null
+        and is_kode_desa_equal
+        and is_birth_date_equal
+        and not is_any_default_birth_date
+        and is_sex_equal
+        and not is_name_key_equal
+        and (is_name_one_letter_off or is_name_key_one_letter_off)
+        and is_nik_kept_digits_equal is distinct from false
+        -- twins share a card, a birth date and often names a letter apart; a person's rows on
+        -- one card link by the card (no_kk_and_name)
+        and not is_card_related
+),
+
+-- the link needs exactly one such person for each record without a NIK in the pair: two
+-- candidates a letter off (SITI AMINAH and SITI AMINA born the same day) leave it to review
+near_name_birth_desa_sides as (
+    select
+        rid_a as rid,
+        identity_b as other,
+    from near_name_birth_desa_candidates
+    where identity_a = 'r' || rid_a
+    union all
+    select
+        rid_b as rid,
+        identity_a as other,
+    from near_name_birth_desa_candidates
+    where identity_b = 'r' || rid_b
+),
+
+near_name_birth_desa_unique as (
+    select rid
+    from near_name_birth_desa_sides
+    group by rid
+    having count(distinct other) = 1
+),
+
+near_name_birth_desa_pairs as (
+    select
+        c.rid_a,
+        c.rid_b,
+    from near_name_birth_desa_candidates as c
+    left join near_name_birth_desa_unique as ua on ua.rid = c.rid_a
+    left join near_name_birth_desa_unique as ub on ub.rid = c.rid_b
+    -- every side without a NIK unique
+    where (c.identity_a <> 'r' || c.rid_a or ua.rid is not null)
+        and (c.identity_b <> 'r' || c.rid_b or ub.rid is not null)
+),
+
 evidence as (
     select
         compared.*,
@@ -221,9 +279,16 @@ evidence as (
             and name_weight >= {{ var('person_rare_name_weight', 8) }},
             false
         ) as is_pkh_near_nik_desa,
+        -- a record without a NIK and the only person of its village born that day, of its sex,
+        -- on another card, whose name is one letter off (IMAM IQBAL / IMAM IKBAL): a NIK lost
+        -- and a name mistyped on one row, which no block with the name key finds
+        near_name_birth_desa_pairs.rid_a is not null as is_near_name_birth_desa,
     from compared
     left join pkh_near_unique
         on compared.pkh_rid = pkh_near_unique.pkh_rid and compared.dtks_rid = pkh_near_unique.dtks_rid
+    left join near_name_birth_desa_pairs
+        on compared.rid_a = near_name_birth_desa_pairs.rid_a
+            and compared.rid_b = near_name_birth_desa_pairs.rid_b
 ),
 
 weighed as (
@@ -325,7 +390,8 @@ scored as (
             or is_near_nik_name_birth
             or is_rare_name_birth
             or is_name_birth_desa
-            or is_pkh_near_nik_desa, false)
+            or is_pkh_near_nik_desa
+            or is_near_name_birth_desa, false)
             as has_anchor,
     from weighed
 ),
@@ -340,7 +406,8 @@ linked as (
                 or (is_near_nik_name_birth
                     and (match_weight - fs_nik_points >= estimated_link_score
                         or coalesce(is_nik_typo_located, false)))
-                or is_pkh_near_nik_desa)
+                or is_pkh_near_nik_desa
+                or is_near_name_birth_desa)
             {%- else %}
         -- a located NIK typo needs no more score: the two NIKs were one before the slip
         and (score >= {{ link_points }} or (
@@ -348,7 +415,9 @@ linked as (
             and (score - nik_points >= {{ link_points }} or coalesce(is_nik_typo_located, false))
         )
         -- the only DTKS person of the village a PKH recipient's NIK typo can come from
-        or is_pkh_near_nik_desa)
+        or is_pkh_near_nik_desa
+        -- the only person of the village born that day whose name is a letter off
+        or is_near_name_birth_desa)
         {%- endif %}
             as is_linked,
     from scored
@@ -384,7 +453,8 @@ banded as (
             when is_near_nik_name_birth then 'nik_near_name_birth'
             when is_rare_name_birth then 'rare_name_birth'
             when is_name_birth_desa then 'name_birth_desa'
-            else 'pkh_near_nik_desa'
+            when is_pkh_near_nik_desa then 'pkh_near_nik_desa'
+            else 'near_name_birth_desa'
         end as match_rule,
     from linked
 )

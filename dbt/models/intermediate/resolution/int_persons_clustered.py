@@ -43,6 +43,7 @@ RULE_RANK = [
     "rare_name_birth",
     "name_birth_desa",
     "pkh_near_nik_desa",
+    "near_name_birth_desa",
 ]
 
 
