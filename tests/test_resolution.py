@@ -347,6 +347,8 @@ E_APRIL_KENCONG = [
     f"3509020101120001;3509022104770001;SUTRISNO;L;21-04-1977;KEPALA KELUARGA;{KENCONG};2;HIDUP;10-01-2024",
     # another Marsuki born the same day, without NIK, in another kecamatan: not linked
     f"3509020101120002;;MARSUKI;L;22-06-1976;KEPALA KELUARGA;{KENCONG};2;HIDUP;10-01-2024",
+    # Yulia, NIK issued in Kencong (350902); she moves to Ambulu (E_OCTOBER)
+    f"3509020101120003;3509025802930001;YULIA RAHMAWATI;P;18-02-1993;ISTRI;{KENCONG};2;HIDUP;10-01-2024",
 ]
 
 E_OCTOBER = [
@@ -362,6 +364,9 @@ E_OCTOBER = [
     f"3509120506250078;3509720509900001;BAYU SEPTIAN;L;05-09-1990;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
     # Slamet on his own card, his NIK typed with a digit doubled (17 digits)
     f"3509120506250093;35091214022790001;SLAMET RIYADI;L;14-02-1979;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
+    # Yulia in Ambulu, a region digit of her NIK mistyped (350962: no kecamatan of Jember has
+    # code 62), so the slip is located although she lives in neither NIK's kecamatan
+    f"3509120506250099;3509625802930001;YULIA RAHMAWATI;P;18-02-1993;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
 ]
 
 # Hendra moved to Kencong; his NIK there went through Excel (E+15), keeping 350912: Ambulu
@@ -446,6 +451,11 @@ def test_a_nik_one_digit_off_in_another_file_links_on_rare_name_and_birth_date(e
 
 def test_a_nik_one_region_digit_off_is_another_district_not_a_typo(evidence):
     assert person(evidence, E_KENCONG_FILE, 1) != person(evidence, E_AMBULU_FILE, 5)
+
+
+def test_a_nik_region_naming_no_kecamatan_is_the_typo_wherever_the_mover_lives(evidence):
+    assert person(evidence, E_KENCONG_FILE, 3) == person(evidence, E_OCT_FILE, 8)
+    assert evidence[("dtks", E_OCT_FILE, 8)]["match_rule"] == "nik_near_name_birth"
 
 
 def test_a_lost_nik_links_on_rare_name_and_birth_date_in_the_same_kecamatan(evidence):

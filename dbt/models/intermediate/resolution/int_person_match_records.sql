@@ -12,6 +12,12 @@ records as (
     where not is_repeat_delivery
 ),
 
+-- the regency's kecamatan codes (NIK digits 1-6 without the dots)
+kecamatan_codes as (
+    select distinct kode_kecamatan
+    from {{ ref('wilayah_jember') }}
+),
+
 -- how much an agreeing name key says, log2(records / records with that key): frequent names
 -- weak, rare strong (bounded where it is scored, seed person_match_points)
 name_weights as (
@@ -230,6 +236,14 @@ keyed as (
             or (month(records.tanggal_lahir) = 1 and day(records.tanggal_lahir) = 1),
             false
         ) as is_default_birth_date,
+        -- a NIK of this regency (3509) whose kecamatan digits (5-6) name no kecamatan of it
+        -- (seed wilayah_jember): visibly mistyped there (int_person_pairs_compared,
+        -- is_nik_region_typo_located)
+        coalesce(
+            left(records.nik, 4) = '3509'
+            and left(records.nik, 6) not in (select replace(kode_kecamatan, '.', '') from kecamatan_codes),
+            false
+        ) as is_nik_kecamatan_unknown,
     from records
     left join name_weights using (nama_key)
     left join name_frequencies using (nama_key)

@@ -226,15 +226,22 @@ compared as (
             false
         ) as is_nik_indel,
         -- a typo located in the region digits: two trusted NIKs one digit apart (or two
-        -- adjacent digits swapped) there, both
-        -- records in one kecamatan, which is the region of one of the two NIKs (most people
-        -- hold a NIK of the kecamatan they live in; the other region is then the slip)
+        -- adjacent digits swapped) there, and either both records in one kecamatan, which is
+        -- the region of one of the two NIKs (most people hold a NIK of the kecamatan they live
+        -- in; the other region is then the slip), or one of the two regions naming no
+        -- kecamatan of the regency (3509 and kecamatan digits none has: that one is the slip,
+        -- wherever the records live; a mover keeps the NIK)
         coalesce(
             (hamming(a.nik, b.nik) = 1 or (hamming(a.nik, b.nik) = 2 and is_nik_transposed))
             and left(a.nik, 6) <> left(b.nik, 6)
             and not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
-            and a.kode_kecamatan = b.kode_kecamatan
-            and replace(a.kode_kecamatan, '.', '') in (left(a.nik, 6), left(b.nik, 6)), false)
+            and (
+                (
+                    a.kode_kecamatan = b.kode_kecamatan
+                    and replace(a.kode_kecamatan, '.', '') in (left(a.nik, 6), left(b.nik, 6))
+                )
+                or a.is_nik_kecamatan_unknown <> b.is_nik_kecamatan_unknown
+            ), false)
             as is_nik_region_typo_located,
         -- the typo is located: two trusted NIKs one digit apart (or two adjacent digits swapped)
         -- on records with the same birth date, of which exactly one agrees with that date and
