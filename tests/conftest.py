@@ -17,9 +17,14 @@ import pytest
 from handmade_delivery import build_raw_warehouse
 from helpers import (
     FAST_TIER,
+    KENCONG_AGAIN,
+    KENCONG_LOST,
+    KENCONG_PKH,
+    ODD_RUPIAH,
     REPO,
     copy_tree,
     output,
+    published_snapshot,
     read_until,
     run_dbt,
     run_jember,
@@ -93,17 +98,42 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 @pytest.fixture(scope="session")
-def sample_published(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The shipped sample, published once for period 2025-11. Tests that damage a delivery copy
-    raw/ and data/ from here (copy_tree) instead of each running the whole sample again first."""
-    work = tmp_path_factory.mktemp("sample_published")
-    raw = copy_tree(REPO / "raw", work / "raw")
-    data = work / "data"
+def sample_blocked(sample_run: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A copy of `sample_run` (raw and data), the damage of helpers.KENCONG_* added, run again for the
+    sample's own period (2025-12): the run blocks (exit 2). test_quality_gate asserts each
+    check that blocked and that the release stayed, test_report the blocked report. Each of
+    the three kinds blocks by a check of its own, so each test still fails when its own
+    check no longer blocks. Read-only for the tests."""
+    work = tmp_path_factory.mktemp("sample_blocked")
+    raw = copy_tree(sample_run["raw"], work / "raw")
+    data = copy_tree(sample_run["data"], work / "data")
+    before = published_snapshot(data)
+
+    (raw / KENCONG_LOST).write_text("kolom satu;kolom dua\n1;2\n", encoding="utf-8")
+
+    original = (raw / "dtks" / "2025-04" / "dtks_kencong.csv").read_bytes()
+    (raw / KENCONG_AGAIN).parent.mkdir(parents=True)
+    (raw / KENCONG_AGAIN).write_bytes(b"DATA DTKS KECAMATAN KENCONG\n" + original)
+
+    path = raw / KENCONG_PKH
+    lines = path.read_bytes().decode("latin-1").split("\n")
+    header_at = next(i for i, line in enumerate(lines) if "NILAI BANTUAN" in line)
+    column = lines[header_at].split(";").index("NILAI BANTUAN")
+    changed = 0
+    for i in range(header_at + 1, len(lines)):
+        cells = lines[i].split(";")
+        if len(cells) > column and cells[0].strip():
+            cells[column] = ODD_RUPIAH
+            lines[i] = ";".join(cells)
+            changed += 1
+    assert changed > 20
+    path.write_bytes("\n".join(lines).encode("latin-1"))
+
     result = run_jember(
-        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
+        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-12"
     )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return {"raw": raw, "data": data}
+    assert result.returncode == 2, output(result)
+    return {"raw": raw, "data": data, "result": result, "published_before": before}
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ Fixtures live in conftest.py; this module holds plain functions and constants on
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -36,6 +37,22 @@ CHROMIUM = shutil.which("chromium")
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium not installed (make test installs it)"
 )
+
+
+# -- the damage of conftest.sample_blocked ------------------------------------------------
+
+# Three kinds, each of which blocks publishing on its own.
+# Kencong's October DTKS update replaced by a file that is no DTKS file (its header is not a
+# DTKS header): a kecamatan's registry lost, and the failed file a warning of the files check.
+KENCONG_LOST = Path("dtks/2025-10/pemutakhiran_dtks_kencong_oktober_2025.csv")
+# Kencong's April DTKS file again under a new name, not the same bytes (a title line above the
+# header): a new file repeating loaded rows (the sample's byte-identical repeat delivery,
+# pkh/2025/kirim_ulang, publishes).
+KENCONG_AGAIN = Path("dtks/2025-11/dtks_kencong_kirim_lagi.csv")
+# Every NOMINAL of Kencong's PKH stage-1 file set to an amount no components give: more than a
+# tenth of the year's PKH families then carry a rupiah mismatch.
+KENCONG_PKH = Path("pkh/2025/tahap1/pkh_kencong_tahap1.csv")
+ODD_RUPIAH = "Rp 123.457"
 
 
 # -- the real `jember` command -------------------------------------------------------------
@@ -172,6 +189,18 @@ def parquet_hashes(published: Path) -> dict[str, str]:
     return {
         p.name: hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(published.glob("*.parquet"))
+    }
+
+
+def blocking_failures(data: Path) -> set[tuple[str, str | None]]:
+    """(suite, column) of every critical expectation the data folder's last gate failed
+    (quality/verdict.json): what blocked publishing, whatever else blocked beside it."""
+    verdict = json.loads((data / "quality" / "verdict.json").read_text())
+    return {
+        (suite["suite"], e.get("column"))
+        for suite in verdict["suites"]
+        for e in suite["expectations"]
+        if not e["success"] and e["severity"] == "critical"
     }
 
 

@@ -1,6 +1,9 @@
 """Hostile deliveries through the real pipeline (Dagster, dbt, GX, DuckDB), on copies of the
-shipped sample damaged by the test: a registry file lost as a whole, PKH rows pasted twice,
-a file name carrying 16 digits."""
+shipped sample damaged by the test: a registry file lost as a whole, a delivery of rows sharing
+one NIK or one name and birth date, PKH rows pasted twice, a file name carrying 16 digits.
+
+Two runs: the damage that must block (on a copy of the published sample, for the next month),
+and the damage that must not (into an empty data folder); each test asserts its own kind."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import REPO, copy_tree, output, published_snapshot, query, run_jember
+from helpers import blocking_failures, copy_tree, output, published_snapshot, query, run_jember
 
 PUGER_DTKS = Path("dtks/2025-04/puger/dtks_puger.csv")
 PUGER_PKH = Path("pkh/2025/tahap1/pkh_puger_tahap1.csv")
@@ -20,34 +23,54 @@ SIXTEEN_DIGITS = "3509014101900001"
 
 
 @pytest.fixture(scope="module")
-def baseline(sample_published) -> dict:
-    """The shipped sample, published once for period 2025-11 (shared with test_quality_gate)."""
-    return sample_published
+def baseline(sample_run) -> dict:
+    """The shipped sample, published once for its own period 2025-12 (conftest.sample_run,
+    shared with test_report, test_incremental and test_quality_gate)."""
+    return sample_run
 
 
-def test_a_lost_dtks_file_blocks_publishing_and_the_report_names_the_kecamatan(baseline, tmp_path):
-    raw = copy_tree(baseline["raw"], tmp_path / "raw")
-    data = copy_tree(baseline["data"], tmp_path / "data")
+@pytest.fixture(scope="module")
+def blocked(baseline: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A copy of the published sample (raw and data) with two kinds of damage, each of which
+    blocks publishing by a check of its own, run for the next month (2026-01): Puger's main
+    DTKS file lost as a whole, and 20,000 rows sharing one NIK or one name and birth date
+    (write_hostile_dtks, in Kencong)."""
+    work = tmp_path_factory.mktemp("blocked")
+    raw = copy_tree(baseline["raw"], work / "raw")
+    data = copy_tree(baseline["data"], work / "data")
     before = published_snapshot(data)
     puger_before = query(
         data / "published" / "jember.duckdb",
         "select dtks_persons from mart_kecamatan where nama_kecamatan = 'Puger'",
     )[0][0]
-    assert puger_before > 100
 
     # Puger's main DTKS file re-saved as UTF-16 (not allowed by the contract): it fails as a whole.
     path = raw / PUGER_DTKS
     path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    # 20,000 rows (CI size; 200,000 measured by hand in docs/benchmarks.md)
+    write_hostile_dtks(raw, 20_000)
     result = run_jember(
-        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-12"
+        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2026-01"
     )
+    return {"data": data, "result": result, "before": before, "puger_before": puger_before}
+
+
+def test_a_lost_dtks_file_blocks_publishing_and_the_report_names_the_kecamatan(blocked):
+    result, data, puger_before = blocked["result"], blocked["data"], blocked["puger_before"]
+    assert puger_before > 100
 
     assert result.returncode == 2, output(result)
     assert "int_delivery_completeness" in result.stdout
-    assert published_snapshot(data) == before  # the previous release stays, byte for byte
+    # the lost file and the persons lost block by themselves (the 20,000 rows block too)
+    assert {
+        ("int_delivery_completeness", "check_name"),
+        ("int_delivery_completeness", "share_of_previous"),
+    } <= blocking_failures(data)
+    # the previous release stays, byte for byte
+    assert published_snapshot(data) == blocked["before"]
     # and no verification list of the blocked period reaches the field
-    assert (data / "restricted" / "verifikasi" / "2025-11").is_dir()
-    assert not (data / "restricted" / "verifikasi" / "2025-12").exists()
+    assert (data / "restricted" / "verifikasi" / "2025-12").is_dir()
+    assert not (data / "restricted" / "verifikasi" / "2026-01").exists()
     rows = query(
         data / "warehouse.duckdb",
         "select check_name, nama_kecamatan, source_path, persons_before, persons_now "
@@ -64,7 +87,7 @@ def test_a_lost_dtks_file_blocks_publishing_and_the_report_names_the_kecamatan(b
         "where nama_kecamatan <> 'Puger' and share_of_previous < 0.5",
     ) == [(0,)]
 
-    report = (data / "reports" / "laporan-2025-12.html").read_text(encoding="utf-8")
+    report = (data / "reports" / "laporan-2026-01.html").read_text(encoding="utf-8")
     assert "DIBLOKIR" in report
     assert "Data kecamatan Puger tidak lengkap" in report
     assert str(PUGER_DTKS) in report and "file tidak dapat dibaca" in report
@@ -92,7 +115,7 @@ def publishable_damage(baseline: dict, tmp_path_factory: pytest.TempPathFactory)
 
     data = work / "data"
     result = run_jember(
-        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
+        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-12"
     )
     return {"raw": raw, "data": data, "named": named, "result": result}
 
@@ -103,7 +126,7 @@ def test_a_failed_koperasi_file_still_publishes_with_a_warning(publishable_damag
     result, data = publishable_damage["result"], publishable_damage["data"]
     assert result.returncode == 0, output(result)
     assert "stg_ingest__files" in result.stdout  # the warning is reported
-    report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
+    report = (data / "reports" / "laporan-2025-12.html").read_text(encoding="utf-8")
     assert "rekap_kopdes_2025-05-31.csv" in report
 
 
@@ -163,7 +186,7 @@ def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publ
         )[0][0]
         > 200
     )
-    report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
+    report = (data / "reports" / "laporan-2025-12.html").read_text(encoding="utf-8")
     assert not re.search(r"[0-9]{16}", report)
 
 
@@ -199,16 +222,13 @@ def write_hostile_dtks(raw: Path, rows: int) -> Path:
     return path
 
 
-def test_a_delivery_of_rows_sharing_one_nik_or_one_name_and_birth_date_ends_in_the_gate(tmp_path):
-    """20,000 rows (CI size; 200,000 measured by hand in docs/benchmarks.md): resolution leaves
-    the oversized blocks unpaired, the quality model int_delivery_blocks counts them from the
-    staging rows, and its critical suite blocks publishing; the report names the file."""
-    raw = copy_tree(REPO / "raw", tmp_path / "raw")
-    write_hostile_dtks(raw, 20_000)
-    data = tmp_path / "data"
-    result = run_jember(
-        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
-    )
+def test_a_delivery_of_rows_sharing_one_nik_or_one_name_and_birth_date_ends_in_the_gate(
+    blocked,
+):
+    """Resolution leaves the oversized blocks unpaired, the quality model int_delivery_blocks
+    counts them from the staging rows, and its critical suite blocks publishing; the report
+    names the file."""
+    result, data = blocked["result"], blocked["data"]
 
     assert result.returncode == 2, output(result)
     assert "int_delivery_blocks" in result.stdout
@@ -224,6 +244,6 @@ def test_a_delivery_of_rows_sharing_one_nik_or_one_name_and_birth_date_ends_in_t
     verdict = json.loads((data / "quality" / "verdict.json").read_text())
     suite = next(s for s in verdict["suites"] if s["suite"] == "int_delivery_blocks")
     assert not suite["passed"] and suite["expectations"][0]["severity"] == "critical"
-    assert not (data / "published").exists()
-    report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
+    assert published_snapshot(data) == blocked["before"]  # nothing of it published
+    report = (data / "reports" / "laporan-2026-01.html").read_text(encoding="utf-8")
     assert "DIBLOKIR" in report and str(HOSTILE_DTKS) in report

@@ -2,67 +2,44 @@
 
 from __future__ import annotations
 
-from helpers import copy_tree, published_snapshot, run_jember
+from helpers import KENCONG_AGAIN, KENCONG_PKH, blocking_failures, output, published_snapshot
+
+# Both checks below block on one run (conftest.sample_blocked: a copy of the published shipped
+# sample, with a third kind of damage test_report reads); each test asserts its own check.
 
 
 def test_a_new_file_repeating_loaded_rows_blocks_but_a_byte_identical_repeat_does_not(
-    sample_published, tmp_path
+    sample_blocked,
 ):
-    # The sample already holds a byte-identical repeat delivery (pkh/2025/kirim_ulang): it published.
-    raw = copy_tree(sample_published["raw"], tmp_path / "raw")
-    data = copy_tree(sample_published["data"], tmp_path / "data")
-    before = published_snapshot(data)
-
-    # The same records under a new name, not the same bytes (a title line above the header).
-    original = (raw / "dtks" / "2025-04" / "dtks_kencong.csv").read_bytes()
-    again = raw / "dtks" / "2025-11" / "dtks_kencong_kirim_lagi.csv"
-    again.parent.mkdir(parents=True)
-    again.write_bytes(b"DATA DTKS KECAMATAN KENCONG\n" + original)
-
-    second = run_jember(
-        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
-    )
-    assert second.returncode == 2, second.stdout[-4000:] + second.stderr[-4000:]
+    # The sample already holds a byte-identical repeat delivery (pkh/2025/kirim_ulang): it
+    # published (conftest.sample_run). The same records under a new name, not the same bytes
+    # (a title line above the header): conftest.KENCONG_AGAIN.
+    second, data = sample_blocked["result"], sample_blocked["data"]
+    assert second.returncode == 2, output(second)
     assert "int_delivery_sanity" in second.stdout and "repeated_row_share" in second.stdout
-    assert published_snapshot(data) == before
+    # this check blocks by itself (the run's other damage blocks by other checks)
+    assert ("int_delivery_sanity", "repeated_row_share") in blocking_failures(data)
+    assert published_snapshot(data) == sample_blocked["published_before"]
     # the meeting report names the file behind the failed check
-    report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
-    assert "dtks/2025-11/dtks_kencong_kirim_lagi.csv" in report
+    report = (data / "reports" / "laporan-2025-12.html").read_text(encoding="utf-8")
+    assert str(KENCONG_AGAIN) in report
 
 
 def test_a_pkh_file_whose_rupiah_fit_no_components_blocks_and_the_report_names_it(
-    sample_published, tmp_path
+    sample_blocked,
 ):
-    """Every NOMINAL of one stage file of one kecamatan set to an amount no components give:
-    more than a tenth of the year's PKH families then carry a rupiah mismatch, which the
-    mart_pkh_family suite blocks (its threshold, not the test's)."""
-    raw = copy_tree(sample_published["raw"], tmp_path / "raw")
-    data = copy_tree(sample_published["data"], tmp_path / "data")
-    before = published_snapshot(data)
-
-    path = raw / "pkh" / "2025" / "tahap1" / "pkh_kencong_tahap1.csv"
-    lines = path.read_bytes().decode("latin-1").split("\n")
-    header_at = next(i for i, line in enumerate(lines) if "NILAI BANTUAN" in line)
-    column = lines[header_at].split(";").index("NILAI BANTUAN")
-    changed = 0
-    for i in range(header_at + 1, len(lines)):
-        cells = lines[i].split(";")
-        if len(cells) > column and cells[0].strip():
-            cells[column] = "Rp 123.457"
-            lines[i] = ";".join(cells)
-            changed += 1
-    assert changed > 20
-    path.write_bytes("\n".join(lines).encode("latin-1"))
-
-    second = run_jember(
-        "run", "--raw-dir", str(raw), "--data-dir", str(data), "--period", "2025-11"
-    )
-    assert second.returncode == 2, second.stdout[-4000:] + second.stderr[-4000:]
+    """Every NOMINAL of one stage file of one kecamatan set to an amount no components give
+    (conftest.KENCONG_PKH): more than a tenth of the year's PKH families then carry a rupiah
+    mismatch, which the mart_pkh_family suite blocks (its threshold, not the test's)."""
+    second, data = sample_blocked["result"], sample_blocked["data"]
+    assert second.returncode == 2, output(second)
     assert "mart_pkh_family" in second.stdout and "stages_rupiah_mismatch" in second.stdout
-    assert published_snapshot(data) == before
-    report = (data / "reports" / "laporan-2025-11.html").read_text(encoding="utf-8")
+    # this check blocks by itself (the run's other damage blocks by other checks)
+    assert ("mart_pkh_family", "stages_rupiah_mismatch") in blocking_failures(data)
+    assert published_snapshot(data) == sample_blocked["published_before"]
+    report = (data / "reports" / "laporan-2025-12.html").read_text(encoding="utf-8")
     assert "DIBLOKIR" in report and "stages_rupiah_mismatch" in report
-    assert "pkh/2025/tahap1/pkh_kencong_tahap1.csv" in report
+    assert str(KENCONG_PKH) in report
 
 
 def test_staging_suites_fail_on_bad_rows_and_pass_on_good_ones(tmp_path):

@@ -1,6 +1,6 @@
 """The meeting report: real HTML rendered by headless Chromium, real PDF turned into PNG pages
 and text, from real pipeline runs (the tiny generated delivery, the shipped sample, and the
-shipped sample with an unreadable DTKS file that blocks publishing)."""
+shipped sample damaged so that publishing is blocked, an unreadable DTKS file among the damage)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import REPO, chromium, copy_tree, needs_chromium, rendered_text, run_jember
+from helpers import KENCONG_LOST, REPO, chromium, needs_chromium, rendered_text
 
 from dagster_project.publishing.privacy import small_count_threshold
 from dagster_project.reporting.report import bar_chart, build_report, case_band, line_chart
@@ -63,19 +63,13 @@ def sample_data(sample_run: dict) -> Path:
     return sample_run["data"]
 
 
-@pytest.fixture(scope="module")
-def blocked_run(tmp_path_factory) -> Path:
-    """The shipped sample with a DTKS file of Kencong that cannot be read (its header is not a
-    DTKS header): a kecamatan's registry lost blocks publishing, and the failed file is also a
-    warning of the files check."""
-    raw = copy_tree(REPO / "raw", tmp_path_factory.mktemp("blocked") / "raw")
-    (raw / "dtks" / "2025-10" / "pemutakhiran_dtks_kencong_oktober_2025.csv").write_text(
-        "kolom satu;kolom dua\n1;2\n", encoding="utf-8"
-    )
-    data = tmp_path_factory.mktemp("blocked-data")
-    result = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
-    assert result.returncode == 2, result.stdout[-4000:] + result.stderr[-4000:]
-    return data
+@pytest.fixture
+def blocked_run(sample_blocked: dict) -> Path:
+    """The data folder of the session's blocked run of the shipped sample
+    (conftest.sample_blocked): among its damage, a DTKS file of Kencong that cannot be read
+    (its header is not a DTKS header, helpers.KENCONG_LOST): a kecamatan's registry lost blocks
+    publishing, and the failed file is also a warning of the files check."""
+    return sample_blocked["data"]
 
 
 @needs_chromium
@@ -280,7 +274,7 @@ def test_a_blocked_report_lists_failures_apart_from_warnings_in_bahasa(blocked_r
         assert title in warnings_part and title not in failures_part, title
     assert " peringatan " in warnings_part and " gagal " not in warnings_part
     assert "Data kecamatan Kencong tidak lengkap" in text
-    assert "pemutakhiran_dtks_kencong_oktober_2025.csv" in text
+    assert KENCONG_LOST.name in text
 
 
 def test_villages_needing_attention_come_in_order_of_cases_per_1000_residents(
