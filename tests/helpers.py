@@ -132,13 +132,24 @@ def output(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def run_dbt(*args: str, warehouse: Path, target_dir: Path) -> subprocess.CompletedProcess[str]:
-    """The real dbt CLI in its own process, as Dagster runs it."""
+    """The real dbt CLI in its own process, as Dagster runs it: the profile names the
+    warehouse `~/warehouse.duckdb` with HOME = its folder (transform/assets.py), the values
+    `make manifest` parsed with, and an empty target folder starts from that prepared parse
+    (partial_parse.msgpack), so dbt parses only what changed instead of the whole project
+    (~5 s of each build)."""
     env = {
         **os.environ,
         "JEMBER_DUCKDB_PATH": str(warehouse),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "DO_NOT_TRACK": "1",
     }
+    if warehouse.name == "warehouse.duckdb":
+        env |= {"JEMBER_DUCKDB_PATH": "~/warehouse.duckdb", "HOME": str(warehouse.parent)}
+    prepared = DBT_DIR / "target" / "partial_parse.msgpack"
+    target = target_dir / "target"
+    if prepared.exists() and not (target / prepared.name).exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(prepared, target / prepared.name)
     return subprocess.run(
         [
             DBT,
@@ -152,7 +163,7 @@ def run_dbt(*args: str, warehouse: Path, target_dir: Path) -> subprocess.Complet
             "--log-path",
             str(target_dir / "logs"),
         ],
-        cwd=REPO,
+        cwd=DBT_DIR,  # where `make manifest` parsed: the seeds' paths are relative to it
         env=env,
         capture_output=True,
         text=True,
