@@ -92,15 +92,16 @@ def write_verification_workbooks(
                 _write_kecamatan_with(con, str(partial), period, kode, nama)
                 for kode, nama in kecamatan
             )
-    if listed > in_process_rows:
-        # xlsx writing is CPU-bound Python (about 250k cells a second): one process per core.
-        # Spawned, not forked: the calling process (a Dagster run) has threads of its own.
-        jobs = [(str(warehouse), str(partial), period, kode, nama) for kode, nama in kecamatan]
-        with ProcessPoolExecutor(
-            max_workers=min(len(jobs), os.cpu_count() or 1) or 1,
-            mp_context=multiprocessing.get_context("spawn"),
-        ) as pool:
-            written = dict(pool.map(_write_kecamatan, *zip(*jobs)))
+        else:
+            # xlsx writing is CPU-bound Python (about 250k cells a second): one process per
+            # core, each with its own read-only connection beside this one. Spawned, not
+            # forked: the calling process (a Dagster run) has threads of its own.
+            jobs = [(str(warehouse), str(partial), period, kode, nama) for kode, nama in kecamatan]
+            with ProcessPoolExecutor(
+                max_workers=min(len(jobs), os.cpu_count() or 1) or 1,
+                mp_context=multiprocessing.get_context("spawn"),
+            ) as pool:
+                written = dict(pool.map(_write_kecamatan, *zip(*jobs)))
     if final.exists():
         shutil.rmtree(final)
     os.replace(partial, final)
