@@ -12,9 +12,9 @@ records as (
     where not is_repeat_delivery
 ),
 
--- the regency's kecamatan codes (NIK digits 1-6 without the dots)
-kecamatan_codes as (
-    select distinct kode_kecamatan
+-- the regency's kecamatan codes as NIK digits 1-6 (35.09.12 -> 350912)
+kecamatan_regions as (
+    select distinct replace(kode_kecamatan, '.', '') as nik_region
     from {{ ref('wilayah_jember') }}
 ),
 
@@ -241,7 +241,7 @@ keyed as (
         -- is_nik_region_typo_located)
         coalesce(
             left(records.nik, 4) = '3509'
-            and left(records.nik, 6) not in (select replace(kode_kecamatan, '.', '') from kecamatan_codes),
+            and left(records.nik, 6) not in (select nik_region from kecamatan_regions),
             false
         ) as is_nik_kecamatan_unknown,
     from records

@@ -134,7 +134,7 @@ near_name_birth_desa_candidates as (
 ),
 
 -- the link needs exactly one such person for each record without a NIK in the pair: two
--- candidates a letter off (SITI AMINAH and SITI AMINA born the same day) leave it to review
+-- candidates a letter off (DEWI LESTRI and DEWI LESTANI born the same day) leave it to review
 near_name_birth_desa_sides as (
     select
         rid_a as rid,
