@@ -608,6 +608,16 @@ def _rare_filler_rows(count: int = 1100) -> list[str]:
     return rows
 
 
+R_KK_SANTOSO = "3509120101130050"
+R_KK_SANTOSO_KENCONG = "3509020909250044"
+R_SANTOSO = [
+    "3509120505800001;BUDI SANTOSO;L;05-05-1980;KEPALA KELUARGA",
+    "3509125009820001;SRI WAHYUNI;P;10-09-1982;ISTRI",
+    "3509126003150001;ZAHRA AULIA;P;20-03-2015;ANAK",
+    "3509126003150002;ZAHRO AULIA;P;20-03-2015;ANAK",
+    "3509125107180001;SITI AMINAH;P;11-07-2018;ANAK",
+]
+
 R_APRIL = [
     # Nayla, a very rare name; in October on a card of her own, her NIK's last digit mistyped
     f"3509120101130001;3509125703030001;NAYLA ZAHIRAH PUTRI;P;17-03-2003;ANAK;{PLACE};2;HIDUP;10-01-2024",
@@ -623,12 +633,26 @@ R_APRIL = [
     # Indah's NIK went through Excel (E+15); in October, on her own card, her name was written
     # the other way round (ZASKIA INDAH)
     f"3509120101130004;3.50912E+15;INDAH ZASKIA;P;05-10-2017;ANAK;{PLACE};2;HIDUP;10-01-2024",
+    # the Santoso family (rows 20-24), with twins ZAHRA and ZAHRO; in October it has moved to
+    # Kencong on a new card (R_OCTOBER)
+    *[f"{R_KK_SANTOSO};{member};{PLACE};2;HIDUP;10-01-2024" for member in R_SANTOSO],
 ]
 
 R_OCTOBER = [
     f"3509120506260011;3509125703030004;NAYLA ZAHIRAH PUTRI;P;17-03-2003;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
     f"3509120506260022;3509125212850002;SITI AMINAH;P;12-12-1985;ISTRI;{PLACE};2;HIDUP;01-09-2025",
     f"3509120506260033;3509124510170001;ZASKIA INDAH;P;05-10-2017;KEPALA KELUARGA;{PLACE};2;HIDUP;01-09-2025",
+    # the Santoso family on its Kencong card (rows 4-8): Sri's NIK left empty; little Siti
+    # Aminah's NIK with its last digit mistyped (serial 0002); Budi and the twins with theirs
+    *[
+        f"{R_KK_SANTOSO_KENCONG};{member};{KENCONG};2;HIDUP;01-09-2025"
+        for member in [
+            R_SANTOSO[0],
+            R_SANTOSO[1].replace("3509125009820001", ""),
+            *R_SANTOSO[2:4],
+            R_SANTOSO[4].replace("3509125107180001", "3509125107180002"),
+        ]
+    ],
 ]
 
 
@@ -657,6 +681,32 @@ def test_namesakes_born_the_same_day_with_neighbouring_serials_stay_apart_when_t
 
 def test_a_name_written_the_other_way_round_links_to_a_lost_nik_in_the_same_village(rare):
     assert person(rare, R_OCT_FILE, 3) == person(rare, R_PLACE_FILE, 19)
+
+
+def test_a_moved_family_member_whose_nik_was_lost_links_to_the_one_of_her_name_on_the_old_card(
+    rare,
+):
+    # Budi and the twins carry their NIKs onto the Kencong card: the two cards are one family's
+    for row in (4, 6, 7):
+        assert person(rare, R_OCT_FILE, row) == person(rare, R_PLACE_FILE, row + 16)
+    # Sri (no NIK, another kecamatan, a common enough name) is the one SRI WAHYUNI of the old
+    # card whose NIK is not on the new one
+    assert person(rare, R_OCT_FILE, 5) == person(rare, R_PLACE_FILE, 21)
+    assert rare[("dtks", R_OCT_FILE, 5)]["match_rule"] == "card_move_name"
+
+
+def test_twins_stay_two_persons_across_the_cards_of_their_family(rare):
+    # ZAHRA and ZAHRO: one birth date, names a letter apart, NIKs one serial digit apart
+    zahra = {person(rare, R_PLACE_FILE, 22), person(rare, R_OCT_FILE, 6)}
+    zahro = {person(rare, R_PLACE_FILE, 23), person(rare, R_OCT_FILE, 7)}
+    assert len(zahra) == 1 and len(zahro) == 1 and zahra != zahro
+
+
+def test_a_moved_family_member_whose_nik_serial_was_mistyped_is_no_namesake(rare):
+    # NIKs equal but for the last digit on unrelated cards are namesakes born the same day
+    # (SITI AMINAH is common here: no very rare name lets it pass); on two cards of one
+    # family, a typo
+    assert person(rare, R_OCT_FILE, 8) == person(rare, R_PLACE_FILE, 24)
 
 
 # --- A PKH recipient whose NIK is one digit off the NIK of their DTKS row ---

@@ -19,6 +19,9 @@
                  no usable NIK and the names' keys differ: a lost NIK whose name was also
                  mistyped (IMAM IQBAL / IMAM IKBAL) shares no other block with its person
                  (near_name_birth_desa in int_person_pairs_scored)
+      card_move  two DTKS records on two cards of one family (int_person_related_cards), the
+                 one record of a name on each (int_person_card_move_pairs: card_move_name in
+                 int_person_pairs_scored)
       pkh_desa   a PKH recipient whose NIK no DTKS row carries, with the DTKS rows of the same
                  village and name key (or sorted-words key) that have a NIK, and with the DTKS
                  rows of that village without a NIK whose birth date and sex give the birth
@@ -251,6 +254,12 @@ candidates as (
             and a.rid <> b.rid and a.desa_birth_rows <= {{ block_max_rows }}
             and a.nama_key <> b.nama_key
     where a.nik is null and not a.is_default_birth_date
+    union
+    -- a member of a family carried onto another card whose NIK was lost or mistyped on one
+    select
+        rid_a,
+        rid_b,
+    from {{ ref('int_person_card_move_pairs') }}
     union
     -- a PKH recipient whose NIK no DTKS row carries, with the DTKS rows of the village that
     -- carry a NIK under the same name key or sorted-words key

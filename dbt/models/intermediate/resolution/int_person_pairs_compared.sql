@@ -90,31 +90,9 @@ keyed as (
     select * from {{ ref('int_person_match_records') }}
 ),
 
--- two cards that share at least two NIKs (first 15 digits) are one family's cards: a split or
--- a move takes several members along, a namesake on another card shares only the one NIK.
--- NIKs seen on more than 5 cards are left out, so the self-join stays bounded.
-card_niks as (
-    select
-        no_kk,
-        nik15
-    from (
-        select distinct
-            no_kk,
-            nik15
-        from keyed
-        where no_kk is not null and nik15 is not null
-    )
-    qualify count(*) over (partition by nik15) <= 5
-),
-
+-- two cards of one family (a split, a move, a re-issued card: int_person_related_cards)
 related_cards as (
-    select
-        a.no_kk as no_kk_a,
-        b.no_kk as no_kk_b
-    from card_niks as a
-    inner join card_niks as b on a.nik15 = b.nik15 and a.no_kk < b.no_kk
-    group by all
-    having count(*) >= 2
+    select * from {{ ref('int_person_related_cards') }}
 ),
 
 compared as (
@@ -346,12 +324,13 @@ compared as (
         ) as is_same_very_rare_name_birth,
         -- NIKs equal but for the last digit, on unrelated cards: Dukcapil numbers the people of
         -- one district born on one day in order (0001, 0002, ...), so this is first two
-        -- namesakes born the same day; only the same card (or one a digit off) makes it a typo,
-        -- or a name too rare for two such namesakes
+        -- namesakes born the same day; only the same card (or one a digit off, or another card
+        -- of the family) makes it a typo, or a name too rare for two such namesakes
         coalesce(
             not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
             and left(a.nik, 15) = left(b.nik, 15) and a.nik <> b.nik
             and not coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false)
+            and related_cards.no_kk_a is null
             and not (
                 a.nama_key = b.nama_key and a.is_name_very_rare
                 and a.tanggal_lahir = b.tanggal_lahir and not a.is_default_birth_date

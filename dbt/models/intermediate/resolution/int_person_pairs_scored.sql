@@ -283,12 +283,19 @@ evidence as (
         -- on another card, whose name is one letter off (IMAM IQBAL / IMAM IKBAL): a NIK lost
         -- and a name mistyped on one row, which no block with the name key finds
         near_name_birth_desa_pairs.rid_a is not null as is_near_name_birth_desa,
+        -- two records on two cards of one family, each the one of its name there, neither NIK
+        -- on the other card (int_person_card_move_pairs): a member carried onto the new card
+        -- whose NIK was lost or mistyped on one of them. What contradicts (two NIKs no typo
+        -- explains, birth dates no slip explains) still keeps them apart
+        card_move_pairs.rid_a is not null as is_card_move_name,
     from compared
     left join pkh_near_unique
         on compared.pkh_rid = pkh_near_unique.pkh_rid and compared.dtks_rid = pkh_near_unique.dtks_rid
     left join near_name_birth_desa_pairs
         on compared.rid_a = near_name_birth_desa_pairs.rid_a
             and compared.rid_b = near_name_birth_desa_pairs.rid_b
+    left join {{ ref('int_person_card_move_pairs') }} as card_move_pairs
+        on compared.rid_a = card_move_pairs.rid_a and compared.rid_b = card_move_pairs.rid_b
 ),
 
 weighed as (
@@ -391,7 +398,8 @@ scored as (
             or is_rare_name_birth
             or is_name_birth_desa
             or is_pkh_near_nik_desa
-            or is_near_name_birth_desa, false)
+            or is_near_name_birth_desa
+            or is_card_move_name, false)
             as has_anchor,
     from weighed
 ),
@@ -407,7 +415,8 @@ linked as (
                     and (match_weight - fs_nik_points >= estimated_link_score
                         or coalesce(is_nik_typo_located, false)))
                 or is_pkh_near_nik_desa
-                or is_near_name_birth_desa)
+                or is_near_name_birth_desa
+                or is_card_move_name)
             {%- else %}
         -- a located NIK typo needs no more score: the two NIKs were one before the slip
         and (score >= {{ link_points }} or (
@@ -417,7 +426,9 @@ linked as (
         -- the only DTKS person of the village a PKH recipient's NIK typo can come from
         or is_pkh_near_nik_desa
         -- the only person of the village born that day whose name is a letter off
-        or is_near_name_birth_desa)
+        or is_near_name_birth_desa
+        -- the one record of the name on each of two cards of one family
+        or is_card_move_name)
         {%- endif %}
             as is_linked,
     from scored
@@ -454,7 +465,8 @@ banded as (
             when is_rare_name_birth then 'rare_name_birth'
             when is_name_birth_desa then 'name_birth_desa'
             when is_pkh_near_nik_desa then 'pkh_near_nik_desa'
-            else 'near_name_birth_desa'
+            when is_near_name_birth_desa then 'near_name_birth_desa'
+            else 'card_move_name'
         end as match_rule,
     from linked
 )

@@ -14,9 +14,10 @@ int_person_pairs_scored.is_contradicted (keep the two in step):
   - twins: the same card and birth date, different name keys, NIKs differing in the serial
     (not by a swap);
   - two NIKs each agreeing with its own record's birth date, and the dates differ;
-  - NIKs equal but for the last digit on cards that are neither equal nor a digit apart
-    (Dukcapil numbers people of one district born the same day in order: namesakes), unless
-    both carry the same very rare name key and the same birth date that is no default;
+  - NIKs equal but for the last digit on cards that are neither equal, a digit apart nor two
+    cards of one family (int_person_related_cards) (Dukcapil numbers people of one district
+    born the same day in order: namesakes), unless both carry the same very rare name key and
+    the same birth date that is no default;
   - birth dates that differ beyond a typing slip (day/month swapped, one digit of DDMMYYYY),
     neither a registry default (1 January, 1 July), without the same NIK.
 Most components hold no such pair and are taken as they are. In one that does, the links are
@@ -44,6 +45,7 @@ RULE_RANK = [
     "name_birth_desa",
     "pkh_near_nik_desa",
     "near_name_birth_desa",
+    "card_move_name",
 ]
 
 
@@ -97,6 +99,7 @@ def model(dbt, session):
     dbt.ref("int_person_records").create_view("person_records", replace=True)
     dbt.ref("int_person_pairs_scored").create_view("person_pairs", replace=True)
     dbt.ref("int_person_match_records").create_view("person_match_records", replace=True)
+    dbt.ref("int_person_related_cards").create_view("related_cards", replace=True)
     # Strings stay in DuckDB; Python sees integers only. Node i is the i-th canonical record in
     # record-key order, so the smallest node of a cluster is its smallest key and every
     # tie-break below is by record key, never by scan order.
@@ -182,6 +185,10 @@ def model(dbt, session):
         or (not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
             and left(a.nik, 15) = left(b.nik, 15) and a.nik <> b.nik
             and not coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false)
+            and not exists (
+                select 1 from related_cards
+                where related_cards.no_kk_a = least(a.no_kk, b.no_kk)
+                    and related_cards.no_kk_b = greatest(a.no_kk, b.no_kk))
             and not coalesce(a.nama_key = b.nama_key and a.is_rare_name_dated
                 and a.tanggal_lahir = b.tanggal_lahir, false))
         or (a.jenis_kelamin <> b.jenis_kelamin and a.nama_key <> b.nama_key)
@@ -244,6 +251,6 @@ def model(dbt, session):
     session.unregister("person_clustered_nodes")
     session.execute(
         "drop table person_nodes; drop view person_pairs; drop view person_records;"
-        " drop view person_match_records"
+        " drop view person_match_records; drop view related_cards"
     )
     return result
