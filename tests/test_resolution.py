@@ -636,6 +636,9 @@ R_APRIL = [
     # the Santoso family (rows 20-24), with twins ZAHRA and ZAHRO; in October it has moved to
     # Kencong on a new card (R_OCTOBER)
     *[f"{R_KK_SANTOSO};{member};{PLACE};2;HIDUP;10-01-2024" for member in R_SANTOSO],
+    # twins Bagus and Nur (rows 25-26); the operator typed Bagus's NIK on Nur's row too
+    f"3509120101130060;3509121404160001;BAGUS HAMZAH;L;14-04-2016;ANAK;{PLACE};2;HIDUP;10-01-2024",
+    f"3509120101130060;3509121404160001;NUR FAHMI WIJAYA;L;14-04-2016;ANAK;{PLACE};2;HIDUP;10-01-2024",
 ]
 
 R_OCTOBER = [
@@ -700,6 +703,10 @@ def test_twins_stay_two_persons_across_the_cards_of_their_family(rare):
     zahra = {person(rare, R_PLACE_FILE, 22), person(rare, R_OCT_FILE, 6)}
     zahro = {person(rare, R_PLACE_FILE, 23), person(rare, R_OCT_FILE, 7)}
     assert len(zahra) == 1 and len(zahro) == 1 and zahra != zahro
+
+
+def test_one_nik_on_two_members_of_a_card_with_wholly_different_names_is_two_persons(rare):
+    assert person(rare, R_PLACE_FILE, 25) != person(rare, R_PLACE_FILE, 26)
 
 
 def test_a_moved_family_member_whose_nik_serial_was_mistyped_is_no_namesake(rare):

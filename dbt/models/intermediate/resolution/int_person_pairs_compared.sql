@@ -314,6 +314,17 @@ compared as (
             and left(a.nik, 12) = left(b.nik, 12) and a.nik <> b.nik
             and not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted, false
         ) as is_twin_pair_any,
+        -- one NIK on two members of one card: two DTKS rows with the same NIK and card whose
+        -- names share no word and whose name keys are more than two edits apart (no spelling of
+        -- one name): the NIK typed onto a sibling's row (twins share the birth date too). Not
+        -- between PKH and DTKS: the recipient's name there is written by another office. A CASE:
+        -- the word lists are built only for the few pairs that share NIK and card
+        case
+            when a.source = 'dtks' and b.source = 'dtks' and a.nik = b.nik and a.no_kk = b.no_kk
+                then not list_has_any(string_split(a.nama_normal, ' '), string_split(b.nama_normal, ' '))
+                    and levenshtein(a.nama_key, b.nama_key) > 2
+            else false
+        end as is_nik_on_another_member,
         -- the same very rare name key (int_person_match_records.is_name_very_rare) and the same
         -- birth date that is no registry default: two namesakes born that day in one district
         -- are not to be expected, so the namesake guards below and in int_person_pairs_scored

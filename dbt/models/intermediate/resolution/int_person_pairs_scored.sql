@@ -258,6 +258,8 @@ evidence as (
         or coalesce(is_sex_equal = false and not is_name_key_equal, false)
         or (is_twin_pair_any and not is_nik_transposed)
         or is_serial_neighbour_pair
+        -- one NIK on two members of one card whose names have nothing in common
+        or is_nik_on_another_member
         -- two NIKs, each agreeing with its own record's birth date, and the dates differ:
         -- two people (the NIK is derived from the birth date)
         or coalesce(is_birth_date_equal = false and is_each_nik_birth_consistent, false)

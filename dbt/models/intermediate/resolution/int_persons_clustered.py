@@ -19,7 +19,9 @@ int_person_pairs_scored.is_contradicted (keep the two in step):
     born the same day in order: namesakes), unless both carry the same very rare name key and
     the same birth date that is no default;
   - birth dates that differ beyond a typing slip (day/month swapped, one digit of DDMMYYYY),
-    neither a registry default (1 January, 1 July), without the same NIK.
+    neither a registry default (1 January, 1 July), without the same NIK;
+  - two DTKS rows with the same NIK and card whose names share no word and whose name keys
+    are more than two edits apart (the NIK typed onto a sibling's row).
 Most components hold no such pair and are taken as they are. In one that does, the links are
 applied again strongest first (score, then rule, then record key) and a link that would put two
 contradicting records together is dropped.
@@ -116,6 +118,8 @@ def model(dbt, session):
                     || strftime(tanggal_lahir, '%m%y'))), false) as is_nik_birth_consistent,
             is_nik_last_digit_untrusted,
             jenis_kelamin,
+            source,
+            nama_normal,
             nama_key,
             no_kk,
             tanggal_lahir,
@@ -209,6 +213,9 @@ def model(dbt, session):
                     and substr(a.nik, pos, 1) <> substr(a.nik, pos + 1, 1)
             ]) > 0))
         or (a.tanggal_lahir <> b.tanggal_lahir and a.is_nik_birth_consistent and b.is_nik_birth_consistent)
+        or (a.source = 'dtks' and b.source = 'dtks' and a.nik = b.nik and a.no_kk = b.no_kk
+            and not list_has_any(string_split(a.nama_normal, ' '), string_split(b.nama_normal, ' '))
+            and levenshtein(a.nama_key, b.nama_key) > 2)
     """).fetchnumpy()
     session.unregister("person_labels")
     if len(contradicting["a"]):
