@@ -186,8 +186,9 @@ PKH_TAHAP_1 = [
     # the family whose head's card was mistyped in DTKS: not a mismatch
     pkh_row("P112", F["card_typo"], 1, {"sd": 1}, 225000),
 ]
-# October: the correct family's PKH graduates; the desil of the poor family without components rises
-PKH_TAHAP_2 = [pkh_row("P110", F["correct"], 2, {"sd": 1, "lansia": 1}, 0, status="GRADUASI")]
+# October: the correct family's PKH graduates (the list writes no components for a stage it does
+# not pay); the desil of the poor family without components rises
+PKH_TAHAP_2 = [pkh_row("P110", F["correct"], 2, {}, 0, status="GRADUASI")]
 NEW_FAMILY = Family(
     13,
     2,
@@ -306,6 +307,16 @@ def test_each_household_gets_exactly_its_targeting_flags(delivered, name):
     )[0]
     raised = {flag for flag, value in zip(FLAGS, values) if value}
     assert raised == EXPECTED[name]
+
+
+def test_a_graduated_stage_without_components_is_no_component_mismatch(delivered):
+    # the family was paid on SD 1 + LANSIA 1, which its DTKS members give; its GRADUASI stage
+    # (NOMINAL 0) writes 0 for every component
+    household = _household_of(delivered["data"], F["correct"])
+    assert _query(
+        delivered["data"],
+        f"select is_component_mismatch from marts.mart_household where household_id = '{household}'",
+    ) == [(False,)]
 
 
 def test_a_pkh_family_unknown_to_dtks_is_an_inclusion_candidate(delivered):

@@ -5,9 +5,10 @@
 {{ return(['bumil', 'aud', 'sd', 'smp', 'sma', 'disabilitas', 'lansia']) }}
 {%- endmacro %}
 
-{#- `jumlah_bumil, jumlah_aud, ...`: the component count columns, for select lists and UNPIVOT. -#}
-{% macro pkh_component_count_columns() -%}
-{%- for k in pkh_components() %}jumlah_{{ k }}{{ ", " if not loop.last }}{% endfor -%}
+{#- `jumlah_bumil, jumlah_aud, ...`: the component count columns, for select lists and UNPIVOT.
+    With a prefix (`paid_`): `paid_jumlah_bumil as jumlah_bumil, ...`, the same names. -#}
+{% macro pkh_component_count_columns(prefix='') -%}
+{%- for k in pkh_components() %}{{ prefix ~ 'jumlah_' ~ k ~ ' as ' if prefix }}jumlah_{{ k }}{{ ", " if not loop.last }}{% endfor -%}
 {%- endmacro %}
 
 {#- The kinds of targeting problem of int_targeting_cases, in reporting order, from the

@@ -151,6 +151,12 @@ families as (
         {%- for k in pkh_components() %}
         arg_max(jumlah_{{ k }}, recency) as jumlah_{{ k }},
         {%- endfor %}
+        -- the counts the family was last paid on: a stage not paid (GRADUASI, NON AKTIF,
+        -- NOMINAL 0) may write its components as blank or 0, which says nothing about the
+        -- members; NULL when no stage was paid
+        {%- for k in pkh_components() %}
+        arg_max(jumlah_{{ k }}, recency) filter (where nominal > 0) as paid_jumlah_{{ k }},
+        {%- endfor %}
         count(*) as pkh_rows,
         count(distinct tahap) as stages_listed,
         arg_max(expected_stage_rp, recency) as expected_stage_rp,

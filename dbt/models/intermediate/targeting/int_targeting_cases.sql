@@ -15,8 +15,9 @@
     - deceased_recipient: a PKH family paid this year whose recipient's latest DTKS row says
       MENINGGAL;
     - component_mismatch: NOMINAL of a paid stage differs from what the written components give
-      (pkh_komponen seed, four best-paid members, a quarter a stage), or a written component
-      count lies outside what the household's DTKS members allow (int_household_components),
+      (pkh_komponen seed, four best-paid members, a quarter a stage), or a component count of
+      the last paid stage lies outside what the household's DTKS members allow
+      (int_household_components),
       unless who belongs to the household is itself uncertain (int_households_dtks). -#}
 with
 
@@ -189,8 +190,9 @@ count_mismatch as (
         ) as detail,
     -- the unpivot below reads `families` too (AL04 takes that for a second alias)
     from families  -- noqa: AL04
+    -- the counts of the last paid stage (an unpaid stage's blank or 0 counts say nothing)
     inner join (
-        unpivot (select id_pkh, {{ pkh_component_count_columns() }} from families)
+        unpivot (select id_pkh, {{ pkh_component_count_columns('paid_') }} from families)
         on {{ pkh_component_count_columns() }}
         into name kolom value jumlah
     ) as written using (id_pkh)
