@@ -298,7 +298,9 @@ def test_a_null_in_one_listed_column_fails_not_null_columns_and_the_failure_name
     """A model's "must be set" columns are one dbt test (dbt/tests/generic/not_null_columns.sql),
     not one node per column. It passed in the fixture's build; on a copy of that warehouse with
     one NULL `reason` in rejected_rows it fails, and its failure rows (stored with
-    --store-failures) name that column alone, with its one NULL row."""
+    --store-failures) name that column alone, with its one NULL row. In the same dbt call, the
+    whole-table uniqueness of mart_pkh_family.id_pkh, a rule dbt keeps instead of the suite
+    (docs/quality.md), fails on a family listed twice."""
     import shutil
 
     manifest = handmade_warehouse["manifest"]
@@ -318,11 +320,20 @@ def test_a_null_in_one_listed_column_fails_not_null_columns_and_the_failure_name
             "update intermediate.rejected_rows set reason = null "
             "where row_key = (select min(row_key) from intermediate.rejected_rows)"
         )
+        con.execute("insert into marts.mart_pkh_family select * from marts.mart_pkh_family limit 1")
+    unique = "unique_mart_pkh_family_id_pkh"
+    assert f"test.jember.{unique}" in {k.rsplit(".", 1)[0] for k in manifest["nodes"]}
     result = run_dbt(
-        "test", "--select", test["name"], "--store-failures", warehouse=path, target_dir=tmp_path
+        "test",
+        "--select",
+        f"{test['name']} {unique}",
+        "--store-failures",
+        warehouse=path,
+        target_dir=tmp_path,
     )
     assert result.returncode != 0, result.stdout[-3000:]
     assert f"FAIL 1 {test['name']}" in result.stdout, result.stdout[-3000:]
+    assert f"FAIL 1 {unique}" in result.stdout, result.stdout[-3000:]
     (audit,) = query(
         path,
         "select schema_name || '.' || table_name from duckdb_tables() "
