@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 from handmade_delivery import (
     AJUNG_AJUNG,
@@ -28,7 +29,7 @@ from handmade_delivery import (
     SUMBERSARI_SUMBERSARI,
     UMBULSARI_SIDOREJO,
 )
-from helpers import DBT_DIR, REPO, query
+from helpers import DBT_DIR, REPO, query, run_dbt
 
 
 @pytest.fixture
@@ -289,3 +290,54 @@ def test_seeds_are_copies_of_the_shared_reference(name):
     if not shared.exists():
         pytest.skip("shared reference folder not present in this checkout")
     assert (DBT_DIR / "seeds" / name).read_bytes() == shared.read_bytes()
+
+
+def test_a_null_in_one_listed_column_fails_not_null_columns_and_the_failure_names_it(
+    handmade_warehouse: dict, tmp_path: Path
+) -> None:
+    """A model's "must be set" columns are one dbt test (dbt/tests/generic/not_null_columns.sql),
+    not one node per column. It passed in the fixture's build; on a copy of that warehouse with
+    one NULL `reason` in rejected_rows it fails, and its failure rows (stored with
+    --store-failures) name that column alone, with its one NULL row. In the same dbt call, the
+    whole-table uniqueness of mart_pkh_family.id_pkh, a rule dbt keeps instead of the suite
+    (docs/quality.md), fails on a family listed twice."""
+    import shutil
+
+    manifest = handmade_warehouse["manifest"]
+    (test,) = [
+        n
+        for n in manifest["nodes"].values()
+        if (n.get("test_metadata") or {}).get("name") == "not_null_columns"
+        and n.get("attached_node") == "model.jember.rejected_rows"
+    ]
+    assert test["test_metadata"]["kwargs"]["columns"] == ["row_key", "reason", "message"]
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(handmade_warehouse["warehouse"], path)
+    with duckdb.connect(str(path)) as con:
+        (rows,) = con.execute("select count(*) from intermediate.rejected_rows").fetchone()
+        assert rows >= 2
+        con.execute(
+            "update intermediate.rejected_rows set reason = null "
+            "where row_key = (select min(row_key) from intermediate.rejected_rows)"
+        )
+        con.execute("insert into marts.mart_pkh_family select * from marts.mart_pkh_family limit 1")
+    unique = "unique_mart_pkh_family_id_pkh"
+    assert f"test.jember.{unique}" in {k.rsplit(".", 1)[0] for k in manifest["nodes"]}
+    result = run_dbt(
+        "test",
+        "--select",
+        f"{test['name']} {unique}",
+        "--store-failures",
+        warehouse=path,
+        target_dir=tmp_path,
+    )
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert f"FAIL 1 {test['name']}" in result.stdout, result.stdout[-3000:]
+    assert f"FAIL 1 {unique}" in result.stdout, result.stdout[-3000:]
+    (audit,) = query(
+        path,
+        "select schema_name || '.' || table_name from duckdb_tables() "
+        "where schema_name like '%dbt_test__audit' and table_name = ?",
+        [test["name"]],
+    )
+    assert query(path, f"select column_name, null_rows from {audit[0]}") == [("reason", 1)]

@@ -54,7 +54,7 @@ def test_dbt_tests_and_great_expectations_suites_are_asset_checks():
     dbt_checks = [
         c for c in checks if c[1].startswith(("unique_", "not_null_", "relationships_", "source_"))
     ]
-    assert any(a == "marts/mart_desa" and n.startswith("unique_") for a, n in dbt_checks)
+    assert any(a == "marts/mart_household" and n.startswith("unique_") for a, n in dbt_checks)
     # Source tests on the raw tables are checks too, on the ingestion assets.
     assert any(a == "raw/dtks" and n.startswith("source_not_null") for a, n in dbt_checks)
     gx_checks = [c for c in checks if c[1].startswith("gx_")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from helpers import KENCONG_AGAIN, KENCONG_PKH, blocking_failures, output, published_snapshot
 
 # Both checks below block on one run (conftest.sample_blocked: a copy of the published shipped
@@ -128,3 +130,154 @@ def test_value_level_expectations_count_every_row_and_mostly_holds_over_the_tabl
     assert not outcomes[20].passed and {e.column for e in outcomes[20].blocking_failures} == {
         "desil"
     }
+
+
+# The dbt data tests that repeated a Great Expectations expectation on the same table, column and
+# kind were dropped (each rule in one place; the expectation suites are the publish gate). The
+# suites must still block on what those tests caught: (suite, column, kind) -> the damage below.
+GATE_HOLDS_THE_RULE = [
+    ("int_delivery_completeness", "check_name", "in_set"),
+    ("int_pkh__disbursements_cleaned", "row_key", "not_null"),
+    ("dim_wilayah", "kode_desa", "unique"),
+    ("dim_wilayah", "jenis", "in_set"),
+    ("mart_desa", "kode_desa", "not_null"),
+    ("mart_desa", "kode_desa", "unique"),
+    ("mart_desa_changes", "kode_desa", "unique"),
+    ("mart_household", "household_id", "not_null"),
+    ("mart_household_history", "household_id", "not_null"),
+    ("mart_household_history", "period", "not_null"),
+    ("mart_kecamatan", "kode_kecamatan", "not_null"),
+    ("mart_kecamatan", "kode_kecamatan", "unique"),
+    ("mart_koperasi_progress", "kode_desa", "not_null"),
+    ("mart_koperasi_progress", "kode_desa", "unique"),
+    ("mart_koperasi_progress", "is_stuck", "not_null"),
+    ("mart_koperasi_reports", "report_id", "not_null"),
+    ("mart_koperasi_reports", "report_id", "unique"),
+    ("mart_koperasi_reports", "kode_desa", "not_null"),
+    ("mart_pkh_family", "id_pkh", "not_null"),
+    *(
+        (staging, column, "not_null")
+        for staging in (
+            "stg_dtks__persons",
+            "stg_pkh__disbursements",
+            "stg_bps__population",
+            "stg_bps__poverty",
+            "stg_koperasi__reports",
+        )
+        for column in ("row_key", "source_path")
+    ),
+    ("stg_dtks__persons", "jenis_kelamin", "in_set"),
+    ("stg_pkh__disbursements", "status_kpm", "in_set"),
+]
+GX_KIND = {
+    "not_null": "expect_column_values_to_not_be_null",
+    "unique": "expect_column_values_to_be_unique",
+    "in_set": "expect_column_values_to_be_in_set",
+}
+DBT_KIND = {
+    "not_null": "not_null",
+    "not_null_columns": "not_null",
+    "unique": "unique",
+    "accepted_values": "in_set",
+    "accepted_range": "between",
+}
+
+
+def _gx_rules() -> dict[tuple[str, str, str], dict]:
+    """{(schema.table, column, kind): expectation} of every suite in expectations/."""
+    import json
+
+    from dagster_project.resources import EXPECTATIONS_DIR
+
+    kinds = {v: k for k, v in GX_KIND.items()} | {"expect_column_values_to_be_between": "between"}
+    rules = {}
+    for path in sorted((EXPECTATIONS_DIR / "gx" / "expectations").glob("*.json")):
+        suite = json.loads(path.read_text())
+        for e in suite["expectations"]:
+            if e["type"] in kinds and "column" in e["kwargs"]:
+                rules[(suite["meta"]["asset"], e["kwargs"]["column"], kinds[e["type"]])] = e
+    return rules
+
+
+def test_no_dbt_data_test_repeats_a_great_expectations_rule(handmade_warehouse):
+    """One rule, one place: no dbt data test checks what a suite's expectation checks on the same
+    table, column and kind (not NULL, unique, in a set, within a range). A rule the gate holds
+    stays in the gate; dbt keeps the rules no suite has."""
+    manifest = handmade_warehouse["manifest"]
+    gx = _gx_rules()
+    twice = []
+    for test in manifest["nodes"].values():
+        kind = DBT_KIND.get((test.get("test_metadata") or {}).get("name"))
+        parent = manifest["nodes"].get(test.get("attached_node") or "")
+        if test["resource_type"] != "test" or kind is None or parent is None:
+            continue
+        kwargs = test["test_metadata"]["kwargs"]
+        columns = kwargs.get("columns") or [test["column_name"]]
+        table = f"{parent['schema']}.{parent['alias']}"
+        twice += [f"{test['name']}: {table}.{c}" for c in columns if (table, c, kind) in gx]
+    assert not twice, twice
+    # the check sees the rules it looks for: the gate holds every one of the dropped tests' rules
+    assert {(t.split(".")[1], c, k) for (t, c, k) in gx} >= set(GATE_HOLDS_THE_RULE)
+
+
+def test_the_gate_blocks_on_every_rule_dbt_no_longer_tests(handmade_warehouse, tmp_path):
+    """Each rule in GATE_HOLDS_THE_RULE, through the real suites and the real validation: it
+    holds on the hand-made warehouse as dbt built it, and fails critically once a copy of that
+    warehouse holds a NULL, a repeated key or a value outside the set in the column."""
+    import shutil
+
+    import duckdb
+
+    from dagster_project.quality.validation import load_suite_specs, validate_suites
+    from dagster_project.resources import EXPECTATIONS_DIR
+
+    specs = [
+        s
+        for s in load_suite_specs(EXPECTATIONS_DIR)
+        if s.name in {r[0] for r in GATE_HOLDS_THE_RULE}
+    ]
+    damaged = tmp_path / "warehouse.duckdb"
+    shutil.copy(handmade_warehouse["warehouse"], damaged)
+
+    def outcomes(path: Path, read_only: bool) -> dict[tuple[str, str, str], tuple[bool, str]]:
+        with duckdb.connect(str(path), read_only=read_only) as con:
+            results = validate_suites(con, EXPECTATIONS_DIR, specs)
+        return {
+            (o.suite, e.column, e.expectation): (e.success, e.severity)
+            for o in results
+            for e in o.expectations
+        }
+
+    with duckdb.connect(str(damaged)) as con:
+        for spec in specs:
+            schema, table = spec.asset_path
+            # staging models are views: the same rows as a table, so that they can be damaged
+            con.execute(f"create table {schema}.damaged as select * from {schema}.{table}")
+            (kind,) = con.execute(
+                "select table_type from information_schema.tables "
+                "where table_schema = ? and table_name = ?",
+                [schema, table],
+            ).fetchone()
+            con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} {schema}.{table}")
+            con.execute(f"alter table {schema}.damaged rename to {table}")
+            for suite, column, kind in GATE_HOLDS_THE_RULE:
+                if suite != spec.name:
+                    continue
+                if kind == "not_null":  # a row with nothing set
+                    con.execute(f"insert into {schema}.{table} ({column}) values (null)")
+                elif kind == "unique":  # a second row with a key already there
+                    inserted = con.execute(
+                        f"insert into {schema}.{table} ({column}) "
+                        f"select {column} from {schema}.{table} where {column} is not null limit 1"
+                    ).fetchall()
+                    assert inserted == [(1,)], (suite, column)
+                else:  # a value the set does not hold
+                    con.execute(
+                        f"insert into {schema}.{table} ({column}) values ('NOT IN THE SET')"
+                    )
+    before = outcomes(handmade_warehouse["warehouse"], read_only=True)
+    after = outcomes(damaged, read_only=False)
+    for suite, column, kind in GATE_HOLDS_THE_RULE:
+        key = (suite, column, GX_KIND[kind])
+        assert before[key] == (True, "critical"), key
+        assert after[key] == (False, "critical"), key
