@@ -321,8 +321,11 @@ compared as (
         -- the word lists are built only for the few pairs that share NIK and card
         case
             when a.source = 'dtks' and b.source = 'dtks' and a.nik = b.nik and a.no_kk = b.no_kk
-                then not list_has_any(string_split(a.nama_normal, ' '), string_split(b.nama_normal, ' '))
-                    and levenshtein(a.nama_key, b.nama_key) > 2
+                then coalesce(
+                        not list_has_any(string_split(a.nama_normal, ' '), string_split(b.nama_normal, ' '))
+                        and levenshtein(a.nama_key, b.nama_key) > 2,
+                        false
+                    )
             else false
         end as is_nik_on_another_member,
         -- the same very rare name key (int_person_match_records.is_name_very_rare) and the same
