@@ -99,8 +99,7 @@ per_member as (
         person_id,
         household_id,
         arg_min(komponen, prioritas) filter (where is_certain) as komponen_pasti,
-        min(prioritas) filter (where is_certain) as prioritas_pasti,
-        min(prioritas) filter (where is_possible and not is_certain) as prioritas_mungkin_tertinggi,
+        count(*) filter (where is_possible or is_certain) as komponen_possible_count,
         list(
             komponen
             order by prioritas
@@ -113,9 +112,12 @@ per_member as (
 select
     members.*,
     per_member.komponen_pasti,
-    -- certain only when no higher-paying component is possible too (that one would count)
+    -- certain only when no other component is possible too: the raw contract counts each
+    -- eligible member in one component but says not which when two apply (a disabled school
+    -- child: DISABILITAS or SD; a pregnant 17-year-old: BUMIL or SMA), so PKH may write
+    -- either, and a blank HAMIL or DISABILITAS leaves both open
     per_member.komponen_pasti is not null
-    and coalesce(per_member.prioritas_mungkin_tertinggi > per_member.prioritas_pasti, true)
+    and per_member.komponen_possible_count = 1
         as is_komponen_pasti_unambiguous,
     coalesce(per_member.komponen_mungkin, []) as komponen_mungkin,
 from members
