@@ -81,3 +81,10 @@ regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regex
 {%- endfor -%}
 nullif(regexp_replace({{ ns.expr }}, '([AIUEO])H', '\1', 'g'), '')
 {%- endmacro %}
+
+{#- Two name keys one letter apart (one letter typed wrong, dropped or added), four letters or
+    more: a letter typo beside a spelling the key folds (FAHMI / FAMHI, RESA / REZA). Shared by
+    int_person_pairs_compared (is_name_key_one_letter_off) and int_person_card_move_pairs. -#}
+{% macro name_keys_one_letter_apart(key_a, key_b) -%}
+(levenshtein({{ key_a }}, {{ key_b }}) = 1 and least(length({{ key_a }}), length({{ key_b }})) >= 4)
+{%- endmacro %}

@@ -86,7 +86,7 @@ pairs as (
     where (
         a.nama_key = b.nama_key
         or a.nama_sorted_key = b.nama_sorted_key
-        or (levenshtein(a.nama_key, b.nama_key) = 1 and least(length(a.nama_key), length(b.nama_key)) >= 4)
+        or {{ name_keys_one_letter_apart('a.nama_key', 'b.nama_key') }}
     )
     and (a.jenis_kelamin is null or b.jenis_kelamin is null or a.jenis_kelamin = b.jenis_kelamin)
 )

@@ -282,11 +282,8 @@ compared as (
         ) as is_name_one_letter_off,
         -- the name keys one letter apart (four letters or more): a letter typo beside a
         -- spelling the key folds (FAHMI / FAMHI, RESA / REZA)
-        coalesce(
-            levenshtein(a.nama_key, b.nama_key) = 1
-            and least(length(a.nama_key), length(b.nama_key)) >= 4,
-            false
-        ) as is_name_key_one_letter_off,
+        coalesce({{ name_keys_one_letter_apart('a.nama_key', 'b.nama_key') }}, false)
+            as is_name_key_one_letter_off,
         least(a.name_weight, b.name_weight) as name_weight,
         a.no_kk is not null and a.no_kk = b.no_kk as is_no_kk_equal,
         -- both cards present and different (in the first 15 digits when a 16th digit came

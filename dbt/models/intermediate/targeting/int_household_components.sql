@@ -1,9 +1,9 @@
 {#- One row per resolved DTKS household and PKH component: how many members DTKS says count
     in it on 1 January of the PKH year. `jumlah_min`: current living members who certainly
     count in it and could count in no other component (the raw contract does not say which of
-    two a member counts in: a disabled school child may be written under either); `jumlah_max`: every member the household ever
-    listed (a member may have moved out or died after 1 January) who could count in it given
-    the unknowns. A PKH count outside [jumlah_min, jumlah_max] does not fit the family. -#}
+    two a member counts in: a disabled school child may be written under either);
+    `jumlah_max`: every member the household ever listed (a member may have moved out or died
+    after 1 January) who could count in it given the unknowns. A PKH count outside [jumlah_min, jumlah_max] does not fit the family. -#}
 with
 
 members as (

@@ -99,7 +99,6 @@ per_member as (
         person_id,
         household_id,
         arg_min(komponen, prioritas) filter (where is_certain) as komponen_pasti,
-        count(*) filter (where is_possible or is_certain) as komponen_possible_count,
         list(
             komponen
             order by prioritas
@@ -117,7 +116,7 @@ select
     -- child: DISABILITAS or SD; a pregnant 17-year-old: BUMIL or SMA), so PKH may write
     -- either, and a blank HAMIL or DISABILITAS leaves both open
     per_member.komponen_pasti is not null
-    and per_member.komponen_possible_count = 1
+    and len(per_member.komponen_mungkin) = 1
         as is_komponen_pasti_unambiguous,
     coalesce(per_member.komponen_mungkin, []) as komponen_mungkin,
 from members
