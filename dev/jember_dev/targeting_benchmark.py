@@ -24,7 +24,9 @@ score measures what resolution and cleaning do to the targeting on independent f
 - deceased_recipient: a paid PKH family whose recipient is dead in the truth;
 - component_mismatch: a paid stage whose written counts differ from the counts of the
   family's living members with ages on 1 January of TAHUN (the contract's rule; the kit counts
-  on each stage's date, so its later stages drift from the contract);
+  on each stage's date, so its later stages drift from the contract); a child born during the
+  year has no age on 1 January, and the contract says not whether AUD counts it, so AUD may
+  count such children or not;
 - duplicate_aid: the kit plants none (one ID_PKH per family), so every flag counts against
   precision.
 """
@@ -88,6 +90,9 @@ def _load_kit_truth(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
             count(*) filter (where not hamil and not age_pkh between 0 and 18 and disabilitas)
                 as disabilitas,
             count(*) filter (where not hamil and age_pkh >= 70 and not disabilitas) as lansia,
+            -- born during the PKH year: no age on 1 January; the contract says not whether a
+            -- list counts such a child under AUD (both generators do), so either is no mismatch
+            count(*) filter (where age_pkh = -1) as born_in_year,
         from kit_living_members group by family_id;
         create temp table planted as
         select distinct 'inclusion' as kind, pkh.family_id, pkh.kode_desa
@@ -110,15 +115,20 @@ def _load_kit_truth(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
         -- the kit writes components counted on each stage's date; the contract takes ages on
         -- 1 January of TAHUN: a paid stage whose counts differ from the 1 January counts of
         -- the family's living members (one component each, pregnancy first, then age, then
-        -- disability) is a mismatch by the contract
+        -- disability) is a mismatch by the contract; AUD may count the children born during
+        -- the year or not
         select distinct 'component_mismatch', pkh.family_id, pkh.kode_desa
         from kit_pkh_expected as pkh
         left join kit_january_components as j using (family_id)
         where pkh.nominal > 0 and pkh.in_dtks
-            and (pkh.bumil, pkh.aud, pkh.sd, pkh.smp, pkh.sma, pkh.disabilitas, pkh.lansia)
-            is distinct from (
-                coalesce(j.bumil, 0), coalesce(j.aud, 0), coalesce(j.sd, 0), coalesce(j.smp, 0),
-                coalesce(j.sma, 0), coalesce(j.disabilitas, 0), coalesce(j.lansia, 0)
+            and (
+                (pkh.bumil, pkh.sd, pkh.smp, pkh.sma, pkh.disabilitas, pkh.lansia)
+                is distinct from (
+                    coalesce(j.bumil, 0), coalesce(j.sd, 0), coalesce(j.smp, 0),
+                    coalesce(j.sma, 0), coalesce(j.disabilitas, 0), coalesce(j.lansia, 0)
+                )
+                or pkh.aud not between coalesce(j.aud, 0)
+                    and coalesce(j.aud, 0) + coalesce(j.born_in_year, 0)
             );
         -- cases whose deciding fact no delivered row carries (DESIL and STATUS are optional
         -- columns): no pipeline can find them. Read from the cleaned rows of each family.
@@ -134,11 +144,13 @@ def _load_kit_truth(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
         ) as no_desil
         cross join (values ('exclusion'), ('inclusion')) as kinds (kind)
         union all
+        -- no STATUS_HIDUP on any delivered DTKS row of the recipient (or no DTKS row at all)
         select distinct 'deceased_recipient', pkh.family_id
         from kit_pkh_expected as pkh
-        inner join kit_rows as r on r.true_person_id = pkh.person_id and r.source = 'dtks'
-        inner join intermediate.int_dtks__persons_cleaned as c
-            using (source, source_path, sheet, row_number)
+        left join kit_rows as r on r.true_person_id = pkh.person_id and r.source = 'dtks'
+        left join intermediate.int_dtks__persons_cleaned as c
+            on c.source = r.source and c.source_path = r.source_path
+                and c.sheet is not distinct from r.sheet and c.row_number = r.row_number
         group by pkh.family_id having count(c.is_alive) = 0;
     """)
 

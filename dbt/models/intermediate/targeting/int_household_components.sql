@@ -1,39 +1,57 @@
-{#- One row per resolved DTKS household and PKH component: how many members DTKS says count
-    in it on 1 January of the PKH year. `jumlah_min`: current living members who certainly
-    count in it and could count in no other component (the raw contract does not say which of
-    two a member counts in: a disabled school child may be written under either);
-    `jumlah_max`: every member the household ever listed (a member may have moved out or died
-    after 1 January) who could count in it given the unknowns. A PKH count outside [jumlah_min, jumlah_max] does not fit the family. -#}
+{#- One row per resolved DTKS household and set of PKH components: how many members DTKS says
+    count in the set on 1 January of the PKH year. The raw contract counts each eligible member
+    in one component but does not say which when two apply (a disabled school child: DISABILITAS
+    or SD; a girl of 17 whose HAMIL is blank: BUMIL or SMA), so such a member bounds only the
+    sum of PKH's counts over the components it could take. The sets: every single component,
+    and every set of components a member of the household could take.
+
+    `jumlah_min`: current living members who certainly count in some component, could count in
+    none outside the set, and certainly belong to the household (not placed there by a
+    neighbour row's card); `jumlah_max`: every member the household ever listed (a member may
+    have moved out or died after 1 January) who could count in a component of the set given
+    the unknowns, a person holding k rows of one file counted k times (they may be k people).
+    A sum of PKH's counts over the set outside [jumlah_min, jumlah_max] does not fit the
+    family. -#}
 with
 
 members as (
-    select * from {{ ref('int_household_members') }}
-),
-
-households as (
-    select distinct household_id from members
-),
-
-komponen as (
     select
-        komponen,
-        prioritas
-    from {{ ref('pkh_komponen') }}
+        *,
+        -- the members a household's minimum can stand on
+        (
+            is_current
+            and is_alive is distinct from false
+            and komponen_pasti is not null
+            and not is_membership_uncertain
+        ) as is_certain_count,
+    from {{ ref('int_household_members') }}
+),
+
+component_sets as (
+    select
+        households.household_id,
+        [komponen.komponen] as komponen_set,
+    from (select distinct household_id from members) as households
+    cross join {{ ref('pkh_komponen') }} as komponen
+    union
+    -- komponen_mungkin is ordered by prioritas, so one set is one list
+    select
+        household_id,
+        komponen_mungkin,
+    from members
+    where is_certain_count and len(komponen_mungkin) > 1
 )
 
 select
-    households.household_id,
-    komponen.komponen,
+    component_sets.household_id,
+    component_sets.komponen_set,
     count(members.person_id) filter (
-        where members.is_current
-        and members.is_alive is distinct from false
-        and members.is_komponen_pasti_unambiguous
-        and members.komponen_pasti = komponen.komponen
+        where members.is_certain_count
+        and list_has_all(component_sets.komponen_set, members.komponen_mungkin)
     ) as jumlah_min,
-    count(members.person_id) filter (
-        where list_contains(members.komponen_mungkin, komponen.komponen)
-    ) as jumlah_max,
-from households
-cross join komponen
-left join members on members.household_id = households.household_id
-group by households.household_id, komponen.komponen
+    coalesce(sum(members.rows_in_one_file) filter (
+        where list_has_any(component_sets.komponen_set, members.komponen_mungkin)
+    ), 0)::bigint as jumlah_max,
+from component_sets
+left join members on members.household_id = component_sets.household_id
+group by component_sets.household_id, component_sets.komponen_set

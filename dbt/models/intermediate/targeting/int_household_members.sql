@@ -5,7 +5,11 @@
     1 January of the PKH year (lowest prioritas in the pkh_komponen seed), NULL when none;
     `komponen_mungkin` lists every component the person could count in once unknown values
     (blank HAMIL or DISABILITAS, an unreadable birth date, a birth during the year) are taken
-    into account. The targeting rules compare PKH's counts with both. -#}
+    into account. The targeting rules compare PKH's counts with both.
+    `is_membership_uncertain`: a row of the person was placed in this household without a card
+    of its own (its NO_KK unusable: the family block it sits in gave the card, or a one-row card
+    one digit from the neighbour's). `rows_in_one_file`: the most rows the resolved person holds
+    in one file; a file lists a person once, so these may be that many people. -#}
 with
 
 period as (
@@ -34,6 +38,20 @@ persons as (
     group by person_id
 ),
 
+rows_per_file as (
+    select
+        person_id,
+        max(file_rows) as rows_in_one_file,
+    from (
+        select
+            person_id,
+            count(*) as file_rows,
+        from rows_placed
+        group by person_id, source_path, sheet
+    )
+    group by person_id
+),
+
 memberships as (
     select
         person_id,
@@ -41,6 +59,8 @@ memberships as (
         arg_max(hubungan_keluarga, recency) filter (where hubungan_keluarga is not null)
             as hubungan_keluarga,
         count(*) as dtks_rows,
+        coalesce(bool_or(household_rule in ('neighbour_row_no_kk', 'no_kk_typo_neighbour')), false)
+            as is_membership_uncertain,
     from rows_placed
     group by person_id, household_id
 ),
@@ -52,6 +72,8 @@ members as (
         memberships.household_id = persons.current_household_id as is_current,
         memberships.hubungan_keluarga,
         memberships.dtks_rows,
+        memberships.is_membership_uncertain,
+        rows_per_file.rows_in_one_file,
         persons.tanggal_lahir,
         persons.jenis_kelamin,
         persons.is_alive,
@@ -60,6 +82,7 @@ members as (
         {{ age_on_january_first('persons.tanggal_lahir', 'period.pkh_tahun') }} as age_pkh,
     from memberships
     inner join persons using (person_id)
+    inner join rows_per_file using (person_id)
     cross join period
 ),
 
@@ -86,8 +109,9 @@ eligibility as (
             else (
                 members.age_pkh is null
                 or members.age_pkh between komponen.usia_min and coalesce(komponen.usia_max, 200)
-                -- born during the PKH year: not yet born on 1 January, but may be counted
-                or (komponen.usia_min = 0 and members.age_pkh < 0)
+                -- born during the PKH year: the raw contract takes ages on 1 January and says
+                -- not whether a child born later in the year is counted; lists may count it
+                or (komponen.usia_min = 0 and members.age_pkh = -1)
             )
         end as is_possible,
     from members

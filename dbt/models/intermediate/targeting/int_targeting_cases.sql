@@ -15,9 +15,9 @@
     - deceased_recipient: a PKH family paid this year whose recipient's latest DTKS row says
       MENINGGAL;
     - component_mismatch: NOMINAL of a paid stage differs from what the written components give
-      (pkh_komponen seed, four best-paid members, a quarter a stage), or a component count of
-      the last paid stage lies outside what the household's DTKS members allow
-      (int_household_components),
+      (pkh_komponen seed, four best-paid members, a quarter a stage), or the last paid stage's
+      count of a component, or its sum over a set of components one member could take, lies
+      outside what the household's DTKS members allow (int_household_components),
       unless who belongs to the household is itself uncertain (int_households_dtks). -#}
 with
 
@@ -177,17 +177,14 @@ deceased as (
     where dtks_persons.is_alive = false
 ),
 
-count_mismatch as (
+-- the last paid stage's counts summed over each component set of the household
+component_sums as (
     select
         families.id_pkh,
-        string_agg(
-            components.komponen || ' PKH ' || written.jumlah::varchar || ', DTKS '
-            || case when components.jumlah_min = components.jumlah_max then components.jumlah_min::varchar
-                else components.jumlah_min::varchar || '-' || components.jumlah_max::varchar
-            end,
-            '; '
-            order by components.komponen
-        ) as detail,
+        components.komponen_set,
+        any_value(components.jumlah_min) as jumlah_min,
+        any_value(components.jumlah_max) as jumlah_max,
+        sum(written.jumlah) as jumlah,
     -- the unpivot below reads `families` too (AL04 takes that for a second alias)
     from families  -- noqa: AL04
     -- the counts of the last paid stage (an unpaid stage's blank or 0 counts say nothing)
@@ -198,11 +195,37 @@ count_mismatch as (
     ) as written using (id_pkh)
     inner join {{ ref('int_household_components') }} as components
         on components.household_id = families.household_id
-            and components.komponen = replace(written.kolom, 'jumlah_', '')
+            and list_contains(components.komponen_set, replace(written.kolom, 'jumlah_', ''))
     inner join households on households.household_id = families.household_id
     where not households.is_composition_uncertain
-        and (written.jumlah < components.jumlah_min or written.jumlah > components.jumlah_max)
-    group by families.id_pkh
+    group by families.id_pkh, components.komponen_set
+),
+
+count_mismatch as (
+    select
+        id_pkh,
+        string_agg(
+            array_to_string(komponen_set, '+') || ' PKH ' || jumlah::varchar || ', DTKS '
+            || case when jumlah_min = jumlah_max then jumlah_min::varchar
+                else jumlah_min::varchar || '-' || jumlah_max::varchar
+            end,
+            '; '
+            order by len(komponen_set), komponen_set
+        ) as detail,
+    from (
+        select * from component_sums
+        where jumlah < jumlah_min or jumlah > jumlah_max
+        -- a set is named only when none of its single components is named already
+        qualify len(komponen_set) = 1
+            or not list_has_any(
+                komponen_set,
+                coalesce(
+                    list(komponen_set[1]) filter (where len(komponen_set) = 1) over (partition by id_pkh),
+                    []
+                )
+            )
+    )
+    group by id_pkh
 ),
 
 component_mismatch as (
