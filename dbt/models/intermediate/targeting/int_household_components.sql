@@ -9,9 +9,8 @@
     none outside the set, and certainly belong to the household (not placed there by a
     neighbour row's card); `jumlah_max`: every member the household ever listed (a member may
     have moved out or died after 1 January) who could count in a component of the set given
-    the unknowns, a person holding k rows of one file counted k times (they may be k people).
-    A sum of PKH's counts over the set outside [jumlah_min, jumlah_max] does not fit the
-    family. -#}
+    the unknowns. A sum of PKH's counts over the set outside [jumlah_min, jumlah_max] does not
+    fit the family. -#}
 with
 
 members as (
@@ -49,9 +48,9 @@ select
         where members.is_certain_count
         and list_has_all(component_sets.komponen_set, members.komponen_mungkin)
     ) as jumlah_min,
-    coalesce(sum(members.rows_in_one_file) filter (
+    count(members.person_id) filter (
         where list_has_any(component_sets.komponen_set, members.komponen_mungkin)
-    ), 0)::bigint as jumlah_max,
+    ) as jumlah_max,
 from component_sets
 left join members on members.household_id = component_sets.household_id
 group by component_sets.household_id, component_sets.komponen_set

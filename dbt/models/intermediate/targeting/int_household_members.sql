@@ -8,8 +8,7 @@
     into account. The targeting rules compare PKH's counts with both.
     `is_membership_uncertain`: a row of the person was placed in this household without a card
     of its own (its NO_KK unusable: the family block it sits in gave the card, or a one-row card
-    one digit from the neighbour's). `rows_in_one_file`: the most rows the resolved person holds
-    in one file; a file lists a person once, so these may be that many people. -#}
+    one digit from the neighbour's). -#}
 with
 
 period as (
@@ -38,20 +37,6 @@ persons as (
     group by person_id
 ),
 
-rows_per_file as (
-    select
-        person_id,
-        max(file_rows) as rows_in_one_file,
-    from (
-        select
-            person_id,
-            count(*) as file_rows,
-        from rows_placed
-        group by person_id, source_path, sheet
-    )
-    group by person_id
-),
-
 memberships as (
     select
         person_id,
@@ -73,7 +58,6 @@ members as (
         memberships.hubungan_keluarga,
         memberships.dtks_rows,
         memberships.is_membership_uncertain,
-        rows_per_file.rows_in_one_file,
         persons.tanggal_lahir,
         persons.jenis_kelamin,
         persons.is_alive,
@@ -82,7 +66,6 @@ members as (
         {{ age_on_january_first('persons.tanggal_lahir', 'period.pkh_tahun') }} as age_pkh,
     from memberships
     inner join persons using (person_id)
-    inner join rows_per_file using (person_id)
     cross join period
 ),
 

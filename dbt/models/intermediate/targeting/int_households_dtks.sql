@@ -1,18 +1,21 @@
 {#- One row per resolved DTKS household: where it lives and its desil. The latest DTKS row of
     the household (TANGGAL_UPDATE, then later path, then later row) decides village and desil;
     disagreement among its rows stays visible as a flag. `is_composition_uncertain`: who
-    belongs to the household is itself uncertain because it is a suspected fragment:
+    belongs to the household is itself uncertain, because one resolved person holds two rows
+    of the same file (a file lists a person once: these may be two people, and the household
+    two families joined as one family entered twice), or it is a suspected fragment:
     `is_card_typo_fragment`, a head whose one-row card is one digit from the card of the family
     next to it in the same file (resolution keeps such a head apart and merges other members,
     rule `no_kk_typo_neighbour`: see int_households_clustered), and that neighbour's household
     too. Component counts are not checked against such a household, and a fragment is never an
-    exclusion case of its own. A single member of uncertain membership (placed by a neighbour
-    row's card, or one person on two rows of a file) only widens the household's component
-    counts (int_household_components). -#}
+    exclusion case of its own. A member placed by a neighbour row's card (their own NO_KK
+    unusable) only widens the household's component counts (int_household_components). -#}
 with
 
 rows_placed as (
-    select *
+    select
+        *,
+        count(*) over (partition by person_id, source_path, sheet) as person_rows_in_file,
     from {{ ref('int_dtks_rows_placed') }}
     where household_id is not null
 ),
@@ -38,14 +41,16 @@ households as (
         count(distinct desil) > 1 as has_desil_conflict,
         count(distinct kode_desa) > 1 as has_village_conflict,
         count(*) as dtks_rows,
+        max(person_rows_in_file) > 1 as has_person_twice_in_a_file,
     from rows_placed
     group by household_id
 )
 
 select
-    households.*,
+    households.* exclude (has_person_twice_in_a_file),
     households.household_id in (select household_id from fragments) as is_card_typo_fragment,
-    households.household_id in (select household_id from fragments)
+    households.has_person_twice_in_a_file
+    or households.household_id in (select household_id from fragments)
     or households.household_id in (select neighbour_household_id from fragments)
         as is_composition_uncertain,
 from households
