@@ -3,7 +3,9 @@
     disagreement among its rows stays visible as a flag. `is_composition_uncertain`: who
     belongs to the household is itself uncertain, because one resolved person holds two rows
     of the same file (a file lists a person once: these may be two people, and the household
-    two families joined as one family entered twice), or it is a suspected fragment:
+    two families joined as one family entered twice), or a member listed inside a family's
+    block on a card one digit from the head's was placed in another household (this one or
+    the head's), or it is a suspected fragment:
     `is_card_typo_fragment`, a head whose one-row card is one digit from the card of the family
     next to it in the same file (resolution keeps such a head apart and merges other members,
     rule `no_kk_typo_neighbour`: see int_households_clustered), and that neighbour's household
@@ -30,6 +32,45 @@ fragments as (
     where card_typo_neighbour_household_id is not null
 ),
 
+-- Files list a family together, its KEPALA KELUARGA first (int_households_clustered): a member
+-- inside a head's block whose card is one digit from the head's but who was not placed with the
+-- head is a NO_KK typo that landed on another family's card, or a member of that other family;
+-- who belongs to which of the two households is uncertain
+blocks as (
+    select
+        *,
+        sum(case when hubungan_keluarga = 'KEPALA KELUARGA' then 1 else 0 end) over (
+            partition by source_path, sheet
+            order by row_number
+            rows between unbounded preceding and current row
+        ) as family_block,
+    from rows_placed
+),
+
+block_heads as (
+    select
+        source_path,
+        sheet,
+        family_block,
+        arg_min(no_kk, row_number) as head_card,
+        arg_min(household_id, row_number) as head_household_id,
+    from blocks
+    where hubungan_keluarga = 'KEPALA KELUARGA'
+    group by all
+),
+
+block_strays as (
+    select
+        blocks.household_id,
+        block_heads.head_household_id,
+    from blocks
+    inner join block_heads using (source_path, sheet, family_block)
+    where blocks.hubungan_keluarga is distinct from 'KEPALA KELUARGA'
+        and length(blocks.no_kk) = 16 and length(block_heads.head_card) = 16
+        and hamming(blocks.no_kk, block_heads.head_card) = 1
+        and blocks.household_id <> block_heads.head_household_id
+),
+
 households as (
     select
         household_id,
@@ -50,6 +91,8 @@ select
     households.* exclude (has_person_twice_in_a_file),
     households.household_id in (select household_id from fragments) as is_card_typo_fragment,
     households.has_person_twice_in_a_file
+    or households.household_id in (select household_id from block_strays)
+    or households.household_id in (select head_household_id from block_strays)
     or households.household_id in (select household_id from fragments)
     or households.household_id in (select neighbour_household_id from fragments)
         as is_composition_uncertain,
