@@ -6,6 +6,7 @@
     parse_id_number(column)  -> the digits, or NULL when empty / scientific / not digits
     id_number_status(column) -> empty | scientific_notation | invalid_characters
                                 | wrong_length | valid_length
+    id_number_is_truncated(digits) -> 16 digits saved from an E+15 display (see below)
 -#}
 
 {% macro _id_number_is_scientific(column) -%}
@@ -55,4 +56,12 @@
         ),
         false
     )
+{%- endmacro %}
+
+{#- 16 digits ending in eight or more zeros: a number a spreadsheet saved after displaying it as
+    E+15 (`3.5093E+15` stored as 3509300000000000), its last digits lost. No NIK or NO_KK is
+    issued so: digits 7-12 are a date (month 00 is none) and the serial is never 0000. A number
+    cell that only lost its 16th digit keeps a real date. -#}
+{% macro id_number_is_truncated(digits) -%}
+    coalesce(regexp_full_match({{ digits }}, '[0-9]{8}0{8}'), false)
 {%- endmacro %}

@@ -27,7 +27,7 @@ dtks as (
         nama,
         jenis_kelamin,
         tanggal_lahir,
-        case when is_no_kk_valid or no_kk_status = 'valid_length' then no_kk end as no_kk,
+        case when is_no_kk_valid then no_kk end as no_kk,
         coalesce(no_kk_last_digit_untrusted and right(no_kk, 1) = '0', false) as is_no_kk_last_digit_untrusted,
         hubungan_keluarga,
         cast(null as varchar) as id_pkh,
@@ -63,7 +63,7 @@ pkh as (
         -- PKH carries no sex or birth date of its own (the NIK's are not independent evidence)
         cast(null as varchar) as jenis_kelamin,
         cast(null as date) as tanggal_lahir,
-        case when is_no_kk_valid or no_kk_status = 'valid_length' then no_kk end as no_kk,
+        case when is_no_kk_valid then no_kk end as no_kk,
         coalesce(no_kk_last_digit_untrusted and right(no_kk, 1) = '0', false) as is_no_kk_last_digit_untrusted,
         cast(null as varchar) as hubungan_keluarga,
         id_pkh,
@@ -86,10 +86,9 @@ unioned as (
 truncated as (
     select
         *,
-        -- 16 digits ending in eight or more zeros (birth month 00, serial 0000: no NIK is issued
-        -- so): a number a spreadsheet saved after displaying it as E+15. A number cell that
-        -- only lost its 16th digit keeps a real month and is compared on 15 digits instead.
-        coalesce(nik_status = 'valid_length' and regexp_matches(nik_digits, '0{8}$'), false)
+        -- a number a spreadsheet saved after displaying it as E+15 (id_number_is_truncated). A
+        -- number cell that only lost its 16th digit is compared on 15 digits instead.
+        coalesce(nik_status = 'valid_length' and {{ id_number_is_truncated('nik_digits') }}, false)
             as is_nik_truncated_number,
     from unioned
 ),

@@ -66,7 +66,8 @@ checked as (
         and nik_structure_status = 'valid'
         and not nik_last_digit_untrusted
             as is_nik_valid,
-        no_kk_status = 'valid_length' as is_no_kk_valid,
+        -- a card saved from an E+15 display lost its digits: no card to place a family by
+        no_kk_status = 'valid_length' and not {{ id_number_is_truncated('no_kk') }} as is_no_kk_valid,
         -- contract: a row is rejected only when nothing identifies a person in it
         case
             when nik_status = 'empty' and nama is null and no_kk_status = 'empty'

@@ -56,7 +56,8 @@ checked as (
         and nik_pengurus_structure_status = 'valid'
         and not nik_pengurus_last_digit_untrusted
             as is_nik_pengurus_valid,
-        no_kk_status = 'valid_length' as is_no_kk_valid,
+        -- a card saved from an E+15 display lost its digits: no card to place a family by
+        no_kk_status = 'valid_length' and not {{ id_number_is_truncated('no_kk') }} as is_no_kk_valid,
         -- contract: a row is rejected only when nothing identifies a family in it
         case
             when id_pkh is null
