@@ -32,16 +32,11 @@ records as (
     where not records.is_repeat_delivery
 ),
 
--- Files list a family together, its KEPALA KELUARGA first: each head starts a block of rows
--- (per file, sheet, in row order) that runs to the next head.
+-- each head starts a block of rows that runs to the next head (dtks_family_block)
 dtks_blocks as (
     select
         *,
-        sum(case when hubungan_keluarga = 'KEPALA KELUARGA' then 1 else 0 end) over (
-            partition by source_path, sheet
-            order by row_number
-            rows between unbounded preceding and current row
-        ) as family_block,
+        {{ dtks_family_block() }} as family_block,
     from records
     where source = 'dtks'
 ),
@@ -240,10 +235,13 @@ known_cards as (
 ),
 
 recipient_households as (
-    -- the recipient's latest DTKS household
+    -- the recipient's latest DTKS household (TANGGAL_UPDATE, then later path and row: a total
+    -- order, so equal dates never pick by chance)
     select
         cluster_key,
-        arg_max(household_key, coalesce(tanggal_update, date '1900-01-01')) as household_key,
+        arg_max(
+            household_key, (coalesce(tanggal_update, date '1900-01-01'), source_path, row_number, household_key)
+        ) as household_key,
     from dtks_households_merged
     group by cluster_key
 ),
@@ -260,11 +258,20 @@ pkh_by_card as (
 ),
 
 id_pkh_households as (
+    -- the household most rows of the ID_PKH name by their card (equal counts: the smallest
+    -- key, so a tie never picks by chance as mode() does)
     select
         id_pkh,
-        mode(card_household_key) as household_key,
-    from pkh_by_card
-    where card_household_key is not null
+        arg_min(card_household_key, (-rows_on_card, card_household_key)) as household_key,
+    from (
+        select
+            id_pkh,
+            card_household_key,
+            count(*) as rows_on_card,
+        from pkh_by_card
+        where card_household_key is not null
+        group by id_pkh, card_household_key
+    )
     group by id_pkh
 ),
 

@@ -32,18 +32,14 @@ fragments as (
     where card_typo_neighbour_household_id is not null
 ),
 
--- Files list a family together, its KEPALA KELUARGA first (int_households_clustered): a member
+-- Files list a family together, its KEPALA KELUARGA first (dtks_family_block): a member
 -- inside a head's block whose card is one digit from the head's but who was not placed with the
 -- head is a NO_KK typo that landed on another family's card, or a member of that other family;
 -- who belongs to which of the two households is uncertain
 blocks as (
     select
         *,
-        sum(case when hubungan_keluarga = 'KEPALA KELUARGA' then 1 else 0 end) over (
-            partition by source_path, sheet
-            order by row_number
-            rows between unbounded preceding and current row
-        ) as family_block,
+        {{ dtks_family_block() }} as family_block,
     from rows_placed
 ),
 
