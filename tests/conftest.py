@@ -79,23 +79,70 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # workers share a module's cases instead of one worker running them all one after another.
 OWN_UNITS = ("tests/test_publishing_safety.py::test_a_run_killed_during_a_stage_",)
 
+# Seconds a unit takes, roughly (make test on 2026-12-05, two workers, load ~4; a module's
+# figure counts the session fixtures it happened to build). Only the order the units go out in
+# depends on them, longest first, so neither worker is left with a long one at the end: a
+# figure gone stale costs balance, never a test. A unit not listed counts one second a test.
+UNIT_SECONDS = {
+    "tests/test_targeting.py": 260,
+    "tests/test_resolution.py": 170,
+    "tests/test_quality_gate.py": 150,
+    "tests/test_hostile_gate.py": 140,
+    "tests/test_partitions.py": 125,
+    "tests/test_entry_points.py": 120,
+    "tests/test_report.py": 115,
+    "tests/test_incremental.py": 110,
+    "tests/test_pipeline.py": 80,
+    OWN_UNITS[0]: 80,
+    "tests/test_hostile_files.py": 70,
+    "tests/test_marts_koperasi.py": 65,
+    "tests/test_publishing_safety.py": 55,
+    "tests/test_run_safety.py": 55,
+    "tests/test_dbt_models.py": 50,
+    "tests/test_privacy.py": 50,
+}
+
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """`--dist loadscope` (make test): a whole module is one unit of work, sent to one worker,
-    so a module fixture (often a whole `jember run`) is built once; units go out largest (most
-    tests) first. The tests of OWN_UNITS are units of their own."""
+    so a module fixture (often a whole `jember run`) is built once; the tests of OWN_UNITS are
+    units of their own. The longest unit left goes to the worker that asks, and a worker is
+    sent its next unit only when it is down to its last test (xdist keeps one back until it
+    knows the next), not two or three units ahead: the other worker would otherwise sit idle
+    at the end while this one works through the units it was sent early."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class ModulesAndOwnUnits(LoadScopeScheduling):
+    class ModulesLongestFirst(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             if nodeid.startswith(OWN_UNITS):
                 return nodeid
             return nodeid.split("::", 1)[0]
 
-    return ModulesAndOwnUnits(config, log)
+        def _seconds(self, scope: str) -> float:
+            for prefix, seconds in UNIT_SECONDS.items():
+                if scope.startswith(prefix):
+                    return seconds
+            return len(self.workqueue[scope])
+
+        def _assign_work_unit(self, node: Any) -> None:
+            longest = max(self.workqueue, key=self._seconds)
+            self.workqueue.move_to_end(longest, last=False)
+            super()._assign_work_unit(node)
+
+        def _reschedule(self, node: Any) -> None:
+            if node.shutting_down:
+                return
+            if not self.workqueue:
+                node.shutdown()
+                return
+            if self._pending_of(self.assigned_work[node]) > 1:
+                return
+            self._assign_work_unit(node)
+
+    return ModulesLongestFirst(config, log)
 
 
 # -- one build of a session fixture for all xdist workers ---------------------------------
