@@ -63,12 +63,19 @@ lint: $(MANIFEST)
 	  --project-dir . --profiles-dir . --target-path $(LINT_DIR)/target
 	JEMBER_DUCKDB_PATH=$(LINT_DIR)/warehouse.duckdb $(SQLFLUFF) lint dbt/models dbt/tests
 
+# Two pytest-xdist workers (the machine has 2 cores; a pipeline run is mostly one busy Python
+# process). Whole modules go to one worker (loadscope, tests/conftest.py), so a module's fixture
+# runs once; the session fixtures are built once for both workers. `pytest` alone runs in one
+# process. PYTEST_WORKERS=0 runs `make test` in one process too.
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope
+
 test: $(MANIFEST) report-tools
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 # The everyday tier: every test except those that run the whole pipeline (`pytest --fast`).
 test-fast: $(MANIFEST) report-tools
-	$(BIN)/python -m pytest --fast
+	$(PYTEST) --fast
 
 # The report tests render HTML in headless Chromium and turn the PDF into PNG (Debian packages).
 report-tools:

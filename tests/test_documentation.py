@@ -163,8 +163,11 @@ def test_dbt_docs_generate_works_offline_and_opens_on_the_overview(
 ) -> None:
     # A copy of the session build's target folder: dbt reuses its parse of the same project
     # (partial_parse.msgpack) instead of parsing again, and the session's files stay as they were.
+    # A copy of its warehouse too: dbt opens the file for writing, which the session's tests
+    # in the other pytest-xdist worker, reading it meanwhile, would not let it do.
     shutil.copytree(built["work"] / "target", tmp_path / "target")
-    result = run_dbt("docs", "generate", warehouse=built["warehouse"], target_dir=tmp_path)
+    warehouse = Path(shutil.copy(built["warehouse"], tmp_path / "warehouse.duckdb"))
+    result = run_dbt("docs", "generate", warehouse=warehouse, target_dir=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     target = tmp_path / "target"
     assert (target / "index.html").exists() and (target / "catalog.json").exists()

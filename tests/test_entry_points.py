@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -40,13 +41,20 @@ def _bare_env(**extra: str) -> dict:
 def test_definitions_load_like_the_webserver_without_venv_on_path_and_reparse_a_stale_manifest(
     tmp_path,
 ):
-    manifest = REPO / "dbt" / "target" / "manifest.json"
+    # A copy of the project, loaded from its own folder (the working directory comes first on
+    # sys.path): its manifest made stale and parsed again there. The project's own dbt/target
+    # is read by the runs of the other pytest-xdist worker meanwhile; a stale manifest there
+    # would make them parse into it at the same time.
+    project = tmp_path / "project"
+    for part in ("dagster_project", "dbt", "expectations", "config"):
+        shutil.copytree(REPO / part, project / part, ignore=shutil.ignore_patterns("logs"))
+    manifest = project / "dbt" / "target" / "manifest.json"
     os.utime(manifest, (0, 0))  # older than every dbt file: loading must parse again
     assert "dbt" not in {p.name for d in BARE_PATH.split(":") for p in Path(d).glob("dbt")}
     (tmp_path / "home").mkdir()
     validate = subprocess.run(
         [str(VENV_BIN / "dagster"), "definitions", "validate", "-m", "dagster_project.definitions"],
-        cwd=tmp_path,
+        cwd=project,
         # DAGSTER_IS_DEV_CLI: what `dagster dev` sets for its code server (it made
         # dagster-dbt's prepare_if_dev call `dbt` on PATH)
         env=_bare_env(DAGSTER_IS_DEV_CLI="1", DAGSTER_HOME=str(tmp_path / "home")),
@@ -64,10 +72,12 @@ def test_definitions_load_like_the_webserver_without_venv_on_path_and_reparse_a_
             "-c",
             textwrap.dedent("""
             import json
+            import dagster_project
             from dagster_project.definitions import defs
             repo = defs.get_repository_def()
             graph = defs.resolve_asset_graph()
             print(json.dumps({
+                "loaded_from": dagster_project.__file__,
                 "assets": len(graph.get_all_asset_keys()),
                 "checks": len(graph.asset_check_keys),
                 "sensors": sorted(s.name for s in repo.sensor_defs),
@@ -82,7 +92,7 @@ def test_definitions_load_like_the_webserver_without_venv_on_path_and_reparse_a_
             }))
         """),
         ],
-        cwd=tmp_path,
+        cwd=project,
         env=_bare_env(DAGSTER_IS_DEV_CLI="1"),
         capture_output=True,
         text=True,
@@ -90,6 +100,7 @@ def test_definitions_load_like_the_webserver_without_venv_on_path_and_reparse_a_
     )
     assert shown.returncode == 0, shown.stderr[-3000:]
     loaded = json.loads(shown.stdout.strip().splitlines()[-1])
+    assert Path(loaded["loaded_from"]).is_relative_to(project)
     assert loaded["assets"] > 50 and loaded["checks"] > 100
     assert {"raw_files_sensor", "report_after_other_run", "report_after_other_failed_run"} <= set(
         loaded["sensors"]
