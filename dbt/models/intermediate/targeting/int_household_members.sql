@@ -118,13 +118,6 @@ per_member as (
 select
     members.*,
     per_member.komponen_pasti,
-    -- certain only when no other component is possible too: the raw contract counts each
-    -- eligible member in one component but says not which when two apply (a disabled school
-    -- child: DISABILITAS or SD; a pregnant 17-year-old: BUMIL or SMA), so PKH may write
-    -- either, and a blank HAMIL or DISABILITAS leaves both open
-    per_member.komponen_pasti is not null
-    and len(per_member.komponen_mungkin) = 1
-        as is_komponen_pasti_unambiguous,
     coalesce(per_member.komponen_mungkin, []) as komponen_mungkin,
 from members
 inner join per_member using (person_id, household_id)
