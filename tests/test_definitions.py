@@ -193,3 +193,17 @@ def test_the_run_config_jember_run_builds_is_the_jobs_own():
     config["ops"]["published__analyst_tier"]["config"] = {"keep": 5}
     with pytest.raises(dg.DagsterInvalidConfigError):
         dg.validate_run_config(job, config)
+
+
+def test_one_asset_with_its_checks_can_be_materialised_alone():
+    """The UI's "Materialize" on one asset (and `dagster asset materialize --select`) runs that
+    asset with its own checks, its Great Expectations suite among them. The suites are one op:
+    unless it can run for a subset of its checks, Dagster refuses to build such a run
+    (DagsterInvalidSubsetError)."""
+    key = dg.AssetKey(["marts", "mart_region_match_summary"])
+    checks = {c for c in _graph().asset_check_keys if c.asset_key == key}
+    gx_check = dg.AssetCheckKey(key, "gx_mart_region_match_summary")
+    assert gx_check in checks
+    job = defs.resolve_implicit_global_asset_job_def()
+    subset = job.get_subset(asset_selection={key}, asset_check_selection=checks)
+    assert gx_check in subset.asset_layer.asset_graph.asset_check_keys
