@@ -286,11 +286,13 @@ def ingest_source(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) ->
     rejected: list[RejectedRow] = []
     first_path_by_sha: dict[str, str] = {}
 
-    # One transaction: the source's tables are replaced whole or not at all. Rows go into their
-    # table in batches of about APPEND_BYTES as the files are read, so memory holds a batch, not
-    # the source (all of a source's files held together for one insert took 6.6 GiB at
-    # province scale, 21M rows); DuckDB writes a large transaction's rows to the database file
-    # as it goes.
+    # Rows go to a loading table beside each raw table, in batches of about APPEND_BYTES as the
+    # files are read, each batch committed: memory holds a batch, not the source. Then one short
+    # transaction swaps the loading tables in and replaces the log rows, so a source's tables
+    # are replaced whole or not at all. (One transaction around the whole load kept every
+    # uncommitted row in memory, whatever DuckDB's memory_limit: 5.8 GB for province scale's
+    # 15M DTKS rows, 1.4 GB this way; holding the files' Arrow tables for one insert, as
+    # before, took 6.6 GiB.)
     pending: dict[str, list[pa.Table]] = {t.name: [] for t in tables}
 
     def flush(table_name: str) -> None:
@@ -298,9 +300,8 @@ def ingest_source(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) ->
             _append_raw_rows(con, table_name, pa.concat_tables(pending[table_name]))
             pending[table_name] = []
 
-    con.execute("begin transaction")
+    con.execute("create schema if not exists raw")
     try:
-        con.execute("create schema if not exists raw")
         for table in tables:
             _create_raw_table(con, table.name, raw_table_schema(table))
             summary.rows_loaded[table.name] = 0
@@ -355,12 +356,25 @@ def ingest_source(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) ->
             del sheets
         for table in tables:
             flush(table.name)
-        _replace_log_rows(con, source, records, rejected)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        con.execute("begin transaction")
+        try:
+            for table in tables:
+                con.execute(f"drop table if exists raw.{table.name}")
+                con.execute(f"alter table raw.{_loading(table.name)} rename to {table.name}")
+            _replace_log_rows(con, source, records, rejected)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    finally:
+        for table in tables:  # left over only when the load failed
+            con.execute(f"drop table if exists raw.{_loading(table.name)}")
     return summary
+
+
+def _loading(table_name: str) -> str:
+    """The table raw.<table_name>'s rows are loaded into before it is replaced by it."""
+    return f"_loading_{table_name}"
 
 
 def _select_list(column_names: list[str]) -> str:
@@ -374,13 +388,13 @@ def _select_list(column_names: list[str]) -> str:
 
 
 def _create_raw_table(con: duckdb.DuckDBPyConnection, table_name: str, schema: pa.Schema) -> None:
-    """raw.<table_name>, empty, with the types every sheet's rows are appended with."""
+    """The loading table of raw.<table_name>, empty, with the types its rows are appended with."""
     empty = schema.empty_table()
     view_name = f"_ingest_{table_name}"
     con.register(view_name, empty)
     try:
         con.execute(
-            f"create or replace table raw.{table_name} as "
+            f"create or replace table raw.{_loading(table_name)} as "
             f"select {_select_list(empty.column_names)} from {view_name}"
         )
     finally:
@@ -393,7 +407,7 @@ def _append_raw_rows(con: duckdb.DuckDBPyConnection, table_name: str, arrow: pa.
     try:
         columns = ", ".join(f'"{name}"' for name in arrow.column_names)
         con.execute(
-            f"insert into raw.{table_name} ({columns}) "
+            f"insert into raw.{_loading(table_name)} ({columns}) "
             f"select {_select_list(arrow.column_names)} from {view_name}"
         )
     finally:
