@@ -8,7 +8,12 @@
 with
 
 records as (
-    select * from {{ ref('int_person_records') }}
+    select
+        *,
+        -- the row's position in the table: the one join of the narrow lookups back onto the
+        -- records is on it (an integer joins faster than the long record key)
+        rowid as record_row,
+    from {{ ref('int_person_records') }}
     where not is_repeat_delivery
 ),
 
@@ -152,116 +157,37 @@ pkh_niks as (
     where source = 'pkh' and nik is not null
 ),
 
-keyed as (
-    -- only what the blocks and the evidence need: narrow rows join faster
+-- what the lookups below need of each record, narrow: a join carries its probe rows through
+-- every later join of the chain, and the records' ~40 columns through the dozen joins here ran
+-- out of memory at province scale (15M records, memory_limit 1.5GB); these few columns do not.
+-- The records come back once, at the end.
+record_keys as (
     select
+        -- the record number, ordered by record key: a narrow sort (4.5 s of the 8 s this model
+        -- took at jember scale when the window ran over the wide rows)
         row_number() over (
             order by records.record_key
         ) as rid,
-        records.record_key,
+        records.record_row,
         records.source,
-        records.source_path,
-        records.sheet,
         records.nik,
-        records.nik_kept_digits,
-        records.nik_wrong_length,
+        left(records.nik, 15) as nik15,
         records.is_nik_last_digit_untrusted,
         records.tanggal_lahir,
-        records.jenis_kelamin,
-        records.nama_normal,
         records.nama_key,
         sorted_names.nama_sorted,
         sorted_names.nama_sorted_key,
         records.no_kk,
-        records.is_no_kk_last_digit_untrusted,
         records.id_pkh,
         records.kode_desa,
-        records.kode_kecamatan,
-        left(records.nik, 15) as nik15,
-        -- block sizes, for the cap on each block (block_max_rows)
-        nik15_blocks.block_rows as nik15_rows,
-        no_kk_blocks.block_rows as no_kk_rows,
-        id_pkh_blocks.block_rows as id_pkh_rows,
-        birth_name_blocks.block_rows as birth_name_rows,
-        desa_name_blocks.block_rows as desa_name_rows,
-        name_weights.name_weight,
-        -- a name so rare that two people with it born on one day in one district are not to be
-        -- expected: the namesake guards (NIKs that differ only in the serial's last digit, or
-        -- lost it to a number cell) do not apply to it. A count, not a share: a district
-        -- registers about as many births a day whatever the number of records loaded, so the
-        -- chance of a same-day namesake grows with the name's bearers, not with its share
-        -- (measured: a share-based bound, weight >= 12, merged 61 namesake pairs on the eval
-        -- kit at jember, keys with up to ~360 records). Var person_very_rare_name_records.
-        coalesce(
-            name_weights.name_records <= {{ var('person_very_rare_name_records', 16) }}, false
-        ) as is_name_very_rare,
-        name_frequencies.name_frequency,
-        birth_date_frequencies.birth_date_frequency,
-        name_birth_niks.name_birth_nik_count,
-        -- the NIK's own birth-date digits (7-12: DDMMYY, DD + 40 for women) agree with
-        -- TANGGAL_LAHIR and JENIS_KELAMIN (either sex when it is missing): the NIK is not a
-        -- typo landing on someone else's
-        coalesce(
-            substr(records.nik, 7, 6) = lpad(cast(
-                day(records.tanggal_lahir)
-                + case when records.jenis_kelamin = 'P' then 40 else 0 end as varchar
-            ), 2, '0')
-            || strftime(records.tanggal_lahir, '%m%y')
-            or (
-                records.jenis_kelamin is null and substr(records.nik, 7, 6)
-                = lpad(cast(day(records.tanggal_lahir) + 40 as varchar), 2, '0') || strftime(records.tanggal_lahir, '%m%y')
-            ),
-            false
-        ) as is_nik_birth_consistent,
         -- the birth digits (7-12, DDMMYY with DD + 40 for women) a NIK of this record's birth
         -- date and sex would carry (null without a date or a sex)
         lpad(cast(
             day(records.tanggal_lahir)
             + case records.jenis_kelamin when 'P' then 40 when 'L' then 0 end as varchar
         ), 2, '0') || strftime(records.tanggal_lahir, '%m%y') as date_birth_digits,
-        -- a PKH recipient's NIK that some DTKS row carries too (in the first 15 digits when
-        -- either side's 16th digit came from a number cell): the NIK blocks link it; a NIK
-        -- that no DTKS row carries may be a typo of its DTKS person's
-        records.source = 'pkh' and records.nik is not null and (
-            dtks_niks.nik is not null
-            or coalesce(dtks_nik15s.is_any_untrusted, false)
-            or (records.is_nik_last_digit_untrusted and dtks_nik15s.nik15 is not null)
-        ) as is_nik_on_dtks,
-        -- a DTKS row's NIK that a PKH row carries: that PKH family is this person's (or a
-        -- namesake's), so no other PKH recipient is linked to it by a near NIK
-        records.source = 'dtks' and pkh_niks.nik is not null as is_nik_on_pkh,
-        -- a birth date registries use as a default (1 July, 1 January) says little
-        coalesce(
-            (month(records.tanggal_lahir) = 7 and day(records.tanggal_lahir) = 1)
-            or (month(records.tanggal_lahir) = 1 and day(records.tanggal_lahir) = 1),
-            false
-        ) as is_default_birth_date,
-        -- a NIK of this regency (3509) whose kecamatan digits (5-6) name no kecamatan of it
-        -- (seed wilayah_jember): visibly mistyped there (int_person_pairs_compared,
-        -- is_nik_region_typo_located)
-        coalesce(
-            left(records.nik, 4) = '3509'
-            and left(records.nik, 6) not in (select nik_region from kecamatan_regions),
-            false
-        ) as is_nik_kecamatan_unknown,
     from records
-    left join name_weights using (nama_key)
-    left join name_frequencies using (nama_key)
-    left join birth_date_frequencies using (tanggal_lahir)
-    left join name_birth_niks using (nama_key, tanggal_lahir)
     left join sorted_names using (nama_normal)
-    left join dtks_niks on records.source = 'pkh' and dtks_niks.nik = records.nik
-    left join dtks_nik15s on records.source = 'pkh' and dtks_nik15s.nik15 = left(records.nik, 15)
-    left join pkh_niks on records.source = 'dtks' and pkh_niks.nik = records.nik
-    left join nik15_blocks on nik15_blocks.nik15 is not distinct from left(records.nik, 15)
-    left join no_kk_blocks on no_kk_blocks.no_kk is not distinct from records.no_kk
-    left join id_pkh_blocks on id_pkh_blocks.id_pkh is not distinct from records.id_pkh
-    left join birth_name_blocks
-        on birth_name_blocks.tanggal_lahir is not distinct from records.tanggal_lahir
-            and birth_name_blocks.nama_key is not distinct from records.nama_key
-    left join desa_name_blocks
-        on desa_name_blocks.kode_desa is not distinct from records.kode_desa
-            and desa_name_blocks.nama_key is not distinct from records.nama_key
 ),
 
 birth_sorted_name_blocks as (
@@ -269,7 +195,7 @@ birth_sorted_name_blocks as (
         tanggal_lahir,
         nama_sorted_key,
         count(*) as block_rows,
-    from keyed
+    from record_keys
     group by all
 ),
 
@@ -278,7 +204,7 @@ desa_birth_digits_blocks as (
         kode_desa,
         coalesce(substr(nik, 7, 6), date_birth_digits) as birth_digits,
         count(*) as block_rows,
-    from keyed
+    from record_keys
     group by all
 ),
 
@@ -287,7 +213,7 @@ desa_sorted_name_blocks as (
         kode_desa,
         nama_sorted_key,
         count(*) as block_rows,
-    from keyed
+    from record_keys
     group by all
 ),
 
@@ -296,27 +222,174 @@ desa_birth_blocks as (
         kode_desa,
         tanggal_lahir,
         count(*) as block_rows,
-    from keyed
+    from record_keys
     group by all
+),
+
+-- each record's name and birth-date weights, which NIK lists carry its NIK, and its block
+-- sizes (for the cap on each block, block_max_rows), in stages of a few joins: the hash
+-- tables of a chain of joins are held together while its rows pass, and all of them at once
+-- ran out of memory at province scale; each stage is materialised, and spills, alone
+lookups_names as materialized (
+    select
+        record_keys.*,
+        name_weights.name_weight,
+        name_weights.name_records,
+        name_frequencies.name_frequency,
+        birth_date_frequencies.birth_date_frequency,
+        name_birth_niks.name_birth_nik_count,
+    from record_keys
+    left join name_weights using (nama_key)
+    left join name_frequencies using (nama_key)
+    left join birth_date_frequencies using (tanggal_lahir)
+    left join name_birth_niks using (nama_key, tanggal_lahir)
+),
+
+lookups_niks as materialized (
+    select
+        lookups_names.*,
+        dtks_niks.nik is not null as is_nik_a_dtks_nik,
+        dtks_nik15s.nik15 is not null as is_nik15_a_dtks_nik15,
+        coalesce(dtks_nik15s.is_any_untrusted, false) as is_dtks_nik15_untrusted,
+        pkh_niks.nik is not null as is_nik_a_pkh_nik,
+        nik15_blocks.block_rows as nik15_rows,
+        no_kk_blocks.block_rows as no_kk_rows,
+    from lookups_names
+    left join dtks_niks on lookups_names.source = 'pkh' and dtks_niks.nik = lookups_names.nik
+    left join dtks_nik15s
+        on lookups_names.source = 'pkh' and dtks_nik15s.nik15 = lookups_names.nik15
+    left join pkh_niks on lookups_names.source = 'dtks' and pkh_niks.nik = lookups_names.nik
+    left join nik15_blocks on nik15_blocks.nik15 is not distinct from lookups_names.nik15
+    left join no_kk_blocks on no_kk_blocks.no_kk is not distinct from lookups_names.no_kk
+),
+
+lookups_blocks as materialized (
+    select
+        lookups_niks.*,
+        id_pkh_blocks.block_rows as id_pkh_rows,
+        birth_name_blocks.block_rows as birth_name_rows,
+        desa_name_blocks.block_rows as desa_name_rows,
+        birth_sorted_name_blocks.block_rows as birth_sorted_name_rows,
+    from lookups_niks
+    left join id_pkh_blocks on id_pkh_blocks.id_pkh is not distinct from lookups_niks.id_pkh
+    left join birth_name_blocks
+        on birth_name_blocks.tanggal_lahir is not distinct from lookups_niks.tanggal_lahir
+            and birth_name_blocks.nama_key is not distinct from lookups_niks.nama_key
+    left join desa_name_blocks
+        on desa_name_blocks.kode_desa is not distinct from lookups_niks.kode_desa
+            and desa_name_blocks.nama_key is not distinct from lookups_niks.nama_key
+    left join birth_sorted_name_blocks
+        on birth_sorted_name_blocks.tanggal_lahir is not distinct from lookups_niks.tanggal_lahir
+            and birth_sorted_name_blocks.nama_sorted_key
+            is not distinct from lookups_niks.nama_sorted_key
+),
+
+lookups as (
+    select
+        lookups_blocks.*,
+        desa_sorted_name_blocks.block_rows as desa_sorted_name_rows,
+        desa_birth_digits_blocks.block_rows as desa_birth_digits_rows,
+        desa_birth_blocks.block_rows as desa_birth_rows,
+    from lookups_blocks
+    left join desa_sorted_name_blocks
+        on desa_sorted_name_blocks.kode_desa is not distinct from lookups_blocks.kode_desa
+            and desa_sorted_name_blocks.nama_sorted_key
+            is not distinct from lookups_blocks.nama_sorted_key
+    left join desa_birth_digits_blocks
+        on desa_birth_digits_blocks.kode_desa is not distinct from lookups_blocks.kode_desa
+            and desa_birth_digits_blocks.birth_digits
+            is not distinct from coalesce(substr(lookups_blocks.nik, 7, 6), lookups_blocks.date_birth_digits)
+    left join desa_birth_blocks
+        on desa_birth_blocks.kode_desa is not distinct from lookups_blocks.kode_desa
+            and desa_birth_blocks.tanggal_lahir is not distinct from lookups_blocks.tanggal_lahir
 )
 
+-- only what the blocks and the evidence need: narrow rows join faster
 select
-    keyed.*,
-    birth_sorted_name_blocks.block_rows as birth_sorted_name_rows,
-    desa_sorted_name_blocks.block_rows as desa_sorted_name_rows,
-    desa_birth_digits_blocks.block_rows as desa_birth_digits_rows,
-    desa_birth_blocks.block_rows as desa_birth_rows,
-from keyed
-left join birth_sorted_name_blocks
-    on birth_sorted_name_blocks.tanggal_lahir is not distinct from keyed.tanggal_lahir
-        and birth_sorted_name_blocks.nama_sorted_key is not distinct from keyed.nama_sorted_key
-left join desa_sorted_name_blocks
-    on desa_sorted_name_blocks.kode_desa is not distinct from keyed.kode_desa
-        and desa_sorted_name_blocks.nama_sorted_key is not distinct from keyed.nama_sorted_key
-left join desa_birth_digits_blocks
-    on desa_birth_digits_blocks.kode_desa is not distinct from keyed.kode_desa
-        and desa_birth_digits_blocks.birth_digits
-        is not distinct from coalesce(substr(keyed.nik, 7, 6), keyed.date_birth_digits)
-left join desa_birth_blocks
-    on desa_birth_blocks.kode_desa is not distinct from keyed.kode_desa
-        and desa_birth_blocks.tanggal_lahir is not distinct from keyed.tanggal_lahir
+    lookups.rid,
+    records.record_key,
+    records.source,
+    records.source_path,
+    records.sheet,
+    records.nik,
+    records.nik_kept_digits,
+    records.nik_wrong_length,
+    records.is_nik_last_digit_untrusted,
+    records.tanggal_lahir,
+    records.jenis_kelamin,
+    records.nama_normal,
+    records.nama_key,
+    lookups.nama_sorted,
+    lookups.nama_sorted_key,
+    records.no_kk,
+    records.is_no_kk_last_digit_untrusted,
+    records.id_pkh,
+    records.kode_desa,
+    records.kode_kecamatan,
+    lookups.nik15,
+    lookups.nik15_rows,
+    lookups.no_kk_rows,
+    lookups.id_pkh_rows,
+    lookups.birth_name_rows,
+    lookups.desa_name_rows,
+    lookups.name_weight,
+    -- a name so rare that two people with it born on one day in one district are not to be
+    -- expected: the namesake guards (NIKs that differ only in the serial's last digit, or
+    -- lost it to a number cell) do not apply to it. A count, not a share: a district
+    -- registers about as many births a day whatever the number of records loaded, so the
+    -- chance of a same-day namesake grows with the name's bearers, not with its share
+    -- (measured: a share-based bound, weight >= 12, merged 61 namesake pairs on the eval
+    -- kit at jember, keys with up to ~360 records). Var person_very_rare_name_records.
+    coalesce(
+        lookups.name_records <= {{ var('person_very_rare_name_records', 16) }}, false
+    ) as is_name_very_rare,
+    lookups.name_frequency,
+    lookups.birth_date_frequency,
+    lookups.name_birth_nik_count,
+    -- the NIK's own birth-date digits (7-12: DDMMYY, DD + 40 for women) agree with
+    -- TANGGAL_LAHIR and JENIS_KELAMIN (either sex when it is missing): the NIK is not a
+    -- typo landing on someone else's
+    coalesce(
+        substr(records.nik, 7, 6) = lpad(cast(
+            day(records.tanggal_lahir)
+            + case when records.jenis_kelamin = 'P' then 40 else 0 end as varchar
+        ), 2, '0')
+        || strftime(records.tanggal_lahir, '%m%y')
+        or (
+            records.jenis_kelamin is null and substr(records.nik, 7, 6)
+            = lpad(cast(day(records.tanggal_lahir) + 40 as varchar), 2, '0') || strftime(records.tanggal_lahir, '%m%y')
+        ),
+        false
+    ) as is_nik_birth_consistent,
+    lookups.date_birth_digits,
+    -- a PKH recipient's NIK that some DTKS row carries too (in the first 15 digits when
+    -- either side's 16th digit came from a number cell): the NIK blocks link it; a NIK
+    -- that no DTKS row carries may be a typo of its DTKS person's
+    records.source = 'pkh' and records.nik is not null and (
+        lookups.is_nik_a_dtks_nik
+        or lookups.is_dtks_nik15_untrusted
+        or (records.is_nik_last_digit_untrusted and lookups.is_nik15_a_dtks_nik15)
+    ) as is_nik_on_dtks,
+    -- a DTKS row's NIK that a PKH row carries: that PKH family is this person's (or a
+    -- namesake's), so no other PKH recipient is linked to it by a near NIK
+    records.source = 'dtks' and lookups.is_nik_a_pkh_nik as is_nik_on_pkh,
+    -- a birth date registries use as a default (1 July, 1 January) says little
+    coalesce(
+        (month(records.tanggal_lahir) = 7 and day(records.tanggal_lahir) = 1)
+        or (month(records.tanggal_lahir) = 1 and day(records.tanggal_lahir) = 1),
+        false
+    ) as is_default_birth_date,
+    -- a NIK of this regency (3509) whose kecamatan digits (5-6) name no kecamatan of it
+    -- (seed wilayah_jember): visibly mistyped there (int_person_pairs_compared,
+    -- is_nik_region_typo_located)
+    coalesce(
+        left(records.nik, 4) = '3509'
+        and left(records.nik, 6) not in (select nik_region from kecamatan_regions),
+        false
+    ) as is_nik_kecamatan_unknown,
+    lookups.birth_sorted_name_rows,
+    lookups.desa_sorted_name_rows,
+    lookups.desa_birth_digits_rows,
+    lookups.desa_birth_rows,
+from records
+inner join lookups using (record_row)
