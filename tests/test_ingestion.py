@@ -448,6 +448,41 @@ def test_every_table_exists_even_without_files_and_reruns_replace_only_this_sour
     )
 
 
+def test_a_load_that_fails_halfway_keeps_the_previous_tables_whole(raw_dir, con, monkeypatch):
+    """Rows go to a loading table in committed batches and are swapped in at the end: a load
+    that stops halfway leaves the source's previous tables and log rows as they were, and a
+    loading table a killed run left behind is dropped by the next run's ingestion."""
+    import dagster_project.ingestion.load as load
+
+    write(raw_dir / "dtks/a.csv", f"{DTKS_HEADER}\n{dtks_row(1)}\n")
+    ingest_source(raw_dir, "dtks", con)
+    write(raw_dir / "dtks/b.csv", f"{DTKS_HEADER}\n{dtks_row(2)}\n{dtks_row(3)}\n")
+    write(raw_dir / "dtks/c.csv", f"{DTKS_HEADER}\n{dtks_row(4)}\n")
+
+    real_read_file, calls = load.read_file, []
+
+    def failing_read_file(raw, path, source):
+        calls.append(path.name)
+        if path.name == "c.csv":
+            raise OSError("disk went away")
+        return real_read_file(raw, path, source)
+
+    monkeypatch.setattr(load, "APPEND_BYTES", 1)  # every file's rows committed on their own
+    monkeypatch.setattr(load, "read_file", failing_read_file)
+    with pytest.raises(OSError):
+        ingest_source(raw_dir, "dtks", con)
+    assert calls == ["a.csv", "b.csv", "c.csv"]  # b.csv's rows were written before c.csv failed
+    assert rows(con, "select count(*) as n from raw.dtks") == [{"n": 1}]
+    assert rows(con, "select source_path from raw.ingest_files") == [{"source_path": "dtks/a.csv"}]
+    loading = "select table_name from duckdb_tables() where table_name like '_loading%'"
+    assert rows(con, loading) == []
+
+    # what a SIGKILL between two batches leaves: a loading table nobody dropped
+    con.execute("create table raw._loading_pkh as select 1 as x")
+    load.drop_loading_tables(con)
+    assert rows(con, loading) == []
+
+
 def test_a_relative_raw_dir_works(raw_dir, con, monkeypatch):
     write(raw_dir / "dtks/sub/a.csv", f"{DTKS_HEADER}\n{dtks_row(1)}\n")
     monkeypatch.chdir(raw_dir.parent)

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from dagster_project.ingestion import ingest_source
 from dagster_project.ingestion.contract import SOURCES
-from dagster_project.ingestion.load import unchanged_since_last_read
+from dagster_project.ingestion.load import drop_loading_tables, unchanged_since_last_read
 from dagster_project.resources import PipelinePaths
 from dagster_project.warehouse import scalar
 
@@ -88,6 +88,7 @@ def ingest_raw_files(
     ]
     paths.data.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(paths.warehouse)) as con:
+        drop_loading_tables(con)
         for source in sources:
             if not config.reread_unchanged and unchanged_since_last_read(paths.raw, source, con):
                 files = scalar(

@@ -377,6 +377,16 @@ def _loading(table_name: str) -> str:
     return f"_loading_{table_name}"
 
 
+def drop_loading_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Loading tables a killed run left behind: a source whose files did not change since is not
+    read again, so nothing else would remove its half-loaded rows."""
+    for (name,) in con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'raw' and table_name like ?",
+        [_loading("%")],
+    ).fetchall():
+        con.execute(f'drop table raw."{name}"')
+
+
 def _select_list(column_names: list[str]) -> str:
     # Casts pin the documented types (dictionary columns would otherwise be read as is).
     return ", ".join(
