@@ -7,7 +7,10 @@
     int_person_pairs_scored. -#}
 with
 
-records as (
+-- not materialised: each of its many readers scans the table for the few columns it needs
+-- (materialised, all ~40 columns of every record were copied once, and spilled at province
+-- scale)
+records as not materialized (
     select
         *,
         -- the row's position in the table: the one join of the narrow lookups back onto the
