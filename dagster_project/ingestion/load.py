@@ -297,13 +297,13 @@ def ingest_source(raw_dir: Path, source: str, con: duckdb.DuckDBPyConnection) ->
 
     def flush(table_name: str) -> None:
         if pending[table_name]:
-            _append_raw_rows(con, table_name, pa.concat_tables(pending[table_name]))
+            _write_loading_rows(con, table_name, pa.concat_tables(pending[table_name]))
             pending[table_name] = []
 
     con.execute("create schema if not exists raw")
     try:
         for table in tables:
-            _create_raw_table(con, table.name, raw_table_schema(table))
+            _write_loading_rows(con, table.name, raw_table_schema(table).empty_table(), create=True)
             summary.rows_loaded[table.name] = 0
         for entry in scan_source(raw_dir, source):
             not_read, path = entry.not_read, entry.path
@@ -387,39 +387,29 @@ def drop_loading_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'drop table raw."{name}"')
 
 
-def _select_list(column_names: list[str]) -> str:
-    # Casts pin the documented types (dictionary columns would otherwise be read as is).
-    return ", ".join(
+def _write_loading_rows(
+    con: duckdb.DuckDBPyConnection, table_name: str, arrow: pa.Table, *, create: bool = False
+) -> None:
+    """Append `arrow`'s rows to the loading table of raw.<table_name>; with `create`, make that
+    table anew from them (an empty Arrow table of the source's schema gives the empty table).
+    Casts pin the documented types (dictionary columns would otherwise be read as is)."""
+    select_list = ", ".join(
         f'cast("{name}" as integer) as "{name}"'
         if name == "_row_number"
         else f'cast("{name}" as varchar) as "{name}"'
-        for name in column_names
+        for name in arrow.column_names
     )
-
-
-def _create_raw_table(con: duckdb.DuckDBPyConnection, table_name: str, schema: pa.Schema) -> None:
-    """The loading table of raw.<table_name>, empty, with the types its rows are appended with."""
-    empty = schema.empty_table()
-    view_name = f"_ingest_{table_name}"
-    con.register(view_name, empty)
-    try:
-        con.execute(
-            f"create or replace table raw.{_loading(table_name)} as "
-            f"select {_select_list(empty.column_names)} from {view_name}"
-        )
-    finally:
-        con.unregister(view_name)
-
-
-def _append_raw_rows(con: duckdb.DuckDBPyConnection, table_name: str, arrow: pa.Table) -> None:
+    target = f"raw.{_loading(table_name)}"
     view_name = f"_ingest_{table_name}"
     con.register(view_name, arrow)
     try:
-        columns = ", ".join(f'"{name}"' for name in arrow.column_names)
-        con.execute(
-            f"insert into raw.{_loading(table_name)} ({columns}) "
-            f"select {_select_list(arrow.column_names)} from {view_name}"
-        )
+        if create:
+            con.execute(
+                f"create or replace table {target} as select {select_list} from {view_name}"
+            )
+        else:
+            columns = ", ".join(f'"{name}"' for name in arrow.column_names)
+            con.execute(f"insert into {target} ({columns}) select {select_list} from {view_name}")
     finally:
         con.unregister(view_name)
 

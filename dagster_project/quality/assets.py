@@ -34,6 +34,10 @@ from dagster_project.resources import EXPECTATIONS_DIR, PipelinePaths
 from dagster_project.transform.assets import jember_dbt_period_models
 
 SUITE_SPECS = load_suite_specs(EXPECTATIONS_DIR)
+# each suite's asset check, in the order of SUITE_SPECS
+CHECK_KEYS = [
+    dg.AssetCheckKey(dg.AssetKey(spec.asset_path), f"gx_{spec.name}") for spec in SUITE_SPECS
+]
 
 
 def _failure_table(outcome: SuiteOutcome) -> str:
@@ -51,12 +55,12 @@ def _failure_table(outcome: SuiteOutcome) -> str:
     name="great_expectations_gate",
     specs=[
         dg.AssetCheckSpec(
-            name=f"gx_{spec.name}",
-            asset=dg.AssetKey(spec.asset_path),
-            blocking=dg.AssetKey(spec.asset_path) in jember_dbt_period_models.keys,
+            name=key.name,
+            asset=key.asset_key,
+            blocking=key.asset_key in jember_dbt_period_models.keys,
             description=spec.description or f"Great Expectations suite {spec.name}",
         )
-        for spec in SUITE_SPECS
+        for spec, key in zip(SUITE_SPECS, CHECK_KEYS)
     ],
     can_subset=True,
 )
@@ -79,18 +83,16 @@ def great_expectations_gate(
         context.log.info(f"Data Docs: {docs_index}")
     except Exception as error:  # the docs report on the gate; failing to draw them must not move it
         context.log.warning(f"Data Docs not built: {error!r}")
-    selected = context.selected_asset_check_keys
-    for spec, outcome in zip(SUITE_SPECS, outcomes):
-        check_key = dg.AssetCheckKey(dg.AssetKey(spec.asset_path), f"gx_{spec.name}")
-        if check_key not in selected:
+    for key, outcome in zip(CHECK_KEYS, outcomes):
+        if key not in context.selected_asset_check_keys:
             continue
         context.log.info(
             f"check {outcome.suite}: {'passed' if outcome.passed else 'BLOCKED'} "
             f"({len(outcome.failed)} of {len(outcome.expectations)} expectations failed)"
         )
         yield dg.AssetCheckResult(
-            check_name=f"gx_{spec.name}",
-            asset_key=dg.AssetKey(spec.asset_path),
+            check_name=key.name,
+            asset_key=key.asset_key,
             passed=not outcome.failed,
             severity=dg.AssetCheckSeverity.ERROR
             if outcome.blocking_failures
