@@ -272,6 +272,26 @@ def dbt_profile(data_dir: Path, window: tuple[float, float]) -> dict | None:
     }
 
 
+def candidate_pairs(data_dir: Path) -> dict | None:
+    """Candidate pairs per resolution record: issue 13 bounds its growth with scale (province
+    at most 1.5x jember's), since a block without region in its key grows with the square of
+    the population."""
+    import duckdb
+
+    warehouse = data_dir / "warehouse.duckdb"
+    if not warehouse.exists():
+        return None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        try:
+            pairs, records = con.execute(
+                "select (select count(*) from intermediate.int_person_pairs_candidates),"
+                " (select count(*) from intermediate.int_person_match_records)"
+            ).fetchone()
+        except duckdb.CatalogException:
+            return None
+    return {"pairs": pairs, "records": records, "per_record": pairs / records if records else None}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="jember")
@@ -376,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         if windows
         else None,
         "run_over_read_floor": wall / floor["seconds"] if floor["seconds"] else None,
+        "candidate_pairs": candidate_pairs(data_dir),
     }
     results["load_average"] = os.getloadavg()
     out.mkdir(parents=True, exist_ok=True)
@@ -416,6 +437,12 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"before the first step (definitions, resources): {p['before_first_step']:.1f} s; "
             f"between and after the steps: {outside:.1f} s"
+        )
+    c = p["candidate_pairs"]
+    if c and c["per_record"] is not None:
+        print(
+            f"candidate pairs: {c['pairs']} for {c['records']} resolution records "
+            f"({c['per_record']:.2f} per record)"
         )
     d = p["dbt_profile"]
     if d:

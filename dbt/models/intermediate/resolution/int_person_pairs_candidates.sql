@@ -11,8 +11,15 @@
                  whose name was also written another way (swapped words, a letter typo).
       no_kk      the same family card
       id_pkh     the same PKH family id (a recipient's rows over stages)
-      birth_name the same birth date and name key, or the same key of the name's words in
-                 alphabetical order (a two-part name written the other way round)
+      birth_name the same birth date (no registry default) and name key, or the same key of
+                 the name's words in alphabetical order (a two-part name written the other
+                 way round), in one kecamatan; regency-wide only from a record without a
+                 usable NIK, with a NIK that names no kecamatan, or without a kecamatan.
+                 Every rule that links on a name and a birth date needs a date that is no
+                 default and, across kecamatan, a lost NIK (rare_name_birth's mover) or a
+                 NIK a typo apart, which the nik_1digit block finds. Keyed by region, the
+                 block's pairs per record stay flat as the population grows; regency-wide
+                 they grew with it (docs/benchmarks.md)
       desa_name  the same village and name key (or sorted-words key), when one record has
                  no usable NIK
       desa_birth the same village and birth date (no registry default), when one record has
@@ -81,11 +88,13 @@ nik_swap_pairs as (
         on b.nik = a.swapped and b.nama_key = a.nama_key and a.nik < b.nik
 ),
 
--- NIKs one digit apart in the birth-date and serial digits (7-16; a region typo falls to the
--- other blocks), with the same name key. Two such NIKs (16 digits: parse_id_number's
--- valid_length) share digits 1-11 (the different digit is in 12-16) or digits 1-6 and 12-16
--- (it is in 7-11): two joins on those halves find every pair, where masking each of the 10
--- positions joined two 10M-row lists of masked forms (same pairs)
+-- NIKs one digit apart, with the same name key (or birth date). Two such NIKs (16 digits:
+-- parse_id_number's valid_length) share digits 1-11 (the different digit is in 12-16), digits
+-- 1-6 and 12-16 (it is in 7-11) or digits 7-16 (it is in the region, 1-6: a mover's NIK
+-- typed with another district's digit is_nik_region_typo_located): three joins on those
+-- parts find every pair, where masking each of the 16 positions joined lists of masked forms
+-- (same pairs). Each part holds the birth digits or the region, so the pairs per NIK do not
+-- grow with the population
 nik_one_digit_pairs as (
     select
         a.nik as nik_a,
@@ -104,6 +113,19 @@ nik_one_digit_pairs as (
     inner join distinct_nik_names as b
         on left(a.nik, 6) = left(b.nik, 6) and substr(a.nik, 12) = substr(b.nik, 12)
             and a.nama_key = b.nama_key and a.nik < b.nik and hamming(a.nik, b.nik) = 1
+    union
+    select
+        a.nik as nik_a,
+        b.nik as nik_b,
+        a.nama_key
+    from distinct_nik_names as a
+    inner join distinct_nik_names as b
+        on substr(a.nik, 7) = substr(b.nik, 7) and a.nama_key = b.nama_key
+            and a.nik < b.nik and hamming(a.nik, b.nik) = 1
+    -- the name key only: NIKs a region digit apart have the same birth digits, so the same
+    -- birth date pairs every two people born that day with one serial in two districts, and
+    -- such a typo links only under the same name key (is_near_nik_name_birth)
+    where starts_with(a.nama_key, 'N')
 ),
 
 -- a 15- or 17-digit NIK (one digit dropped or doubled) and the 16-digit NIKs it becomes by one
@@ -212,10 +234,25 @@ candidates as (
         a.rid as rid_a,
         b.rid as rid_b
     from keyed as a inner join keyed as b
-        on a.tanggal_lahir = b.tanggal_lahir and a.nama_key = b.nama_key
+        on a.kode_kecamatan = b.kode_kecamatan
+            and a.tanggal_lahir = b.tanggal_lahir and a.nama_key = b.nama_key
             and a.rid < b.rid and a.birth_name_rows <= {{ block_max_rows }}
             -- pairs already sharing a NIK come from the nik block
             and a.nik15 is distinct from b.nik15
+    where not a.is_default_birth_date
+    union
+    -- regency-wide, driven from the records without a NIK, with a NIK that names no kecamatan
+    -- of the regency (its region digits mistyped) or without a kecamatan, so common names do
+    -- not make every pair
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
+    from keyed as a inner join keyed as b
+        on a.tanggal_lahir = b.tanggal_lahir and a.nama_key = b.nama_key
+            and a.rid <> b.rid and a.birth_name_rows <= {{ block_max_rows }}
+            and a.nik15 is distinct from b.nik15
+    where (a.nik is null or a.is_nik_kecamatan_unknown or a.kode_kecamatan is null)
+        and not a.is_default_birth_date
     union
     -- the same with the words of the name in alphabetical order (a two-part name written the
     -- other way round, a variant the raw contract lists: FITRI AULIA / AULIA FITRI)
@@ -223,9 +260,21 @@ candidates as (
         a.rid as rid_a,
         b.rid as rid_b
     from keyed as a inner join keyed as b
-        on a.tanggal_lahir = b.tanggal_lahir and a.nama_sorted_key = b.nama_sorted_key
+        on a.kode_kecamatan = b.kode_kecamatan
+            and a.tanggal_lahir = b.tanggal_lahir and a.nama_sorted_key = b.nama_sorted_key
             and a.rid < b.rid and a.birth_sorted_name_rows <= {{ block_max_rows }}
             and a.nik15 is distinct from b.nik15 and a.nama_key <> b.nama_key
+    where not a.is_default_birth_date
+    union
+    select
+        a.rid as rid_a,
+        b.rid as rid_b
+    from keyed as a inner join keyed as b
+        on a.tanggal_lahir = b.tanggal_lahir and a.nama_sorted_key = b.nama_sorted_key
+            and a.rid <> b.rid and a.birth_sorted_name_rows <= {{ block_max_rows }}
+            and a.nik15 is distinct from b.nik15 and a.nama_key <> b.nama_key
+    where (a.nik is null or a.is_nik_kecamatan_unknown or a.kode_kecamatan is null)
+        and not a.is_default_birth_date
     union
     -- driven from the records without a NIK, so common names do not make every pair
     select
