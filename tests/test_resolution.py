@@ -122,7 +122,22 @@ def _resolve_in_warehouse(root: Path, files: dict[str, tuple[str, list[str]]]) -
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute("select * from intermediate.int_person_xref").fetchall()
         names = [d[0] for d in con.description]
-    return {(r[0], r[1], r[3]): dict(zip(names, r)) for r in rows}
+    resolved: dict = {(r[0], r[1], r[3]): dict(zip(names, r)) for r in rows}
+    resolved["warehouse"] = warehouse
+    return resolved
+
+
+def is_candidate_pair(resolved: dict, a: tuple[str, str, int], b: tuple[str, str, int]) -> bool:
+    """Whether blocking (int_person_pairs_candidates) puts the two rows in front of scoring."""
+    keys = (resolved[a]["record_key"], resolved[b]["record_key"])
+    with duckdb.connect(str(resolved["warehouse"]), read_only=True) as con:
+        return con.execute(
+            "select count(*) > 0 from intermediate.int_person_pairs_candidates as c "
+            "join intermediate.int_person_match_records as a on a.rid = c.rid_a "
+            "join intermediate.int_person_match_records as b on b.rid = c.rid_b "
+            "where [a.record_key, b.record_key] in ([$1, $2], [$2, $1])",
+            keys,
+        ).fetchall()[0][0]
 
 
 @pytest.fixture(scope="module")
@@ -357,6 +372,8 @@ E_APRIL_AMBULU = [
     f"3509120101110053;3509120509900001;BAYU SEPTIAN;L;05-09-1990;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
     f"3509120101110068;3509121203850001;HENDRA WIJAYA;L;12-03-1985;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
     f"3509120101110091;3509121402790001;SLAMET RIYADI;L;14-02-1979;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
+    # Kusnadi of Ambulu, with a namesake born the same day in Kencong (E_APRIL_KENCONG)
+    f"3509120101110101;3509121708620001;KUSNADI;L;17-08-1962;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
     *_filler_rows(),
 ]
 
@@ -368,6 +385,8 @@ E_APRIL_KENCONG = [
     f"3509020101120002;;MARSUKI;L;22-06-1976;KEPALA KELUARGA;{KENCONG};2;HIDUP;10-01-2024",
     # Yulia, NIK issued in Kencong (350902); she moves to Ambulu (E_OCTOBER)
     f"3509020101120003;3509025802930001;YULIA RAHMAWATI;P;18-02-1993;ISTRI;{KENCONG};2;HIDUP;10-01-2024",
+    # a Kusnadi born the same day as the one of Ambulu: NIKs two digits apart, two people
+    f"3509020101120004;3509021708620004;KUSNADI;L;17-08-1962;KEPALA KELUARGA;{KENCONG};2;HIDUP;10-01-2024",
 ]
 
 E_OCTOBER = [
@@ -475,6 +494,20 @@ def test_a_nik_one_region_digit_off_is_another_district_not_a_typo(evidence):
 def test_a_nik_region_naming_no_kecamatan_is_the_typo_wherever_the_mover_lives(evidence):
     assert person(evidence, E_KENCONG_FILE, 3) == person(evidence, E_OCT_FILE, 8)
     assert evidence[("dtks", E_OCT_FILE, 8)]["match_rule"] == "nik_near_name_birth"
+
+
+def test_namesakes_born_the_same_day_in_two_kecamatan_with_their_own_niks_are_never_paired(
+    evidence,
+):
+    # the birth-date and name block is per kecamatan between NIK holders: regency-wide its
+    # pairs grew with the population (int_person_pairs_candidates)
+    ambulu, kencong = ("dtks", E_AMBULU_FILE, 15), ("dtks", E_KENCONG_FILE, 4)
+    assert evidence[ambulu]["record_key"] != evidence[kencong]["record_key"]
+    assert not is_candidate_pair(evidence, ambulu, kencong)
+    assert person(evidence, E_AMBULU_FILE, 15) != person(evidence, E_KENCONG_FILE, 4)
+    # across kecamatan, a NIK a region digit off (Yulia) and a lost NIK (Hendra) still are
+    assert is_candidate_pair(evidence, ("dtks", E_KENCONG_FILE, 3), ("dtks", E_OCT_FILE, 8))
+    assert is_candidate_pair(evidence, ("dtks", E_AMBULU_FILE, 13), ("dtks", E_OCT_KENCONG_FILE, 1))
 
 
 def test_a_lost_nik_links_on_rare_name_and_birth_date_in_the_same_kecamatan(evidence):
