@@ -7,7 +7,8 @@
     publishing on any row here; the report names the files.
 
     Counted from the staging rows, before any resolution work, with the same keys as the
-    resolution blocks (NIK on its first 15 digits, NO_KK, ID_PKH, birth date with name key).
+    resolution blocks (NIK on its first 15 digits, NO_KK, ID_PKH, birth date with name key,
+    no registry default date).
     Rows of a byte-identical repeat delivery are left out, as resolution leaves them out. -#}
 {%- set block_max_rows = var('person_block_max_rows', 1000) -%}
 with
@@ -96,6 +97,8 @@ keys as (
         strftime(tanggal_lahir, '%Y-%m-%d') || ' ' || nama_key
     from kept
     where tanggal_lahir is not null and nullif(nama_key, '') is not null
+        -- resolution makes no birth-date and name pairs on a registry default date
+        and not {{ is_default_birth_date('tanggal_lahir') }}
 ),
 
 oversized as (

@@ -377,11 +377,7 @@ select
     -- namesake's), so no other PKH recipient is linked to it by a near NIK
     records.source = 'dtks' and lookups.is_nik_a_pkh_nik as is_nik_on_pkh,
     -- a birth date registries use as a default (1 July, 1 January) says little
-    coalesce(
-        (month(records.tanggal_lahir) = 7 and day(records.tanggal_lahir) = 1)
-        or (month(records.tanggal_lahir) = 1 and day(records.tanggal_lahir) = 1),
-        false
-    ) as is_default_birth_date,
+    {{ is_default_birth_date('records.tanggal_lahir') }} as is_default_birth_date,
     -- a NIK of this regency (3509) whose kecamatan digits (5-6) name no kecamatan of it
     -- (seed wilayah_jember): visibly mistyped there (int_person_pairs_compared,
     -- is_nik_region_typo_located)
