@@ -230,15 +230,24 @@ candidates as (
     from keyed as a inner join keyed as b
         on a.id_pkh = b.id_pkh and a.rid < b.rid and a.id_pkh_rows <= {{ block_max_rows }}
     union
+    {#- birth_name with the name key, then with the key of the name's words in alphabetical
+        order (a two-part name written the other way round, a variant the raw contract lists:
+        FITRI AULIA / AULIA FITRI; pairs with an equal name key come from the first) #}
+    {%- for name_key, block_rows, other_key in [
+        ('nama_key', 'birth_name_rows', ''),
+        ('nama_sorted_key', 'birth_sorted_name_rows', 'and a.nama_key <> b.nama_key'),
+    ] %}
+    -- in one kecamatan
     select
         a.rid as rid_a,
         b.rid as rid_b
     from keyed as a inner join keyed as b
         on a.kode_kecamatan = b.kode_kecamatan
-            and a.tanggal_lahir = b.tanggal_lahir and a.nama_key = b.nama_key
-            and a.rid < b.rid and a.birth_name_rows <= {{ block_max_rows }}
+            and a.tanggal_lahir = b.tanggal_lahir and a.{{ name_key }} = b.{{ name_key }}
+            and a.rid < b.rid and a.{{ block_rows }} <= {{ block_max_rows }}
             -- pairs already sharing a NIK come from the nik block
             and a.nik15 is distinct from b.nik15
+            {%- if other_key %} {{ other_key }}{% endif %}
     where not a.is_default_birth_date
     union
     -- regency-wide, driven from the records without a NIK, with a NIK that names no kecamatan
@@ -248,34 +257,14 @@ candidates as (
         a.rid as rid_a,
         b.rid as rid_b
     from keyed as a inner join keyed as b
-        on a.tanggal_lahir = b.tanggal_lahir and a.nama_key = b.nama_key
-            and a.rid <> b.rid and a.birth_name_rows <= {{ block_max_rows }}
+        on a.tanggal_lahir = b.tanggal_lahir and a.{{ name_key }} = b.{{ name_key }}
+            and a.rid <> b.rid and a.{{ block_rows }} <= {{ block_max_rows }}
             and a.nik15 is distinct from b.nik15
+            {%- if other_key %} {{ other_key }}{% endif %}
     where (a.nik is null or a.is_nik_kecamatan_unknown or a.kode_kecamatan is null)
         and not a.is_default_birth_date
     union
-    -- the same with the words of the name in alphabetical order (a two-part name written the
-    -- other way round, a variant the raw contract lists: FITRI AULIA / AULIA FITRI)
-    select
-        a.rid as rid_a,
-        b.rid as rid_b
-    from keyed as a inner join keyed as b
-        on a.kode_kecamatan = b.kode_kecamatan
-            and a.tanggal_lahir = b.tanggal_lahir and a.nama_sorted_key = b.nama_sorted_key
-            and a.rid < b.rid and a.birth_sorted_name_rows <= {{ block_max_rows }}
-            and a.nik15 is distinct from b.nik15 and a.nama_key <> b.nama_key
-    where not a.is_default_birth_date
-    union
-    select
-        a.rid as rid_a,
-        b.rid as rid_b
-    from keyed as a inner join keyed as b
-        on a.tanggal_lahir = b.tanggal_lahir and a.nama_sorted_key = b.nama_sorted_key
-            and a.rid <> b.rid and a.birth_sorted_name_rows <= {{ block_max_rows }}
-            and a.nik15 is distinct from b.nik15 and a.nama_key <> b.nama_key
-    where (a.nik is null or a.is_nik_kecamatan_unknown or a.kode_kecamatan is null)
-        and not a.is_default_birth_date
-    union
+    {%- endfor %}
     -- driven from the records without a NIK, so common names do not make every pair
     select
         a.rid as rid_a,
