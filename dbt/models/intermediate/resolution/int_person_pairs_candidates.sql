@@ -96,36 +96,29 @@ nik_swap_pairs as (
 -- (same pairs). Each part holds the birth digits or the region, so the pairs per NIK do not
 -- grow with the population
 nik_one_digit_pairs as (
+    {%- for shared_part, only_names in [
+        ('left(a.nik, 11) = left(b.nik, 11)', false),
+        ('left(a.nik, 6) = left(b.nik, 6) and substr(a.nik, 12) = substr(b.nik, 12)', false),
+        ('substr(a.nik, 7) = substr(b.nik, 7)', true),
+    ] %}
     select
         a.nik as nik_a,
         b.nik as nik_b,
         a.nama_key
     from distinct_nik_names as a
     inner join distinct_nik_names as b
-        on left(a.nik, 11) = left(b.nik, 11) and a.nama_key = b.nama_key
+        on {{ shared_part }} and a.nama_key = b.nama_key
             and a.nik < b.nik and hamming(a.nik, b.nik) = 1
-    union
-    select
-        a.nik as nik_a,
-        b.nik as nik_b,
-        a.nama_key
-    from distinct_nik_names as a
-    inner join distinct_nik_names as b
-        on left(a.nik, 6) = left(b.nik, 6) and substr(a.nik, 12) = substr(b.nik, 12)
-            and a.nama_key = b.nama_key and a.nik < b.nik and hamming(a.nik, b.nik) = 1
-    union
-    select
-        a.nik as nik_a,
-        b.nik as nik_b,
-        a.nama_key
-    from distinct_nik_names as a
-    inner join distinct_nik_names as b
-        on substr(a.nik, 7) = substr(b.nik, 7) and a.nama_key = b.nama_key
-            and a.nik < b.nik and hamming(a.nik, b.nik) = 1
+    {%- if only_names %}
     -- the name key only: NIKs a region digit apart have the same birth digits, so the same
     -- birth date pairs every two people born that day with one serial in two districts, and
     -- such a typo links only under the same name key (is_near_nik_name_birth)
     where starts_with(a.nama_key, 'N')
+    {%- endif %}
+    {%- if not loop.last %}
+    union
+    {%- endif %}
+    {%- endfor %}
 ),
 
 -- a 15- or 17-digit NIK (one digit dropped or doubled) and the 16-digit NIKs it becomes by one
