@@ -77,97 +77,6 @@ compared as (
     where not compared.is_random_pair
 ),
 
--- pkh_near_nik_desa: the DTKS rows of one village that could be a PKH recipient whose NIK no
--- DTKS row carries (a NIK typo apart, is_pkh_near_possible). A row without a trusted NIK is
--- folded into a NIK holder of the same card, name key and birth date among them (the same
--- person delivered twice, once with the NIK lost)
-pkh_near_candidates as (
-    select
-        pkh_rid,
-        dtks_rid,
-        pkh_nik,
-        case
-            when is_dtks_nik_trusted or dtks_family_name_birth is null then dtks_identity
-            else coalesce(
-                    max(case when is_dtks_nik_trusted then dtks_identity end)
-                        over (partition by pkh_rid, dtks_family_name_birth),
-                    dtks_identity
-                )
-        end as dtks_person,
-    from compared
-    where is_pkh_near_possible
-),
-
--- the link needs exactly one such DTKS person for the recipient, and exactly one recipient
--- NIK for the DTKS row: two namesakes born the same day in one village (twins on one card,
--- neighbouring serials) leave it to review
-pkh_near_unique as (
-    select
-        pkh_rid,
-        dtks_rid,
-    from pkh_near_candidates
-    qualify count(distinct dtks_person) over (partition by pkh_rid) = 1
-        and count(distinct pkh_nik) over (partition by dtks_rid) = 1
-),
-
--- near_name_birth_desa: a record without a usable NIK and a record of the same village born
--- the same day (no registry default), of the same sex, on another card, whose name is one
--- letter off, any kept NIK digits agreeing (docs/resolution.md)
-near_name_birth_desa_candidates as (
-    select
-        rid_a,
-        rid_b,
-        identity_a,
-        identity_b,
-    from compared
-    where nik_digits_different is null
-        and is_kode_desa_equal
-        and is_birth_date_equal
-        and not is_any_default_birth_date
-        and is_sex_equal
-        and not is_name_key_equal
-        and (is_name_one_letter_off or is_name_key_one_letter_off)
-        and is_nik_kept_digits_equal is distinct from false
-        -- twins share a card, a birth date and often names a letter apart; a person's rows on
-        -- one card link by the card (no_kk_and_name)
-        and not is_card_related
-),
-
--- the link needs exactly one such person for each record without a NIK in the pair: two
--- candidates a letter off (DEWI LESTRI and DEWI LESTANI born the same day) leave it to review
-near_name_birth_desa_sides as (
-    select
-        rid_a as rid,
-        identity_b as other,
-    from near_name_birth_desa_candidates
-    where identity_a = 'r' || rid_a
-    union all
-    select
-        rid_b as rid,
-        identity_a as other,
-    from near_name_birth_desa_candidates
-    where identity_b = 'r' || rid_b
-),
-
-near_name_birth_desa_unique as (
-    select rid
-    from near_name_birth_desa_sides
-    group by rid
-    having count(distinct other) = 1
-),
-
-near_name_birth_desa_pairs as (
-    select
-        c.rid_a,
-        c.rid_b,
-    from near_name_birth_desa_candidates as c
-    left join near_name_birth_desa_unique as ua on ua.rid = c.rid_a
-    left join near_name_birth_desa_unique as ub on ub.rid = c.rid_b
-    -- every side without a NIK unique
-    where (c.identity_a <> 'r' || c.rid_a or ua.rid is not null)
-        and (c.identity_b <> 'r' || c.rid_b or ub.rid is not null)
-),
-
 evidence as (
     select
         compared.*,
@@ -277,25 +186,27 @@ evidence as (
         -- DTKS namesake in the village whose NIK is one birth digit away (born a day apart,
         -- both serial 0001), whom uniqueness among DTKS rows cannot rule out
         coalesce(
-            is_pkh_near_possible and is_pkh_near_strict and pkh_near_unique.pkh_rid is not null
+            is_pkh_near_possible and is_pkh_near_strict and pkh_near_unique.rid_a is not null
             and name_weight >= {{ var('person_rare_name_weight', 8) }},
             false
         ) as is_pkh_near_nik_desa,
         -- a record without a NIK and the only person of its village born that day, of its sex,
         -- on another card, whose name is one letter off (IMAM IQBAL / IMAM IKBAL): a NIK lost
         -- and a name mistyped on one row, which no block with the name key finds
-        near_name_birth_desa_pairs.rid_a is not null as is_near_name_birth_desa,
+        near_name_birth_desa_unique.rid_a is not null as is_near_name_birth_desa,
         -- two records on two cards of one family, each the one of its name there, neither NIK
         -- on the other card (int_person_card_move_pairs): a member carried onto the new card
         -- whose NIK was lost or mistyped on one of them. What contradicts (two NIKs no typo
         -- explains, birth dates no slip explains) still keeps them apart
         card_move_pairs.rid_a is not null as is_card_move_name,
     from compared
-    left join pkh_near_unique
-        on compared.pkh_rid = pkh_near_unique.pkh_rid and compared.dtks_rid = pkh_near_unique.dtks_rid
-    left join near_name_birth_desa_pairs
-        on compared.rid_a = near_name_birth_desa_pairs.rid_a
-            and compared.rid_b = near_name_birth_desa_pairs.rid_b
+    left join {{ ref('int_person_pairs_unique_rules') }} as pkh_near_unique
+        on compared.rid_a = pkh_near_unique.rid_a and compared.rid_b = pkh_near_unique.rid_b
+            and pkh_near_unique.rule = 'pkh_near_nik_desa'
+    left join {{ ref('int_person_pairs_unique_rules') }} as near_name_birth_desa_unique
+        on compared.rid_a = near_name_birth_desa_unique.rid_a
+            and compared.rid_b = near_name_birth_desa_unique.rid_b
+            and near_name_birth_desa_unique.rule = 'near_name_birth_desa'
     left join {{ ref('int_person_card_move_pairs') }} as card_move_pairs
         on compared.rid_a = card_move_pairs.rid_a and compared.rid_b = card_move_pairs.rid_b
 ),
