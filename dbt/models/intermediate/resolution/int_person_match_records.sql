@@ -392,7 +392,3 @@ select
     lookups.desa_birth_rows,
 from records
 inner join lookups using (record_row)
--- stored in record-number order, as the window over the wide rows used to leave it: the
--- candidate blocks' self-joins on rid ran 7.4-7.7 s on a table in that order and 7.3-13.5 s on
--- one in join order (three runs each, jember scale)
-order by lookups.rid
