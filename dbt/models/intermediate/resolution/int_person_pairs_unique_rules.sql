@@ -11,8 +11,8 @@
 -- depends_on: {{ ref('int_person_match_weights') }}
 with
 
--- the pairs either rule could take, with the columns the two rules read
-possible as (
+-- each candidate pair with the columns the two rules read, and whether either could take it
+flagged as (
     select
         rid_a,
         rid_b,
@@ -44,10 +44,12 @@ possible as (
         ) as is_near_name_birth_desa_possible,
     from {{ ref('int_person_pairs_compared') }}
     where not is_random_pair
-        and (
-            is_pkh_near_possible
-            or (nik_digits_different is null and is_kode_desa_equal and is_birth_date_equal)
-        )
+),
+
+possible as (
+    select *
+    from flagged
+    where is_pkh_near_possible or is_near_name_birth_desa_possible
 ),
 
 -- pkh_near_nik_desa: the DTKS rows of one village that could be a PKH recipient whose NIK no
