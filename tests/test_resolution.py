@@ -14,6 +14,8 @@ ingestion asset calls it) and a real `dbt build` of int_person_xref and what it 
 from __future__ import annotations
 
 import math
+import re
+import shutil
 import stat
 from pathlib import Path
 
@@ -612,6 +614,44 @@ def test_a_family_entered_twice_in_one_file_is_one_household(evidence):
     assert evidence[("dtks", E_GANDA_FILE, 5)]["household_rule"] == "family_entered_twice"
     assert household(evidence, E_GANDA_FILE, 8) == household(evidence, E_GANDA_FILE, 4)
     assert household(evidence, E_GANDA_FILE, 4) != rofiqi
+
+
+def test_the_comparison_built_in_parts_holds_the_rows_built_at_once(evidence, tmp_path):
+    """int_person_pairs_compared is written in ranges of rid_a (materialization table_in_parts)
+    so that a province-scale run stays within its memory limit. Built here in four parts or
+    more, it holds exactly the rows the one-part build of the fixture holds."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(evidence["warehouse"], warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (candidates,) = con.execute(
+            "select count(*) from intermediate.int_person_pairs_candidates"
+        ).fetchone()
+    result = run_dbt(
+        "run",
+        "--select",
+        "int_person_pairs_compared",
+        "--vars",
+        f"{{person_pairs_part_rows: {candidates // 4}}}",
+        warehouse=warehouse,
+        target_dir=tmp_path,
+    )
+    assert result.returncode == 0, output(result)
+    parts = {
+        int(n) for n in re.findall(r"int_person_pairs_compared.*: part \d+ of (\d+)", result.stdout)
+    }
+    assert len(parts) == 1 and parts.pop() > 3, output(result)
+    table = "intermediate.int_person_pairs_compared"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"attach '{evidence['warehouse']}' as whole (read_only)")
+        (rows,) = con.execute(f"select count(*) from {table}").fetchone()
+        only_parts = con.execute(
+            f"select count(*) from (from {table} except all from whole.{table})"
+        ).fetchone()
+        only_whole = con.execute(
+            f"select count(*) from (from whole.{table} except all from {table})"
+        ).fetchone()
+    assert rows > 0
+    assert (only_parts, only_whole) == ((0,), (0,))
 
 
 # --- Namesake guards give way to a very rare name; swapped names with a lost NIK ---

@@ -2,8 +2,10 @@
     pair (int_person_pairs_random, is_random_pair) of person records: the evidence columns the
     rules of int_person_pairs_scored read, and each comparison's level, whose weight
     int_person_match_weights estimates (from the candidate pairs for m, the random pairs for u)
-    and int_person_pairs_scored adds up. A view: computed where it is read. -#}
-{{ config(materialized='view') }}
+    and int_person_pairs_scored adds up. Written once (three models read it), in parts of at
+    most var person_pairs_part_rows candidate pairs by rid_a (table_in_parts): one part but at
+    province scale, where one query over all pairs spilled 55 GB under a 4 GB limit. -#}
+{{ config(materialized='table_in_parts', part_column='rid_a', part_source='int_person_pairs_candidates') }}
 {#- A PKH recipient (p__) against a DTKS row (d__) of the same village whose NIK no DTKS row
     carries: the DTKS rows that could be the recipient, a NIK typo apart (the loose test,
     counted for uniqueness in int_person_pairs_scored), and the stricter test a link needs
@@ -93,6 +95,35 @@ keyed as (
 -- two cards of one family (a split, a move, a re-issued card: int_person_related_cards)
 related_cards as (
     select * from {{ ref('int_person_related_cards') }}
+),
+
+-- the candidate and random pairs of the part being built (in_build_part: all of them outside
+-- table_in_parts)
+pairs as (
+    select
+        rid_a,
+        rid_b,
+        false as is_random_pair
+    from {{ ref('int_person_pairs_candidates') }}
+    where {{ in_build_part('rid_a') }}
+    union all
+    select
+        rid_a,
+        rid_b,
+        true as is_random_pair
+    from {{ ref('int_person_pairs_random') }}
+    where {{ in_build_part('rid_a') }}
+),
+
+-- each side's records cut to those the part's pairs name, so that a part's joins hold only them
+records_a as (
+    select * from keyed
+    where {{ in_build_part('rid') }}
+),
+
+records_b as (
+    select * from keyed
+    where rid in (select pairs.rid_b from pairs)
 ),
 
 compared as (
@@ -385,21 +416,9 @@ compared as (
             when a.source = 'pkh' then b.nik is not null and not b.is_nik_last_digit_untrusted
             else a.nik is not null and not a.is_nik_last_digit_untrusted
         end as is_dtks_nik_trusted,
-    from (
-        select
-            rid_a,
-            rid_b,
-            false as is_random_pair
-        from {{ ref('int_person_pairs_candidates') }}
-        union all
-        select
-            rid_a,
-            rid_b,
-            true as is_random_pair
-        from {{ ref('int_person_pairs_random') }}
-    ) as c
-    inner join keyed as a on a.rid = c.rid_a
-    inner join keyed as b on b.rid = c.rid_b
+    from pairs as c
+    inner join records_a as a on a.rid = c.rid_a
+    inner join records_b as b on b.rid = c.rid_b
     left join related_cards
         on related_cards.no_kk_a = least(a.no_kk, b.no_kk)
             and related_cards.no_kk_b = greatest(a.no_kk, b.no_kk)
