@@ -26,13 +26,6 @@ COLUMNS = (
     "entity varchar, kind varchar, record_key varchar, retired_id varchar, id varchar,"
     " id_first_run bigint, run bigint"
 )
-TEMP_TABLES = [
-    "id_map_previous",
-    "id_map_current",
-    "id_map_claims",
-    "id_map_founders",
-    "id_map_ids",
-]
 
 
 def _salted_id(prefix: str, founding_key: str, taken: set) -> str:
@@ -134,7 +127,9 @@ def model(dbt, session):
         union all
         select entity, cluster, id, {run} from id_map_founders
     """)
-    result = session.sql(f"""
+    # Returned as a DuckDB relation, not fetched (see int_persons_clustered): dbt-duckdb writes
+    # it with this model's own cursor, whose temp tables and views go with it.
+    return session.sql(f"""
         with newly_retired as (
             select claims.entity, claims.id as retired_id, survivors.id as points_to,
             from id_map_claims as claims
@@ -166,8 +161,4 @@ def model(dbt, session):
         left join (select distinct entity, id, id_first_run from id_map_ids) as first_run
             on first_run.entity = retired.entity and first_run.id = retired.points_to
         qualify row_number() over (partition by retired.entity, retired.retired_id order by retired.source_order) = 1
-    """).to_arrow_table()
-    for table in TEMP_TABLES:
-        session.execute(f"drop table {table}")
-    session.execute("drop view id_map_persons; drop view id_map_households")
-    return result
+    """)

@@ -242,7 +242,11 @@ def model(dbt, session):
         }
     )
     session.register("person_clustered_nodes", clustered)
-    result = session.sql(
+    # Returned as a DuckDB relation, not fetched: dbt-duckdb writes it with this model's own
+    # cursor, so the record keys (21M rows at province scale) never become one Arrow table in
+    # Python (2 GB more than DuckDB's memory limit). The temp table, views and registered
+    # nodes above belong to that cursor and go with it.
+    return session.sql(
         """
         select
             records.record_key,
@@ -254,10 +258,4 @@ def model(dbt, session):
         inner join person_nodes as clusters on clusters.node = nodes.cluster_node
     """,
         params={"rules": RULE_RANK},
-    ).to_arrow_table()
-    session.unregister("person_clustered_nodes")
-    session.execute(
-        "drop table person_nodes; drop view person_pairs; drop view person_records;"
-        " drop view person_match_records; drop view related_cards"
     )
-    return result
