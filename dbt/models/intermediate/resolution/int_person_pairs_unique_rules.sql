@@ -5,10 +5,6 @@
     in one narrow pass over the few pairs that could qualify, so that int_person_pairs_scored
     reads each compared pair once and streams it: held whole at province scale (158M pairs,
     ~80 columns), the comparisons spilled 44 GB (docs/benchmarks.md). -#}
-{#- Built after int_person_match_weights, never beside it: each evaluates the comparison of
-    every candidate pair, and at province scale the two side by side spilled 53 GB to disk
-    (one at a time: ~30 GB). -#}
--- depends_on: {{ ref('int_person_match_weights') }}
 with
 
 -- each candidate pair with the columns the two rules read, and whether either could take it
