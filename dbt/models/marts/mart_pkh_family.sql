@@ -16,19 +16,35 @@ households as (
     from {{ ref('int_households_dtks') }}
 ),
 
--- a case keyed by household applies to every ID_PKH of it; one keyed by ID_PKH to that one
+-- a case keyed by household applies to every ID_PKH of it; one keyed by ID_PKH to that one.
+-- Two equi-joins, not one join on an OR: DuckDB cannot hash an OR condition and compared every
+-- family with every case (389 s at province scale). They read the model, not the CTE above:
+-- a CTE read more than once is materialised, a copy of every column
+family_cases as (
+    select
+        pkh.id_pkh,
+        cases.kind
+    from {{ ref('int_pkh_families') }} as pkh
+    inner join {{ ref('int_targeting_cases') }} as cases
+        on cases.household_id = pkh.household_id
+    union all
+    select
+        pkh.id_pkh,
+        cases.kind
+    from {{ ref('int_pkh_families') }} as pkh
+    inner join {{ ref('int_targeting_cases') }} as cases
+        on cases.household_id is null and cases.family_key = 'PKH-' || pkh.id_pkh
+),
+
 cases as (
     select
-        families.id_pkh,
+        id_pkh,
     {%- for kind in targeting_kinds() %}
-    bool_or(cases.kind = '{{ kind }}') as is_{{ kind }},
+    bool_or(kind = '{{ kind }}') as is_{{ kind }},
     {%- endfor %}
-    from families
-    inner join {{ ref('int_targeting_cases') }} as cases
-        on cases.household_id = families.household_id
-            or (cases.household_id is null and cases.family_key = 'PKH-' || families.id_pkh)
-    where cases.kind <> 'exclusion'
-    group by families.id_pkh
+    from family_cases
+    where kind <> 'exclusion'
+    group by id_pkh
 )
 
 select
