@@ -1,6 +1,6 @@
 {#- A table built in bounded parts: the model's query runs once per range of one integer
     column (config part_column, e.g. rid_a) and each part is inserted in turn, so that no
-    single query holds more than ~part_rows rows (var person_pairs_part_rows) of a wide join.
+    single query holds more than ~part_rows rows (config part_rows) of a wide join.
     Why: int_person_pairs_compared joins every candidate pair to the person records on both
     sides; at province scale (158M pairs, 21M records) one such query spilled 55 GB under a 4 GB
     memory limit, while 16 parts each stay near the limit (docs/benchmarks.md).
@@ -14,7 +14,7 @@
 {% materialization table_in_parts, adapter='duckdb' %}
     {%- set part_column = config.require('part_column') -%}
     {%- set part_source = ref(config.require('part_source')) -%}
-    {%- set part_rows = var('person_pairs_part_rows', 10000000) | int -%}
+    {%- set part_rows = config.require('part_rows') | int -%}
 
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set target_relation = this.incorporate(type='table') -%}
@@ -43,13 +43,15 @@
         order by upper_bound
     {%- endset -%}
     {%- set upper_bounds = run_query(bounds_query).columns[0].values() | list -%}
-    {#- The last part is open above (and the first below), so that rows of the model not
-        counted in part_source (e.g. the random pairs beside the candidates) fall in a part. -#}
-    {%- set parts = [] -%}
+    {#- Each part starts after the one before. The first is open below and the last above, so
+        that rows of the model not counted in part_source (e.g. the random pairs beside the
+        candidates) fall in a part; an empty part_source gives one part, open both ways. -#}
+    {%- set uppers = upper_bounds[:-1] + [none] -%}
+    {%- set lowers = [none] -%}
     {%- for upper in upper_bounds[:-1] -%}
-        {%- do parts.append((upper_bounds[loop.index0 - 1] + 1 if loop.index0 > 0 else none, upper)) -%}
+        {%- do lowers.append(upper + 1) -%}
     {%- endfor -%}
-    {%- do parts.append((upper_bounds[-2] + 1 if upper_bounds | length > 1 else none, none)) -%}
+    {%- set parts = zip(lowers, uppers) | list -%}
 
     {%- for lower, upper in parts -%}
         {{ log(this ~ ': part ' ~ loop.index ~ ' of ' ~ parts | length ~ ', ' ~ part_column ~ ' '

@@ -5,7 +5,12 @@
     and int_person_pairs_scored adds up. Written once (three models read it), in parts of at
     most var person_pairs_part_rows candidate pairs by rid_a (table_in_parts): one part but at
     province scale, where one query over all pairs spilled 55 GB under a 4 GB limit. -#}
-{{ config(materialized='table_in_parts', part_column='rid_a', part_source='int_person_pairs_candidates') }}
+{{ config(
+    materialized='table_in_parts',
+    part_column='rid_a',
+    part_source='int_person_pairs_candidates',
+    part_rows=var('person_pairs_part_rows', 10000000),
+) }}
 {#- A PKH recipient (p__) against a DTKS row (d__) of the same village whose NIK no DTKS row
     carries: the DTKS rows that could be the recipient, a NIK typo apart (the loose test,
     counted for uniqueness in int_person_pairs_scored), and the stricter test a link needs
