@@ -44,7 +44,10 @@
 {%- set block_max_rows = var('person_block_max_rows', 1000) -%}
 with
 
-keyed as (
+-- not materialized: read ~30 times below, DuckDB would otherwise copy the records into a
+-- temporary result first; each join reading the table itself, with only its columns and
+-- filters, is the same pairs in 19 s instead of 32 s at kit `jember` (docs/benchmarks.md)
+keyed as not materialized (
     select * from {{ ref('int_person_match_records') }}
 ),
 
@@ -64,42 +67,23 @@ distinct_nik_names as (
     where nik is not null and tanggal_lahir is not null
 ),
 
--- each NIK with two adjacent, different digits swapped (a transposition while typing): a NIK
--- that equals such a form, under the same name key, is its swap partner. Looked up in the
--- distinct NIKs instead of joining two 12M-row lists of masked forms (same pairs, 22 s less
--- at jember scale)
-nik_swaps as (
-    select
-        nik,
-        nama_key,
-        left(nik, pos - 1) || substr(nik, pos + 1, 1) || substr(nik, pos, 1)
-        || substr(nik, pos + 2) as swapped,
-    from distinct_nik_names, range(1, 16) as positions (pos)
-    where substr(nik, pos, 1) <> substr(nik, pos + 1, 1)
-),
-
-nik_swap_pairs as (
-    select distinct
-        a.nik as nik_a,
-        b.nik as nik_b,
-        a.nama_key
-    from nik_swaps as a
-    inner join distinct_nik_names as b
-        on b.nik = a.swapped and b.nama_key = a.nama_key and a.nik < b.nik
-),
-
--- NIKs one digit apart, with the same name key (or birth date). Two such NIKs (16 digits:
+-- NIKs one digit apart or with two adjacent digits swapped (a transposition while typing),
+-- with the same name key (or birth date). Two NIKs one digit apart (16 digits:
 -- parse_id_number's valid_length) share digits 1-11 (the different digit is in 12-16), digits
 -- 1-6 and 12-16 (it is in 7-11) or digits 7-16 (it is in the region, 1-6: a mover's NIK
--- typed with another district's digit is_nik_region_typo_located): three joins on those
--- parts find every pair, where masking each of the 16 positions joined lists of masked forms
--- (same pairs). Each part holds the birth digits or the region, so the pairs per NIK do not
--- grow with the population
-nik_one_digit_pairs as (
-    {%- for shared_part, only_names in [
-        ('left(a.nik, 11) = left(b.nik, 11)', false),
-        ('left(a.nik, 6) = left(b.nik, 6) and substr(a.nik, 12) = substr(b.nik, 12)', false),
-        ('substr(a.nik, 7) = substr(b.nik, 7)', true),
+-- typed with another district's digit is_nik_region_typo_located); two with a swap share
+-- digits 1-10 (the swap is in 11-16), 1-6 and 12-16 (in 7-11) or 8-16 (in 1-7). An
+-- equi-join on each part finds every pair, where masking each of the 16 positions joined
+-- lists of masked forms, and listing each NIK's 15 swapped forms joined 24M strings (same
+-- pairs; ~10 s less at kit `jember`). Each part holds the birth digits or the region, so the
+-- pairs per NIK do not grow with the population
+nik_near_pairs as (
+    {%- for shared_part, apart, only_names in [
+        ('left(a.nik, 11) = left(b.nik, 11)', 'one', false),
+        ('left(a.nik, 6) = left(b.nik, 6) and substr(a.nik, 12) = substr(b.nik, 12)', 'one or swap', false),
+        ('substr(a.nik, 7) = substr(b.nik, 7)', 'one', true),
+        ('left(a.nik, 10) = left(b.nik, 10)', 'swap', false),
+        ('substr(a.nik, 8) = substr(b.nik, 8)', 'swap', false),
     ] %}
     select
         a.nik as nik_a,
@@ -107,8 +91,12 @@ nik_one_digit_pairs as (
         a.nama_key
     from distinct_nik_names as a
     inner join distinct_nik_names as b
-        on {{ shared_part }} and a.nama_key = b.nama_key
-            and a.nik < b.nik and hamming(a.nik, b.nik) = 1
+        on {{ shared_part }} and a.nama_key = b.nama_key and a.nik < b.nik
+            and (
+                {%- if 'one' in apart %} hamming(a.nik, b.nik) = 1{% endif %}
+                {%- if apart == 'one or swap' %} or{% endif %}
+                {%- if 'swap' in apart %} {{ niks_adjacent_digits_swapped('a.nik', 'b.nik') }}{% endif %}
+            )
     {%- if only_names %}
     -- the name key only: NIKs a region digit apart have the same birth digits, so the same
     -- birth date pairs every two people born that day with one serial in two districts, and
@@ -168,22 +156,7 @@ candidates as (
     select
         a.rid as rid_a,
         b.rid as rid_b
-    from nik_one_digit_pairs as p
-    inner join
-        keyed
-            as a
-        on a.nik = p.nik_a and p.nama_key in ('N' || a.nama_key, 'D' || cast(a.tanggal_lahir as varchar))
-            and a.nik15_rows <= {{ block_max_rows }}
-    inner join
-        keyed
-            as b
-        on b.nik = p.nik_b and p.nama_key in ('N' || b.nama_key, 'D' || cast(b.tanggal_lahir as varchar))
-            and b.nik15_rows <= {{ block_max_rows }}
-    union
-    select
-        a.rid as rid_a,
-        b.rid as rid_b
-    from nik_swap_pairs as p
+    from nik_near_pairs as p
     inner join
         keyed
             as a

@@ -149,22 +149,8 @@ compared as (
             else hamming(a.nik, b.nik)
         end as nik_digits_different,
         not(a.is_nik_last_digit_untrusted or b.is_nik_last_digit_untrusted) as is_nik_trusted_pair,
-        -- exactly two adjacent digits swapped (hamming 2 and the swap explains both). A CASE,
-        -- not an AND: DuckDB evaluates both sides of an AND in a projection, and the list over
-        -- 15 positions on every one of ~11M candidate pairs cost most of the model's time;
-        -- the CASE runs it only on the few pairs two digits apart
-        case
-            when hamming(
-                    a.nik, b.nik
-                ) = 2
-                then coalesce(len([
-                        pos for pos in range(1, 16)
-                        if substr(a.nik, pos, 1) = substr(b.nik, pos + 1, 1)
-                        and substr(a.nik, pos + 1, 1) = substr(b.nik, pos, 1)
-                        and substr(a.nik, pos, 1) <> substr(a.nik, pos + 1, 1)
-                    ]) > 0, false)
-            else false
-        end as is_nik_transposed,
+        -- exactly two adjacent digits swapped (hamming 2 and the swap explains both)
+        {{ niks_adjacent_digits_swapped('a.nik', 'b.nik') }} as is_nik_transposed,
         -- a NIK lost to a spreadsheet, compared on the digits it kept (all but the last, which
         -- may be rounded): with the other record's NIK, or with the other's kept digits. Or
         -- the kept digits are the other NIK rounded to their length: a rounding that carried
