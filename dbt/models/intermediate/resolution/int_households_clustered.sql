@@ -205,7 +205,9 @@ dtks_households_merged as (
     left join pasted_families using (household_key)
 ),
 
--- a person on two cards: the card whose rows are older is the one split from
+-- a person on two cards: the card whose rows are older is the one split from (equal dates:
+-- the smallest household key, so a tie never picks by chance; by the first update alone, 9
+-- households of the province run named another parent from one run to the next)
 person_cards as (
     select
         cluster_key,
@@ -218,7 +220,7 @@ person_cards as (
 split_parents as (
     select
         child.household_key,
-        arg_min(parent.household_key, parent.first_update) as split_from_household_key,
+        arg_min(parent.household_key, (parent.first_update, parent.household_key)) as split_from_household_key,
     from person_cards as child
     inner join person_cards as parent
         on parent.cluster_key = child.cluster_key
