@@ -67,11 +67,11 @@
 
 {#- Two NIKs (16 digits each) with two adjacent, different digits swapped while typing: they
     differ in exactly two digits and the swap explains both (false, not null, when either NIK
-    is missing). A CASE, not an AND: DuckDB
-    evaluates both sides of an AND, and the list over 15 positions costs ~1.6 us a pair (most
-    of the comparison model's time on ~11M pairs, or of a blocking join's on 2M pairs two
-    digits apart). Two NIKs a swap apart have the same digit sum, so their difference is a
-    multiple of 9: that cheap test first leaves the list ~1 pair in 9 it would otherwise see. -#}
+    is missing). A CASE, not an AND: DuckDB evaluates both sides of an AND, and the list over
+    15 positions costs ~1.6 us a pair (most of the comparison model's time on ~11M pairs, or
+    of a blocking join's on 2M pairs two digits apart). Two NIKs a swap apart have the same
+    digit sum, so their difference is a multiple of 9: that cheap test first leaves the list
+    ~1 pair in 9 it would otherwise see. -#}
 {% macro niks_adjacent_digits_swapped(nik_a, nik_b) -%}
     case
         when hamming({{ nik_a }}, {{ nik_b }}) = 2

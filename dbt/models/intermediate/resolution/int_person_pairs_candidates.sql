@@ -78,12 +78,13 @@ distinct_nik_names as (
 -- pairs; ~10 s less at kit `jember`). Each part holds the birth digits or the region, so the
 -- pairs per NIK do not grow with the population
 nik_near_pairs as (
-    {%- for shared_part, apart, only_names in [
-        ('left(a.nik, 11) = left(b.nik, 11)', 'one', false),
-        ('left(a.nik, 6) = left(b.nik, 6) and substr(a.nik, 12) = substr(b.nik, 12)', 'one or swap', false),
-        ('substr(a.nik, 7) = substr(b.nik, 7)', 'one', true),
-        ('left(a.nik, 10) = left(b.nik, 10)', 'swap', false),
-        ('substr(a.nik, 8) = substr(b.nik, 8)', 'swap', false),
+    {#- (the digits two NIKs share, one digit apart, a swap apart, only under the name key) #}
+    {%- for shared_part, one_digit, swap, only_names in [
+        ('left(a.nik, 11) = left(b.nik, 11)', true, false, false),
+        ('left(a.nik, 6) = left(b.nik, 6) and substr(a.nik, 12) = substr(b.nik, 12)', true, true, false),
+        ('substr(a.nik, 7) = substr(b.nik, 7)', true, false, true),
+        ('left(a.nik, 10) = left(b.nik, 10)', false, true, false),
+        ('substr(a.nik, 8) = substr(b.nik, 8)', false, true, false),
     ] %}
     select
         a.nik as nik_a,
@@ -93,9 +94,9 @@ nik_near_pairs as (
     inner join distinct_nik_names as b
         on {{ shared_part }} and a.nama_key = b.nama_key and a.nik < b.nik
             and (
-                {%- if 'one' in apart %} hamming(a.nik, b.nik) = 1{% endif %}
-                {%- if apart == 'one or swap' %} or{% endif %}
-                {%- if 'swap' in apart %} {{ niks_adjacent_digits_swapped('a.nik', 'b.nik') }}{% endif %}
+                {%- if one_digit %} hamming(a.nik, b.nik) = 1{% endif %}
+                {%- if one_digit and swap %} or{% endif %}
+                {%- if swap %} {{ niks_adjacent_digits_swapped('a.nik', 'b.nik') }}{% endif %}
             )
     {%- if only_names %}
     -- the name key only: NIKs a region digit apart have the same birth digits, so the same
