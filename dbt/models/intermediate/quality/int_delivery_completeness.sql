@@ -42,8 +42,12 @@ failed_files as (
 failed_located as (
     select
         failed_files.*,
-        arg_max(kecamatan.kode_kecamatan, length(kecamatan.name_key)) as kode_kecamatan,
-        arg_max(kecamatan.nama_kecamatan, length(kecamatan.name_key)) as nama_kecamatan,
+        -- the longest name the path contains; of two as long, the larger code, by one order
+        -- for both columns so that code and name are of one kecamatan, never left to chance
+        arg_max(kecamatan.kode_kecamatan, (length(kecamatan.name_key), kecamatan.kode_kecamatan))
+            as kode_kecamatan,
+        arg_max(kecamatan.nama_kecamatan, (length(kecamatan.name_key), kecamatan.kode_kecamatan))
+            as nama_kecamatan,
     from failed_files
     left join kecamatan
         on contains(regexp_replace(lower(failed_files.source_path), '[^a-z]', '', 'g'), kecamatan.name_key)
