@@ -98,50 +98,23 @@ def _resolve_conflicts(
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    dbt.ref("int_person_records").create_view("person_records", replace=True)
     dbt.ref("int_person_pairs_scored").create_view("person_pairs", replace=True)
     dbt.ref("int_person_match_records").create_view("person_match_records", replace=True)
     dbt.ref("int_person_related_cards").create_view("related_cards", replace=True)
-    # Strings stay in DuckDB; Python sees integers only. Node i is the i-th canonical record in
-    # record-key order, so the smallest node of a cluster is its smallest key and every
-    # tie-break below is by record key, never by scan order.
-    session.execute("""
-        create or replace temp table person_nodes as
-        select
-            record_key,
-            (row_number() over (order by record_key) - 1)::integer as node,
-            case when is_nik_last_digit_untrusted then left(nik, 15) else nik end as nik,
-            coalesce(nik is not null and (substr(nik, 7, 6) = lpad(cast(day(tanggal_lahir)
-                + case when jenis_kelamin = 'P' then 40 else 0 end as varchar), 2, '0')
-                || strftime(tanggal_lahir, '%m%y')
-                or (jenis_kelamin is null and substr(nik, 7, 6) = lpad(cast(day(tanggal_lahir) + 40 as varchar), 2, '0')
-                    || strftime(tanggal_lahir, '%m%y'))), false) as is_nik_birth_consistent,
-            is_nik_last_digit_untrusted,
-            jenis_kelamin,
-            source,
-            nama_normal,
-            nama_key,
-            no_kk,
-            tanggal_lahir,
-            -- a very rare name with a birth date that is no registry default (see below)
-            coalesce(rare.is_name_very_rare and not rare.is_default_birth_date, false)
-                as is_rare_name_dated,
-        from person_records
-        left join (
-            select record_key, is_name_very_rare, is_default_birth_date from person_match_records
-        ) as rare using (record_key)
-        where not is_repeat_delivery
-    """)
-    n = session.execute("select count(*) from person_nodes").fetchone()[0]
+    # Strings stay in DuckDB; Python sees integers only. Node i is the record whose `rid` is
+    # i + 1: int_person_match_records numbers the canonical records 1..n in record-key order,
+    # so the smallest node of a cluster is its smallest key and every tie-break below is by
+    # record key, never by scan order. (A copy of the records' columns as a temp table, as
+    # before, held ~3 GB of DuckDB's 4 GB at province scale for the few thousand records
+    # that the contradiction check reads.)
+    n, max_rid = session.execute("select count(*), max(rid) from person_match_records").fetchone()
+    assert n == (max_rid or 0), "int_person_match_records.rid must run from 1 to its row count"
     edges = session.execute(
         """
-        select a.node as a, b.node as b, pairs.score,
-            (list_position($rules, pairs.match_rule) - 1)::integer as rank,
-        from person_pairs as pairs
-        inner join person_nodes as a on a.record_key = pairs.record_key_a
-        inner join person_nodes as b on b.record_key = pairs.record_key_b
-        where pairs.band = 'linked'
-        order by a, b
+        select rid_a - 1 as a, rid_b - 1 as b, score,
+            (list_position($rules, match_rule) - 1)::integer as rank,
+        from person_pairs
+        where band = 'linked'
     """,
         {"rules": RULE_RANK},
     ).fetchnumpy()
@@ -162,8 +135,23 @@ def model(dbt, session):
     )
     contradicting = session.sql("""
         with nodes as (
-            select person_nodes.*, person_labels.label
-            from person_nodes inner join person_labels using (node)
+            select
+                person_labels.node,
+                person_labels.label,
+                case when records.is_nik_last_digit_untrusted then records.nik15 else records.nik end as nik,
+                records.is_nik_birth_consistent,
+                records.is_nik_last_digit_untrusted,
+                records.jenis_kelamin,
+                records.source,
+                records.nama_normal,
+                records.nama_key,
+                records.no_kk,
+                records.tanggal_lahir,
+                -- a very rare name with a birth date that is no registry default (see below)
+                coalesce(records.is_name_very_rare and not records.is_default_birth_date, false)
+                    as is_rare_name_dated,
+            from person_labels
+            inner join person_match_records as records on records.rid = person_labels.node + 1
             where person_labels.label in (select label from person_labels group by label having count(*) > 1)
         )
         select a.node as a, b.node as b, a.label,
@@ -224,8 +212,8 @@ def model(dbt, session):
             against.setdefault(x, set()).add(y)
             against.setdefault(y, set()).add(x)
         conflicted = np.isin(labels[a], np.unique(contradicting["label"]))
-        # strongest first; equal score and rule: by record key (edges come sorted by a, b)
-        order = np.lexsort((rank, -score))
+        # strongest first; equal score and rule: by record key (node a, then node b)
+        order = np.lexsort((b, a, rank, -score))
         kept = _resolve_conflicts(a, b, order, conflicted, against)
         labels = components(kept)
 
@@ -244,8 +232,8 @@ def model(dbt, session):
     session.register("person_clustered_nodes", clustered)
     # Returned as a DuckDB relation, not fetched: dbt-duckdb writes it with this model's own
     # cursor, so the record keys (21M rows at province scale) never become one Arrow table in
-    # Python (2 GB more than DuckDB's memory limit). The temp table, views and registered
-    # nodes above belong to that cursor and go with it.
+    # Python (2 GB more than DuckDB's memory limit). The views and registered nodes above
+    # belong to that cursor and go with it.
     return session.sql(
         """
         select
@@ -254,8 +242,8 @@ def model(dbt, session):
             nodes.cluster_size,
             coalesce(list_extract($rules, nodes.rule_rank), 'single_record') as match_rule,
         from person_clustered_nodes as nodes
-        inner join person_nodes as records on records.node = nodes.node
-        inner join person_nodes as clusters on clusters.node = nodes.cluster_node
+        inner join person_match_records as records on records.rid = nodes.node + 1
+        inner join person_match_records as clusters on clusters.rid = nodes.cluster_node + 1
     """,
         params={"rules": RULE_RANK},
     )
