@@ -89,7 +89,12 @@ def test_value_level_expectations_count_every_row_and_mostly_holds_over_the_tabl
     """DuckDB hands GX each distinct value once with its row count (validation.py): the counts
     in the verdict are still rows, and `mostly` is judged on rows, not on distinct values. 100
     DTKS rows, 5 distinct values of each column: 20 rows with an invalid NIK (share valid 0.80)
-    fail the 0.85 warning; 10 (0.90) pass it; a NULL sex and a desil of 11 fail critically."""
+    fail the 0.85 warning; 10 (0.90) pass it; a NULL sex and a desil of 11 fail critically.
+    The distinct values reach GX in chunks of at most the suite's batch_rows (a key column has
+    as many distinct values as rows): in chunks of 7 values the verdict is the same, count for
+    count, as in one."""
+    import dataclasses
+
     import duckdb
 
     from dagster_project.quality.validation import load_suite_specs, validate_suites
@@ -108,6 +113,9 @@ def test_value_level_expectations_count_every_row_and_mostly_holds_over_the_tabl
                     case when i <= 3 then 11 else 1 + i % 10 end as desil,
                 from range(1, 101) as t(i)""")
             outcomes[invalid] = validate_suites(con, EXPECTATIONS_DIR, [spec])[0]
+            chunked = dataclasses.replace(spec, batch_rows=7)
+            in_chunks = validate_suites(con, EXPECTATIONS_DIR, [chunked])[0]
+            assert in_chunks.to_dict() == outcomes[invalid].to_dict()
     by_column = {n: {e.column: e for e in o.expectations} for n, o in outcomes.items()}
     for n, columns in by_column.items():
         assert outcomes[n].rows == 100
