@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 # Imports no Dagster (like runstate): `jember --help` and a refused run stay instant.
 from dagster_project.pipeline import STAGE_OF_STEP, steps_of
+from dagster_project.warehouse import connect_read_only
 
 if TYPE_CHECKING:  # Dagster is imported when a run starts: `jember --help` stays instant
     import dagster as dg
@@ -422,7 +423,7 @@ def _count_rejected(data_dir: Path) -> int | None:
     from dagster_project.warehouse import scalar
 
     try:
-        with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        with connect_read_only(data_dir / "warehouse.duckdb") as con:
             return scalar(con, "select count(*) from intermediate.rejected_rows")
     except duckdb.Error:
         return None

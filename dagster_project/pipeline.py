@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dagster_project.runstate import PROJECT_ROOT
+from dagster_project.warehouse import connect_read_only
 
 if TYPE_CHECKING:  # Dagster is imported when a run starts, not with this module
     import dagster as dg
@@ -196,9 +197,8 @@ def steps_in(job: dg.JobDefinition) -> tuple[str, ...]:
 
 def data_month(paths: Any) -> str:
     """The month the data describes, as the period-independent dbt models found it."""
-    import duckdb
 
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+    with connect_read_only(paths.warehouse) as con:
         row = con.execute("select period from intermediate.int_data_period").fetchone()
     if not row or not row[0]:
         raise RuntimeError("intermediate.int_data_period holds no month")

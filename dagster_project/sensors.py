@@ -27,6 +27,7 @@ from dagster_project.resources import PipelinePaths, run_lock_holder
 from dagster_project.restricted.assets import restricted_files, verification_workbooks
 from dagster_project.runstate import period_range
 from dagster_project.transform.assets import jember_dbt_models, jember_dbt_period_models
+from dagster_project.warehouse import connect_read_only
 
 # The steps of a run without a period: first these (nothing in them depends on the period) ...
 LATEST_ASSETS = [ingest_raw_files, jember_dbt_models]
@@ -60,7 +61,7 @@ def report_partition(paths: PipelinePaths) -> str:
     import duckdb
 
     try:
-        with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        with connect_read_only(paths.warehouse) as con:
             return partition_key_of(reporting_period(con))
     except duckdb.Error:  # no warehouse yet: a first run that failed before writing one
         return partition_key_of(period_range()[1])

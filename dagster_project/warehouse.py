@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import duckdb
+
+# The bound dbt's connection has (dbt/profiles.yml, the same variable and default): without it a
+# DuckDB connection takes 80% of the machine's RAM, and the gate's distinct-value counts over the
+# province's 15M DTKS rows held 9 GiB (docs/benchmarks.md, 2026-12-05 "Province: the whole run
+# ends in the gate").
+MEMORY_LIMIT_VARIABLE = "JEMBER_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1.5GB"
+
+
+def connect_read_only(warehouse: Path | str) -> duckdb.DuckDBPyConnection:
+    """The warehouse, read-only, with DuckDB's memory bounded as dbt's is (beyond the bound
+    joins, aggregates and sorts spill to `<warehouse>.tmp`)."""
+    return duckdb.connect(
+        str(warehouse),
+        read_only=True,
+        config={"memory_limit": os.environ.get(MEMORY_LIMIT_VARIABLE, DEFAULT_MEMORY_LIMIT)},
+    )
 
 
 def quote_identifier(name: str) -> str:

@@ -3,7 +3,6 @@
 import json
 
 import dagster as dg
-import duckdb
 
 from dagster_project.publishing import privacy
 from dagster_project.publishing.privacy import restricted_dir
@@ -22,6 +21,7 @@ from dagster_project.transform.assets import (
     dbt_asset_keys,
     dbt_project,
 )
+from dagster_project.warehouse import connect_read_only
 
 MART_KEYS = sorted(
     (k for k in dbt_asset_keys() if k.path[0] == "marts"), key=lambda k: k.to_user_string()
@@ -52,7 +52,7 @@ def publish(
     context: dg.AssetExecutionContext, config: PublishConfig, paths: PipelinePaths
 ) -> dg.MaterializeResult:
     verdict = read_verdict(paths.quality)
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+    with connect_read_only(paths.warehouse) as con:
         fingerprint = marts_fingerprint(con)
     if verdict is None or not verdict["passed"]:
         failed = [s["suite"] for s in (verdict or {}).get("suites", []) if not s["passed"]]

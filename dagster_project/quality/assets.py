@@ -20,7 +20,6 @@ verdict `publish` reads always covers the whole warehouse, and reports the selec
 from collections.abc import Iterator
 
 import dagster as dg
-import duckdb
 
 from dagster_project.quality.validation import (
     SuiteOutcome,
@@ -32,6 +31,7 @@ from dagster_project.quality.validation import (
 )
 from dagster_project.resources import EXPECTATIONS_DIR, PipelinePaths
 from dagster_project.transform.assets import jember_dbt_period_models
+from dagster_project.warehouse import connect_read_only
 
 SUITE_SPECS = load_suite_specs(EXPECTATIONS_DIR)
 # each suite's asset check, in the order of SUITE_SPECS
@@ -67,7 +67,7 @@ def _failure_table(outcome: SuiteOutcome) -> str:
 def great_expectations_gate(
     context: dg.AssetCheckExecutionContext, paths: PipelinePaths
 ) -> Iterator[dg.AssetCheckResult]:
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+    with connect_read_only(paths.warehouse) as con:
         outcomes = validate_suites(con, EXPECTATIONS_DIR, SUITE_SPECS)
         fingerprint = marts_fingerprint(con)
     write_verdict(paths.quality, outcomes, fingerprint, context.run.run_id)

@@ -5,13 +5,13 @@ blocked gate would skip it, and a blocked run is exactly when the meeting must b
 """
 
 import dagster as dg
-import duckdb
 
 from dagster_project.publishing.release import current_release
 from dagster_project.quality.validation import read_verdict
 from dagster_project.reporting.report import reporting_period, write_report
 from dagster_project.resources import PipelinePaths, share_with_analysts
 from dagster_project.transform.assets import MONTHLY, period_of_partition
+from dagster_project.warehouse import connect_read_only
 
 REPORT_KEY = dg.AssetKey(["reports", "laporan"])
 REPORT_MODELS = [
@@ -47,7 +47,7 @@ REPORT_MODELS = [
 def laporan(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
     period = period_of_partition(context.partition_key)
     if paths.warehouse.exists():
-        with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        with connect_read_only(paths.warehouse) as con:
             held = reporting_period(con)
         if held != period:
             # Its figures are the warehouse's; they would be another month's under this title.

@@ -30,7 +30,7 @@ from markupsafe import Markup, escape
 from dagster_project.publishing.privacy import small_count_threshold
 from dagster_project.quality.validation import BLOCKING_SEVERITY
 from dagster_project.resources import EXPECTATIONS_DIR
-from dagster_project.warehouse import scalar
+from dagster_project.warehouse import connect_read_only, scalar
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Western Indonesia Time has had no daylight saving since 1964: a fixed UTC+7 is exact and
@@ -687,7 +687,7 @@ def write_report(
     published_release: str | None,
     period: str | None = None,
 ) -> ReportFiles:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_read_only(warehouse) as con:
         period = period or reporting_period(con)
         document = build_report(con, verdict, period, published_release)
     reports_dir.mkdir(parents=True, exist_ok=True)

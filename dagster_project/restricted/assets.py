@@ -2,7 +2,6 @@
 Parquet files (files.py), and the field-verification workbooks (verification.py)."""
 
 import dagster as dg
-import duckdb
 
 from dagster_project.resources import PipelinePaths
 from dagster_project.restricted.files import write_restricted_files
@@ -13,7 +12,7 @@ from dagster_project.transform.assets import (
     dbt_asset_keys,
     period_of_partition,
 )
-from dagster_project.warehouse import scalar
+from dagster_project.warehouse import connect_read_only, scalar
 
 UPSTREAM = [
     k
@@ -57,7 +56,7 @@ def restricted_files(paths: PipelinePaths) -> dg.MaterializeResult:
 def verification_workbooks(
     context: dg.AssetExecutionContext, paths: PipelinePaths
 ) -> dg.MaterializeResult:
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+    with connect_read_only(paths.warehouse) as con:
         period = scalar(con, "select period from intermediate.int_reporting_period")
     if period != period_of_partition(context.partition_key):
         raise dg.Failure(

@@ -13,9 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
-
-from dagster_project.warehouse import scalar
+from dagster_project.warehouse import connect_read_only, scalar
 
 XREF_COLUMNS = (
     "source, source_path, sheet, row_number, person_id, household_id, kode_desa, match_rule"
@@ -34,7 +32,7 @@ def write_restricted_files(warehouse: Path, restricted_dir: Path) -> dict[str, i
         "order by source, source_path, sheet, row_number",
     }
     counts: dict[str, int] = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_read_only(warehouse) as con:
         for name, query in queries.items():
             final = os.path.join(restricted_dir, f"{name}.parquet")
             temporary = final + ".tmp"

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
-from dagster_project.warehouse import scalar
+from dagster_project.warehouse import connect_read_only, scalar
 
 COLUMNS = [
     ("masalah", "Masalah", 34),
@@ -82,7 +82,7 @@ def write_verification_workbooks(
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir(mode=0o700)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_read_only(warehouse) as con:
         kecamatan = con.execute(
             "select distinct kode_kecamatan, nama_kecamatan from marts.dim_wilayah order by 1"
         ).fetchall()
@@ -112,7 +112,7 @@ def _write_kecamatan(
     warehouse: str, folder: str, period: str, kode_kec: str, nama_kec: str
 ) -> tuple[str, int]:
     """One kecamatan's workbook, in a worker process of the pool."""
-    with duckdb.connect(warehouse, read_only=True) as con:
+    with connect_read_only(warehouse) as con:
         return _write_kecamatan_with(con, folder, period, kode_kec, nama_kec)
 
 

@@ -18,7 +18,6 @@ from functools import cached_property
 from typing import Any
 
 import dagster as dg
-import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -35,7 +34,7 @@ from dagster_project.resources import (
     ensure_dbt_manifest,
 )
 from dagster_project.runstate import FIRST_PERIOD, PERIOD_TIMEZONE
-from dagster_project.warehouse import scalar
+from dagster_project.warehouse import connect_read_only, scalar
 
 # What dagster-dbt's event stream yields (DbtCliInvocation.stream)
 DbtEvent = (
@@ -262,7 +261,7 @@ def _table_observations(
     """
     if not keys:
         return
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+    with connect_read_only(paths.warehouse) as con:
         # keyed by (schema, table): the last two parts of a dbt asset's key
         columns: dict[tuple[str, ...], list[tuple[str, str]]] = {}
         for schema, table, column, data_type in con.execute(
