@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 # Imports no Dagster (like runstate): `jember --help` and a refused run stay instant.
 from dagster_project.pipeline import STAGE_OF_STEP, steps_of
-from dagster_project.warehouse import connect_read_only
 
 if TYPE_CHECKING:  # Dagster is imported when a run starts: `jember --help` stays instant
     import dagster as dg
@@ -420,7 +419,7 @@ def _root_cause(error: SerializableErrorInfo | None) -> str:
 def _count_rejected(data_dir: Path) -> int | None:
     import duckdb
 
-    from dagster_project.warehouse import scalar
+    from dagster_project.warehouse import connect_read_only, scalar
 
     try:
         with connect_read_only(data_dir / "warehouse.duckdb") as con:

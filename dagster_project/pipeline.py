@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dagster_project.runstate import PROJECT_ROOT
-from dagster_project.warehouse import connect_read_only
 
 if TYPE_CHECKING:  # Dagster is imported when a run starts, not with this module
     import dagster as dg
@@ -197,6 +196,7 @@ def steps_in(job: dg.JobDefinition) -> tuple[str, ...]:
 
 def data_month(paths: Any) -> str:
     """The month the data describes, as the period-independent dbt models found it."""
+    from dagster_project.warehouse import connect_read_only  # imports DuckDB: not at start-up
 
     with connect_read_only(paths.warehouse) as con:
         row = con.execute("select period from intermediate.int_data_period").fetchone()
