@@ -300,7 +300,6 @@ def _value_level(
         f"order by set_id, {', '.join(f'{n} nulls last' for n in names)}"
     ).to_arrow_reader(chunk_rows)
     full = 2 ** len(columns) - 1
-    seen: set[str] = set()
     observed: set[int] = set()  # the observed value shown is the first chunk's
     raised: set[int] = set()  # GX raised: failed, with its message
     for chunk in _batches_or_empty(reader):
@@ -309,12 +308,11 @@ def _value_level(
             rows = chunk.filter(
                 pc.equal(chunk.column("set_id"), full - 2 ** (len(columns) - 1 - k))
             )
-            # a column with no value at all (an empty relation) is validated once, on no rows
-            if rows.num_rows or (column not in seen and chunk.num_rows == 0):
+            # an empty relation comes as one empty chunk: every column validated on no rows
+            if rows.num_rows or chunk.num_rows == 0:
                 values[column] = (rows.column(f"v{k}").to_pandas(), rows.column("n").to_pylist())
         if not values:
             continue
-        seen.update(values)
         present = [i for i in indexes if configs[i].kwargs["column"] in values]
         longest = max(len(n) for _, n in values.values())
         frame = pd.DataFrame(
@@ -331,11 +329,11 @@ def _value_level(
         )
         by_key = {_config_key(r.expectation_config): r for r in result.results}
         for i in present:
+            if i in raised:
+                continue
             r = by_key[_config_key(sub.expectations[present.index(i)].configuration)]
             total, res = totals[i], r.result or {}
             v, counts = values[configs[i].kwargs["column"]]
-            if i in raised:
-                continue
             if r.exception_info and r.exception_info.get("raised_exception"):
                 total.success = False
                 total.observed_value = r.exception_info.get("exception_message")
