@@ -40,6 +40,8 @@ KK_1 = "3509120101100001"  # the Hariyanto family
 KK_2 = "3509120101100002"  # the twins' family
 KK_3 = "3509120101100003"  # elder Sumarni (1)
 KK_4 = "3509120101100004"  # elder Sumarni (2)
+KK_5 = "3509120101100005"  # elder Suparman (1)
+KK_6 = "3509120101100006"  # elder Suparman (2)
 KK_NEW = "3509120506250009"  # Dewi's new card after she splits off
 KK_YULIANA = "3509120101100050"
 KK_YULIANA_NEW = "3509120808250077"  # Yuliana's card after a move, already on the PKH list
@@ -62,6 +64,9 @@ APRIL = [
     f";;;L;01-01-1990;ANAK;{PLACE};1;HIDUP;10-01-2024",
     # Yuliana; PKH also pays her, without NIK, on a card DTKS does not know yet (see October)
     f"{KK_YULIANA};3509124304880021;YULIANA;P;03-04-1988;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
+    # the same with the other default date registries use, 31 December
+    f"{KK_5};3509123112480011;SUPARMAN;L;31-12-1948;KEPALA KELUARGA;{PLACE};1;HIDUP;10-01-2024",
+    f"{KK_6};3509123112480012;SUPARMAN;L;31-12-1948;KEPALA KELUARGA;{PLACE};1;HIDUP;10-01-2024",
 ]
 
 OCTOBER = [
@@ -187,7 +192,7 @@ def person(xref, path, row, source="dtks"):
 
 def test_every_kept_row_is_in_person_xref_and_the_empty_row_is_rejected(resolved):
     first = resolved["first"]
-    assert len(first) == 9 + 9 + 4  # April and May without the rejected row, plus PKH
+    assert len(first) == 11 + 11 + 4  # April and May without the rejected row, plus PKH
     assert [(r[0], r[1], r[3]) for r in resolved["rejected"]] == [
         ("dtks", APRIL_FILE, 9),
         ("dtks", MAY_FILE, 9),
@@ -212,7 +217,8 @@ def test_elders_with_default_birth_date_same_name_and_nik_one_digit_apart_stay_t
     resolved,
 ):
     first = resolved["first"]
-    assert person(first, APRIL_FILE, 7) != person(first, APRIL_FILE, 8)
+    assert person(first, APRIL_FILE, 7) != person(first, APRIL_FILE, 8)  # 1 July
+    assert person(first, APRIL_FILE, 11) != person(first, APRIL_FILE, 12)  # 31 December
 
 
 def test_pkh_recipient_links_to_dtks_by_nik_and_by_family_card_and_name(resolved):

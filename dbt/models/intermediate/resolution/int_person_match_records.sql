@@ -376,7 +376,7 @@ select
     -- a DTKS row's NIK that a PKH row carries: that PKH family is this person's (or a
     -- namesake's), so no other PKH recipient is linked to it by a near NIK
     records.source = 'dtks' and lookups.is_nik_a_pkh_nik as is_nik_on_pkh,
-    -- a birth date registries use as a default (1 July, 1 January) says little
+    -- a birth date registries use as a default (1 July, 1 January, 31 December) says little
     {{ is_default_birth_date('records.tanggal_lahir') }} as is_default_birth_date,
     -- a NIK of this regency (3509) whose kecamatan digits (5-6) name no kecamatan of it
     -- (seed wilayah_jember): visibly mistyped there (int_person_pairs_compared,

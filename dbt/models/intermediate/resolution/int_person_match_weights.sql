@@ -3,7 +3,7 @@
     the weight log2(m / u) that int_person_pairs_scored adds up. Nothing is hand-set here but
     which pairs are taken as near-certain matches:
       - NIK levels (and a lost NIK's kept digits): pairs on the same family card with the same name key, the same birth date
-        that is no registry default (1 January, 1 July) and the same sex (a family member
+        that is no registry default (1 January, 1 July, 31 December) and the same sex (a family member
         listed again; twins differ in name). Their NIKs show how often a person's NIK is
         equal, one digit off, lost (kept digits) or different across deliveries.
       - every other comparison: pairs with the same trusted 16-digit NIK (Dukcapil issues one

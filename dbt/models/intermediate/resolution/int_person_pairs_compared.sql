@@ -60,7 +60,7 @@
             left(p__.nik, 6) = left(d__.nik, 6)
             or replace(d__.kode_kecamatan, '.', '') in (left(p__.nik, 6), left(d__.nik, 6))
         )
-        -- a registry default birth date (1 July, 1 January): elders of one district with it
+        -- a registry default birth date (1 July, 1 January, 31 December): elders of one district with it
         -- have NIKs that differ in the serial only; unless the typo is in the birth digits
         and (not d__.is_default_birth_date or substr(p__.nik, 7, 6) <> substr(d__.nik, 7, 6))
         -- no PKH row carries the DTKS NIK itself: that recipient is this DTKS person
@@ -197,8 +197,8 @@ compared as (
             )
             or hamming(strftime(a.tanggal_lahir, '%d%m%Y'), strftime(b.tanggal_lahir, '%d%m%Y')) = 1
         ), false) as is_birth_date_slip,
-        coalesce(month(a.tanggal_lahir) = 7 and day(a.tanggal_lahir) = 1, false)
-            as is_default_birth_date,
+        -- read with is_birth_date_equal: the date both share is a registry default
+        a.is_default_birth_date,
         a.is_default_birth_date or b.is_default_birth_date as is_any_default_birth_date,
         -- every NIK present agrees with its own record's birth date and sex
         (a.nik is null or a.is_nik_birth_consistent)

@@ -19,7 +19,7 @@ int_person_pairs_scored.is_contradicted (keep the two in step):
     born the same day in order: namesakes), unless both carry the same very rare name key and
     the same birth date that is no default;
   - birth dates that differ beyond a typing slip (day/month swapped, one digit of DDMMYYYY),
-    neither a registry default (1 January, 1 July), without the same NIK;
+    neither a registry default (macro is_default_birth_date), without the same NIK;
   - two DTKS rows with the same NIK and card whose names share no word and whose name keys
     are more than two edits apart (the NIK typed onto a sibling's row).
 Most components hold no such pair and are taken as they are. In one that does, the links are
@@ -147,6 +147,7 @@ def model(dbt, session):
                 records.nama_key,
                 records.no_kk,
                 records.tanggal_lahir,
+                records.is_default_birth_date,
                 -- a very rare name with a birth date that is no registry default (see below)
                 coalesce(records.is_name_very_rare and not records.is_default_birth_date, false)
                     as is_rare_name_dated,
@@ -188,8 +189,7 @@ def model(dbt, session):
             and not (day(a.tanggal_lahir) = month(b.tanggal_lahir) and month(a.tanggal_lahir) = day(b.tanggal_lahir)
                 and year(a.tanggal_lahir) = year(b.tanggal_lahir))
             and hamming(strftime(a.tanggal_lahir, '%d%m%Y'), strftime(b.tanggal_lahir, '%d%m%Y')) > 1
-            and not (day(a.tanggal_lahir) = 1 and month(a.tanggal_lahir) in (1, 7))
-            and not (day(b.tanggal_lahir) = 1 and month(b.tanggal_lahir) in (1, 7))
+            and not a.is_default_birth_date and not b.is_default_birth_date
             and (a.nik is null or b.nik is null or a.nik <> b.nik))
         or (a.no_kk = b.no_kk and a.tanggal_lahir = b.tanggal_lahir and a.nama_key <> b.nama_key
             and left(a.nik, 12) = left(b.nik, 12) and a.nik <> b.nik
