@@ -40,8 +40,6 @@ KK_1 = "3509120101100001"  # the Hariyanto family
 KK_2 = "3509120101100002"  # the twins' family
 KK_3 = "3509120101100003"  # elder Sumarni (1)
 KK_4 = "3509120101100004"  # elder Sumarni (2)
-KK_5 = "3509120101100005"  # elder Suparman (1)
-KK_6 = "3509120101100006"  # elder Suparman (2)
 KK_NEW = "3509120506250009"  # Dewi's new card after she splits off
 KK_YULIANA = "3509120101100050"
 KK_YULIANA_NEW = "3509120808250077"  # Yuliana's card after a move, already on the PKH list
@@ -64,9 +62,6 @@ APRIL = [
     f";;;L;01-01-1990;ANAK;{PLACE};1;HIDUP;10-01-2024",
     # Yuliana; PKH also pays her, without NIK, on a card DTKS does not know yet (see October)
     f"{KK_YULIANA};3509124304880021;YULIANA;P;03-04-1988;KEPALA KELUARGA;{PLACE};2;HIDUP;10-01-2024",
-    # the same with the other default date registries use, 31 December
-    f"{KK_5};3509123112480011;SUPARMAN;L;31-12-1948;KEPALA KELUARGA;{PLACE};1;HIDUP;10-01-2024",
-    f"{KK_6};3509123112480012;SUPARMAN;L;31-12-1948;KEPALA KELUARGA;{PLACE};1;HIDUP;10-01-2024",
 ]
 
 OCTOBER = [
@@ -192,7 +187,7 @@ def person(xref, path, row, source="dtks"):
 
 def test_every_kept_row_is_in_person_xref_and_the_empty_row_is_rejected(resolved):
     first = resolved["first"]
-    assert len(first) == 11 + 11 + 4  # April and May without the rejected row, plus PKH
+    assert len(first) == 9 + 9 + 4  # April and May without the rejected row, plus PKH
     assert [(r[0], r[1], r[3]) for r in resolved["rejected"]] == [
         ("dtks", APRIL_FILE, 9),
         ("dtks", MAY_FILE, 9),
@@ -217,8 +212,7 @@ def test_elders_with_default_birth_date_same_name_and_nik_one_digit_apart_stay_t
     resolved,
 ):
     first = resolved["first"]
-    assert person(first, APRIL_FILE, 7) != person(first, APRIL_FILE, 8)  # 1 July
-    assert person(first, APRIL_FILE, 11) != person(first, APRIL_FILE, 12)  # 31 December
+    assert person(first, APRIL_FILE, 7) != person(first, APRIL_FILE, 8)
 
 
 def test_pkh_recipient_links_to_dtks_by_nik_and_by_family_card_and_name(resolved):
@@ -658,6 +652,45 @@ def test_the_comparison_built_in_parts_holds_the_rows_built_at_once(evidence, tm
         ).fetchone()
     assert rows > 0
     assert (only_parts, only_whole) == ((0,), (0,))
+
+
+def test_namesakes_on_a_default_birth_date_make_no_oversized_birth_date_and_name_block(tmp_path):
+    """Elders registered on a registry default date (here 31 December) share it with many
+    namesakes: at province scale SUPARMAN born 31 December 1968 is on 1,000+ rows. Resolution
+    makes no birth-date and name pairs on such a date, so the gate must not count that key
+    against the block cap either; the same namesakes on an ordinary date (30 December) are
+    an oversized block. The cap is set to 3 for four rows of each."""
+    rows = [
+        f"35091201011{day}{i:03d};350912{day}1248{10 * i + 1:04d};SUPARMAN;L;{day}-12-1948;KEPALA KELUARGA;"
+        f"{PLACE};1;HIDUP;10-01-2024"
+        for day in (30, 31)
+        for i in range(1, 5)
+    ]
+    raw, warehouse = tmp_path / "raw", tmp_path / "warehouse.duckdb"
+    _write(raw / "dtks" / "2025-04" / "dtks_ambulu.csv", DTKS_HEADER, rows)
+    for folder in SOURCES:
+        (raw / folder).mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse)) as con:
+        for source in SOURCES:
+            ingest_source(raw, source, con)
+    result = run_dbt(
+        "build",
+        "--select",
+        "+int_delivery_blocks",
+        "--exclude-resource-type",
+        "test",
+        "unit_test",
+        "--vars",
+        "{person_block_max_rows: 3}",
+        warehouse=warehouse,
+        target_dir=tmp_path,
+    )
+    assert result.returncode == 0, output(result)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        blocks = con.execute(
+            "select block_kind, block_rows, file_rows from intermediate.int_delivery_blocks"
+        ).fetchall()
+    assert blocks == [("birth_name", 4, 4)]
 
 
 # --- Namesake guards give way to a very rare name; swapped names with a lost NIK ---
