@@ -654,45 +654,6 @@ def test_the_comparison_built_in_parts_holds_the_rows_built_at_once(evidence, tm
     assert (only_parts, only_whole) == ((0,), (0,))
 
 
-def test_namesakes_on_a_default_birth_date_make_no_oversized_birth_date_and_name_block(tmp_path):
-    """Elders registered on a registry default date (here 31 December) share it with many
-    namesakes: at province scale SUPARMAN born 31 December 1968 is on 1,000+ rows. Resolution
-    makes no birth-date and name pairs on such a date, so the gate must not count that key
-    against the block cap either; the same namesakes on an ordinary date (30 December) are
-    an oversized block. The cap is set to 3 for four rows of each."""
-    rows = [
-        f"35091201011{day}{i:03d};350912{day}1248{10 * i + 1:04d};SUPARMAN;L;{day}-12-1948;KEPALA KELUARGA;"
-        f"{PLACE};1;HIDUP;10-01-2024"
-        for day in (30, 31)
-        for i in range(1, 5)
-    ]
-    raw, warehouse = tmp_path / "raw", tmp_path / "warehouse.duckdb"
-    _write(raw / "dtks" / "2025-04" / "dtks_ambulu.csv", DTKS_HEADER, rows)
-    for folder in SOURCES:
-        (raw / folder).mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse)) as con:
-        for source in SOURCES:
-            ingest_source(raw, source, con)
-    result = run_dbt(
-        "build",
-        "--select",
-        "+int_delivery_blocks",
-        "--exclude-resource-type",
-        "test",
-        "unit_test",
-        "--vars",
-        "{person_block_max_rows: 3}",
-        warehouse=warehouse,
-        target_dir=tmp_path,
-    )
-    assert result.returncode == 0, output(result)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        blocks = con.execute(
-            "select block_kind, block_rows, file_rows from intermediate.int_delivery_blocks"
-        ).fetchall()
-    assert blocks == [("birth_name", 4, 4)]
-
-
 # --- Namesake guards give way to a very rare name; swapped names with a lost NIK ---
 #
 # A name key is very rare when at most 16 records carry it (var person_very_rare_name_records);

@@ -1,7 +1,9 @@
 {#- One row per resolved person (restricted tier: identifiable). Values come from the
     person's DTKS rows; where they disagree the row with the latest TANGGAL_UPDATE wins (then
-    the later delivery path, then the later row), and the disagreement stays visible as a
-    `has_*_conflict` flag. A person known only from PKH takes the PKH recipient's name. -#}
+    the later delivery path, sheet and row), and the disagreement stays visible as a
+    `has_*_conflict` flag. A person known only from PKH takes the PKH recipient's name, from the
+    latest stage (then path, sheet and row: one person can be the recipient of two families in
+    one stage). The order is total, so the same files always give the same row. -#}
 with
 
 xref as (
@@ -18,8 +20,9 @@ records as (
     inner join {{ ref('int_person_records') }} as records using (record_key)
 ),
 
--- the distinct (TANGGAL_UPDATE, delivery path) prefixes of the recency key, ranked as strings
--- (files x update dates: 23,804 for 1.1M rows at jember, eval kit seed 3)
+-- the distinct (TANGGAL_UPDATE or PKH stage, delivery path, sheet) prefixes of the recency
+-- key, ranked as strings (files x update dates: 23,804 for 1.1M DTKS rows at jember, eval
+-- kit seed 3). A PKH stage is the five digits of tahun * 10 + tahap, so it sorts as a string.
 recency_prefixes as (
     select
         recency_prefix,
@@ -27,12 +30,21 @@ recency_prefixes as (
             order by recency_prefix
         ) as prefix_rank,
     from (
-        select distinct
-            coalesce(tanggal_update, date '1900-01-01')::varchar || '|' || source_path || '|'
-                as recency_prefix,
+        select distinct {{ recency_prefix() }} as recency_prefix,
         from records
-        where source = 'dtks'
     )
+),
+
+-- recency order: the prefix, then the row. An integer: the prefix's rank times 10^9 plus the
+-- row, in the order of the string key prefix || lpad(row, 9) this replaces (arg_max over
+-- ~1.1M string keys held a string per aggregate and person, and ran out of memory at the
+-- 1.5GB limit beside int_household_members at jember scale)
+ranked as (
+    select
+        records.*,
+        recency_prefixes.prefix_rank * 1000000000 + records.row_number as recency,
+    from records
+    inner join recency_prefixes on recency_prefixes.recency_prefix = {{ recency_prefix('records') }}
 ),
 
 dtks as (
@@ -49,25 +61,14 @@ dtks as (
         arg_max(desil, recency) filter (where desil is not null) as desil,
         arg_max(is_alive, recency) filter (where is_alive is not null) as is_alive,
         max(tanggal_update) as tanggal_update_terakhir,
-        count(distinct desil) > 1 as has_desil_conflict,
-        count(distinct kode_desa) > 1 as has_village_conflict,
-        count(distinct is_alive) > 1 as has_alive_conflict,
-        count(distinct nik) filter (where is_nik_valid) > 1 as has_nik_conflict,
-    from (
-        select
-            records.*,
-            -- recency order: TANGGAL_UPDATE, then delivery path, then row. An integer: the
-            -- rank of the (date, path) prefix times 10^9 plus the row, in the order of the
-            -- string key date || '|' || path || '|' || lpad(row, 9) this replaces (arg_max
-            -- over ~1.1M string keys held a string per aggregate and person, and ran out of
-            -- memory at the 1.5GB limit beside int_household_members at jember scale)
-            recency_prefixes.prefix_rank * 1000000000 + records.row_number as recency,
-        from records
-        left join recency_prefixes
-            on recency_prefixes.recency_prefix
-                = coalesce(records.tanggal_update, date '1900-01-01')::varchar || '|' || records.source_path || '|'
-        where records.source = 'dtks'
-    )
+        -- more than one value (min and max both leave nulls out, as count(distinct) did)
+        min(desil) <> max(desil) as has_desil_conflict,
+        min(kode_desa) <> max(kode_desa) as has_village_conflict,
+        min(is_alive) <> max(is_alive) as has_alive_conflict,
+        min(nik) filter (where is_nik_valid) <> max(nik) filter (where is_nik_valid)
+            as has_nik_conflict,
+    from ranked
+    where source = 'dtks'
     group by person_id
 ),
 
@@ -76,12 +77,11 @@ pkh as (
         person_id,
         count(*) as pkh_rows,
         count(distinct id_pkh) as pkh_id_count,
-        arg_max(nama, tahun * 10 + tahap) as nama_pengurus,
-        arg_max(nik, tahun * 10 + tahap) filter (where is_nik_valid) as nik_pengurus,
-        arg_max(kode_desa, tahun * 10 + tahap) filter (where kode_desa is not null) as kode_desa,
-        arg_max(household_id, tahun * 10 + tahap) filter (where household_id is not null)
-            as household_id,
-    from records
+        arg_max(nama, recency) as nama_pengurus,
+        arg_max(nik, recency) filter (where is_nik_valid) as nik_pengurus,
+        arg_max(kode_desa, recency) filter (where kode_desa is not null) as kode_desa,
+        arg_max(household_id, recency) filter (where household_id is not null) as household_id,
+    from ranked
     where source = 'pkh'
     group by person_id
 )
