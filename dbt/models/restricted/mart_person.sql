@@ -16,13 +16,20 @@ records as (
         xref.person_id,
         xref.household_id,
         records.*,
+        -- the recency key before the row: a DTKS row's TANGGAL_UPDATE (unknown sorts first)
+        -- or a PKH row's stage (the five digits of tahun * 10 + tahap sort as a string), then
+        -- the delivery path and sheet; never null, so every record finds its rank below
+        coalesce(case records.source
+            when 'dtks' then coalesce(records.tanggal_update, date '1900-01-01')::varchar
+            else (records.tahun * 10 + records.tahap)::varchar
+        end, '') || '|' || coalesce(records.source_path, '') || '|' || coalesce(records.sheet, '') || '|'
+            as recency_prefix,
     from xref
     inner join {{ ref('int_person_records') }} as records using (record_key)
 ),
 
--- the distinct (TANGGAL_UPDATE or PKH stage, delivery path, sheet) prefixes of the recency
--- key, ranked as strings (files x update dates: 23,804 for 1.1M DTKS rows at jember, eval
--- kit seed 3). A PKH stage is the five digits of tahun * 10 + tahap, so it sorts as a string.
+-- the distinct recency prefixes, ranked as strings (files x update dates: 23,804 for 1.1M
+-- DTKS rows at jember, eval kit seed 3)
 recency_prefixes as (
     select
         recency_prefix,
@@ -30,7 +37,7 @@ recency_prefixes as (
             order by recency_prefix
         ) as prefix_rank,
     from (
-        select distinct {{ recency_prefix() }} as recency_prefix,
+        select distinct recency_prefix
         from records
     )
 ),
@@ -44,7 +51,7 @@ ranked as (
         records.*,
         recency_prefixes.prefix_rank * 1000000000 + records.row_number as recency,
     from records
-    inner join recency_prefixes on recency_prefixes.recency_prefix = {{ recency_prefix('records') }}
+    inner join recency_prefixes using (recency_prefix)
 ),
 
 dtks as (
