@@ -84,7 +84,14 @@ nullif(regexp_replace({{ ns.expr }}, '([AIUEO])H', '\1', 'g'), '')
 
 {#- Two name keys one letter apart (one letter typed wrong, dropped or added), four letters or
     more: a letter typo beside a spelling the key folds (FAHMI / FAMHI, RESA / REZA). Shared by
-    int_person_pairs_compared (is_name_key_one_letter_off) and int_person_card_move_pairs. -#}
+    int_person_pairs_compared (is_name_key_one_letter_off) and int_person_card_move_pairs.
+    False, not null, when a key is missing. A CASE: Levenshtein runs only for two different
+    keys whose lengths allow one edit (DuckDB would evaluate it for every pair in an AND). -#}
 {% macro name_keys_one_letter_apart(key_a, key_b) -%}
-(levenshtein({{ key_a }}, {{ key_b }}) = 1 and least(length({{ key_a }}), length({{ key_b }})) >= 4)
+case
+    when {{ key_a }} <> {{ key_b }} and abs(length({{ key_a }}) - length({{ key_b }})) <= 1
+        and least(length({{ key_a }}), length({{ key_b }})) >= 4
+        then levenshtein({{ key_a }}, {{ key_b }}) = 1
+    else false
+end
 {%- endmacro %}

@@ -4,7 +4,11 @@
     int_person_match_weights estimates (from the candidate pairs for m, the random pairs for u)
     and int_person_pairs_scored adds up. Written once (three models read it), in parts of at
     most var person_pairs_part_rows candidate pairs by rid_a (table_in_parts): one part but at
-    province scale, where one query over all pairs spilled 55 GB under a 4 GB limit. -#}
+    province scale, where one query over all pairs spilled 55 GB under a 4 GB limit.
+    DuckDB evaluates every side of an AND or OR for every row, so the costly string
+    comparisons (Levenshtein, word lists, the PKH tests) sit in a CASE behind a cheap test that
+    any pair they could hold true passes (different names of a length one letter apart, ...):
+    the same values, ~30% less time (docs/benchmarks.md, 2026-12-06). -#}
 {{ config(
     materialized='table_in_parts',
     part_column='rid_a',
@@ -257,16 +261,16 @@ compared as (
         -- other NIK rounded to that length, or its record lives in the kecamatan that issued
         -- the other NIK. A move keeps the NIK, so this is the region evidence a mover keeps
         coalesce(
-            (a.nik is null and b.nik is not null and (
-                replace(a.kode_kecamatan, '.', '') = left(b.nik, 6)
-                or round(cast(b.nik as double) / pow(10, 16 - greatest(length(a.nik_kept_digits), 6)))
-                = cast(rpad(a.nik_kept_digits, cast(greatest(length(a.nik_kept_digits), 6) as integer), '0') as double)
-            ))
-            or (b.nik is null and a.nik is not null and (
-                replace(b.kode_kecamatan, '.', '') = left(a.nik, 6)
-                or round(cast(a.nik as double) / pow(10, 16 - greatest(length(b.nik_kept_digits), 6)))
-                = cast(rpad(b.nik_kept_digits, cast(greatest(length(b.nik_kept_digits), 6) as integer), '0') as double)
-            )),
+            case
+                when a.nik is null and b.nik is not null
+                    then replace(a.kode_kecamatan, '.', '') = left(b.nik, 6)
+                        or round(cast(b.nik as double) / pow(10, 16 - greatest(length(a.nik_kept_digits), 6)))
+                        = cast(rpad(a.nik_kept_digits, cast(greatest(length(a.nik_kept_digits), 6) as integer), '0') as double)
+                when b.nik is null and a.nik is not null
+                    then replace(b.kode_kecamatan, '.', '') = left(a.nik, 6)
+                        or round(cast(a.nik as double) / pow(10, 16 - greatest(length(b.nik_kept_digits), 6)))
+                        = cast(rpad(b.nik_kept_digits, cast(greatest(length(b.nik_kept_digits), 6) as integer), '0') as double)
+            end,
             false
         ) as is_lost_nik_region_agreeing,
         a.name_birth_nik_count,
@@ -278,28 +282,33 @@ compared as (
             when a.nama_key is null or b.nama_key is null then null
             else a.nama_key = b.nama_key or a.nama_sorted_key = b.nama_sorted_key
         end as is_name_key_equal,
-        greatest(
-            jaro_winkler_similarity(a.nama_normal, b.nama_normal),
-            jaro_winkler_similarity(a.nama_sorted, b.nama_sorted)
-        ) as name_similarity,
+        case
+            when a.nama_normal = b.nama_normal then 1.0
+            else greatest(
+                    jaro_winkler_similarity(a.nama_normal, b.nama_normal),
+                    jaro_winkler_similarity(a.nama_sorted, b.nama_sorted)
+                )
+        end as name_similarity,
         -- every word of the shorter name (two words at least) in the longer one: a name written
         -- in full once and shortened once (SITI SHOLIHAH PERMATASARI / SITI SHOLIHAH)
-        coalesce(
-            least(length(string_split(a.nama_normal, ' ')), length(string_split(b.nama_normal, ' '))) >= 2
-            and a.nama_normal <> b.nama_normal
-            and (
-                list_has_all(string_split(a.nama_normal, ' '), string_split(b.nama_normal, ' '))
-                or list_has_all(string_split(b.nama_normal, ' '), string_split(a.nama_normal, ' '))
-            ),
-            false
-        ) as is_name_contained,
+        case
+            when a.nama_normal <> b.nama_normal and contains(a.nama_normal, ' ') and contains(b.nama_normal, ' ')
+                and (
+                    contains(a.nama_normal, split_part(b.nama_normal, ' ', 1))
+                    or contains(b.nama_normal, split_part(a.nama_normal, ' ', 1))
+                )
+                then list_has_all(string_split(a.nama_normal, ' '), string_split(b.nama_normal, ' '))
+                    or list_has_all(string_split(b.nama_normal, ' '), string_split(a.nama_normal, ' '))
+            else false
+        end as is_name_contained,
         -- one letter typed wrong, dropped or added in a name of five letters or more
         -- (FITRIANI / FUTRIANI): Jaro-Winkler puts some of these under 0.80
-        coalesce(
-            levenshtein(a.nama_normal, b.nama_normal) = 1
-            and least(length(a.nama_normal), length(b.nama_normal)) >= 5,
-            false
-        ) as is_name_one_letter_off,
+        case
+            when a.nama_normal <> b.nama_normal and abs(length(a.nama_normal) - length(b.nama_normal)) <= 1
+                and least(length(a.nama_normal), length(b.nama_normal)) >= 5
+                then levenshtein(a.nama_normal, b.nama_normal) = 1
+            else false
+        end as is_name_one_letter_off,
         -- the name keys one letter apart (four letters or more): a letter typo beside a
         -- spelling the key folds (FAHMI / FAMHI, RESA / REZA)
         coalesce({{ name_keys_one_letter_apart('a.nama_key', 'b.nama_key') }}, false)
@@ -371,8 +380,12 @@ compared as (
         -- a PKH recipient and a DTKS row a NIK typo apart in one village (see the top):
         -- could be one person, and what a link needs besides uniqueness
         coalesce(
-            ({{ pkh_near_possible | replace('p__.', 'a.') | replace('d__.', 'b.') }})
-            or ({{ pkh_near_possible | replace('p__.', 'b.') | replace('d__.', 'a.') }}),
+            case
+                when a.source = 'pkh' and b.source = 'dtks'
+                    then {{ pkh_near_possible | replace('p__.', 'a.') | replace('d__.', 'b.') }}
+                when b.source = 'pkh' and a.source = 'dtks'
+                    then {{ pkh_near_possible | replace('p__.', 'b.') | replace('d__.', 'a.') }}
+            end,
             false
         ) as is_pkh_near_possible,
         coalesce(
