@@ -83,18 +83,6 @@
         )
     )
 {%- endset -%}
-{%- set pkh_near_identity -%}
-    -- who the DTKS row is, for the uniqueness count: its NIK, or (lost NIK, or a 16th digit
-    -- from a number cell) its card, name key and birth date (int_person_pairs_scored folds such
-    -- a row into a NIK holder of the same card, name key and birth date)
-    case
-        when d__.nik is not null and not d__.is_nik_last_digit_untrusted then d__.nik
-        else 'L|' || coalesce(
-            d__.no_kk || '|' || d__.nama_key || '|' || cast(d__.tanggal_lahir as varchar),
-            cast(d__.rid as varchar)
-        )
-    end
-{%- endset -%}
 with
 
 -- two cards of one family (a split, a move, a re-issued card: int_person_related_cards)
@@ -138,8 +126,6 @@ compared as (
         c.is_random_pair,
         c.rid_a,
         c.rid_b,
-        a.record_key as record_key_a,
-        b.record_key as record_key_b,
         a.source as source_a,
         b.source as source_b,
         -- NIK: equal, one digit apart or different; a 16th digit that cannot be trusted is ignored
@@ -396,28 +382,6 @@ compared as (
             end,
             false
         ) as is_pkh_near_strict,
-        -- who each record is, for the uniqueness count of near_name_birth_desa
-        -- (int_person_pairs_scored): its NIK, or the record itself when it has none
-        coalesce(a.nik, 'r' || a.rid) as identity_a,
-        coalesce(b.nik, 'r' || b.rid) as identity_b,
-        case when a.source = 'pkh' then a.rid else b.rid end as pkh_rid,
-        case when a.source = 'pkh' then b.rid else a.rid end as dtks_rid,
-        case when a.source = 'pkh' then a.nik else b.nik end as pkh_nik,
-        case
-            when a.source = 'pkh'
-                then {{ pkh_near_identity | replace('d__.', 'b.') }}
-            else {{ pkh_near_identity | replace('d__.', 'a.') }}
-        end as dtks_identity,
-        -- the card, name key and birth date of the DTKS side (a lost-NIK row with those of a
-        -- NIK holder is that NIK holder's row)
-        case
-            when a.source = 'pkh' then b.no_kk || '|' || b.nama_key || '|' || cast(b.tanggal_lahir as varchar)
-            else a.no_kk || '|' || a.nama_key || '|' || cast(a.tanggal_lahir as varchar)
-        end as dtks_family_name_birth,
-        case
-            when a.source = 'pkh' then b.nik is not null and not b.is_nik_last_digit_untrusted
-            else a.nik is not null and not a.is_nik_last_digit_untrusted
-        end as is_dtks_nik_trusted,
     from pairs as c
     inner join records_a as a on a.rid = c.rid_a
     inner join records_b as b on b.rid = c.rid_b

@@ -384,5 +384,13 @@ banded as (
     from linked
 )
 
-select * from banded
-where band <> 'distinct'
+-- the record keys of the kept pairs (int_person_pairs_compared carries the integer rids only:
+-- writing two ~60-character keys for every compared pair cost more than this join)
+select
+    record_a.record_key as record_key_a,
+    record_b.record_key as record_key_b,
+    banded.*,
+from banded
+inner join {{ ref('int_person_match_records') }} as record_a on record_a.rid = banded.rid_a
+inner join {{ ref('int_person_match_records') }} as record_b on record_b.rid = banded.rid_b
+where banded.band <> 'distinct'

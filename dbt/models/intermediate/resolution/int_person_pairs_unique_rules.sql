@@ -4,22 +4,30 @@
     only person of a village born that day whose name is a letter off). Both are decided here,
     in one narrow pass over the few pairs that could qualify, so that int_person_pairs_scored
     reads each compared pair once and streams it: held whole at province scale (158M pairs,
-    ~80 columns), the comparisons spilled 44 GB (docs/benchmarks.md). -#}
+    ~80 columns), the comparisons spilled 44 GB (docs/benchmarks.md).
+    Who each side of such a pair is (its NIK, the recipient and the DTKS row of a PKH pair) is
+    read here from int_person_match_records for those pairs only, not written into every
+    compared pair (written for all of them, such strings cost the comparison ~8 s of ~25 at
+    jember). -#}
+{#- who the DTKS row (d__) is, for the uniqueness count of pkh_near_nik_desa: its NIK, or (lost
+    NIK, or a 16th digit from a number cell) its card, name key and birth date (folded below
+    into a NIK holder of the same card, name key and birth date) -#}
+{%- set dtks_identity -%}
+    case
+        when d__.nik is not null and not d__.is_nik_last_digit_untrusted then d__.nik
+        else 'L|' || coalesce(
+            d__.no_kk || '|' || d__.nama_key || '|' || cast(d__.tanggal_lahir as varchar),
+            cast(d__.rid as varchar)
+        )
+    end
+{%- endset -%}
 with
 
--- each candidate pair with the columns the two rules read, and whether either could take it
+-- each candidate pair and whether either rule could take it
 flagged as (
     select
         rid_a,
         rid_b,
-        identity_a,
-        identity_b,
-        pkh_rid,
-        dtks_rid,
-        pkh_nik,
-        is_dtks_nik_trusted,
-        dtks_family_name_birth,
-        dtks_identity,
         coalesce(is_pkh_near_possible, false) as is_pkh_near_possible,
         -- near_name_birth_desa: a record without a usable NIK and a record of the same village
         -- born the same day (no registry default), of the same sex, on another card, whose name
@@ -42,10 +50,41 @@ flagged as (
     where not is_random_pair
 ),
 
-possible as (
+possible_pairs as (
     select *
     from flagged
     where is_pkh_near_possible or is_near_name_birth_desa_possible
+),
+
+-- who each side of those pairs is
+possible as (
+    select
+        p.*,
+        -- for near_name_birth_desa: its NIK, or the record itself when it has none
+        coalesce(a.nik, 'r' || a.rid) as identity_a,
+        coalesce(b.nik, 'r' || b.rid) as identity_b,
+        -- for pkh_near_nik_desa: the recipient, the DTKS row and who that row is
+        case when a.source = 'pkh' then a.rid else b.rid end as pkh_rid,
+        case when a.source = 'pkh' then b.rid else a.rid end as dtks_rid,
+        case when a.source = 'pkh' then a.nik else b.nik end as pkh_nik,
+        case
+            when a.source = 'pkh'
+                then {{ dtks_identity | replace('d__.', 'b.') }}
+            else {{ dtks_identity | replace('d__.', 'a.') }}
+        end as dtks_identity,
+        -- the card, name key and birth date of the DTKS side (a lost-NIK row with those of a
+        -- NIK holder is that NIK holder's row)
+        case
+            when a.source = 'pkh' then b.no_kk || '|' || b.nama_key || '|' || cast(b.tanggal_lahir as varchar)
+            else a.no_kk || '|' || a.nama_key || '|' || cast(a.tanggal_lahir as varchar)
+        end as dtks_family_name_birth,
+        case
+            when a.source = 'pkh' then b.nik is not null and not b.is_nik_last_digit_untrusted
+            else a.nik is not null and not a.is_nik_last_digit_untrusted
+        end as is_dtks_nik_trusted,
+    from possible_pairs as p
+    inner join {{ ref('int_person_match_records') }} as a on a.rid = p.rid_a
+    inner join {{ ref('int_person_match_records') }} as b on b.rid = p.rid_b
 ),
 
 -- pkh_near_nik_desa: the DTKS rows of one village that could be a PKH recipient whose NIK no
