@@ -26,15 +26,19 @@ members as (
     from {{ ref('int_household_members') }}
 ),
 
+-- each household's sets, each once: the single components (one row per household and seed
+-- row) and, apart, the distinct sets of two or more its members could take. UNION ALL, not
+-- UNION: the two parts cannot share a row (one component against two or more), and a UNION
+-- deduplicated all ~35M rows at province scale, holding them in memory at once
 component_sets as (
     select
         households.household_id,
         [komponen.komponen] as komponen_set,
     from (select distinct household_id from members) as households
     cross join {{ ref('pkh_komponen') }} as komponen
-    union
+    union all
     -- komponen_mungkin is ordered by prioritas, so one set is one list
-    select
+    select distinct
         household_id,
         komponen_mungkin,
     from members
