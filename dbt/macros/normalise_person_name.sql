@@ -82,16 +82,18 @@ regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regex
 nullif(regexp_replace({{ ns.expr }}, '([AIUEO])H', '\1', 'g'), '')
 {%- endmacro %}
 
-{#- Two name keys one letter apart (one letter typed wrong, dropped or added), four letters or
-    more: a letter typo beside a spelling the key folds (FAHMI / FAMHI, RESA / REZA). Shared by
-    int_person_pairs_compared (is_name_key_one_letter_off) and int_person_card_move_pairs.
-    False, not null, when a key is missing. A CASE: Levenshtein runs only for two different
-    keys whose lengths allow one edit (DuckDB would evaluate it for every pair in an AND). -#}
-{% macro name_keys_one_letter_apart(key_a, key_b) -%}
+{#- Two names (or name keys) one letter apart: one letter typed wrong, dropped or added, both
+    at least min_length letters. Used for the normal forms (FITRIANI / FUTRIANI,
+    int_person_pairs_compared.is_name_one_letter_off) and for the keys, where it is a letter
+    typo beside a spelling the key folds (FAHMI / FAMHI, RESA / REZA;
+    is_name_key_one_letter_off and int_person_card_move_pairs). False, not null, when a value
+    is missing. A CASE: Levenshtein runs only for two different values whose lengths allow one
+    edit (DuckDB would evaluate it for every pair in an AND). -#}
+{% macro names_one_letter_apart(name_a, name_b, min_length) -%}
 case
-    when {{ key_a }} <> {{ key_b }} and abs(length({{ key_a }}) - length({{ key_b }})) <= 1
-        and least(length({{ key_a }}), length({{ key_b }})) >= 4
-        then levenshtein({{ key_a }}, {{ key_b }}) = 1
+    when {{ name_a }} <> {{ name_b }} and abs(length({{ name_a }}) - length({{ name_b }})) <= 1
+        and least(length({{ name_a }}), length({{ name_b }})) >= {{ min_length }}
+        then levenshtein({{ name_a }}, {{ name_b }}) = 1
     else false
 end
 {%- endmacro %}

@@ -86,7 +86,7 @@ pairs as (
     where (
         a.nama_key = b.nama_key
         or a.nama_sorted_key = b.nama_sorted_key
-        or {{ name_keys_one_letter_apart('a.nama_key', 'b.nama_key') }}
+        or {{ names_one_letter_apart('a.nama_key', 'b.nama_key', 4) }}
     )
     and (a.jenis_kelamin is null or b.jenis_kelamin is null or a.jenis_kelamin = b.jenis_kelamin)
 )

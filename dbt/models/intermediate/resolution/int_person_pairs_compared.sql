@@ -289,15 +289,10 @@ compared as (
         end as is_name_contained,
         -- one letter typed wrong, dropped or added in a name of five letters or more
         -- (FITRIANI / FUTRIANI): Jaro-Winkler puts some of these under 0.80
-        case
-            when a.nama_normal <> b.nama_normal and abs(length(a.nama_normal) - length(b.nama_normal)) <= 1
-                and least(length(a.nama_normal), length(b.nama_normal)) >= 5
-                then levenshtein(a.nama_normal, b.nama_normal) = 1
-            else false
-        end as is_name_one_letter_off,
+        {{ names_one_letter_apart('a.nama_normal', 'b.nama_normal', 5) }} as is_name_one_letter_off,
         -- the name keys one letter apart (four letters or more): a letter typo beside a
         -- spelling the key folds (FAHMI / FAMHI, RESA / REZA)
-        coalesce({{ name_keys_one_letter_apart('a.nama_key', 'b.nama_key') }}, false)
+        {{ names_one_letter_apart('a.nama_key', 'b.nama_key', 4) }}
             as is_name_key_one_letter_off,
         least(a.name_weight, b.name_weight) as name_weight,
         a.no_kk is not null and a.no_kk = b.no_kk as is_no_kk_equal,
