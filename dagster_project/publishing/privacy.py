@@ -25,6 +25,7 @@ import hmac
 import os
 import secrets
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -121,18 +122,60 @@ def pseudonym(nik: str | None, key: bytes) -> str | None:
     )
 
 
+def pseudonyms(niks: Iterable[str | None], key: bytes) -> list[str | None]:
+    """`pseudonym` of each NIK, in one pass: the same ids, several times faster for many.
+
+    Publishing pseudonymises ~0.8M cells at `jember` scale, one Python call per cell: most of
+    the publish stage, in base64.b32encode (pure Python) and the HMAC's key set-up. Here the
+    key is set up once (each NIK's HMAC is a copy of that state), and the base32 of all the
+    64-bit prefixes is computed at once with numpy: 13 characters of 5 bits each, the last one
+    padded with a zero bit as base32 pads (RFC 4648).
+    """
+    import numpy as np
+
+    cleaned = [None if nik is None else str(nik).strip() or None for nik in niks]
+    present = [nik for nik in cleaned if nik is not None]
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+
+    def prefix(nik: str) -> bytes:
+        mac = keyed.copy()
+        mac.update(nik.encode("utf-8"))
+        return mac.digest()[:PSEUDONYM_BYTES]
+
+    # PSEUDONYM_BYTES is 8: each prefix is one unsigned 64-bit integer
+    prefixes = np.frombuffer(b"".join(prefix(nik) for nik in present), dtype=">u8").astype(
+        np.uint64
+    )
+    # character k of 13 holds bits 5k..5k+4 of the 64 (from the most significant); the 13th
+    # has the last 4 bits and one zero bit
+    shifts = np.array([59 - 5 * k for k in range(12)], dtype=np.uint64)
+    digits = np.empty((len(present), 13), dtype=np.uint8)
+    digits[:, :12] = (prefixes[:, None] >> shifts) & np.uint64(31)
+    digits[:, 12] = (prefixes & np.uint64(15)) << np.uint64(1)
+    alphabet = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz234567", dtype=np.uint8)
+    encoded = iter(alphabet[digits].view("S13").ravel().tolist())
+    return [
+        None if nik is None else PSEUDONYM_PREFIX + next(encoded).decode("ascii") for nik in cleaned
+    ]
+
+
 def register_pseudonym_function(
     con: duckdb.DuckDBPyConnection, key: bytes, name: str = "jember_pseudonym"
 ) -> str:
-    """Make `jember_pseudonym(nik)` callable in SQL on this DuckDB connection; returns the name."""
+    """Make `jember_pseudonym(nik)` callable in SQL on this DuckDB connection; returns the name.
+
+    An Arrow function: DuckDB hands it a vector of values at a time (`pseudonyms`), not one
+    Python call per row."""
     import duckdb.sqltypes as t
-    from duckdb.func import FunctionNullHandling
+    import pyarrow as pa
+    from duckdb.func import FunctionNullHandling, PythonUDFType
 
     con.create_function(
         name,
-        lambda nik: pseudonym(nik, key),
+        lambda niks: pa.array(pseudonyms(niks.to_pylist(), key), type=pa.string()),
         [t.VARCHAR],
         t.VARCHAR,
+        type=PythonUDFType.ARROW,
         null_handling=FunctionNullHandling.SPECIAL,
     )
     return name
