@@ -20,8 +20,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import duckdb
-import xlsxwriter
 
+from dagster_project.restricted import xlsx
 from dagster_project.warehouse import connect_read_only, scalar
 
 COLUMNS = [
@@ -39,10 +39,10 @@ COLUMNS = [
     ("instansi", "Instansi", 13),
 ]
 # Up to this many listed rows (all kecamatan together) the workbooks are written in this
-# process over one connection: a pool's two spawned workers take ~1-1.5 s to start and each
-# workbook opened the warehouse again (~40 ms), more than writing a few thousand rows takes
-# (the shipped sample lists 281 rows in 31 workbooks: 2.3-3.6 s with the pool, ~1 s here).
-IN_PROCESS_ROWS = 5_000
+# process over one connection; above it by two spawned worker processes, which take ~1-1.5 s to
+# start and open the warehouse again for each workbook. This process writes ~40k listed rows a
+# second (xlsx.py): at kit `jember` (281k rows) 6.9 s in process, 5.0 s with the pool.
+IN_PROCESS_ROWS = 50_000
 FILL_IN = [("Hasil verifikasi (sama / beda / layak / tidak layak)", 28), ("Catatan petugas", 30)]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -93,8 +93,8 @@ def write_verification_workbooks(
                 for kode, nama in kecamatan
             )
         else:
-            # xlsx writing is CPU-bound Python (about 250k cells a second): one process per
-            # core, each with its own read-only connection beside this one. Spawned, not
+            # xlsx writing is CPU-bound Python: one process per core, each with its own
+            # read-only connection beside this one. Spawned, not
             # forked: the calling process (a Dagster run) has threads of its own.
             jobs = [(str(warehouse), str(partial), period, kode, nama) for kode, nama in kecamatan]
             with ProcessPoolExecutor(
@@ -134,64 +134,50 @@ def _write_kecamatan_with(
 
 
 def _write_workbook(path: Path, nama_kec: str, period: str, rows: list[tuple]) -> None:
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    bold = workbook.add_format(
-        {"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"}
-    )
-    title = workbook.add_format({"bold": True, "font_size": 13})
+    workbook = xlsx.Workbook(path)
     used: set[str] = set()
     by_desa: dict[tuple[str, str], list[tuple]] = {}
     for row in rows:
         by_desa.setdefault((row[0], row[1]), []).append(row[2:])
 
-    summary = workbook.add_worksheet(_sheet_name("RINGKASAN", used))
-    summary.write_string(
-        0, 0, f"Daftar verifikasi lapangan Kecamatan {nama_kec}, periode {period}", title
-    )
-    summary.write_string(
-        1, 0, "RAHASIA: memuat data pribadi (UU PDP No 27/2022). Hanya untuk petugas verifikasi."
-    )
-    summary.write_row(3, 0, ["Kode desa", "Desa", "Masalah", "Kasus", "Baris"], bold)
+    summary: list[xlsx.Row] = [
+        (0, [f"Daftar verifikasi lapangan Kecamatan {nama_kec}, periode {period}"], xlsx.TITLE),
+        (
+            1,
+            ["RAHASIA: memuat data pribadi (UU PDP No 27/2022). Hanya untuk petugas verifikasi."],
+            xlsx.PLAIN,
+        ),
+        (3, ["Kode desa", "Desa", "Masalah", "Kasus", "Baris"], xlsx.HEADER),
+    ]
     line = 4
     for (kode, desa), items in by_desa.items():
         counts: dict[str, set] = {}
         for item in items:
             counts.setdefault(item[0], set()).add(item[1])
         for masalah, cases in counts.items():
-            summary.write_string(line, 0, kode)
-            summary.write_string(line, 1, neutralise(desa))
-            summary.write_string(line, 2, masalah)
-            summary.write_number(line, 3, len(cases))
-            summary.write_number(line, 4, sum(1 for i in items if i[0] == masalah))
+            listed = sum(1 for i in items if i[0] == masalah)
+            summary.append(
+                (line, [kode, neutralise(desa), masalah, len(cases), listed], xlsx.PLAIN)
+            )
             line += 1
     if not by_desa:
-        summary.write_string(line, 0, "Tidak ada kasus untuk diverifikasi pada periode ini.")
-    summary.set_column(0, 0, 15)
-    summary.set_column(1, 2, 40)
+        summary.append((line, ["Tidak ada kasus untuk diverifikasi pada periode ini."], xlsx.PLAIN))
+    workbook.add_sheet(_sheet_name("RINGKASAN", used), summary, widths={0: 15, 1: 40, 2: 40})
 
+    header = [label for _, label, _ in COLUMNS] + [label for label, _ in FILL_IN]
+    widths = dict(enumerate([width for _, _, width in COLUMNS] + [width for _, width in FILL_IN]))
     for (kode, desa), items in by_desa.items():
-        sheet = workbook.add_worksheet(_sheet_name(desa, used))
-        sheet.write_string(
-            0, 0, f"Desa/Kelurahan {desa} ({kode}), Kecamatan {nama_kec}, periode {period}", title
+        title = f"Desa/Kelurahan {desa} ({kode}), Kecamatan {nama_kec}, periode {period}"
+        sheet: list[xlsx.Row] = [(0, [title], xlsx.TITLE), (2, header, xlsx.HEADER)]
+        sheet += [
+            (r, [neutralise(value) for value in item], xlsx.PLAIN)
+            for r, item in enumerate(items, start=3)
+        ]
+        workbook.add_sheet(
+            _sheet_name(desa, used),
+            sheet,
+            widths=widths,
+            frozen_rows=3,
+            autofilter=(2, 2 + len(items), len(header) - 1),
         )
-        header = [label for _, label, _ in COLUMNS] + [label for label, _ in FILL_IN]
-        for col, text in enumerate(header):
-            sheet.write_string(2, col, text, bold)
-        for col, (_, _, width) in enumerate(COLUMNS):
-            sheet.set_column(col, col, width)
-        for i, (_, width) in enumerate(FILL_IN):
-            sheet.set_column(len(COLUMNS) + i, len(COLUMNS) + i, width)
-        for r, item in enumerate(items, start=3):
-            for col, value in enumerate(item):
-                sheet.write_string(r, col, neutralise(value))
-        sheet.freeze_panes(3, 0)
-        sheet.autofilter(2, 0, 2 + len(items), len(header) - 1)
     workbook.close()
