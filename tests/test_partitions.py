@@ -224,7 +224,8 @@ def two_months(tmp_path_factory: pytest.TempPathFactory) -> dict:
         str(data),
         "--period",
         OTHER_MONTH,
-        env={"DAGSTER_HOME": str(home)},
+        # dbt's debug log says which files a partial parse read again (transform/assets.py)
+        env={"DAGSTER_HOME": str(home), "JEMBER_DBT_LOG_LEVEL_FILE": "debug"},
     )
     return {
         "raw": raw,
