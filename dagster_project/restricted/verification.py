@@ -12,6 +12,7 @@ name like `=HYPERLINK(...)` typed into a registry can never run on an officer's 
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import re
@@ -94,8 +95,8 @@ def write_verification_workbooks(
             )
         else:
             # xlsx writing is CPU-bound Python: one process per core, each with its own
-            # read-only connection beside this one. Spawned, not
-            # forked: the calling process (a Dagster run) has threads of its own.
+            # read-only connection beside this one. Spawned, not forked: the calling process
+            # (a Dagster run) has threads of its own.
             jobs = [(str(warehouse), str(partial), period, kode, nama) for kode, nama in kecamatan]
             with ProcessPoolExecutor(
                 max_workers=min(len(jobs), os.cpu_count() or 1) or 1,
@@ -168,11 +169,14 @@ def _write_workbook(path: Path, nama_kec: str, period: str, rows: list[tuple]) -
     widths = dict(enumerate([width for _, _, width in COLUMNS] + [width for _, width in FILL_IN]))
     for (kode, desa), items in by_desa.items():
         title = f"Desa/Kelurahan {desa} ({kode}), Kecamatan {nama_kec}, periode {period}"
-        sheet: list[xlsx.Row] = [(0, [title], xlsx.TITLE), (2, header, xlsx.HEADER)]
-        sheet += [
-            (r, [neutralise(value) for value in item], xlsx.PLAIN)
-            for r, item in enumerate(items, start=3)
-        ]
+        # a generator: the sheet's rows reach the file as they are made, not as a second copy
+        sheet = itertools.chain(
+            [(0, [title], xlsx.TITLE), (2, header, xlsx.HEADER)],
+            (
+                (r, [neutralise(value) for value in item], xlsx.PLAIN)
+                for r, item in enumerate(items, start=3)
+            ),
+        )
         workbook.add_sheet(
             _sheet_name(desa, used),
             sheet,

@@ -103,7 +103,13 @@ def _excel_width(characters: float) -> float:
 @dataclass
 class _Sheet:
     name: str
-    autofilter: str | None
+    autofilter: tuple[int, int, int] | None  # (first row, last row, last column), from 0
+
+
+def _range(first_row: int, last_row: int, last_column: int, absolute: str = "") -> str:
+    """A1:N250 (or $A$1:$N$250 with absolute="$") from column A to `last_column`."""
+    a = absolute
+    return f"{a}A{a}{first_row + 1}:{a}{column_letters(last_column)}{a}{last_row + 1}"
 
 
 @dataclass
@@ -131,11 +137,7 @@ class Workbook:
         column number (from 0) to its width in characters; `frozen_rows` rows stay in view;
         `autofilter` = (first row, last row, last column) puts filter buttons on the first."""
         number = len(self._sheets) + 1
-        filter_ref = None
-        if autofilter is not None:
-            first, last, last_column = autofilter
-            filter_ref = f"A{first + 1}:{column_letters(last_column)}{last + 1}"
-        self._sheets.append(_Sheet(name, filter_ref))
+        self._sheets.append(_Sheet(name, autofilter))
         head = [XML_DECLARATION, f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">']
         selected = ' tabSelected="1"' if number == 1 else ""
         if frozen_rows:
@@ -171,8 +173,8 @@ class Workbook:
                     part.write("".join(block).encode())
                     block = []
             block.append("</sheetData>")
-            if filter_ref:
-                block.append(f'<autoFilter ref="{filter_ref}"/>')
+            if autofilter:
+                block.append(f'<autoFilter ref="{_range(*autofilter)}"/>')
             block.append(
                 '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
                 'footer="0.3"/></worksheet>'
@@ -187,7 +189,7 @@ class Workbook:
         # Excel keeps each sheet's filter range as a hidden name too, and expects it
         names = "".join(
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
-            f"{_escaped(_quoted_sheet(s.name))}!{_absolute(s.autofilter)}</definedName>"
+            f"{_escaped(_quoted_sheet(s.name))}!{_range(*s.autofilter, absolute='$')}</definedName>"
             for i, s in enumerate(self._sheets)
             if s.autofilter
         )
@@ -266,9 +268,3 @@ def _row_xml(number: int, cells: Sequence[Cell], style: int, letters: list[str])
 
 def _quoted_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
-
-
-def _absolute(reference: str | None) -> str:
-    assert reference is not None
-    first, last = reference.split(":")
-    return ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", part) for part in (first, last))
