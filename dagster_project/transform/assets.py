@@ -136,6 +136,12 @@ dbt_translator = JemberDbtTranslator(
 # project) and in CI, not in each production build (measured on the sample: 9 unit tests,
 # 4.3 s of node time). The data tests stay: they are about this delivery.
 RUN_EXCLUDES = ["--exclude-resource-type", "unit_test"]
+# No manifest.json / run_results.json in a run's dbt target folder: dbt writes the manifest
+# twice per build (after parsing and again at the end) and nothing reads them; dagster-dbt
+# takes every result from dbt's event stream, jember_dev.benchmark from dbt.log. ~0.4 s of
+# dbt's Python per write (py-spy), four writes per run. The partial-parse file, which the next
+# build reuses, is written either way.
+NO_ARTIFACTS = ["--no-write-json"]
 # dbt's log file (dbt-target/dbt.log) at info, not its default debug: debug writes ~30 lines of
 # JSON per node (each SQL statement, connection and compile step), ~9 MB for one build of the
 # shipped sample, and a build of the sample took 1-2.5 s longer with it (dbt CLI, 3 builds each
@@ -238,7 +244,9 @@ def _dbt_build(
         JEMBER_DUCKDB_PATH=DBT_WAREHOUSE, HOME=str(paths.data), JEMBER_PERIOD=value
     ):
         invocation = dbt.cli(
-            ["build", *RUN_EXCLUDES, *_dbt_logging()], context=context, target_path=target
+            ["build", *RUN_EXCLUDES, *NO_ARTIFACTS, *_dbt_logging()],
+            context=context,
+            target_path=target,
         )
     if period and value is not None:
         target.mkdir(parents=True, exist_ok=True)
