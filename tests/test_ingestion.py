@@ -368,6 +368,35 @@ def test_too_many_fields_rejects_the_row_with_its_number(raw_dir, con):
     assert file_log(con, "dtks/a.csv")[0]["rejected_rows"] == 1
 
 
+def test_an_xlsx_value_right_of_the_header_is_an_unnamed_column_and_the_row_is_read(raw_dir, con):
+    """In a sheet a cell cannot shift as a CSV field can after an unquoted delimiter: a value
+    beside the header's last column (a note typed next to the row) is an unknown extra column,
+    ignored, and the row is read. A totals row with its figure out there is still not data."""
+    path = raw_dir / "dtks/catatan.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("AJUNG")
+    sheet.write_row(0, 0, DTKS_HEADER.split(";"))
+    sheet.write_row(1, 0, dtks_row(1).split(";") + ["catatan: pindah"])
+    sheet.write_row(2, 0, dtks_row(2).split(";"))
+    sheet.write_row(3, 0, ["JUMLAH", None, None, None, None, None, None, None, 2])
+    workbook.close()
+
+    summary = ingest_source(raw_dir, "dtks", con)
+
+    assert rows(con, "select _row_number, nama from raw.dtks order by _row_number") == [
+        {"_row_number": 1, "nama": "NAMA 1"},
+        {"_row_number": 2, "nama": "NAMA 2"},
+    ]
+    assert rows(con, "select * from raw.ingest_rejected_rows") == []
+    assert summary.rows_rejected == 0
+    [log] = file_log(con, "dtks/catatan.xlsx")
+    assert log["status"] == "loaded" and log["non_data_rows"] == 1
+    assert (
+        "2 row(s) hold values right of the header's last column, first in cell I2"
+        in (log["message"])
+    )
+
+
 def test_bps_header_chooses_the_table(raw_dir, con):
     write(
         raw_dir / "bps/penduduk.csv",

@@ -1012,6 +1012,8 @@ def _read_sheet(
     for (row_index, column_index), text in part.error_cells.items():
         errors_by_row.setdefault(row_index, []).append((column_index, text))
     row: Sequence[object]
+    first_extra: str | None = None  # the first cell right of the header, e.g. `I7`
+    rows_with_extra = 0
     for row_number, row in enumerate(rows[header.record_index + 1 :], start=1):
         errors = errors_by_row.get(header.record_index + row_number)
         if errors:
@@ -1020,11 +1022,18 @@ def _read_sheet(
                 padded.extend([None] * (column_index + 1 - len(padded)))
                 padded[column_index] = text
             row = padded
-        extra = [v for v in row[field_count:] if _cell_text(v) is not None]
-        if extra:
-            width = max(i + 1 for i, v in enumerate(row) if _cell_text(v) is not None)
-            rejected.append(_too_many_fields(file, sheet, row_number, width, field_count))
-            continue
+        # A value right of the header's last named cell is in a column without a name: an
+        # unknown extra column (a note typed beside the row), kept nowhere, the row read as any
+        # other. Not `too_many_fields` as in a CSV, where an unquoted delimiter shifts the
+        # fields and the row cannot be trusted: a cell cannot shift.
+        extra_at = next(
+            (i for i, v in enumerate(row[field_count:]) if _cell_text(v) is not None), None
+        )
+        if extra_at is not None:
+            rows_with_extra += 1
+            if first_extra is None:
+                column = _column_name(field_count + 1 + extra_at)
+                first_extra = f"{column}{header.record_index + 1 + row_number}"
         if row_number in formula_columns:
             rejected.append(
                 _formula_without_value(
@@ -1058,6 +1067,13 @@ def _read_sheet(
             part.has_nul,
         )
     read = _finish_sheet(file, sheet, header, cells_table, rejected, base, part.has_nul)
+    if rows_with_extra:
+        read.record.message = _join_notes(
+            read.record.message,
+            f"{file.where(sheet)}: {rows_with_extra} row(s) hold values right of the header's "
+            f"last column, first in cell {first_extra} (a column without a name: ignored, "
+            "the rows are read)",
+        )
     if formula_columns:
         read.record.message = _join_notes(
             read.record.message,
