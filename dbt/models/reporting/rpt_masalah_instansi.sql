@@ -15,6 +15,19 @@ desa as (
     select * from {{ ref('mart_desa') }}
 ),
 
+-- A file delivered again byte for byte repeats rows already counted from its first delivery:
+-- its rows are kept and accounted for (rejected_rows lists them too), but not counted twice
+-- as problems.
+first_deliveries as (
+    select * from {{ ref('stg_ingest__files') }}
+    where not is_repeat_delivery
+),
+
+rejected as (
+    select * from {{ ref('rejected_rows') }}
+    where source_path in (select source_path from first_deliveries)
+),
+
 targeting as (
     select
         kinds.instansi,
@@ -30,7 +43,7 @@ problems as (
         'Dinas Sosial' as instansi,
         'baris DTKS tanpa identitas (ditolak)' as masalah,
         (
-            select count(*) from {{ ref('rejected_rows') }}
+            select count(*) from rejected
             where source = 'dtks'
         ) as jumlah
     union all
@@ -67,7 +80,7 @@ problems as (
         'PKH',
         'baris PKH tanpa identitas (ditolak)',
         (
-            select count(*) from {{ ref('rejected_rows') }}
+            select count(*) from rejected
             where source = 'pkh'
         )
     union all
@@ -123,7 +136,7 @@ problems as (
         'Semua pengirim',
         'file yang tidak dapat dibaca',
         (
-            select count(*) from {{ ref('stg_ingest__files') }}
+            select count(*) from first_deliveries
             where status = 'failed'
         )
     union all
