@@ -57,6 +57,14 @@ problems as (
     union all
     select
         'Dinas Sosial',
+        'baris DTKS dengan kolom wajib kosong atau nilai tidak sah',
+        (
+            select count(*) from dtks
+            where len(value_problems) > 0
+        )
+    union all
+    select
+        'Dinas Sosial',
         'pasangan catatan dugaan orang yang sama (perlu dicek)',
         (select count(*) from {{ ref('person_review_list') }})
     union all
@@ -82,6 +90,14 @@ problems as (
         (
             select count(*) from rejected
             where source = 'pkh'
+        )
+    union all
+    select
+        'PKH',
+        'baris PKH dengan kolom wajib kosong atau nilai tidak sah',
+        (
+            select count(*) from pkh
+            where len(value_problems) > 0
         )
     union all
     select

@@ -41,7 +41,9 @@ parsed as (
         {{ parse_yes_no('raw_rows.disabilitas') }} as is_disabilitas,
         {{ parse_yes_no('raw_rows.hamil') }} as is_hamil,
         {{ parse_is_alive('raw_rows.status_hidup') }} as is_alive,
+        raw_rows.tanggal_update as tanggal_update_raw,
         {{ parse_date_id('raw_rows.tanggal_update') }} as tanggal_update,
+        raw_rows.nama as nama_raw,
     from source as raw_rows
     {{ join_deliveries() }}
 ),
@@ -68,6 +70,18 @@ checked as (
             as is_nik_valid,
         -- a card saved from an E+15 display lost its digits: no card to place a family by
         no_kk_status = 'valid_length' and not {{ id_number_is_truncated('no_kk') }} as is_no_kk_valid,
+        {{ value_problems([
+            ('no_kk', 'no_kk_raw', none, true),
+            ('nik', 'nik_raw', none, true),
+            ('nama', 'nama_raw', none, true),
+            ('jenis_kelamin', 'jenis_kelamin_raw', 'jenis_kelamin', true),
+            ('tanggal_lahir', 'tanggal_lahir_raw', 'tanggal_lahir', true),
+            ('hubungan_keluarga', 'hubungan_keluarga_raw', 'hubungan_keluarga_kode', true),
+            ('desa', 'desa_raw', none, true),
+            ('kecamatan', 'kecamatan_raw', none, true),
+            ('desil', 'desil_raw', 'desil', false),
+            ('tanggal_update', 'tanggal_update_raw', 'tanggal_update', false),
+        ]) }} as value_problems,
         -- contract: a row is rejected only when nothing identifies a person in it
         case
             when nik_status = 'empty' and nama is null and no_kk_status = 'empty'
@@ -76,4 +90,4 @@ checked as (
     from derived
 )
 
-select * from checked
+select * exclude (nama_raw, tanggal_update_raw) from checked
