@@ -501,7 +501,11 @@ def report_context(
         ("component_mismatches", "Komponen/nominal tidak sesuai"),
     ]
 
-    files = wh.read("rpt_file_bermasalah", "masalah, baris_tanpa_desa desc nulls last, source_path")
+    files = wh.read(
+        "rpt_file_bermasalah",
+        "masalah, baris_tanpa_desa desc nulls last, baris_nilai_tidak_sah desc nulls last, "
+        "source_path",
+    )
     show_unplaced = bool(checks["failures"] or checks["warnings"])
     share_limit = _limit(verdict, "int_delivery_completeness", "share_of_previous", "min_value")
     unknown_limit = _limit(verdict, "int_delivery_completeness", "pkh_unknown_share", "max_value")
@@ -616,6 +620,7 @@ def report_context(
         "unplaced_files": [r for r in files if r["masalah"] == "desa_tidak_dikenali"][:10]
         if show_unplaced
         else [],
+        "value_problem_files": [r for r in files if r["masalah"] == "nilai_tidak_sah"][:10],
         "incomplete": incomplete,
         "incomplete_kecamatan": sorted({r["nama_kecamatan"] for r in incomplete}),
         "odd_files": odd_files,

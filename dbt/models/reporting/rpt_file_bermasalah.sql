@@ -1,24 +1,72 @@
 {#- The delivered files behind problems, for the report's gate section: files that failed to
-    read (`masalah` = 'gagal_dibaca'), and DTKS/PKH files with rows whose village was not
-    recognised ('desa_tidak_dikenali'). Paths are shown masked by the report. -#}
+    read (`masalah` = 'gagal_dibaca'), DTKS/PKH files with rows whose village was not
+    recognised ('desa_tidak_dikenali'), and DTKS/PKH files with rows holding a blank required
+    value or a value that does not read ('nilai_tidak_sah', from value_problems: `message`
+    names the columns, most rows first; a repeat delivery is its first delivery's file).
+    Paths are shown masked by the report. -#}
 with
 
-unplaced as (
+kept_rows as (
     select
         'dtks' as source,
         source_path,
-        count(*) as baris,
-        count(*) filter (where kode_desa is null) as baris_tanpa_desa
+        kode_desa,
+        value_problems,
+        is_repeat_delivery
     from {{ ref('int_dtks__persons_cleaned') }}
-    group by source_path
     union all
     select
         'pkh',
         source_path,
-        count(*),
-        count(*) filter (where kode_desa is null)
+        kode_desa,
+        value_problems,
+        is_repeat_delivery
     from {{ ref('int_pkh__disbursements_cleaned') }}
-    group by source_path
+),
+
+unplaced as (
+    select
+        source,
+        source_path,
+        count(*) as baris,
+        count(*) filter (where kode_desa is null) as baris_tanpa_desa
+    from kept_rows
+    group by all
+),
+
+value_problem_rows as (
+    select
+        source,
+        source_path,
+        count(*) as baris,
+        count(*) filter (where len(value_problems) > 0) as baris_nilai_tidak_sah
+    from kept_rows
+    where not is_repeat_delivery
+    group by all
+),
+
+-- e.g. `jenis_kelamin kosong (7), tanggal_lahir tidak sah (2)`
+value_problem_columns as (
+    select
+        source,
+        source_path,
+        string_agg(
+            replace(replace(problem, ' blank', ' kosong'), ' invalid', ' tidak sah')
+            || ' (' || problem_rows || ')',
+            ', '
+            order by problem_rows desc, problem asc
+        ) as message
+    from (
+        select
+            source,
+            source_path,
+            problem,
+            count(*) as problem_rows
+        from kept_rows, unnest(value_problems) as problems (problem)
+        where not is_repeat_delivery
+        group by all
+    )
+    group by all
 )
 
 select
@@ -28,7 +76,8 @@ select
     sheet,
     message,
     null::bigint as baris,
-    null::bigint as baris_tanpa_desa
+    null::bigint as baris_tanpa_desa,
+    null::bigint as baris_nilai_tidak_sah
 from {{ ref('stg_ingest__files') }}
 where status = 'failed'
 union all
@@ -39,6 +88,20 @@ select
     null,
     null,
     baris,
-    baris_tanpa_desa
+    baris_tanpa_desa,
+    null
 from unplaced
 where baris_tanpa_desa > 0
+union all
+select
+    'nilai_tidak_sah',
+    value_problem_rows.source,
+    value_problem_rows.source_path,
+    null,
+    value_problem_columns.message,
+    value_problem_rows.baris,
+    null,
+    value_problem_rows.baris_nilai_tidak_sah
+from value_problem_rows
+inner join value_problem_columns using (source, source_path)
+where value_problem_rows.baris_nilai_tidak_sah > 0
