@@ -9,11 +9,19 @@
     comparisons (Levenshtein, word lists, the PKH tests) sit in a CASE behind a cheap test that
     any pair they could hold true passes (different names of a length one letter apart, ...):
     the same values, ~30% less time (docs/benchmarks.md, 2026-12-06). -#}
+{#- DuckDB's join-order optimizer, given the part filters (getvariable: no estimate) and the pairs
+    read twice, built the second join's hash table on the ~5M pairs with the first record's
+    ~45 columns instead of on the records: 7 s of the query's 12 s at kit `jember`, spilling.
+    Without it the joins run in the order written, each hash table on the records (the
+    optimizer that picks the build side still runs): the same rows in ~8 s. Plans only, never
+    results; the setting is the connection's and is reset after the model. -#}
 {{ config(
     materialized='table_in_parts',
     part_column='rid_a',
     part_source='int_person_pairs_candidates',
     part_rows=var('person_pairs_part_rows', 10000000),
+    pre_hook="set disabled_optimizers = 'join_order'",
+    post_hook="reset disabled_optimizers",
 ) }}
 {#- A PKH recipient (p__) against a DTKS row (d__) of the same village whose NIK no DTKS row
     carries: the DTKS rows that could be the recipient, a NIK typo apart (the loose test,
