@@ -1,8 +1,9 @@
 {#- The delivered files behind problems, for the report's gate section: files that failed to
     read (`masalah` = 'gagal_dibaca'), DTKS/PKH files with rows whose village was not
-    recognised ('desa_tidak_dikenali'), and DTKS/PKH files with rows holding a blank required
-    value or a value that does not read ('nilai_tidak_sah', from value_problems: `message`
-    names the columns, most rows first; a repeat delivery is its first delivery's file).
+    recognised ('desa_tidak_dikenali'), and files of any source with rows holding a blank
+    required value or a value that does not read ('nilai_tidak_sah', from value_problems:
+    `message` names the columns, most rows first; a repeat delivery is its first delivery's
+    file).
     Paths are shown masked by the report. -#}
 with
 
@@ -34,14 +35,32 @@ unplaced as (
     group by all
 ),
 
+-- every source's kept rows, first deliveries only, for their value problems
+checked_rows as (
+    select
+        source,
+        source_path,
+        value_problems
+    from kept_rows
+    where not is_repeat_delivery
+    {%- for model in ['int_bps__population_cleaned', 'int_bps__poverty_cleaned', 'int_koperasi__reports_cleaned'] %}
+    union all
+    select
+        source,
+        source_path,
+        value_problems
+    from {{ ref(model) }}
+    where not is_repeat_delivery
+    {%- endfor %}
+),
+
 value_problem_rows as (
     select
         source,
         source_path,
         count(*) as baris,
         count(*) filter (where len(value_problems) > 0) as baris_nilai_tidak_sah
-    from kept_rows
-    where not is_repeat_delivery
+    from checked_rows
     group by all
 ),
 
@@ -62,8 +81,7 @@ value_problem_columns as (
             source_path,
             problem,
             count(*) as problem_rows
-        from kept_rows, unnest(value_problems) as problems (problem)
-        where not is_repeat_delivery
+        from checked_rows, unnest(value_problems) as problems (problem)
         group by all
     )
     group by all

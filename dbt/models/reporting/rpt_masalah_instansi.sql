@@ -141,6 +141,25 @@ problems as (
         )
     union all
     select
+        'DPMD/Diskop UKM',
+        'laporan koperasi dengan kolom wajib kosong atau nilai tidak sah',
+        (
+            select count(*) from {{ ref('int_koperasi__reports_cleaned') }}
+            where not is_repeat_delivery and len(value_problems) > 0
+        )
+    union all
+    select
+        'BPS',
+        'baris BPS dengan kolom wajib kosong atau nilai tidak sah',
+        (
+            select count(*) from {{ ref('int_bps__population_cleaned') }}
+            where not is_repeat_delivery and len(value_problems) > 0
+        ) + (
+            select count(*) from {{ ref('int_bps__poverty_cleaned') }}
+            where not is_repeat_delivery and len(value_problems) > 0
+        )
+    union all
+    select
         'BPS',
         'desa/kelurahan tanpa data penduduk BPS',
         (

@@ -17,6 +17,15 @@ parsed as (
         {{ parse_number_id('raw_rows.garis_kemiskinan') }} as garis_kemiskinan_rp,
         {{ parse_number_id('raw_rows.p1') }} as p1,
         {{ parse_number_id('raw_rows.p2') }} as p2,
+        -- (a small table: the checked values are read again here, not kept as raw text)
+        {{ value_problems([
+            ('tahun', 'raw_rows.tahun', parse_integer_id('raw_rows.tahun'), true),
+            ('persen_miskin', 'raw_rows.persen_miskin', parse_number_id('raw_rows.persen_miskin'), true),
+            ('jumlah_miskin', 'raw_rows.jumlah_miskin', parse_number_id('raw_rows.jumlah_miskin'), true),
+            ('garis_kemiskinan', 'raw_rows.garis_kemiskinan', parse_number_id('raw_rows.garis_kemiskinan'), true),
+            ('p1', 'raw_rows.p1', parse_number_id('raw_rows.p1'), false),
+            ('p2', 'raw_rows.p2', parse_number_id('raw_rows.p2'), false),
+        ]) }} as value_problems,
     from source as raw_rows
     {{ join_deliveries() }}
 )

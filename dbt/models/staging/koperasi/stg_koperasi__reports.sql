@@ -26,6 +26,18 @@ parsed as (
         {{ parse_number_id('raw_rows.modal_awal') }} as modal_awal,
         raw_rows.tanggal_laporan as tanggal_laporan_raw,
         {{ parse_date_id('raw_rows.tanggal_laporan') }} as tanggal_laporan,
+        -- (a small table: the checked values are read again here, not kept as raw text)
+        {{ value_problems([
+            ('kecamatan', 'raw_rows.kecamatan', none, true),
+            ('desa', 'raw_rows.desa', none, true),
+            ('tahapan', 'raw_rows.tahapan', 'stages.tahapan', true),
+            ('tanggal_laporan', 'raw_rows.tanggal_laporan', parse_date_id('raw_rows.tanggal_laporan'), true),
+            ('tanggal_musdesus', 'raw_rows.tanggal_musdesus', parse_date_id('raw_rows.tanggal_musdesus'), false),
+            ('jumlah_anggota', 'raw_rows.jumlah_anggota', parse_integer_id('raw_rows.jumlah_anggota'), false),
+            ('tanggal_akta', 'raw_rows.tanggal_akta', parse_date_id('raw_rows.tanggal_akta'), false),
+            ('tanggal_sk', 'raw_rows.tanggal_sk', parse_date_id('raw_rows.tanggal_sk'), false),
+            ('modal_awal', 'raw_rows.modal_awal', parse_number_id('raw_rows.modal_awal'), false),
+        ]) }} as value_problems,
     from source as raw_rows
     {{ join_deliveries() }}
     left join stages
