@@ -28,6 +28,17 @@ rejected as (
     where source_path in (select source_path from first_deliveries)
 ),
 
+-- rows with a blank required value or a value that does not read, per source: the sum of
+-- rpt_file_bermasalah's files (first deliveries only)
+value_problems as (
+    select
+        source,
+        sum(baris_nilai_tidak_sah)::bigint as jumlah
+    from {{ ref('rpt_file_bermasalah') }}
+    where masalah = 'nilai_tidak_sah'
+    group by source
+),
+
 targeting as (
     select
         kinds.instansi,
@@ -58,10 +69,10 @@ problems as (
     select
         'Dinas Sosial',
         'baris DTKS dengan kolom wajib kosong atau nilai tidak sah',
-        (
-            select count(*) from dtks
-            where len(value_problems) > 0
-        )
+        coalesce((
+            select sum(jumlah)::bigint from value_problems
+            where source = 'dtks'
+        ), 0)
     union all
     select
         'Dinas Sosial',
@@ -95,10 +106,10 @@ problems as (
     select
         'PKH',
         'baris PKH dengan kolom wajib kosong atau nilai tidak sah',
-        (
-            select count(*) from pkh
-            where len(value_problems) > 0
-        )
+        coalesce((
+            select sum(jumlah)::bigint from value_problems
+            where source = 'pkh'
+        ), 0)
     union all
     select
         'PKH',
@@ -143,21 +154,18 @@ problems as (
     select
         'DPMD/Diskop UKM',
         'laporan koperasi dengan kolom wajib kosong atau nilai tidak sah',
-        (
-            select count(*) from {{ ref('int_koperasi__reports_cleaned') }}
-            where not is_repeat_delivery and len(value_problems) > 0
-        )
+        coalesce((
+            select sum(jumlah)::bigint from value_problems
+            where source = 'koperasi'
+        ), 0)
     union all
     select
         'BPS',
         'baris BPS dengan kolom wajib kosong atau nilai tidak sah',
-        (
-            select count(*) from {{ ref('int_bps__population_cleaned') }}
-            where not is_repeat_delivery and len(value_problems) > 0
-        ) + (
-            select count(*) from {{ ref('int_bps__poverty_cleaned') }}
-            where not is_repeat_delivery and len(value_problems) > 0
-        )
+        coalesce((
+            select sum(jumlah)::bigint from value_problems
+            where source = 'bps'
+        ), 0)
     union all
     select
         'BPS',
