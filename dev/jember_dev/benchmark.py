@@ -3,7 +3,7 @@ stage and per dbt model, beside the read floor of the same raw files.
 
 Peak memory is sampled every 100 ms as the resident set of this process plus its child
 processes (dbt runs as a child), with this process's own share beside it, and attributed to
-the Dagster step (or dbt model, from dbt's run_results.json timings) running at that moment;
+the Dagster step (or dbt model, from the timings in dbt's own log, dbt.log) running at that moment;
 dbt runs two models at a time, so a model's peak includes its neighbour's. The read floor
 reads every raw file once in a process of its own (as the generator runs), before the run
 (CSV with pyarrow, xlsx with python-calamine, no processing): the least any pipeline must
