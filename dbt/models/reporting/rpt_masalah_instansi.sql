@@ -15,28 +15,25 @@ desa as (
     select * from {{ ref('mart_desa') }}
 ),
 
--- A file delivered again byte for byte repeats rows already counted from its first delivery:
--- its rows are kept and accounted for (rejected_rows lists them too), but not counted twice
--- as problems.
-first_deliveries as (
-    select * from {{ ref('stg_ingest__files') }}
-    where not is_repeat_delivery
-),
-
-rejected as (
-    select * from {{ ref('rejected_rows') }}
-    where source_path in (select source_path from first_deliveries)
-),
-
--- rows with a blank required value or a value that does not read, per source: the sum of
--- rpt_file_bermasalah's files (first deliveries only)
-value_problems as (
+-- per source, where rpt_mutu_sumber and rpt_file_bermasalah count them, once: rejected rows
+-- and failed files of first deliveries (a file delivered again byte for byte repeats rows
+-- already counted; its rows are kept and accounted for, not counted twice as problems), and
+-- rows with a blank required value or a value that does not read
+per_source as (
     select
-        source,
-        sum(baris_nilai_tidak_sah)::bigint as jumlah
-    from {{ ref('rpt_file_bermasalah') }}
-    where masalah = 'nilai_tidak_sah'
-    group by source
+        sources.source,
+        sources.baris_ditolak,
+        sources.file_gagal,
+        coalesce(value_problems.baris, 0) as baris_nilai_tidak_sah
+    from {{ ref('rpt_mutu_sumber') }} as sources
+    left join (
+        select
+            source,
+            sum(baris_nilai_tidak_sah)::bigint as baris
+        from {{ ref('rpt_file_bermasalah') }}
+        where masalah = 'nilai_tidak_sah'
+        group by source
+    ) as value_problems using (source)
 ),
 
 targeting as (
@@ -52,27 +49,11 @@ targeting as (
 problems as (
     select
         'Dinas Sosial' as instansi,
-        'baris DTKS tanpa identitas (ditolak)' as masalah,
-        (
-            select count(*) from rejected
-            where source = 'dtks'
-        ) as jumlah
-    union all
-    select
-        'Dinas Sosial',
-        'baris DTKS dengan desa tidak dikenali',
+        'baris DTKS dengan desa tidak dikenali' as masalah,
         (
             select count(*) from dtks
             where kode_desa is null
-        )
-    union all
-    select
-        'Dinas Sosial',
-        'baris DTKS dengan kolom wajib kosong atau nilai tidak sah',
-        coalesce((
-            select sum(jumlah)::bigint from value_problems
-            where source = 'dtks'
-        ), 0)
+        ) as jumlah
     union all
     select
         'Dinas Sosial',
@@ -94,22 +75,6 @@ problems as (
             select count(*) from dtks
             where nik_birth_date_mismatch or nik_sex_mismatch
         )
-    union all
-    select
-        'PKH',
-        'baris PKH tanpa identitas (ditolak)',
-        (
-            select count(*) from rejected
-            where source = 'pkh'
-        )
-    union all
-    select
-        'PKH',
-        'baris PKH dengan kolom wajib kosong atau nilai tidak sah',
-        coalesce((
-            select sum(jumlah)::bigint from value_problems
-            where source = 'pkh'
-        ), 0)
     union all
     select
         'PKH',
@@ -152,22 +117,6 @@ problems as (
         )
     union all
     select
-        'DPMD/Diskop UKM',
-        'laporan koperasi dengan kolom wajib kosong atau nilai tidak sah',
-        coalesce((
-            select sum(jumlah)::bigint from value_problems
-            where source = 'koperasi'
-        ), 0)
-    union all
-    select
-        'BPS',
-        'baris BPS dengan kolom wajib kosong atau nilai tidak sah',
-        coalesce((
-            select sum(jumlah)::bigint from value_problems
-            where source = 'bps'
-        ), 0)
-    union all
-    select
         'BPS',
         'desa/kelurahan tanpa data penduduk BPS',
         (
@@ -178,10 +127,29 @@ problems as (
     select
         'Semua pengirim',
         'file yang tidak dapat dibaca',
-        (
-            select count(*) from first_deliveries
-            where status = 'failed'
+        (select coalesce(sum(file_gagal), 0)::bigint from per_source)
+    union all
+    -- per source, under the agency that sent the rows
+    select
+        labels.instansi,
+        labels.masalah,
+        coalesce(
+            case labels.measure
+                when 'ditolak' then per_source.baris_ditolak
+                when 'nilai_tidak_sah' then per_source.baris_nilai_tidak_sah
+            end,
+            0
         )
+    from (
+        values
+        ('Dinas Sosial', 'dtks', 'ditolak', 'baris DTKS tanpa identitas (ditolak)'),
+        ('Dinas Sosial', 'dtks', 'nilai_tidak_sah', 'baris DTKS dengan kolom wajib kosong atau nilai tidak sah'),
+        ('PKH', 'pkh', 'ditolak', 'baris PKH tanpa identitas (ditolak)'),
+        ('PKH', 'pkh', 'nilai_tidak_sah', 'baris PKH dengan kolom wajib kosong atau nilai tidak sah'),
+        ('DPMD/Diskop UKM', 'koperasi', 'nilai_tidak_sah', 'laporan koperasi dengan kolom wajib kosong atau nilai tidak sah'),
+        ('BPS', 'bps', 'nilai_tidak_sah', 'baris BPS dengan kolom wajib kosong atau nilai tidak sah')
+    ) as labels (instansi, source, measure, masalah)
+    left join per_source using (source)
     union all
     select
         instansi,
