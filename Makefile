@@ -25,8 +25,8 @@ $(INSTALLED): pyproject.toml dev/pyproject.toml constraints.txt
 	touch $@
 
 # Dagster reads dbt's manifest at definition time; it is prepared here, never on import.
-# JEMBER_DUCKDB_PATH as every run gives it to dbt (transform/assets.py DBT_WAREHOUSE, the run's
-# data dir as HOME): the same profile, so each run's dbt reuses this parse (partial parsing).
+# JEMBER_DUCKDB_PATH as every run's dbt worker parses with (transform/dbt_worker.py
+# PARSE_WAREHOUSE): the same profile, so each run's parse reuses this one (partial parsing).
 manifest: $(MANIFEST)
 
 $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)

@@ -34,7 +34,7 @@ EXIT_PUBLISHED, EXIT_ERROR, EXIT_BLOCKED, EXIT_LOCKED = 0, 1, 2, 3
 
 
 # The terminal, kept aside: during a run sys.stdout goes to the run's log file, because dbt's
-# own output (hundreds of lines) is written to stdout by dagster-dbt.
+# own output (hundreds of lines) is written to stdout by the dbt step (transform/assets.py).
 _CONSOLE = sys.stdout
 
 
@@ -228,13 +228,19 @@ def _run_locked(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     _print(f"jember run: raw={raw_dir} data={data_dir}")
     _print(f"full log (dbt output, Dagster's own messages): {log_path}")
-    # Everything not ours goes to the log file from here on: dbt's output, which dagster-dbt
-    # writes to stdout, and the banners and warnings Dagster, dbt and GX write to stdout or
-    # stderr (the instance warning, telemetry notes, deprecations). Our lines use _CONSOLE.
+    # Everything not ours goes to the log file from here on: dbt's output, which the dbt step
+    # writes to stdout (and dbt's worker process to this stderr), and the banners and warnings
+    # Dagster, dbt and GX write to stdout or stderr (the instance warning, telemetry notes,
+    # deprecations). Our lines use _CONSOLE.
+    from dagster_project.transform.dbt_worker import shared_worker
+
     with (
         open(log_path, "w") as log_file,
         contextlib.redirect_stdout(log_file),
         contextlib.redirect_stderr(log_file),
+        # dbt's worker process, started first: it imports dbt and parses the project while
+        # this process imports Dagster and the definitions and ingestion reads the raw files.
+        shared_worker(data_dir / "dbt-target"),
     ):
         import dagster as dg
 

@@ -18,7 +18,7 @@ from dagster_project.ingestion.assets import ingest_raw_files
 from dagster_project.publishing.assets import publish
 from dagster_project.quality.assets import great_expectations_gate
 from dagster_project.reporting.assets import laporan
-from dagster_project.resources import DBT_EXECUTABLE, PipelinePaths
+from dagster_project.resources import PipelinePaths
 from dagster_project.restricted.assets import restricted_files, verification_workbooks
 from dagster_project.sensors import (
     latest_job,
@@ -30,8 +30,6 @@ from dagster_project.sensors import (
     report_job,
 )
 from dagster_project.transform.assets import (
-    JemberDbtCliResource,
-    dbt_project,
     jember_dbt_models,
     jember_dbt_period_models,
 )
@@ -81,7 +79,6 @@ def _definitions() -> dg.Definitions:
             resources={
                 # empty: $JEMBER_RAW_DIR / $JEMBER_DATA_DIR, else raw/ and data/ of the project
                 "paths": PipelinePaths(),
-                "dbt": JemberDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
             },
             # One DuckDB file has one writer: steps run one after another in the run's process.
             executor=dg.in_process_executor,

@@ -138,9 +138,41 @@ def run_pipeline(
     built here (loggers). `full` reads every raw file again, changed or not. Errors inside the
     run do not raise: the result says which steps failed.
     """
+    from dagster_project.resources import PipelinePaths
+    from dagster_project.transform.dbt_worker import shared_worker
+
+    # dbt's worker process starts first: it imports dbt and parses the project while Dagster
+    # loads the definitions, creates the run and ingestion reads the raw files
+    # (transform/dbt_worker.py). Every dbt build of this call uses it.
+    paths = PipelinePaths(raw_dir=str(raw_dir), data_dir=str(data_dir))
+    with shared_worker(paths.data / "dbt-target"):
+        return _run_pipeline(
+            raw_dir,
+            data_dir,
+            period=period,
+            instance=instance,
+            logger_defs=logger_defs,
+            run_config=run_config,
+            full=full,
+            keep_releases=keep_releases,
+        )
+
+
+def _run_pipeline(
+    raw_dir: Path,
+    data_dir: Path,
+    *,
+    period: str | None,
+    instance: dg.DagsterInstance | None,
+    logger_defs: dict[str, dg.LoggerDefinition] | None,
+    run_config: dict[str, Any] | None,
+    full: bool,
+    keep_releases: int | None,
+) -> PipelineResult:
     import dagster as dg
 
     from dagster_project.definitions import defs
+    from dagster_project.resources import PipelinePaths
 
     instance = instance if instance is not None else dg.DagsterInstance.ephemeral()
     extra = (
@@ -153,6 +185,7 @@ def run_pipeline(
         job = defs.resolve_job_def(name)
         return job.with_logger_defs(logger_defs) if logger_defs else job
 
+    paths = PipelinePaths(raw_dir=str(raw_dir), data_dir=str(data_dir))
     if period:
         job = job_def("jember_pipeline")
         config = run_config_for(raw_dir, data_dir, full=full, keep_releases=keep_releases)
@@ -174,9 +207,7 @@ def run_pipeline(
     )
     if not first.success:
         return PipelineResult([first], None)
-    from dagster_project.resources import PipelinePaths
-
-    month = data_month(PipelinePaths(raw_dir=str(raw_dir), data_dir=str(data_dir)))
+    month = data_month(paths)
     second = run_month(
         month,
         instance,

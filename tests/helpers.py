@@ -132,9 +132,9 @@ def output(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def run_dbt(*args: str, warehouse: Path, target_dir: Path) -> subprocess.CompletedProcess[str]:
-    """The real dbt CLI in its own process, as Dagster runs it: the profile names the
-    warehouse `~/warehouse.duckdb` with HOME = its folder (transform/assets.py), the values
-    `make manifest` parsed with, and an empty target folder starts from that prepared parse
+    """The real dbt CLI in its own process: the profile names the warehouse
+    `~/warehouse.duckdb` with HOME = its folder, the values `make manifest` parsed with
+    (transform/dbt_worker.py PARSE_WAREHOUSE), and an empty target folder starts from that prepared parse
     (partial_parse.msgpack), so dbt parses only what changed instead of the whole project
     (~5 s of each build)."""
     env = {

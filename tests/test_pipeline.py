@@ -32,23 +32,30 @@ def test_clean_delivery_is_published(tiny_run):
     assert pq.read_table(published / "mart_desa.parquet").num_rows == 248
 
 
-def test_the_runs_dbt_build_reuses_the_prepared_parse_and_runs_no_unit_test(tiny_run):
-    """The first run in a fresh data dir: dbt reuses the parse `make manifest` (or the
-    definitions' load) prepared, instead of parsing the whole project again because the
-    profile differs (transform/assets.py DBT_WAREHOUSE). Unit tests test code and run in the
-    suite (test_dbt_models); a run's build runs every data test on the delivery and no unit
-    test."""
+def test_the_runs_dbt_builds_share_one_parse_of_the_prepared_one_and_run_no_unit_test(tiny_run):
+    """The first run in a fresh data dir: dbt's worker parses once, reusing the parse `make
+    manifest` (or the definitions' load) prepared instead of parsing the whole project again
+    because the profile differs (transform/dbt_worker.py PARSE_WAREHOUSE), and both builds of
+    the run use that parse. Unit tests test code and run in the suite (test_dbt_models); a
+    run's build runs every data test on the delivery and no unit test."""
     target = tiny_run["data"] / "dbt-target"
     log = "".join(p.read_text(errors="replace") for p in sorted(target.glob("dbt.log*")))
     assert "Running with dbt" in log
     assert "Unable to do partial parsing" not in log
-    # A run without --period is two dbt builds (the period-independent models, then the
-    # month's): their node results together, from dbt's own log of both.
+    events = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    # dbt's invocations in this data dir, by the events each fired: one parse (dbt writes its
+    # parse's timings), then the two builds of a run without --period (the period-independent
+    # models, then the month's), neither of which parsed again.
+    invocations: dict[str, set[str]] = {}
+    for event in events:
+        invocations.setdefault(event["info"]["invocation_id"], set()).add(event["info"]["name"])
+    parses = [names for names in invocations.values() if "ParsePerfInfoPath" in names]
+    builds = [names for names in invocations.values() if "ConcurrencyLine" in names]
+    assert (len(parses), len(builds), len(invocations)) == (1, 2, 3), invocations
+    # Their node results together, from dbt's own log of both builds.
     results = [
         event["data"]["node_info"]["unique_id"]
-        for line in log.splitlines()
-        if line.startswith("{")
-        for event in [json.loads(line)]
+        for event in events
         if event["info"]["name"] in ("LogModelResult", "LogTestResult")
     ]
     kinds = Counter(unique_id.split(".")[0] for unique_id in results)

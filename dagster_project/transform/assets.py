@@ -10,22 +10,27 @@ definitions parses again with the dbt beside this interpreter. dagster-dbt's own
 """
 
 import contextlib
-import importlib.metadata
 import os
+import sys
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from functools import cached_property
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
-    DbtCliResource,
     DbtProject,
     dbt_assets,
 )
-from packaging import version
+from dagster_dbt.asset_utils import (
+    DAGSTER_DBT_EXCLUDE_METADATA_KEY,
+    DAGSTER_DBT_SELECT_METADATA_KEY,
+    DAGSTER_DBT_SELECTOR_METADATA_KEY,
+    get_manifest_and_translator_from_dbt_assets,
+    get_subset_selection_for_context,
+)
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
 from dagster_project.quality.validation import import_gx_in_background
 from dagster_project.resources import (
@@ -34,9 +39,16 @@ from dagster_project.resources import (
     ensure_dbt_manifest,
 )
 from dagster_project.runstate import FIRST_PERIOD, PERIOD_TIMEZONE
+from dagster_project.transform.dbt_worker import (
+    PARSE_WAREHOUSE,
+    last_period,
+    remember_period,
+    retire,
+    worker_for,
+)
 from dagster_project.warehouse import connect_read_only, scalar
 
-# What dagster-dbt's event stream yields (DbtCliInvocation.stream)
+# What dagster-dbt turns dbt's result events into (DbtCliEventMessage.to_default_asset_events)
 DbtEvent = (
     dg.Output
     | dg.AssetMaterialization
@@ -47,17 +59,10 @@ DbtEvent = (
 
 
 @contextlib.contextmanager
-def _child_environment(**variables: str | None) -> Iterator[None]:
-    """The dbt profile reads the warehouse path from the environment, and dagster-dbt hands
-    dbt's process a copy of this one when it starts it (inside `dbt.cli`): set for that moment
-    only, so nothing of one run's configuration stays behind in this process for the next.
-    A variable given as None is unset for that moment."""
+def _environment(**variables: str) -> Iterator[None]:
+    """Set for this block only, so nothing of it stays behind in this process."""
     before = {name: os.environ.get(name) for name in variables}
-    for name, value in variables.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    os.environ.update(variables)
     try:
         yield
     finally:
@@ -68,46 +73,11 @@ def _child_environment(**variables: str | None) -> Iterator[None]:
                 os.environ[name] = value
 
 
-# The warehouse as dbt's profile names it, the same string for every run, and the process's
-# HOME set to the run's data dir when dbt starts (DuckDB reads `~` from HOME). dbt re-parses the
-# whole project (7 s of the sample's run) when the profile's connection values differ from the
-# ones its partial-parse file was written with, and a warehouse path per data dir made every
-# first run in a data dir (each test, a fresh clone's `make run`) parse it all again. The
-# prepared parse (here and `make manifest`, with this same value) is now valid for every run.
-DBT_WAREHOUSE = "~/warehouse.duckdb"
-
-with _child_environment(JEMBER_DUCKDB_PATH=DBT_WAREHOUSE):
+# The manifest the definitions read, parsed with the warehouse string every run's dbt worker
+# parses with (dbt_worker.PARSE_WAREHOUSE): its partial-parse file then serves every data dir.
+with _environment(JEMBER_DUCKDB_PATH=PARSE_WAREHOUSE):
     ensure_dbt_manifest()
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-
-class JemberDbtCliResource(DbtCliResource):
-    """dagster-dbt's dbt resource without two steps it takes in this process before every dbt
-    command, which this pipeline never uses (measured on the sample: 4.6 s of each run):
-
-    - `dbt --version` in a child process (2.9 s) to learn the dbt version: the dbt we run is
-      the one installed beside this interpreter (resources.DBT_EXECUTABLE), so its version is
-      dbt-core's package version.
-    - a dbt adapter opened in this process (dbt imported, profile and macros loaded, 1.7 s): it
-      serves only dagster-dbt's fetch_row_counts()/fetch_column_metadata(), which
-      `jember_dbt_models` does not call (it reads row counts and columns itself, after dbt).
-
-    Both are private methods of DbtCliResource (dagster-dbt pinned in constraints.txt); if a
-    new version renamed them, the overrides would go unused and the run would only be slower.
-    """
-
-    def __init__(self, **fields: Any) -> None:
-        # DbtCliResource's own __init__ (which takes a DbtProject as project_dir), stated for
-        # the type checker, which otherwise sees only the resource's fields (project_dir: str).
-        # Every field passes through: Dagster builds the resource again from all of them.
-        super().__init__(**fields)
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> Any:
-        return None
 
 
 class JemberDbtTranslator(DagsterDbtTranslator):
@@ -129,30 +99,6 @@ dbt_translator = JemberDbtTranslator(
         enable_source_tests_as_checks=True,
     )
 )
-
-
-# dbt unit tests test the models' code on fixed inputs, not the delivery: the same result on
-# every run, so they run in the test suite (tests/test_dbt_models.py, a `dbt build` of the whole
-# project) and in CI, not in each production build (measured on the sample: 9 unit tests,
-# 4.3 s of node time). The data tests stay: they are about this delivery.
-RUN_EXCLUDES = ["--exclude-resource-type", "unit_test"]
-# No manifest.json / run_results.json in a run's dbt target folder: dbt writes the manifest
-# twice per build (after parsing and again at the end) and nothing reads them; dagster-dbt
-# takes every result from dbt's event stream, jember_dev.benchmark from dbt.log. ~0.4 s of
-# dbt's Python per write (py-spy), four writes per run. The partial-parse file, which the next
-# build reuses, is written either way.
-NO_ARTIFACTS = ["--no-write-json"]
-# dbt's log file (dbt-target/dbt.log) at info, not its default debug: debug writes ~30 lines of
-# JSON per node (each SQL statement, connection and compile step), ~9 MB for one build of the
-# shipped sample, and a build of the sample took 1-2.5 s longer with it (dbt CLI, 3 builds each
-# way). Info keeps every node's start and result with its timing, the errors, and the lines
-# jember_dev.benchmark reads. JEMBER_DBT_LOG_LEVEL_FILE=debug brings the full log back (every
-# SQL statement dbt sent, which files a partial parse read again), for a diagnosis.
-DBT_LOG_LEVEL_FILE_ENV = "JEMBER_DBT_LOG_LEVEL_FILE"
-
-
-def _dbt_logging() -> list[str]:
-    return ["--log-level-file", os.environ.get(DBT_LOG_LEVEL_FILE_ENV) or "info"]
 
 
 # Periods are Dagster partitions: one per reporting month, from January 2021 through the
@@ -184,12 +130,10 @@ PERIOD_SELECT = "int_reporting_period+"
     name="jember_dbt_models",
 )
 def jember_dbt_models(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    paths: PipelinePaths,
+    context: dg.AssetExecutionContext, paths: PipelinePaths
 ) -> Iterator[DbtEvent | dg.AssetObservation]:
     """The dbt models that do not depend on the reporting period: not partitioned."""
-    yield from _dbt_build(context, dbt, paths, period="")
+    yield from _dbt_build(context, paths, period="")
 
 
 @dbt_assets(
@@ -202,16 +146,10 @@ def jember_dbt_models(
     backfill_policy=ONE_MONTH_PER_RUN,
 )
 def jember_dbt_period_models(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    paths: PipelinePaths,
+    context: dg.AssetExecutionContext, paths: PipelinePaths
 ) -> Iterator[DbtEvent | dg.AssetObservation]:
     """The dbt models of one reporting month (the run's partition)."""
-    yield from _dbt_build(context, dbt, paths, period=context.partition_key)
-
-
-# In the data dir's dbt target folder: the JEMBER_PERIOD its last month's build had.
-LAST_PERIOD_FILE = "jember-period"
+    yield from _dbt_build(context, paths, period=context.partition_key)
 
 
 def period_of_partition(partition_key: str) -> str:
@@ -219,47 +157,66 @@ def period_of_partition(partition_key: str) -> str:
     return partition_key[:7]
 
 
+# dbt unit tests test the models' code on fixed inputs, not the delivery: the same result on
+# every run, so they run in the test suite (tests/test_dbt_models.py, a `dbt build` of the whole
+# project) and in CI, not in each production build (measured on the sample: 9 unit tests,
+# 4.3 s of node time). The data tests stay: they are about this delivery.
+RUN_EXCLUDES = ["--exclude-resource-type", "unit_test"]
+
+
 def _dbt_build(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: PipelinePaths, period: str
+    context: dg.AssetExecutionContext, paths: PipelinePaths, period: str
 ) -> Iterator[DbtEvent | dg.AssetObservation]:
-    # One target folder per data dir, kept between runs: dagster-dbt copies the prepared
-    # partial-parse file into it on a data dir's first run, and from then on dbt keeps it
-    # up to date there (dbt parses only what changed).
+    """`dbt build` of this step's models (those selected, when the UI materialises a subset),
+    in the run's dbt worker (transform/dbt_worker.py), each node's result turned into Dagster
+    events by dagster-dbt as it comes."""
+    # One target folder per data dir, kept between runs: dbt keeps its partial-parse file up
+    # to date there (it parses only what changed) and writes dbt.log there.
     target = paths.data / "dbt-target"
-    assert paths.warehouse == paths.data / "warehouse.duckdb"  # what DBT_WAREHOUSE names
+    manifest, translator, project = get_manifest_and_translator_from_dbt_assets(
+        [context.assets_def]
+    )
+    selection, indirect_selection = get_subset_selection_for_context(
+        context=context,
+        manifest=manifest,
+        select=context.op.tags.get(DAGSTER_DBT_SELECT_METADATA_KEY),
+        exclude=context.op.tags.get(DAGSTER_DBT_EXCLUDE_METADATA_KEY),
+        selector=context.op.tags.get(DAGSTER_DBT_SELECTOR_METADATA_KEY),
+        dagster_dbt_translator=translator,
+        current_dbt_indirect_selection_env=None,
+    )
+    args = ["build", *RUN_EXCLUDES, *selection]
+    if indirect_selection:
+        args += ["--indirect-selection", indirect_selection]
     # The period reaches dbt as an environment variable (int_reporting_period reads it with
-    # env_var): when it changes, dbt re-parses that one file, where a --vars value would make
-    # it parse the whole project again. The period-independent build reads no period: it is
-    # given the value the data dir's last build had (unset on a first build, as the prepared
-    # parse), so that dbt finds nothing changed and neither build re-parses a file while the
-    # month stays the same.
-    last_period = target / LAST_PERIOD_FILE
-    if period:
-        value: str | None = period_of_partition(period)
-    else:
-        value = last_period.read_text() if last_period.exists() else None
+    # env_var). The period-independent build reads none: it gets the data dir's last one.
+    value = period_of_partition(period) if period else last_period(target)
+    env = {"JEMBER_DUCKDB_PATH": str(paths.warehouse), "JEMBER_PERIOD": value}
     # The quality gate follows the dbt steps: its Great Expectations import is done meanwhile.
     import_gx_in_background()
-    with _child_environment(
-        JEMBER_DUCKDB_PATH=DBT_WAREHOUSE, HOME=str(paths.data), JEMBER_PERIOD=value
-    ):
-        invocation = dbt.cli(
-            ["build", *RUN_EXCLUDES, *NO_ARTIFACTS, *_dbt_logging()],
-            context=context,
-            target_path=target,
-        )
-    if period and value is not None:
-        target.mkdir(parents=True, exist_ok=True)
-        last_period.write_text(value)
     built: list[dg.AssetKey] = []
-    for event in invocation.stream():
-        if isinstance(event, (dg.Output, dg.AssetMaterialization)):
-            built.append(
-                context.asset_key_for_output(event.output_name)
-                if isinstance(event, dg.Output)
-                else event.asset_key
-            )
-        yield event
+    with worker_for(target) as worker:
+        for message in worker.build(args, env):
+            if "log" in message:  # the line dbt would have printed: to the run's log
+                sys.stdout.write(message["log"] + "\n")
+                continue
+            result = DbtCoreCliEventMessage(raw_event=message["event"], event_history_metadata={})
+            for event in result.to_default_asset_events(
+                manifest=manifest,
+                dagster_dbt_translator=translator,
+                context=context,
+                target_path=target,
+                project=project,
+            ):
+                if isinstance(event, dg.Output):
+                    built.append(context.asset_key_for_output(event.output_name))
+                elif isinstance(event, dg.AssetMaterialization):
+                    built.append(event.asset_key)
+                yield event
+    sys.stdout.flush()
+    if period and value is not None:
+        remember_period(target, value)
+        retire(target)
     yield from _table_observations(paths, built)
 
 
@@ -271,12 +228,12 @@ def dbt_asset_keys() -> list[dg.AssetKey]:
 def _table_observations(
     paths: PipelinePaths, keys: list[dg.AssetKey]
 ) -> Iterator[dg.AssetObservation]:
-    """Row count and column schema of every table dbt built, read once dbt's process has ended.
+    """Row count and column schema of every table dbt built, read once dbt's build has ended
+    (the worker closes the warehouse before it says so).
 
-    Not dagster-dbt's fetch_row_counts()/fetch_column_metadata(): they query through dbt's
-    adapter in this process while dbt's own process still holds the warehouse for writing (the
-    queries waited, and the quality gate's read-only connection afterwards failed beside the
-    adapter's open one). Here one read-only connection, closed before the gate opens its own.
+    Not dagster-dbt's fetch_row_counts()/fetch_column_metadata(): they query through a dbt
+    adapter in this process while dbt's worker still holds the warehouse for writing. Here one
+    read-only connection, closed before the gate opens its own.
     Observations, because a model's materialisation is reported when dbt finishes it, before
     the warehouse can be read.
     """

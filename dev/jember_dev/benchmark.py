@@ -219,33 +219,40 @@ def _ts(value: str) -> float:
     return stamp.timestamp()
 
 
-def dbt_profile(data_dir: Path, window: tuple[float, float]) -> dict | None:
+def dbt_profile(data_dir: Path, window: tuple[float, float], run_started: float) -> dict | None:
     """Where the dbt steps' time went, from dbt's own log (JSON lines, dbt.log and the rotated
-    dbt.log.1...), summed over the builds of the run (one per dbt step). Seconds from the first
-    step's start to dbt's first line (this process's work, dbt's import), parsing (first line to
-    "Found N models" of each build; full or partial, with dbt's reason for a full one),
-    execution (dbt's own elapsed time per build), and after (the last step's end less dbt's last
-    result: the event stream and the row counts). Per resource type (model, test, seed): how
-    many nodes and their summed time (dbt runs `threads` of them at once)."""
-    events = _dbt_log_events(data_dir, window)
+    dbt.log.1...). The run's dbt worker (transform/dbt_worker.py) parses the project once when
+    the run starts, beside Dagster's start-up and ingestion, then runs one build per dbt step on
+    that parse. Seconds: the worker's parse (its first line to its last, dbt's import not
+    included; full or partial, with dbt's reason for a full one) and how long after the first
+    dbt step started it ended (0: ready in time); from each step's start to its build's first
+    line, summed; execution (dbt's own elapsed time per build); and after (the last step's end
+    less dbt's last result: the event stream and the row counts). Per resource type (model,
+    test, seed): how many nodes and their summed time (dbt runs `threads` of them at once)."""
+    events = _dbt_log_events(data_dir, (run_started, window[1]))
     invocations: dict[str, list[dict]] = {}
     for e in events:
         invocations.setdefault(e["info"]["invocation_id"], []).append(e)
-    if not invocations:
+    builds = [
+        b for b in invocations.values() if any(e["info"]["name"] == "ConcurrencyLine" for e in b)
+    ]
+    parses = [b for b in invocations.values() if b not in builds]
+    if not builds:
         return None
-    parse = execution = 0.0
-    full_parse = None
+    parse = sum(_ts(b[-1]["info"]["ts"]) - _ts(b[0]["info"]["ts"]) for b in parses)
+    parse_late = max((_ts(b[-1]["info"]["ts"]) - window[0] for b in parses), default=0.0)
+    full_parse = next(
+        (
+            e["data"].get("reason")
+            for b in parses
+            for e in b
+            if e["info"]["name"] == "UnableToPartialParse"
+        ),
+        None,
+    )
+    execution = 0.0
     by_type: dict[str, dict] = {}
-    for build in invocations.values():
-        first = _ts(build[0]["info"]["ts"])
-        found = next(
-            (_ts(e["info"]["ts"]) for e in build if e["info"]["name"] == "FoundStats"), None
-        )
-        parse += (found - first) if found else 0.0
-        full_parse = full_parse or next(
-            (e["data"].get("reason") for e in build if e["info"]["name"] == "UnableToPartialParse"),
-            None,
-        )
+    for build in builds:
         execution += next(
             (
                 e["data"].get("execution_time", 0.0)
@@ -260,12 +267,13 @@ def dbt_profile(data_dir: Path, window: tuple[float, float]) -> dict | None:
                 t = by_type.setdefault(kind, {"nodes": 0, "seconds": 0.0})
                 t["nodes"] += 1
                 t["seconds"] += e["data"].get("execution_time", 0.0)
-    results = [e for e in events if e["info"]["name"] in RESULT_EVENTS]
+    results = [e for b in builds for e in b if e["info"]["name"] in RESULT_EVENTS]
     return {
-        "builds": len(invocations),
-        "before_dbt": _ts(events[0]["info"]["ts"]) - window[0],
+        "builds": len(builds),
         "parse": parse,
+        "parse_after_dbt_start": max(parse_late, 0.0),
         "full_parse_reason": full_parse,
+        "before_dbt": _ts(builds[0][0]["info"]["ts"]) - window[0],
         "execution": execution,
         "after_dbt": (window[1] - _ts(results[-1]["info"]["ts"])) if results else None,
         "by_resource_type": by_type,
@@ -390,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         "own_peak_bytes": sampler.own_peak(),
         "stages": stages,
         "dbt_models": models,
-        "dbt_profile": dbt_profile(data_dir, dbt_window) if dbt_window else None,
+        "dbt_profile": dbt_profile(data_dir, dbt_window, started_at) if dbt_window else None,
         # before the first step: process start, definitions load, resources
         "before_first_step": (min(w[0] for w in windows.values()) - started_at)
         if windows
@@ -448,10 +456,10 @@ def main(argv: list[str] | None = None) -> int:
     if d:
         parse = "full: " + d["full_parse_reason"] if d["full_parse_reason"] else "partial"
         print(
-            f"\ndbt steps ({d['builds']} dbt builds): before dbt's first line "
-            f"{d['before_dbt']:.1f} s, parse "
-            f"{d['parse']:.1f} s ({parse}), execution {d['execution']:.1f} s, "
-            f"after dbt {d['after_dbt']:.1f} s"
+            f"\ndbt steps ({d['builds']} dbt builds): the worker's parse {d['parse']:.1f} s "
+            f"({parse}; ended {d['parse_after_dbt_start']:.1f} s after the first dbt step "
+            f"started), before the first build's first line {d['before_dbt']:.1f} s, "
+            f"execution {d['execution']:.1f} s, after dbt {d['after_dbt']:.1f} s"
         )
         print("| dbt resource type | nodes | summed node time (s) |\n|---|---:|---:|")
         for kind, t in sorted(d["by_resource_type"].items(), key=lambda kv: -kv[1]["seconds"]):
