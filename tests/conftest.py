@@ -100,6 +100,7 @@ UNIT_SECONDS = {
     "tests/test_run_safety.py": 55,
     "tests/test_dbt_models.py": 50,
     "tests/test_privacy.py": 50,
+    "tests/test_dbt_worker.py": 15,
 }
 
 
