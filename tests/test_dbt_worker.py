@@ -72,6 +72,9 @@ def test_one_parse_serves_two_builds_and_each_build_hands_the_warehouse_back(wor
     parsed = ["ParsePerfInfoPath" in names for names in invocations]
     assert parsed[0] and not any(parsed[1:]) and len(parsed) >= 3, parsed
     assert all("ConcurrencyLine" in names for names in invocations[1:])
+    # owner-only, whatever the umask the worker was started under (this test's)
+    for path in (worker.target, worker.target / "dbt.log"):
+        assert path.stat().st_mode & 0o077 == 0, oct(path.stat().st_mode)
 
 
 def test_a_failed_build_says_dbts_error_and_the_worker_serves_the_next(worker, raw_warehouse):

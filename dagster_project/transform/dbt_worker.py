@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import IO, Any
 
 # runstate, not resources: the worker process imports this module, and resources imports Dagster.
-from dagster_project.runstate import PROJECT_ROOT
+from dagster_project.runstate import OWNER_ONLY_UMASK, PROJECT_ROOT
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 
@@ -110,8 +110,11 @@ class DbtWorker:
 
     def __init__(self, target: Path) -> None:
         self.target = target
+        # Owner-only like everything a run writes (runstate.begin_run), though the worker may
+        # start before the run has taken the data dir (pipeline.run_pipeline): the data dir
+        # itself, if made here, keeps the usual mode (analysts reach published/ through it).
+        target.mkdir(mode=0o700, parents=True, exist_ok=True)
         # A data dir's first run starts from the prepared parse (`make manifest`).
-        target.mkdir(parents=True, exist_ok=True)
         if PREPARED_PARSE.exists() and not (target / PREPARED_PARSE.name).exists():
             shutil.copy(PREPARED_PARSE, target / PREPARED_PARSE.name)
         env = {**os.environ, "JEMBER_DUCKDB_PATH": PARSE_WAREHOUSE, "PYTHONUNBUFFERED": "1"}
@@ -334,6 +337,10 @@ def _close_warehouse() -> None:
 
 
 def main() -> int:
+    # What dbt writes is the run's (the warehouse, its WAL and spill files, dbt.log): owner-only
+    # whatever umask the worker was started under (runstate.begin_run sets it for the run's
+    # own process, which may start the worker first).
+    os.umask(OWNER_ONLY_UMASK)
     # The conversation keeps the original standard output; whatever else writes to it from
     # here on (print, a library) goes to standard error.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w")
