@@ -21,6 +21,8 @@ from dagster_project.runstate import PROJECT_ROOT
 if TYPE_CHECKING:  # Dagster is imported when a run starts, not with this module
     import dagster as dg
 
+    from dagster_project.resources import PipelinePaths
+
 LAST_PUBLISHED_RUN = "last-published-run.json"  # in the data dir
 
 # The stage each step of a run belongs to (step keys are the ops' names), in the order a run
@@ -149,6 +151,7 @@ def run_pipeline(
         return _run_pipeline(
             raw_dir,
             data_dir,
+            paths,
             period=period,
             instance=instance,
             logger_defs=logger_defs,
@@ -161,6 +164,7 @@ def run_pipeline(
 def _run_pipeline(
     raw_dir: Path,
     data_dir: Path,
+    paths: PipelinePaths,
     *,
     period: str | None,
     instance: dg.DagsterInstance | None,
@@ -172,7 +176,6 @@ def _run_pipeline(
     import dagster as dg
 
     from dagster_project.definitions import defs
-    from dagster_project.resources import PipelinePaths
 
     instance = instance if instance is not None else dg.DagsterInstance.ephemeral()
     extra = (
@@ -185,7 +188,6 @@ def _run_pipeline(
         job = defs.resolve_job_def(name)
         return job.with_logger_defs(logger_defs) if logger_defs else job
 
-    paths = PipelinePaths(raw_dir=str(raw_dir), data_dir=str(data_dir))
     if period:
         job = job_def("jember_pipeline")
         config = run_config_for(raw_dir, data_dir, full=full, keep_releases=keep_releases)

@@ -26,6 +26,7 @@ from pydantic import Field
 # Re-exported: runstate.py holds what the CLI needs before it imports Dagster (a refused run
 # is refused at once).
 from dagster_project.runstate import (  # noqa: F401
+    DBT_PROJECT_DIR,
     LOCK_FILE_NAME,
     OWNER_ONLY_UMASK,
     PERIOD_PATTERN,
@@ -38,7 +39,6 @@ from dagster_project.runstate import (  # noqa: F401
     share_with_analysts,
 )
 
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DEFAULT_RAW_DIR = PROJECT_ROOT / "raw"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 
 PERIOD_PATTERN = re.compile(r"20[0-9]{2}-(0[1-9]|1[0-2])")
 # Reporting months are Dagster partitions (transform/assets.py MONTHLY): from this month

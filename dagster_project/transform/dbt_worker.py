@@ -39,9 +39,7 @@ from pathlib import Path
 from typing import IO, Any
 
 # runstate, not resources: the worker process imports this module, and resources imports Dagster.
-from dagster_project.runstate import OWNER_ONLY_UMASK, PROJECT_ROOT
-
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+from dagster_project.runstate import DBT_PROJECT_DIR, OWNER_ONLY_UMASK
 
 # The warehouse as the profile names it when the worker parses: the string `make manifest`
 # parses with, so that the prepared partial-parse file is valid in every data dir (dbt parses
@@ -243,6 +241,7 @@ def worker_for(target: Path) -> Iterator[DbtWorker]:
     key = target.resolve()
     if key in _SHARED:
         if not _SHARED[key].alive():
+            _SHARED[key].close()
             _SHARED[key] = DbtWorker(target)
         yield _SHARED[key]
         return
