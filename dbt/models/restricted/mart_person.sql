@@ -31,25 +31,14 @@ records as (
 -- the distinct recency prefixes, ranked as strings (files x update dates: 23,804 for 1.1M
 -- DTKS rows at jember, eval kit seed 3)
 recency_prefixes as (
-    select
-        recency_prefix,
-        row_number() over (
-            order by recency_prefix
-        ) as prefix_rank,
-    from (
-        select distinct recency_prefix
-        from records
-    )
+    {{ recency_prefix_ranks('records') }}
 ),
 
--- recency order: the prefix, then the row. An integer: the prefix's rank times 10^9 plus the
--- row, in the order of the string key prefix || lpad(row, 9) this replaces (arg_max over
--- ~1.1M string keys held a string per aggregate and person, and ran out of memory at the
--- 1.5GB limit beside int_household_members at jember scale)
+-- recency order: the prefix, then the row, as an integer (macros/recency_key.sql)
 ranked as (
     select
         records.*,
-        recency_prefixes.prefix_rank * 1000000000 + records.row_number as recency,
+        {{ recency_key('recency_prefixes.prefix_rank', 'records.row_number') }} as recency,
     from records
     inner join recency_prefixes using (recency_prefix)
 ),

@@ -1,12 +1,8 @@
 {#- Every canonical DTKS row (repeat deliveries left out) with the person and household that
     resolution placed it in, and `recency`: the order in which rows of one person or household
     speak (TANGGAL_UPDATE, then later path, sheet and row). "The latest row wins" everywhere
-    downstream means arg_max(..., recency) over these rows. `recency` is an integer: the rank of
-    the row's (date, path, sheet) prefix times 10^9 plus its row number, in the order of the
-    string date || '|' || path || '|' || sheet || '|' || lpad(row, 9) it replaces (the same
-    for every row number below 10^9 and any path and sheet without '|'). arg_max over ~1.1M
-    such strings held a string per aggregate and person or household: slower, and at jember
-    scale int_household_members ran out of memory at the 1.5GB limit beside mart_person. -#}
+    downstream means arg_max(..., recency) over these rows. `recency` is an integer
+    (macros/recency_key.sql). -#}
 with
 
 placed as (
@@ -39,16 +35,11 @@ placed as (
 -- the distinct prefixes (files x sheets x update dates: 32,238 for 1.1M rows at jember, eval kit
 -- seed 3), ranked as strings
 recency_prefixes as (
-    select
-        recency_prefix,
-        row_number() over (
-            order by recency_prefix
-        ) as prefix_rank,
-    from (select distinct recency_prefix from placed)
+    {{ recency_prefix_ranks('placed') }}
 )
 
 select
     placed.* exclude (recency_prefix),
-    recency_prefixes.prefix_rank * 1000000000 + placed.row_number as recency,
+    {{ recency_key('recency_prefixes.prefix_rank', 'placed.row_number') }} as recency,
 from placed
 left join recency_prefixes using (recency_prefix)

@@ -45,25 +45,16 @@ pkh_rows as (
         and pkh.tahun = period.pkh_tahun
 ),
 
--- the distinct (stage, path, sheet) prefixes, ranked as strings
+-- `recency`, the order in which a family's rows speak: the stage, then later path, sheet and
+-- row (macros/recency_key.sql)
 recency_prefixes as (
-    select
-        recency_prefix,
-        row_number() over (
-            order by recency_prefix
-        ) as prefix_rank,
-    from (select distinct recency_prefix from pkh_rows)
+    {{ recency_prefix_ranks('pkh_rows') }}
 ),
 
--- `recency`, the order in which a family's rows speak (stage, then later path, sheet and row):
--- the prefix's rank times 10^9 plus the row number, in the order of the string
--- prefix || lpad(row, 9) it replaces, as in int_dtks_rows_placed. The ~20 arg_max below over
--- that string took most of this model's time and memory (at jember, eval kit seed 3: 7.1 s of
--- CPU and a 1.2 GB peak for the query against 2.4 s and 0.7 GB).
 pkh_rows_ranked as (
     select
         pkh_rows.* exclude (recency_prefix, row_number),
-        recency_prefixes.prefix_rank * 1000000000 + pkh_rows.row_number as recency,
+        {{ recency_key('recency_prefixes.prefix_rank', 'pkh_rows.row_number') }} as recency,
     from pkh_rows
     left join recency_prefixes using (recency_prefix)
 ),
