@@ -15,17 +15,9 @@
 {%- set block_max_rows = var('person_block_max_rows', 1000) -%}
 with
 
-repeat_files as (
-    select distinct
-        source,
-        source_path
-    from {{ ref('stg_ingest__files') }}
-    where is_repeat_delivery
-),
-
-records as (
+-- the rows resolution resolves: a byte-identical repeat delivery's rows are left out
+kept_rows as (
     select
-        'dtks' as source,
         source_path,
         case when nik_status = 'valid_length' then left(nik, 15) end as nik15,
         case when is_no_kk_valid then no_kk end as no_kk,
@@ -33,9 +25,9 @@ records as (
         tanggal_lahir,
         nama,
     from {{ ref('int_dtks__persons_cleaned') }}
+    where not is_repeat_delivery
     union all
     select
-        'pkh' as source,
         source_path,
         case when nik_pengurus_status = 'valid_length' then left(nik_pengurus, 15) end as nik15,
         case when is_no_kk_valid then no_kk end as no_kk,
@@ -43,12 +35,7 @@ records as (
         null::date as tanggal_lahir,
         nama_pengurus as nama,
     from {{ ref('int_pkh__disbursements_cleaned') }}
-),
-
-kept_rows as (
-    select records.*
-    from records
-    anti join repeat_files using (source, source_path)
+    where not is_repeat_delivery
 ),
 
 -- the name key (the costly part) once per distinct name, as in int_person_records
