@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import duckdb
@@ -248,6 +249,48 @@ def test_same_bytes_twice_is_recorded_as_duplicate_and_rows_keep_their_identity(
     assert rows(con, "select _source_path, _row_number from raw.dtks order by 1") == [
         {"_source_path": "dtks/2025-04/ajung.csv", "_row_number": 1},
         {"_source_path": "dtks/2025-05/ajung.csv", "_row_number": 1},
+    ]
+
+
+def test_files_read_side_by_side_go_on_in_path_order(raw_dir, con, monkeypatch):
+    """Ingestion reads files ahead in threads (load.READ_AHEAD_FILES); whichever read ends
+    first, records and rows go on in path order, so the first of two byte-identical files
+    stays the original and the later one its duplicate."""
+    import dagster_project.ingestion.load as load
+
+    text = f"{DTKS_HEADER}\n{dtks_row(1)}\n"
+    write(raw_dir / "dtks/2025-04/ajung.csv", text)
+    write(raw_dir / "dtks/2025-04/~$ajung.csv", "lock")
+    write(raw_dir / "dtks/2025-05/ajung.csv", text)
+    write(raw_dir / "dtks/2025-06/balung.csv", f"{DTKS_HEADER}\n{dtks_row(2)}\n{dtks_row(3)}\n")
+
+    real_read_file = load.read_file
+    later_read_done = threading.Event()
+
+    def first_read_ends_last(raw, path, source):
+        if path.parent.name == "2025-04":
+            later_read_done.wait(timeout=10)
+        read = real_read_file(raw, path, source)
+        if path.parent.name == "2025-05":
+            later_read_done.set()
+        return read
+
+    monkeypatch.setattr(load, "read_file", first_read_ends_last)
+    summary = ingest_source(raw_dir, "dtks", con)
+
+    assert later_read_done.is_set()
+    assert summary.duplicate_files == 1
+    assert rows(con, "select source_path, duplicate_of from raw.ingest_files order by rowid") == [
+        {"source_path": "dtks/2025-04/ajung.csv", "duplicate_of": None},
+        {"source_path": "dtks/2025-04/~$ajung.csv", "duplicate_of": None},
+        {"source_path": "dtks/2025-05/ajung.csv", "duplicate_of": "dtks/2025-04/ajung.csv"},
+        {"source_path": "dtks/2025-06/balung.csv", "duplicate_of": None},
+    ]
+    assert rows(con, "select _source_path, _row_number from raw.dtks order by rowid") == [
+        {"_source_path": "dtks/2025-04/ajung.csv", "_row_number": 1},
+        {"_source_path": "dtks/2025-05/ajung.csv", "_row_number": 1},
+        {"_source_path": "dtks/2025-06/balung.csv", "_row_number": 1},
+        {"_source_path": "dtks/2025-06/balung.csv", "_row_number": 2},
     ]
 
 
@@ -500,7 +543,9 @@ def test_a_load_that_fails_halfway_keeps_the_previous_tables_whole(raw_dir, con,
     monkeypatch.setattr(load, "read_file", failing_read_file)
     with pytest.raises(OSError):
         ingest_source(raw_dir, "dtks", con)
-    assert calls == ["a.csv", "b.csv", "c.csv"]  # b.csv's rows were written before c.csv failed
+    # read side by side (READ_AHEAD_FILES), so in any order; b.csv's rows went to DuckDB before
+    # c.csv's failure reached the loop
+    assert sorted(calls) == ["a.csv", "b.csv", "c.csv"]
     assert rows(con, "select count(*) as n from raw.dtks") == [{"n": 1}]
     assert rows(con, "select source_path from raw.ingest_files") == [{"source_path": "dtks/a.csv"}]
     loading = "select table_name from duckdb_tables() where table_name like '_loading%'"
