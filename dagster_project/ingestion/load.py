@@ -42,8 +42,8 @@ APPEND_BYTES = 256 * 2**20
 # Files read at once, ahead of the one whose rows are being written. python-calamine and
 # pyarrow's CSV reader release the GIL, so two files read side by side on the machine's two
 # cores (kit `jember`'s 60 DTKS files: 7.2 s one after the other, 4.6 s two at a time), and the
-# rows go on to DuckDB in the files' order as before. Memory holds at most this many files'
-# rows besides the batch being written.
+# rows go on to DuckDB in the files' order as before. Memory holds the rows of the file being
+# handed on and of at most this many more, besides the batch being written.
 READ_AHEAD_FILES = 2
 
 # The log tables, defined once: as Arrow schemas. The DuckDB tables are created from them
