@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -292,6 +295,23 @@ def test_files_read_side_by_side_go_on_in_path_order(raw_dir, con, monkeypatch):
         {"_source_path": "dtks/2025-06/balung.csv", "_row_number": 1},
         {"_source_path": "dtks/2025-06/balung.csv", "_row_number": 2},
     ]
+
+
+def test_arrow_allocates_with_malloc_in_a_process_of_ours():
+    """The package sets Arrow's memory pool to the C library's malloc before pyarrow loads: with
+    the bundled mimalloc the pages the reader threads freed stayed with the process
+    (docs/benchmarks.md, "Ingestion on two cores"). An operator's own setting wins."""
+    code = "import dagster_project, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+
+    def backend(env: dict[str, str]) -> str:
+        run = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        return run.stdout.strip()
+
+    assert backend(env) == "system"
+    assert backend({**env, "ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}) == "mimalloc"
 
 
 def write_multisheet_workbook(path: Path) -> None:
