@@ -95,8 +95,9 @@ nik_near_pairs as (
         on {{ shared_part }} and a.nama_key = b.nama_key and a.nik < b.nik
             {%- if swap and not one_digit %}
             -- a swap of two digits keeps the number's remainder by 9 (its digit sum's): a key
-            -- that leaves the swap test a ninth of the pairs (two parts share digits 8-16 or
-            -- 1-10 for every two people born one day with one serial or in one village)
+            -- that leaves the swap test a ninth of the pairs (digits 8-16 are shared by any two
+            -- people born one day with one serial in two districts, digits 1-10 by any two of
+            -- one district born on one day and month)
             and cast(a.nik as bigint) % 9 = cast(b.nik as bigint) % 9
             {%- endif %}
             and (
