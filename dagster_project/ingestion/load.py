@@ -399,15 +399,13 @@ def _read_in_order(
             for entry in entries:
                 read = None
                 if entry.path is not None:
-                    if files_started == READ_AHEAD_FILES:
-                        # hand on entries up to the oldest started file: no more than
-                        # READ_AHEAD_FILES are started beyond the one being written
-                        while True:
-                            done = started.popleft()
-                            yield done
-                            if done[1] is not None:
-                                files_started -= 1
-                                break
+                    # hand on entries up to the oldest started file: no more than
+                    # READ_AHEAD_FILES are started beyond the one being written
+                    while files_started == READ_AHEAD_FILES:
+                        done = started.popleft()
+                        if done[1] is not None:
+                            files_started -= 1
+                        yield done
                     read = pool.submit(read_file, raw_dir, entry.path, source)
                     files_started += 1
                 started.append((entry, read))
