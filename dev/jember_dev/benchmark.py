@@ -4,7 +4,11 @@ stage and per dbt model, beside the read floor of the same raw files.
 Peak memory is sampled every 100 ms as the resident set of this process plus its child
 processes (dbt runs as a child), with this process's own share beside it, and attributed to
 the Dagster step (or dbt model, from the timings in dbt's own log, dbt.log) running at that moment;
-dbt runs two models at a time, so a model's peak includes its neighbour's. The read floor
+dbt runs two models at a time, so a model's peak includes its neighbour's. CPU is sampled
+with it: the CPU seconds this process and its children used in each stage (a child's time
+counts once it is reaped, as its parent's), and how busy the machine's cores were meanwhile
+(/proc/stat, every process): a stage whose cores are busy near 100% is bound by the work it
+does, not by waiting, and only less work makes it faster. The read floor
 reads every raw file once in a process of its own (as the generator runs), before the run
 (CSV with pyarrow, xlsx with python-calamine, no processing): the least any pipeline must
 spend on this delivery; the ratio run / read floor says how far above it we are. Results are
@@ -59,6 +63,29 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and of its children it has reaped."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            # the fields after the command name, which is in parentheses and may hold spaces
+            fields = f.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # utime, stime, cutime, cstime: fields 14-17 of proc(5), 12-15 after the name
+    return sum(int(x) for x in fields[11:15]) / CLOCK_TICKS
+
+
+def _machine_cpu() -> tuple[float, float]:
+    """(busy, all) CPU seconds of every core since boot (/proc/stat: idle and iowait are
+    not busy)."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / CLOCK_TICKS, sum(ticks) / CLOCK_TICKS
+
+
 class MemorySampler(threading.Thread):
     def __init__(self, interval: float = 0.1):
         super().__init__(daemon=True)
@@ -66,15 +93,31 @@ class MemorySampler(threading.Thread):
         # (time, this process and its children, this process alone): the pipeline's own process
         # (Dagster, ingestion, the quality gate) apart from dbt's and the workbook writers'
         self.samples: list[tuple[float, int, int]] = []
+        # (time, CPU seconds of this process and its children, the machine's busy and all CPU
+        # seconds)
+        self.cpu_samples: list[tuple[float, float, float, float]] = []
         self._done = threading.Event()
 
     def run(self) -> None:
         me = os.getpid()
         while not self._done.is_set():
             own = _rss_bytes(me)
-            total = own + sum(_rss_bytes(p) for p in _descendants(me))
-            self.samples.append((time.time(), total, own))
+            children = _descendants(me)
+            total = own + sum(_rss_bytes(p) for p in children)
+            now = time.time()
+            self.samples.append((now, total, own))
+            cpu = _cpu_seconds(me) + sum(_cpu_seconds(p) for p in children)
+            self.cpu_samples.append((now, cpu, *_machine_cpu()))
             self._done.wait(self.interval)
+
+    def cpu(self, start: float, end: float) -> tuple[float, float] | None:
+        """(CPU seconds this process and its children used, the share of the machine's cores
+        that were busy) between start and end, from the samples nearest inside them."""
+        inside = [s for s in self.cpu_samples if start <= s[0] <= end]
+        if len(inside) < 2:
+            return None
+        (_, cpu0, busy0, all0), (_, cpu1, busy1, all1) = inside[0], inside[-1]
+        return cpu1 - cpu0, (busy1 - busy0) / (all1 - all0) if all1 > all0 else 0.0
 
     def stop(self) -> None:
         self._done.set()
@@ -375,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": sum(windows[k][1] - windows[k][0] for k in keys),
             "peak_bytes": sampler.peak(start, end),
             "own_peak_bytes": sampler.own_peak(start, end),
+            "cpu": sampler.cpu(start, end),
         }
     # the report renders in its own run, started by the job's hooks (sensors.py)
     for run in instance.get_runs():
@@ -385,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
                         "seconds": window[1] - window[0],
                         "peak_bytes": sampler.peak(*window),
                         "own_peak_bytes": sampler.own_peak(*window),
+                        "cpu": sampler.cpu(*window),
                     }
     dbt_steps = [w for k, w in windows.items() if k.startswith(STAGES["dbt"])]
     dbt_window = (min(w[0] for w in dbt_steps), max(w[1] for w in dbt_steps)) if dbt_steps else None
@@ -396,6 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_seconds": wall,
         "peak_bytes": sampler.peak(),
         "own_peak_bytes": sampler.own_peak(),
+        "cpu": sampler.cpu(started_at, started_at + wall),
         "stages": stages,
         "dbt_models": models,
         "dbt_profile": dbt_profile(data_dir, dbt_window, started_at) if dbt_window else None,
@@ -413,28 +459,34 @@ def main(argv: list[str] | None = None) -> int:
     gib = 2**30
     print(f"\nbenchmark {results['date']} scale={args.scale} machine: {results['machine']}")
     print(
-        "| stage | wall time (s) | peak memory (GiB) | of which the pipeline's own process |\n"
-        "|---|---:|---:|---:|"
+        "| stage | wall time (s) | peak memory (GiB) | of which the pipeline's own process "
+        "| CPU (s) | cores busy |\n"
+        "|---|---:|---:|---:|---:|---:|"
     )
     if "generate" in results:
         g = results["generate"]
         print(
-            f"| generate (not part of the run) | {g['seconds']:.1f} | {g['peak_bytes'] / gib:.2f} | |"
+            f"| generate (not part of the run) | {g['seconds']:.1f} | {g['peak_bytes'] / gib:.2f} "
+            "| | | |"
         )
     for stage, s in stages.items():
         print(
             f"| {stage} | {s['seconds']:.1f} | {s['peak_bytes'] / gib:.2f} "
-            f"| {s['own_peak_bytes'] / gib:.2f} |"
+            f"| {s['own_peak_bytes'] / gib:.2f} | {_cpu_cells(s['cpu'])} |"
         )
     p = results["pipeline"]
     print(
         f"| **whole run** | **{p['wall_seconds']:.1f}** | **{p['peak_bytes'] / gib:.2f}** "
-        f"| {p['own_peak_bytes'] / gib:.2f} |"
+        f"| {p['own_peak_bytes'] / gib:.2f} | {_cpu_cells(p['cpu'])} |"
     )
     f = results["read_floor"]
     print(
         f"| read floor ({f['files']} files, {f['rows']} rows, {f['bytes'] / 2**20:.0f} MiB) "
-        f"| {f['seconds']:.1f} | {f['peak_bytes'] / gib:.2f} | |"
+        f"| {f['seconds']:.1f} | {f['peak_bytes'] / gib:.2f} | | | |"
+    )
+    print(
+        f"CPU: the run's processes; cores busy: all {os.cpu_count()} of the machine's cores, "
+        "every process (idle and waiting for I/O are not busy)"
     )
     if p["run_over_read_floor"]:
         print(f"run / read floor: {p['run_over_read_floor']:.0f}x")
@@ -475,6 +527,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"run success: {p['success']}")
     return 0 if result.success else 1
+
+
+def _cpu_cells(cpu: tuple[float, float] | None) -> str:
+    """Two table cells: CPU seconds of the run's processes, and the machine's busy share."""
+    if cpu is None:
+        return " | "
+    seconds, busy = cpu
+    return f"{seconds:.1f} | {busy:.0%}"
 
 
 if __name__ == "__main__":
