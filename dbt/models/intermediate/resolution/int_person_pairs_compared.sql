@@ -226,7 +226,13 @@ compared as (
         -- the region of one of the two NIKs (most people hold a NIK of the kecamatan they live
         -- in; the other region is then the slip), or one of the two regions naming no
         -- kecamatan of the regency (3509 and kecamatan digits none has: that one is the slip,
-        -- wherever the records live; a mover keeps the NIK)
+        -- wherever the records live; a mover keeps the NIK).
+        -- When both regions are real, the family or the village must agree too, or the name
+        -- be very rare: Dukcapil numbers each district's births of a day from 0001, so two
+        -- people born one day in two districts often share digits 7-16 and differ only in the
+        -- region, and a resident keeps the NIK of the district that issued it (the raw
+        -- contract). Two namesakes so, in two villages of one kecamatan on unrelated cards,
+        -- are what such a pair more often is (docs/benchmarks.md, 2026-12-06 18:40)
         coalesce(
             (hamming(a.nik, b.nik) = 1 or (hamming(a.nik, b.nik) = 2 and is_nik_transposed))
             and left(a.nik, 6) <> left(b.nik, 6)
@@ -235,6 +241,15 @@ compared as (
                 (
                     a.kode_kecamatan = b.kode_kecamatan
                     and replace(a.kode_kecamatan, '.', '') in (left(a.nik, 6), left(b.nik, 6))
+                    and (
+                        a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1
+                        or related_cards.no_kk_a is not null
+                        or a.kode_desa = b.kode_desa
+                        or (
+                            a.nama_key = b.nama_key and a.is_name_very_rare
+                            and a.tanggal_lahir = b.tanggal_lahir and not a.is_default_birth_date
+                        )
+                    )
                 )
                 or a.is_nik_kecamatan_unknown <> b.is_nik_kecamatan_unknown
             ), false)
