@@ -232,7 +232,8 @@ compared as (
         -- people born one day in two districts often share digits 7-16 and differ only in the
         -- region, and a resident keeps the NIK of the district that issued it (the raw
         -- contract). Two namesakes so, in two villages of one kecamatan on unrelated cards,
-        -- are what such a pair more often is (docs/benchmarks.md, 2026-12-06 18:40)
+        -- are what such a pair more often is (docs/benchmarks.md, "A region-digit NIK typo
+        -- between two real districts")
         coalesce(
             (hamming(a.nik, b.nik) = 1 or (hamming(a.nik, b.nik) = 2 and is_nik_transposed))
             and left(a.nik, 6) <> left(b.nik, 6)
