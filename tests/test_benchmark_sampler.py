@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from jember_dev.benchmark import MemorySampler
+from jember_dev.benchmark import ResourceSampler
 
 # ~0.6 s of one core's arithmetic, then ~0.3 s asleep holding 200 MB, in a child process
 CHILD = """
@@ -17,13 +17,13 @@ import time
 end = time.process_time() + 0.6
 while time.process_time() < end:
     pass
-held = bytearray(200 * 2**20)
+held = b"x" * (200 * 2**20)  # written, so resident
 time.sleep(0.3)
 """
 
 
 def test_the_sampler_counts_a_childs_cpu_and_memory():
-    sampler = MemorySampler(interval=0.05)
+    sampler = ResourceSampler(interval=0.05)
     sampler.start()
     start = time.time()
     subprocess.run([sys.executable, "-c", CHILD], check=True)

@@ -86,7 +86,10 @@ def _machine_cpu() -> tuple[float, float]:
     return (sum(ticks) - ticks[3] - ticks[4]) / CLOCK_TICKS, sum(ticks) / CLOCK_TICKS
 
 
-class MemorySampler(threading.Thread):
+class ResourceSampler(threading.Thread):
+    """Every `interval` seconds, in a thread: the resident memory of this process and of its
+    children, and the CPU seconds they used, beside the machine's own CPU counters."""
+
     def __init__(self, interval: float = 0.1):
         super().__init__(daemon=True)
         self.interval = interval
@@ -375,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_generate:
         from jember_dev.generator import generate
 
-        sampler = MemorySampler()
+        sampler = ResourceSampler()
         sampler.start()
         t0 = time.perf_counter()
         results["generate_summary"] = _in_child(generate, gen_dir, args.scale, args.seed)
@@ -386,13 +389,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from dagster_project.pipeline import run_pipeline
 
-    sampler = MemorySampler()
+    sampler = ResourceSampler()
     sampler.start()
     floor = _in_child(read_floor, raw_dir)
     sampler.stop()
     results["read_floor"] = {**floor, "peak_bytes": sampler.peak()}
 
-    sampler = MemorySampler()
+    sampler = ResourceSampler()
     sampler.start()
     t0 = time.perf_counter()
     started_at = time.time()

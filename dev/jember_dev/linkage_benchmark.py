@@ -389,11 +389,11 @@ def print_scenarios(split: dict) -> None:
 def time_resolution(data_dir: Path) -> dict:
     """A second `dbt build` of the resolution models alone (they read the ingested tables):
     wall seconds, per-model seconds (dbt's run_results.json) and the peak RSS of dbt."""
-    from jember_dev.benchmark import MemorySampler
+    from jember_dev.benchmark import ResourceSampler
 
     env = dict(os.environ, JEMBER_DUCKDB_PATH=str(data_dir / "warehouse.duckdb"))
     target = data_dir / "dbt-timing-target"
-    sampler = MemorySampler()
+    sampler = ResourceSampler()
     sampler.start()
     t0 = time.perf_counter()
     subprocess.run(
@@ -483,9 +483,9 @@ def main(argv: list[str] | None = None) -> int:
             from jember_dev.generator import generate
 
             generate(timing_gen, args.timing_scale, args.seed)
-        from jember_dev.benchmark import MemorySampler
+        from jember_dev.benchmark import ResourceSampler
 
-        sampler = MemorySampler()
+        sampler = ResourceSampler()
         sampler.start()
         timing_ok, run_seconds = run_pipeline(timing_gen / "raw", timing_data)
         sampler.stop()
