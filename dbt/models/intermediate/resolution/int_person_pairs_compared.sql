@@ -23,6 +23,14 @@
     pre_hook="set disabled_optimizers = 'join_order'",
     post_hook="reset disabled_optimizers",
 ) }}
+{#- Two conditions several columns below read: the family agrees (the same card, one a digit
+    off, or two cards of one family: related_cards, a split or a move), and the same very rare
+    name key with the same birth date that is no registry default (null when a side lacks one:
+    each reader says what null means there). -#}
+{%- set card_related = "coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false)" -%}
+{%- set family_related = "(" ~ card_related ~ " or related_cards.no_kk_a is not null)" -%}
+{%- set same_very_rare_name_birth = "(a.nama_key = b.nama_key and a.is_name_very_rare"
+    ~ " and a.tanggal_lahir = b.tanggal_lahir and not a.is_default_birth_date)" -%}
 {#- A PKH recipient (p__) against a DTKS row (d__) of the same village whose NIK no DTKS row
     carries: the DTKS rows that could be the recipient, a NIK typo apart (the loose test,
     counted for uniqueness in int_person_pairs_scored), and the stricter test a link needs
@@ -211,10 +219,9 @@ compared as (
         (a.tanggal_lahir is not null and not a.is_nik_birth_consistent)
         or (b.tanggal_lahir is not null and not b.is_nik_birth_consistent) as is_any_nik_visibly_mistyped,
         -- the same card, or one a digit off (a family entered twice, the copy's card mistyped)
-        coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false) as is_card_related,
+        {{ card_related }} as is_card_related,
         -- or two cards of one family (see related_cards: a split, a move)
-        coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false)
-        or related_cards.no_kk_a is not null as is_family_related,
+        {{ family_related }} as is_family_related,
         left(a.nik, 6) = left(b.nik, 6) as is_nik_region_equal,
         -- a NIK of 15 or 17 digits that is the other NIK with one digit dropped or doubled
         coalesce(
@@ -243,13 +250,9 @@ compared as (
                     a.kode_kecamatan = b.kode_kecamatan
                     and replace(a.kode_kecamatan, '.', '') in (left(a.nik, 6), left(b.nik, 6))
                     and (
-                        a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1
-                        or related_cards.no_kk_a is not null
+                        {{ family_related }}
                         or a.kode_desa = b.kode_desa
-                        or (
-                            a.nama_key = b.nama_key and a.is_name_very_rare
-                            and a.tanggal_lahir = b.tanggal_lahir and not a.is_default_birth_date
-                        )
+                        or {{ same_very_rare_name_birth }}
                     )
                 )
                 or a.is_nik_kecamatan_unknown <> b.is_nik_kecamatan_unknown
@@ -363,10 +366,7 @@ compared as (
         -- birth date that is no registry default: two namesakes born that day in one district
         -- are not to be expected, so the namesake guards below and in int_person_pairs_scored
         -- give way (int_persons_clustered reads the same two columns)
-        coalesce(
-            a.nama_key = b.nama_key and a.is_name_very_rare
-            and a.tanggal_lahir = b.tanggal_lahir and not a.is_default_birth_date, false
-        ) as is_same_very_rare_name_birth,
+        coalesce({{ same_very_rare_name_birth }}, false) as is_same_very_rare_name_birth,
         -- NIKs equal but for the last digit, on unrelated cards: Dukcapil numbers the people of
         -- one district born on one day in order (0001, 0002, ...), so this is first two
         -- namesakes born the same day; only the same card (or one a digit off, or another card
@@ -374,12 +374,8 @@ compared as (
         coalesce(
             not a.is_nik_last_digit_untrusted and not b.is_nik_last_digit_untrusted
             and left(a.nik, 15) = left(b.nik, 15) and a.nik <> b.nik
-            and not coalesce(a.no_kk = b.no_kk or hamming(a.no_kk, b.no_kk) = 1, false)
-            and related_cards.no_kk_a is null
-            and not (
-                a.nama_key = b.nama_key and a.is_name_very_rare
-                and a.tanggal_lahir = b.tanggal_lahir and not a.is_default_birth_date
-            ), false)
+            and not {{ family_related }}
+            and not {{ same_very_rare_name_birth }}, false)
             as is_serial_neighbour_pair,
         a.kode_kecamatan is not null and a.kode_kecamatan = b.kode_kecamatan as is_kecamatan_equal,
         -- a PKH recipient and a DTKS row a NIK typo apart in one village (see the top):
