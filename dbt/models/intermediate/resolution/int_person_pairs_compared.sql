@@ -206,10 +206,19 @@ compared as (
         -- read with is_birth_date_equal: the date both share is a registry default
         a.is_default_birth_date,
         a.is_default_birth_date or b.is_default_birth_date as is_any_default_birth_date,
-        -- every NIK present agrees with its own record's birth date and sex
-        (a.nik is null or a.is_nik_birth_consistent)
-        and (b.nik is null or b.is_nik_birth_consistent)
-        and (a.nik is not null or b.nik is not null) as is_nik_birth_consistent,
+        -- one record lost its NIK: the other's NIK gives its own record's birth date and sex
+        -- (digits 7-12), or would but for one typing slip there (one digit, or two adjacent
+        -- digits swapped, as a NIK typo is read elsewhere); false when both or neither have one
+        coalesce(case
+            when a.nik is null and b.nik is not null
+                then b.is_nik_birth_consistent
+                    or hamming(substr(b.nik, 7, 6), b.date_birth_digits) = 1
+                    or {{ niks_adjacent_digits_swapped('substr(b.nik, 7, 6)', 'b.date_birth_digits') }}
+            when b.nik is null and a.nik is not null
+                then a.is_nik_birth_consistent
+                    or hamming(substr(a.nik, 7, 6), a.date_birth_digits) = 1
+                    or {{ niks_adjacent_digits_swapped('substr(a.nik, 7, 6)', 'a.date_birth_digits') }}
+        end, false) as is_lone_nik_birth_near,
         (a.nik is null) <> (b.nik is null) as is_one_nik_missing,
         a.is_nik_birth_consistent and b.is_nik_birth_consistent and a.nik is not null and b.nik is not null
             as is_each_nik_birth_consistent,
@@ -286,7 +295,10 @@ compared as (
             end,
             false
         ) as is_lost_nik_region_agreeing,
-        a.name_birth_nik_count,
+        -- the larger of the two records' counts: their name keys may differ (the same words in
+        -- another order), and either name pointing to two NIK holders makes the pair ambiguous
+        -- (as name_weight takes the smaller weight)
+        greatest(a.name_birth_nik_count, b.name_birth_nik_count) as name_birth_nik_count,
         case
             when a.jenis_kelamin is null or b.jenis_kelamin is null then null
             else a.jenis_kelamin = b.jenis_kelamin

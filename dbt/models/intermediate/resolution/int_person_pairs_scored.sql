@@ -124,7 +124,8 @@ evidence as (
             as is_near_nik_name_birth,
         -- one record lost its NIK (empty, scientific notation): a rare name (weight >= 8) with
         -- the same birth date (no default) that only one NIK in all records carries, whose
-        -- digits agree with that birth date and sex, in the same kecamatan: the person split
+        -- digits agree with that birth date and sex (or would but for one typing slip there:
+        -- is_lone_nik_birth_near), in the same kecamatan: the person split
         -- off onto a new card in a later file. A common name never qualifies; a move to
         -- another kecamatan is not enough (same rare name and birth date happen regency-wide),
         -- unless what is left of the lost NIK, or the kecamatan its record lives in, is the
@@ -137,7 +138,7 @@ evidence as (
             and name_weight >= {{ var('person_rare_name_weight', 8) }}
             and is_birth_date_equal
             and not is_any_default_birth_date
-            and is_nik_birth_consistent
+            and is_lone_nik_birth_near
             and name_birth_nik_count = 1
             and is_sex_equal is distinct from false
         ) as is_rare_name_birth,
