@@ -39,7 +39,7 @@ $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
 # one writer), where each would otherwise start at once and all but one stop on the data dir's
 # run lock. The event log keeps each SQLite database open between events
 # (dagster_project/instance_storage.py): Dagster's default opens and closes it for each of a
-# run's ~1,300 events, 3-4 s of a run of the shipped sample.
+# run's ~1,300 events, ~4 s of a run of the shipped sample.
 DAGSTER_YAML := $(DAGSTER_HOME)/dagster.yaml
 $(DAGSTER_YAML):
 	mkdir -p $(DAGSTER_HOME)

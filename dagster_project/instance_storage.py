@@ -5,9 +5,9 @@ database) creates a SQLAlchemy engine, opens a SQLite connection, commits and cl
 for every event it stores, and twice for an asset or check event (the run's database and the
 index). A run of the shipped sample stores ~1,300 events (one per dbt model and test, as
 dagster-dbt reports them), and with `DAGSTER_HOME` set (`make run`, `make dev`) those opens and
-closes made `jember run` ~3-4 s slower than with an in-memory instance (py-spy: a third of the
-pipeline process's samples in `store_event`, most of them in connecting and closing;
-docs/benchmarks.md, 2026-12-06 "The UI's event log").
+closes cost `jember run` of the sample ~4 s (26.3 / 28.3 s against 22.2 / 23.6 s with this
+class; py-spy: a third of the pipeline process's samples in `store_event`, most of them in
+connecting and closing; docs/benchmarks.md, 2026-12-06 "The UI's event log kept open").
 
 This class is that storage with each database's engine kept for the next event, so one
 connection per database serves them all. Nothing else changes: the same files, tables and
