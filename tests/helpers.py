@@ -103,6 +103,18 @@ def start_jember(
     )
 
 
+def make_instance_file(home: Path) -> None:
+    """`home/dagster.yaml` as the Makefile writes it for `make run` and `make dev`."""
+    made = subprocess.run(
+        ["make", "-s", f"{home}/dagster.yaml", f"DAGSTER_HOME={home}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+
+
 def says(line: str, words: str) -> bool:
     """A console line of `jember run` (`[  12.3s] dbt        started`) holds these words,
     whatever the column padding of the stage name."""

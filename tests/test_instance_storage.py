@@ -8,11 +8,8 @@ every run's events, the asset's materializations and the check's evaluations bac
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
 import dagster as dg
-from helpers import REPO
+from helpers import make_instance_file
 
 from dagster_project.instance_storage import MAX_RUN_ENGINES, PooledSqliteEventLogStorage
 
@@ -27,21 +24,10 @@ def counted_has_rows() -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=True)
 
 
-def _makefile_instance(home: Path) -> dg.DagsterInstance:
-    made = subprocess.run(
-        ["make", "-s", f"{home}/dagster.yaml", f"DAGSTER_HOME={home}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert made.returncode == 0, made.stdout + made.stderr
-    return dg.DagsterInstance.from_config(str(home))
-
-
 def test_the_makefile_instance_stores_every_event_and_another_instance_reads_them(tmp_path):
     home = tmp_path / "home"
-    instance = _makefile_instance(home)
+    make_instance_file(home)
+    instance = dg.DagsterInstance.from_config(str(home))
     runs = MAX_RUN_ENGINES + 2  # more runs than engines kept: the oldest are closed, not lost
     try:
         storage = instance.event_log_storage

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from helpers import FAST_TIER, REPO, copy_tree, output, query, run_jember
+from helpers import FAST_TIER, REPO, copy_tree, make_instance_file, output, query, run_jember
 
 from dagster_project.definitions import defs
 from dagster_project.pipeline import partition_key_of, run_config_for
@@ -357,14 +357,7 @@ def test_the_instance_the_makefile_writes_runs_one_backfill_month_at_a_time(tmp_
     """A backfill queues its months (one run per month, BackfillPolicy) and the instance
     starts one run at a time: one DuckDB writer."""
     home = tmp_path / "home"
-    made = subprocess.run(
-        ["make", "-s", f"{home}/dagster.yaml", f"DAGSTER_HOME={home}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert made.returncode == 0, made.stdout + made.stderr
+    make_instance_file(home)
     instance = dg.DagsterInstance.from_config(str(home))
     try:
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
