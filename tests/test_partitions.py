@@ -205,8 +205,9 @@ def two_months(tmp_path_factory: pytest.TempPathFactory) -> dict:
     work = tmp_path_factory.mktemp("partitions")
     raw = copy_tree(REPO / "raw", work / "raw")
     data, home = work / "data", work / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    # the instance `make run` records into (its event log: dagster_project/instance_storage.py),
+    # read back by a third instance in the tests below, as the webserver reads it
+    make_instance_file(home)
     from dagster_project.pipeline import run_pipeline
 
     instance = dg.DagsterInstance.from_config(str(home))
