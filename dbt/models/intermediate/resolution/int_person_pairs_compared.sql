@@ -31,6 +31,16 @@
 {%- set family_related = "(" ~ card_related ~ " or related_cards.no_kk_a is not null)" -%}
 {%- set same_very_rare_name_birth = "(a.nama_key = b.nama_key and a.is_name_very_rare"
     ~ " and a.tanggal_lahir = b.tanggal_lahir and not a.is_default_birth_date)" -%}
+{#- A record's NIK (n__) gives the record's own birth date and sex (digits 7-12), or would but
+    for one typing slip there (one digit, or two adjacent digits swapped, as a NIK typo is read
+    elsewhere). Written once with a placeholder, applied to either side of a pair. -#}
+{%- set nik_birth_near -%}
+    (
+        n__.is_nik_birth_consistent
+        or hamming(substr(n__.nik, 7, 6), n__.date_birth_digits) = 1
+        or {{ niks_adjacent_digits_swapped('substr(n__.nik, 7, 6)', 'n__.date_birth_digits') }}
+    )
+{%- endset -%}
 {#- A PKH recipient (p__) against a DTKS row (d__) of the same village whose NIK no DTKS row
     carries: the DTKS rows that could be the recipient, a NIK typo apart (the loose test,
     counted for uniqueness in int_person_pairs_scored), and the stricter test a link needs
@@ -206,18 +216,12 @@ compared as (
         -- read with is_birth_date_equal: the date both share is a registry default
         a.is_default_birth_date,
         a.is_default_birth_date or b.is_default_birth_date as is_any_default_birth_date,
-        -- one record lost its NIK: the other's NIK gives its own record's birth date and sex
-        -- (digits 7-12), or would but for one typing slip there (one digit, or two adjacent
-        -- digits swapped, as a NIK typo is read elsewhere); false when both or neither have one
+        -- one record lost its NIK: the other's NIK agrees with its own record's birth date and
+        -- sex, but for one typing slip at most (nik_birth_near); false when both or neither
+        -- have one
         coalesce(case
-            when a.nik is null and b.nik is not null
-                then b.is_nik_birth_consistent
-                    or hamming(substr(b.nik, 7, 6), b.date_birth_digits) = 1
-                    or {{ niks_adjacent_digits_swapped('substr(b.nik, 7, 6)', 'b.date_birth_digits') }}
-            when b.nik is null and a.nik is not null
-                then a.is_nik_birth_consistent
-                    or hamming(substr(a.nik, 7, 6), a.date_birth_digits) = 1
-                    or {{ niks_adjacent_digits_swapped('substr(a.nik, 7, 6)', 'a.date_birth_digits') }}
+            when a.nik is null and b.nik is not null then {{ nik_birth_near | replace('n__.', 'b.') }}
+            when b.nik is null and a.nik is not null then {{ nik_birth_near | replace('n__.', 'a.') }}
         end, false) as is_lone_nik_birth_near,
         (a.nik is null) <> (b.nik is null) as is_one_nik_missing,
         a.is_nik_birth_consistent and b.is_nik_birth_consistent and a.nik is not null and b.nik is not null
