@@ -164,7 +164,7 @@ pkh_niks as (
 -- every later join of the chain, and the records' ~40 columns through the dozen joins here ran
 -- out of memory at province scale (15M records, memory_limit 1.5GB); these few columns do not.
 -- The records come back once, at the end.
-record_keys as (
+record_numbers as (
     select
         -- the record number, ordered by record key: a narrow sort (4.5 s of the 8 s this model
         -- took at jember scale when the window ran over the wide rows)
@@ -178,7 +178,6 @@ record_keys as (
         records.is_nik_last_digit_untrusted,
         records.tanggal_lahir,
         records.nama_key,
-        sorted_names.nama_sorted,
         sorted_names.nama_sorted_key,
         records.no_kk,
         records.id_pkh,
@@ -193,6 +192,15 @@ record_keys as (
     left join sorted_names using (nama_normal)
 ),
 
+-- the birth digits a record's NIK carries, or without a NIK those its birth date and sex give
+-- (the key of the desa + birth digits block)
+record_keys as (
+    select
+        *,
+        coalesce(substr(nik, 7, 6), date_birth_digits) as birth_digits,
+    from record_numbers
+),
+
 birth_sorted_name_blocks as (
     select
         tanggal_lahir,
@@ -205,7 +213,7 @@ birth_sorted_name_blocks as (
 desa_birth_digits_blocks as (
     select
         kode_desa,
-        coalesce(substr(nik, 7, 6), date_birth_digits) as birth_digits,
+        birth_digits,
         count(*) as block_rows,
     from record_keys
     group by all
@@ -229,62 +237,73 @@ desa_birth_blocks as (
     group by all
 ),
 
--- each record's name and birth-date weights, which NIK lists carry its NIK, and its block
--- sizes (for the cap on each block, block_max_rows), in stages of a few joins: the hash
--- tables of a chain of joins are held together while its rows pass, and all of them at once
--- ran out of memory at province scale; each stage is materialised, and spills, alone
-lookups_names as materialized (
-    select
-        record_keys.*,
-        name_weights.name_weight,
-        name_weights.name_records,
-        name_frequencies.name_frequency,
-        birth_date_frequencies.birth_date_frequency,
-        name_birth_niks.name_birth_nik_count,
-    from record_keys
-    left join name_weights using (nama_key)
-    left join name_frequencies using (nama_key)
-    left join birth_date_frequencies using (tanggal_lahir)
-    left join name_birth_niks using (nama_key, tanggal_lahir)
-),
-
+-- each record's NIK lists and name and birth-date weights, and its block sizes (for the cap on
+-- each block, block_max_rows), in stages of a few joins: the hash tables of a chain of joins
+-- are held together while its rows pass, and all of them at once ran out of memory at province
+-- scale; each stage is materialised, and spills, alone. Each stage passes on only the keys a
+-- later stage joins on: every materialised stage is a copy of its rows, and the NIK, card and
+-- name strings carried through all of them made this model spill at jember scale (the final
+-- select takes the records' own columns from the records)
 lookups_niks as materialized (
     select
-        lookups_names.*,
+        record_keys.record_row,
+        record_keys.rid,
+        record_keys.tanggal_lahir,
+        record_keys.nama_key,
+        record_keys.nama_sorted_key,
+        record_keys.id_pkh,
+        record_keys.kode_desa,
+        record_keys.date_birth_digits,
+        record_keys.birth_digits,
         dtks_niks.nik is not null as is_nik_a_dtks_nik,
         dtks_nik15s.nik15 is not null as is_nik15_a_dtks_nik15,
         coalesce(dtks_nik15s.is_any_untrusted, false) as is_dtks_nik15_untrusted,
         pkh_niks.nik is not null as is_nik_a_pkh_nik,
         nik15_blocks.block_rows as nik15_rows,
         no_kk_blocks.block_rows as no_kk_rows,
-    from lookups_names
-    left join dtks_niks on lookups_names.source = 'pkh' and dtks_niks.nik = lookups_names.nik
+    from record_keys
+    left join dtks_niks on record_keys.source = 'pkh' and dtks_niks.nik = record_keys.nik
     left join dtks_nik15s
-        on lookups_names.source = 'pkh' and dtks_nik15s.nik15 = lookups_names.nik15
-    left join pkh_niks on lookups_names.source = 'dtks' and pkh_niks.nik = lookups_names.nik
-    left join nik15_blocks on nik15_blocks.nik15 is not distinct from lookups_names.nik15
-    left join no_kk_blocks on no_kk_blocks.no_kk is not distinct from lookups_names.no_kk
+        on record_keys.source = 'pkh' and dtks_nik15s.nik15 = record_keys.nik15
+    left join pkh_niks on record_keys.source = 'dtks' and pkh_niks.nik = record_keys.nik
+    left join nik15_blocks on nik15_blocks.nik15 is not distinct from record_keys.nik15
+    left join no_kk_blocks on no_kk_blocks.no_kk is not distinct from record_keys.no_kk
+),
+
+lookups_names as materialized (
+    select
+        lookups_niks.*,
+        name_weights.name_weight,
+        name_weights.name_records,
+        name_frequencies.name_frequency,
+        birth_date_frequencies.birth_date_frequency,
+        name_birth_niks.name_birth_nik_count,
+    from lookups_niks
+    left join name_weights using (nama_key)
+    left join name_frequencies using (nama_key)
+    left join birth_date_frequencies using (tanggal_lahir)
+    left join name_birth_niks using (nama_key, tanggal_lahir)
 ),
 
 lookups_blocks as materialized (
     select
-        lookups_niks.*,
+        lookups_names.* exclude (id_pkh, nama_key),
         id_pkh_blocks.block_rows as id_pkh_rows,
         birth_name_blocks.block_rows as birth_name_rows,
         desa_name_blocks.block_rows as desa_name_rows,
         birth_sorted_name_blocks.block_rows as birth_sorted_name_rows,
-    from lookups_niks
-    left join id_pkh_blocks on id_pkh_blocks.id_pkh is not distinct from lookups_niks.id_pkh
+    from lookups_names
+    left join id_pkh_blocks on id_pkh_blocks.id_pkh is not distinct from lookups_names.id_pkh
     left join birth_name_blocks
-        on birth_name_blocks.tanggal_lahir is not distinct from lookups_niks.tanggal_lahir
-            and birth_name_blocks.nama_key is not distinct from lookups_niks.nama_key
+        on birth_name_blocks.tanggal_lahir is not distinct from lookups_names.tanggal_lahir
+            and birth_name_blocks.nama_key is not distinct from lookups_names.nama_key
     left join desa_name_blocks
-        on desa_name_blocks.kode_desa is not distinct from lookups_niks.kode_desa
-            and desa_name_blocks.nama_key is not distinct from lookups_niks.nama_key
+        on desa_name_blocks.kode_desa is not distinct from lookups_names.kode_desa
+            and desa_name_blocks.nama_key is not distinct from lookups_names.nama_key
     left join birth_sorted_name_blocks
-        on birth_sorted_name_blocks.tanggal_lahir is not distinct from lookups_niks.tanggal_lahir
+        on birth_sorted_name_blocks.tanggal_lahir is not distinct from lookups_names.tanggal_lahir
             and birth_sorted_name_blocks.nama_sorted_key
-            is not distinct from lookups_niks.nama_sorted_key
+            is not distinct from lookups_names.nama_sorted_key
 ),
 
 lookups as (
@@ -301,7 +320,7 @@ lookups as (
     left join desa_birth_digits_blocks
         on desa_birth_digits_blocks.kode_desa is not distinct from lookups_blocks.kode_desa
             and desa_birth_digits_blocks.birth_digits
-            is not distinct from coalesce(substr(lookups_blocks.nik, 7, 6), lookups_blocks.date_birth_digits)
+            is not distinct from lookups_blocks.birth_digits
     left join desa_birth_blocks
         on desa_birth_blocks.kode_desa is not distinct from lookups_blocks.kode_desa
             and desa_birth_blocks.tanggal_lahir is not distinct from lookups_blocks.tanggal_lahir
@@ -322,14 +341,14 @@ select
     records.jenis_kelamin,
     records.nama_normal,
     records.nama_key,
-    lookups.nama_sorted,
+    sorted_names.nama_sorted,
     lookups.nama_sorted_key,
     records.no_kk,
     records.is_no_kk_last_digit_untrusted,
     records.id_pkh,
     records.kode_desa,
     records.kode_kecamatan,
-    lookups.nik15,
+    left(records.nik, 15) as nik15,
     lookups.nik15_rows,
     lookups.no_kk_rows,
     lookups.id_pkh_rows,
@@ -392,3 +411,4 @@ select
     lookups.desa_birth_rows,
 from records
 inner join lookups using (record_row)
+left join sorted_names using (nama_normal)
