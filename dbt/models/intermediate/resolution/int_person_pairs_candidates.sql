@@ -51,107 +51,10 @@ keyed as not materialized (
     select * from {{ ref('int_person_match_records') }}
 ),
 
--- each NIK with the name key and, apart, with the birth date its records carry: NIKs one
--- digit apart (or swapped) are paired only under an equal one of these (match_key)
-distinct_nik_names as (
-    select distinct
-        nik,
-        'N' || nama_key as nama_key
-    from keyed
-    where nik is not null and nama_key is not null
-    union
-    select distinct
-        nik,
-        'D' || cast(tanggal_lahir as varchar)
-    from keyed
-    where nik is not null and tanggal_lahir is not null
-),
-
--- NIKs one digit apart or with two adjacent digits swapped (a transposition while typing),
--- with the same name key (or birth date). Two NIKs one digit apart (16 digits:
--- parse_id_number's valid_length) share digits 1-11 (the different digit is in 12-16), digits
--- 1-6 and 12-16 (it is in 7-11) or digits 7-16 (it is in the region, 1-6: a mover's NIK
--- typed with another district's digit is_nik_region_typo_located); two with a swap share
--- digits 1-10 (the swap is in 11-16), 1-6 and 12-16 (in 7-11) or 8-16 (in 1-7). An
--- equi-join on each part finds every pair, where masking each of the 16 positions joined
--- lists of masked forms, and listing each NIK's 15 swapped forms joined 24M strings (same
--- pairs; ~10 s less at kit `jember`). Each part holds the birth digits or the region, so the
--- pairs per NIK do not grow with the population
-nik_near_pairs as (
-    {#- (the digits two NIKs share, one digit apart, a swap apart, only under the name key) #}
-    {%- for shared_part, one_digit, swap, only_names in [
-        ('left(a.nik, 11) = left(b.nik, 11)', true, false, false),
-        ('left(a.nik, 6) = left(b.nik, 6) and substr(a.nik, 12) = substr(b.nik, 12)', true, true, false),
-        ('substr(a.nik, 7) = substr(b.nik, 7)', true, false, true),
-        ('left(a.nik, 10) = left(b.nik, 10)', false, true, false),
-        ('substr(a.nik, 8) = substr(b.nik, 8)', false, true, false),
-    ] %}
-    select
-        a.nik as nik_a,
-        b.nik as nik_b,
-        a.nama_key
-    from distinct_nik_names as a
-    inner join distinct_nik_names as b
-        on {{ shared_part }} and a.nama_key = b.nama_key and a.nik < b.nik
-            {%- if swap and not one_digit %}
-            -- a swap of two digits keeps the number's remainder by 9 (its digit sum's): a key
-            -- that leaves the swap test a ninth of the pairs (digits 8-16 are shared by any two
-            -- people born one day with one serial in two districts, digits 1-10 by any two of
-            -- one district born on one day and month)
-            and cast(a.nik as bigint) % 9 = cast(b.nik as bigint) % 9
-            {%- endif %}
-            and (
-                {%- if one_digit %} hamming(a.nik, b.nik) = 1{% endif %}
-                {%- if one_digit and swap %} or{% endif %}
-                {%- if swap %} {{ niks_adjacent_digits_swapped('a.nik', 'b.nik') }}{% endif %}
-            )
-    {%- if only_names %}
-    -- the name key only: NIKs a region digit apart have the same birth digits, so the same
-    -- birth date pairs every two people born that day with one serial in two districts, and
-    -- such a typo links only under the same name key (is_near_nik_name_birth)
-    where starts_with(a.nama_key, 'N')
-    {%- endif %}
-    {%- if not loop.last %}
-    union
-    {%- endif %}
-    {%- endfor %}
-),
-
--- a 15- or 17-digit NIK (one digit dropped or doubled) and the 16-digit NIKs it becomes by one
--- insertion or deletion, under the same name key or birth date. The changed position is in
--- the first or the last eight digits, so the other half is equal: two equi-joins find them
-wrong_length_niks as (
-    select distinct
-        nik_wrong_length,
-        'N' || nama_key as nama_key
-    from keyed
-    where nik_wrong_length is not null and nama_key is not null
-    union
-    select distinct
-        nik_wrong_length,
-        'D' || cast(tanggal_lahir as varchar)
-    from keyed
-    where nik_wrong_length is not null and tanggal_lahir is not null
-),
-
-nik_indel_pairs as (
-    select
-        w.nik_wrong_length,
-        n.nik,
-        n.nama_key
-    from wrong_length_niks as w
-    inner join distinct_nik_names as n
-        on left(w.nik_wrong_length, 8) = left(n.nik, 8) and w.nama_key = n.nama_key
-            and levenshtein(w.nik_wrong_length, n.nik) = 1
-    union
-    select
-        w.nik_wrong_length,
-        n.nik,
-        n.nama_key
-    from wrong_length_niks as w
-    inner join distinct_nik_names as n
-        on right(w.nik_wrong_length, 8) = right(n.nik, 8) and w.nama_key = n.nama_key
-            and levenshtein(w.nik_wrong_length, n.nik) = 1
+-- NIKs a typing slip apart under the same name key ('N' || nama_key) or birth date ('D' ||
+-- the date): int_person_nik_typo_pairs
+nik_typo_pairs as (
+    select * from {{ ref('int_person_nik_typo_pairs') }}
 ),
 
 candidates as (
@@ -164,7 +67,7 @@ candidates as (
     select
         a.rid as rid_a,
         b.rid as rid_b
-    from nik_near_pairs as p
+    from nik_typo_pairs as p
     inner join
         keyed
             as a
@@ -175,22 +78,24 @@ candidates as (
             as b
         on b.nik = p.nik_b and p.nama_key in ('N' || b.nama_key, 'D' || cast(b.tanggal_lahir as varchar))
             and b.nik15_rows <= {{ block_max_rows }}
+    where p.typo = 'nik_1digit'
     union
     select
         a.rid as rid_a,
         b.rid as rid_b
-    from nik_indel_pairs as p
+    from nik_typo_pairs as p
     inner join
         keyed
             as a
-        on a.nik_wrong_length = p.nik_wrong_length
+        on a.nik_wrong_length = p.nik_a
             and p.nama_key in ('N' || a.nama_key, 'D' || cast(a.tanggal_lahir as varchar))
     inner join
         keyed
             as b
-        on b.nik = p.nik
+        on b.nik = p.nik_b
             and p.nama_key in ('N' || b.nama_key, 'D' || cast(b.tanggal_lahir as varchar))
             and b.nik15_rows <= {{ block_max_rows }}
+    where p.typo = 'nik_indel'
     union
     select
         a.rid as rid_a,
