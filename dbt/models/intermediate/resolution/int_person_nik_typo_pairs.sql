@@ -6,6 +6,23 @@
     five self-joins hold their hash tables until the query ends, and beside the candidates'
     other blocks they made that query spill 1.3 GB at kit `jember` (memory_limit 1.5GB):
     apart, 2.2 s and 3.3 s without spilling against 7.9 s in one (docs/benchmarks.md). -#}
+{#- Each value of an identity column (id__: the NIK, or a NIK of the wrong length) with the name
+    key ('N' || nama_key) and, apart, with the birth date ('D' || the date) its records carry:
+    two NIKs a slip apart are paired only under an equal one of these. Written once with a
+    placeholder, applied to both columns. -#}
+{%- set match_keys -%}
+    select distinct
+        id__,
+        'N' || nama_key as nama_key
+    from keyed
+    where id__ is not null and nama_key is not null
+    union
+    select distinct
+        id__,
+        'D' || cast(tanggal_lahir as varchar)
+    from keyed
+    where id__ is not null and tanggal_lahir is not null
+{%- endset -%}
 with
 
 -- not materialized: four readers below each scan the table for their two columns
@@ -18,8 +35,7 @@ keyed as not materialized (
     from {{ ref('int_person_match_records') }}
 ),
 
--- each NIK with the name key and, apart, with the birth date its records carry: NIKs one
--- digit apart (or swapped) are paired only under an equal one of these (match_key)
+-- each NIK with its match keys (match_keys above)
 distinct_nik_names as (
     select
         nik,
@@ -28,19 +44,7 @@ distinct_nik_names as (
         -- hold less memory than substrings (digits 1-11 of a 16-digit number: // 10^5)
         cast(nik as bigint) as nik_number,
         nama_key,
-    from (
-        select distinct
-            nik,
-            'N' || nama_key as nama_key
-        from keyed
-        where nik is not null and nama_key is not null
-        union
-        select distinct
-            nik,
-            'D' || cast(tanggal_lahir as varchar)
-        from keyed
-        where nik is not null and tanggal_lahir is not null
-    )
+    from ({{ match_keys | replace('id__', 'nik') }})
 ),
 
 -- NIKs one digit apart or with two adjacent digits swapped (a transposition while typing),
@@ -98,37 +102,23 @@ nik_near_pairs as (
 -- insertion or deletion, under the same name key or birth date. The changed position is in
 -- the first or the last eight digits, so the other half is equal: two equi-joins find them
 wrong_length_niks as (
-    select distinct
-        nik_wrong_length,
-        'N' || nama_key as nama_key
-    from keyed
-    where nik_wrong_length is not null and nama_key is not null
-    union
-    select distinct
-        nik_wrong_length,
-        'D' || cast(tanggal_lahir as varchar)
-    from keyed
-    where nik_wrong_length is not null and tanggal_lahir is not null
+    {{ match_keys | replace('id__', 'nik_wrong_length') }}
 ),
 
 nik_indel_pairs as (
+    {%- for half in ['left', 'right'] %}
     select
         w.nik_wrong_length,
         n.nik,
         n.nama_key
     from wrong_length_niks as w
     inner join distinct_nik_names as n
-        on left(w.nik_wrong_length, 8) = left(n.nik, 8) and w.nama_key = n.nama_key
+        on {{ half }}(w.nik_wrong_length, 8) = {{ half }}(n.nik, 8) and w.nama_key = n.nama_key
             and levenshtein(w.nik_wrong_length, n.nik) = 1
+    {%- if not loop.last %}
     union
-    select
-        w.nik_wrong_length,
-        n.nik,
-        n.nama_key
-    from wrong_length_niks as w
-    inner join distinct_nik_names as n
-        on right(w.nik_wrong_length, 8) = right(n.nik, 8) and w.nama_key = n.nama_key
-            and levenshtein(w.nik_wrong_length, n.nik) = 1
+    {%- endif %}
+    {%- endfor %}
 )
 
 select
