@@ -4,28 +4,26 @@
     16-digit NIK it becomes). int_person_pairs_candidates pairs the records that carry them
     (its blocks nik_1digit and nik_indel). A model of its own, not a CTE of the candidates: its
     five self-joins hold their hash tables until the query ends, and beside the candidates'
-    other blocks they made that query spill 1.3 GB at kit `jember` (memory_limit 1.5GB):
-    apart, 2.2 s and 3.3 s without spilling against 7.9 s in one (docs/benchmarks.md). -#}
-{#- Each value of an identity column (id__: the NIK, or a NIK of the wrong length) with the name
-    key ('N' || nama_key) and, apart, with the birth date ('D' || the date) its records carry:
-    two NIKs a slip apart are paired only under an equal one of these. Written once with a
-    placeholder, applied to both columns. -#}
+    other blocks they made that query spill 1.1-1.3 GB at kit `jember` (memory_limit 1.5GB):
+    apart, 2.6 s and 2.7 s without spilling against 7.6 s in one (docs/benchmarks.md). -#}
+{#- Each value of an identity column (id__: the NIK, or a NIK of the wrong length) with each
+    match key its records carry (macro nik_match_keys: the name key and, apart, the birth
+    date): two NIKs a slip apart are paired only under an equal one of these. Written once with
+    a placeholder, applied to both columns. -#}
 {%- set match_keys -%}
-    select distinct
-        id__,
-        'N' || nama_key as nama_key
-    from keyed
-    where id__ is not null and nama_key is not null
-    union
-    select distinct
-        id__,
-        'D' || cast(tanggal_lahir as varchar)
-    from keyed
-    where id__ is not null and tanggal_lahir is not null
+    select distinct *
+    from (
+        select
+            id__,
+            unnest([{{ nik_match_keys('keyed') }}]) as nama_key,
+        from keyed
+        where id__ is not null
+    )
+    where nama_key is not null
 {%- endset -%}
 with
 
--- not materialized: four readers below each scan the table for their two columns
+-- not materialized: its two readers below (match_keys) each scan the table for their columns
 keyed as not materialized (
     select
         nik,

@@ -51,8 +51,8 @@ keyed as not materialized (
     select * from {{ ref('int_person_match_records') }}
 ),
 
--- NIKs a typing slip apart under the same name key ('N' || nama_key) or birth date ('D' ||
--- the date): int_person_nik_typo_pairs
+-- NIKs a typing slip apart under the same name key or birth date (macro nik_match_keys):
+-- int_person_nik_typo_pairs
 nik_typo_pairs as (
     select * from {{ ref('int_person_nik_typo_pairs') }}
 ),
@@ -71,12 +71,12 @@ candidates as (
     inner join
         keyed
             as a
-        on a.nik = p.nik_a and p.nama_key in ('N' || a.nama_key, 'D' || cast(a.tanggal_lahir as varchar))
+        on a.nik = p.nik_a and p.nama_key in ({{ nik_match_keys('a') }})
             and a.nik15_rows <= {{ block_max_rows }}
     inner join
         keyed
             as b
-        on b.nik = p.nik_b and p.nama_key in ('N' || b.nama_key, 'D' || cast(b.tanggal_lahir as varchar))
+        on b.nik = p.nik_b and p.nama_key in ({{ nik_match_keys('b') }})
             and b.nik15_rows <= {{ block_max_rows }}
     where p.typo = 'nik_1digit'
     union
@@ -88,12 +88,12 @@ candidates as (
         keyed
             as a
         on a.nik_wrong_length = p.nik_a
-            and p.nama_key in ('N' || a.nama_key, 'D' || cast(a.tanggal_lahir as varchar))
+            and p.nama_key in ({{ nik_match_keys('a') }})
     inner join
         keyed
             as b
         on b.nik = p.nik_b
-            and p.nama_key in ('N' || b.nama_key, 'D' || cast(b.tanggal_lahir as varchar))
+            and p.nama_key in ({{ nik_match_keys('b') }})
             and b.nik15_rows <= {{ block_max_rows }}
     where p.typo = 'nik_indel'
     union
