@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -75,6 +76,10 @@ class _StageLogHandler(logging.Handler):
         self.step_ended: set[str] = set()
         self.dbt_total = dbt_total
         self.dbt_done = 0
+        # the dbt step's line saying the person tables are kept, not built again
+        from dagster_project.transform.person_tables import PERSON_TABLES_KEPT
+
+        self.kept_tables = re.compile(re.escape(PERSON_TABLES_KEPT) + r" (\d+) tables")
         self.dbt_printed = (0, 0.0)  # (models, time) of the last progress line
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -109,12 +114,15 @@ class _StageLogHandler(logging.Handler):
             else:
                 return
         else:
+            line = meta.get("orig_message") or record.getMessage()
+            kept = self.kept_tables.match(line) if stage == "dbt" else None
+            if kept:  # those tables are not built in this run: not counted among the models
+                self.dbt_total -= int(kept[1])
             # dbt's chatter stays in the log file; its warnings and errors come through.
-            if record.levelno < logging.INFO or (
+            elif record.levelno < logging.INFO or (
                 stage == "dbt" and record.levelno < logging.WARNING
             ):
                 return
-            line = meta.get("orig_message") or record.getMessage()
         _print(f"[{now - self.started:6.1f}s] {stage:<10} {line}")
 
     def _stage_started(self, steps: tuple[str, ...], now: float) -> float:
@@ -511,7 +519,9 @@ def main(argv: list[str] | None = None) -> int:
         "--full",
         action="store_true",
         help="read every raw file again and run everything, even when nothing changed "
-        "(default: incremental; a source whose files are unchanged is not read again)",
+        "(default: incremental; a source whose files are unchanged is not read again, and "
+        "the tables built from the DTKS and PKH files alone (person resolution, households) "
+        "are not built again while those files are unchanged)",
     )
     run.add_argument(
         "--keep-releases",

@@ -76,6 +76,8 @@ def run_config_for(
     }
     if steps is None or step_of("ingest") in steps:
         config["ops"][step_of("ingest")] = {"config": {"reread_unchanged": full}}
+    if steps is None or "jember_dbt_models" in steps:
+        config["ops"]["jember_dbt_models"] = {"config": {"rebuild_person_tables": full}}
     if keep_releases is not None and (steps is None or step_of("publish") in steps):
         config["ops"][step_of("publish")] = {"config": {"keep_releases": keep_releases}}
     if not config["ops"]:
@@ -295,6 +297,16 @@ def run_inputs(raw_dir: Path, period: str | None) -> dict[str, Any]:
     from dagster_project.resources import resolve_raw_dir
 
     raw_dir = resolve_raw_dir(Path(raw_dir))
+    return {
+        "raw": {source: file_hashes(raw_dir, source) for source in SOURCES},
+        "period": period or "",
+        "code": code_fingerprint(),
+        "pseudonym_key": pseudonym_key_fingerprint(),
+    }
+
+
+def code_fingerprint() -> str:
+    """A hash of the pipeline's code and settings (CODE): every file's path and bytes."""
     code = hashlib.sha256()
     for root in CODE:
         for f in sorted([root] if root.is_file() else (p for p in root.rglob("*") if p.is_file())):
@@ -302,12 +314,7 @@ def run_inputs(raw_dir: Path, period: str | None) -> dict[str, Any]:
                 code.update(
                     f.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + f.read_bytes()
                 )
-    return {
-        "raw": {source: file_hashes(raw_dir, source) for source in SOURCES},
-        "period": period or "",
-        "code": code.hexdigest(),
-        "pseudonym_key": pseudonym_key_fingerprint(),
-    }
+    return code.hexdigest()
 
 
 def pseudonym_key_fingerprint() -> str:

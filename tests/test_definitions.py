@@ -189,6 +189,7 @@ def test_the_run_config_jember_run_builds_is_the_jobs_own():
     validated = dg.validate_run_config(job, config)
     assert validated["ops"]["published__analyst_tier"]["config"] == {"keep_releases": 5}
     assert validated["ops"]["ingest_raw_files"]["config"] == {"reread_unchanged": True}
+    assert validated["ops"]["jember_dbt_models"]["config"] == {"rebuild_person_tables": True}
     assert "period" not in validated["resources"]  # the period is the run's partition
     config["ops"]["published__analyst_tier"]["config"] = {"keep": 5}
     with pytest.raises(dg.DagsterInvalidConfigError):

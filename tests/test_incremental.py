@@ -5,11 +5,15 @@
 - A run whose raw files, period and code are those of the published release's run says
   "nothing new" and ends in seconds, exit 0.
 - A new delivery re-reads only its source, and the result equals a full rebuild.
+- The tables built from the DTKS and PKH files alone (person resolution, households, ids) are
+  built again only when those files (or the code, or the year) changed: a koperasi report alone
+  keeps them, and the result equals a full rebuild.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -19,6 +23,7 @@ from helpers import REPO, copy_tree, run_jember
 
 from dagster_project.ingestion import ingest_source
 from dagster_project.ingestion.load import reader_version, unchanged_since_last_read
+from dagster_project.transform.person_tables import PERSON_TABLES_KEPT
 
 # Columns that name the run or the moment, not the data: they differ between any two runs.
 RUN_COLUMNS = {
@@ -94,9 +99,12 @@ def test_nothing_new_ends_in_seconds_and_a_new_delivery_equals_a_full_rebuild(
 ) -> None:
     raw = copy_tree(REPO / "raw", tmp_path / "raw")
     data = tmp_path / "data"
-    # The last PKH tahap arrives later: the first run sees the delivery without it.
+    # The last PKH tahap and September's koperasi report arrive later: the first run sees the
+    # delivery without them.
     late = tmp_path / "late" / "tahap4"
     shutil.move(raw / "pkh" / "2025" / "tahap4", late)
+    late_report = tmp_path / "late" / "2025-09"
+    shutil.move(raw / "koperasi" / "2025" / "2025-09", late_report)
 
     first = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
@@ -118,6 +126,19 @@ def test_nothing_new_ends_in_seconds_and_a_new_delivery_equals_a_full_rebuild(
         assert f"raw/{source} unchanged" in second.stdout, second.stdout
     assert "read raw/pkh: 17 files" in second.stdout, second.stdout
     assert (data / "published").resolve().name != release_first
+    # PKH changed: person resolution and what follows from it are built again
+    assert PERSON_TABLES_KEPT not in second.stdout, second.stdout
+
+    # A koperasi report alone: person resolution, households and ids follow from the DTKS and
+    # PKH files only, their tables are kept (transform/person_tables.py); the rest is built
+    # again.
+    shutil.move(late_report, raw / "koperasi" / "2025" / "2025-09")
+    third = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
+    assert third.returncode == 0, third.stdout[-4000:] + third.stderr[-4000:]
+    for source in ("dtks", "pkh", "bps"):
+        assert f"raw/{source} unchanged" in third.stdout, third.stdout
+    kept = re.search(PERSON_TABLES_KEPT + r" (\d+) tables", third.stdout)
+    assert kept and int(kept[1]) >= 20, third.stdout
 
     # The full rebuild of the same files: the session's `jember run --full` of the shipped
     # sample into an empty data folder (conftest.sample_run), shared with the report tests.
@@ -141,6 +162,66 @@ def test_nothing_new_ends_in_seconds_and_a_new_delivery_equals_a_full_rebuild(
             "from raw.ingest_files order by all"
         )
         assert a.execute(query).fetchall() == b.execute(query).fetchall()
+    # and the restricted tier: every row's person and household, the rejected rows
+    for name in ("person_xref.parquet", "rejected_rows.parquet"):
+        kept, built = data / "restricted" / name, full_data / "restricted" / name
+        assert kept.read_bytes() == built.read_bytes(), f"{name} differs from a full rebuild"
+
+
+def test_nothing_the_kept_person_tables_are_built_from_reads_a_clock_but_the_year():
+    """The person tables are kept while the DTKS and PKH files, the code and the year stay the
+    same (transform/person_tables.py): that holds only while nothing else they read can change
+    between two runs. Every model they are built from and every macro it calls, read for the
+    clock (but `year(current_date)`), environment variables and dbt's per-invocation values."""
+    from dagster_project.transform.person_tables import kept_lineage, kept_models
+
+    manifest = json.loads((REPO / "dbt" / "target" / "manifest.json").read_text())
+    models = set(kept_models(manifest))
+    assert {
+        "int_dtks__persons_cleaned",
+        "int_person_pairs_scored",
+        "int_persons_clustered",
+        "int_households_clustered",
+        "int_identity__id_map",
+        "mart_person",
+    } <= models
+    # built in every run: they read the koperasi reports, the BPS tables or the month
+    assert (
+        not {
+            "int_region_names_matched",
+            "int_data_period",
+            "int_household_members",
+            "int_targeting_cases",
+            "mart_desa",
+            "mart_region_match_summary",
+        }
+        & models
+    )
+    # the models they are built from, the staging views and the village matching included
+    nodes = [manifest["nodes"][uid] for uid in kept_lineage(manifest)]
+    assert {"stg_dtks__persons", "int_region_names_matched"} <= {n["name"] for n in nodes}
+    texts: dict[str, str] = {}
+    macros = [m for n in nodes for m in n["depends_on"]["macros"]]
+    while macros:
+        uid = macros.pop()
+        if uid not in texts:
+            macro = manifest["macros"][uid]
+            texts[uid] = macro["macro_sql"]
+            macros.extend(macro["depends_on"]["macros"])
+    texts.update({n["unique_id"]: n["raw_code"] for n in nodes})
+    # dbt's own macros are the adapter's plumbing (create table, rename): they read none of these
+    ours = {uid: text for uid, text in texts.items() if uid.split(".")[1] == "jember"}
+    assert len(ours) > len(nodes)
+    forbidden = re.compile(
+        r"current_date|current_timestamp|current_time|now\(\)|today\(\)|get_current_time"
+        r"|run_started_at|invocation_id|env_var|local_md5|modules\.datetime"
+        # a Python model's clock
+        r"|import (datetime|time)\b|from (datetime|time) import",
+        re.IGNORECASE,
+    )
+    for uid, text in ours.items():
+        for match in forbidden.finditer(text.replace("year(current_date)", "")):
+            raise AssertionError(f"{uid} reads {match[0]!r}: person_inputs must cover it")
 
 
 def test_a_changed_privacy_setting_is_not_nothing_new(tmp_path, monkeypatch):

@@ -14,9 +14,11 @@ import os
 import sys
 import warnings
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -32,6 +34,7 @@ from dagster_dbt.asset_utils import (
 )
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
+from dagster_project.pipeline import code_fingerprint
 from dagster_project.quality.validation import import_gx_in_background
 from dagster_project.resources import (
     DBT_PROJECT_DIR,
@@ -45,6 +48,14 @@ from dagster_project.transform.dbt_worker import (
     remember_period,
     retire,
     worker_for,
+)
+from dagster_project.transform.person_tables import (
+    PERSON_TABLES_KEPT,
+    forget,
+    kept_models,
+    person_inputs,
+    record,
+    reusable,
 )
 from dagster_project.warehouse import connect_read_only, scalar
 
@@ -122,6 +133,13 @@ ONE_MONTH_PER_RUN = dg.BackfillPolicy.multi_run(max_partitions_per_run=1)
 PERIOD_SELECT = "int_reporting_period+"
 
 
+class DbtModelsConfig(dg.Config):
+    rebuild_person_tables: bool = False
+    """Build the tables that follow from the DTKS and PKH files alone (person resolution,
+    households, ids) even when those files, the code and the year are those they were last
+    built from (`jember run --full`; transform/person_tables.py)."""
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -130,10 +148,14 @@ PERIOD_SELECT = "int_reporting_period+"
     name="jember_dbt_models",
 )
 def jember_dbt_models(
-    context: dg.AssetExecutionContext, paths: PipelinePaths
+    context: dg.AssetExecutionContext, config: DbtModelsConfig, paths: PipelinePaths
 ) -> Iterator[DbtEvent | dg.AssetObservation]:
-    """The dbt models that do not depend on the reporting period: not partitioned."""
-    yield from _dbt_build(context, paths, period="")
+    """The dbt models that do not depend on the reporting period: not partitioned. Those that
+    follow from the DTKS and PKH files alone are built again only when those files changed
+    (person_tables.py)."""
+    yield from _dbt_build(
+        context, paths, period="", rebuild_person_tables=config.rebuild_person_tables
+    )
 
 
 @dbt_assets(
@@ -165,7 +187,10 @@ RUN_EXCLUDES = ["--exclude-resource-type", "unit_test"]
 
 
 def _dbt_build(
-    context: dg.AssetExecutionContext, paths: PipelinePaths, period: str
+    context: dg.AssetExecutionContext,
+    paths: PipelinePaths,
+    period: str,
+    rebuild_person_tables: bool = False,
 ) -> Iterator[DbtEvent | dg.AssetObservation]:
     """`dbt build` of this step's models (those selected, when the UI materialises a subset),
     in the run's dbt worker (transform/dbt_worker.py), each node's result turned into Dagster
@@ -185,6 +210,31 @@ def _dbt_build(
         dagster_dbt_translator=translator,
         current_dbt_indirect_selection_env=None,
     )
+    # The tables built from the DTKS and PKH files alone: kept when the step builds whole and
+    # those files are those of its last whole build (person_tables.py); any other build
+    # forgets what they were built from before it starts.
+    inputs = None
+    if not period:
+        models = kept_models(manifest)
+        inputs = person_inputs_of(paths.warehouse)
+        whole = not context.is_subset
+        if (
+            whole
+            and not rebuild_person_tables
+            and inputs is not None
+            and reusable(paths.warehouse, inputs, models)
+        ):
+            selection = _with_excluded(selection, models)
+            context.log.info(
+                f"{PERSON_TABLES_KEPT} {len(models)} tables built from the DTKS and PKH files "
+                "alone (person resolution, households, ids) are not built again: those files, "
+                "the code and the year are those they were built from"
+            )
+            inputs = None  # the record stands as it is
+        else:
+            forget(paths.warehouse)
+            if not whole:
+                inputs = None  # a subset says nothing of the tables it did not build
     args = ["build", *RUN_EXCLUDES, *selection]
     if indirect_selection:
         args += ["--indirect-selection", indirect_selection]
@@ -214,10 +264,32 @@ def _dbt_build(
                     built.append(event.asset_key)
                 yield event
     sys.stdout.flush()
+    if inputs is not None:  # a whole build that built resolution, and succeeded
+        record(paths.warehouse, inputs)
     if period and value is not None:
         remember_period(target, value)
         retire(target)
     yield from _table_observations(paths, built)
+
+
+def _with_excluded(selection: list[str], models: list[str]) -> list[str]:
+    """dbt selection arguments with `models` added to what `--exclude` leaves out."""
+    if "--exclude" not in selection:
+        return [*selection, "--exclude", *models]
+    at = selection.index("--exclude") + 1
+    end = next(
+        (i for i in range(at, len(selection)) if selection[i].startswith("--")), len(selection)
+    )
+    return [*selection[:end], *models, *selection[end:]]
+
+
+def person_inputs_of(warehouse: Path) -> str | None:
+    """None before anything was ingested (the dbt step materialised alone in the UI)."""
+    with connect_read_only(warehouse) as con:
+        try:
+            return person_inputs(con, code_fingerprint())
+        except duckdb.CatalogException:
+            return None
 
 
 def dbt_asset_keys() -> list[dg.AssetKey]:
