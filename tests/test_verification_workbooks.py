@@ -5,6 +5,7 @@ tier: the warehouse of one real `dbt build` over the hand-made delivery (handmad
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -38,3 +39,34 @@ def test_workbooks_written_in_process_equal_those_of_the_worker_pool(handmade_wa
     assert sorted(p.name for p in folder_a.iterdir()) == sorted(in_process)
     for name in in_process:
         assert _parts(folder_a / name) == _parts(folder_b / name), name
+
+
+def test_the_workbooks_of_the_same_inputs_are_kept_and_a_changed_list_writes_them_again(
+    handmade_warehouse, tmp_path
+):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(handmade_warehouse["warehouse"], warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        period = scalar(con, "select period from intermediate.int_reporting_period")
+    folder = tmp_path / "restricted" / "verifikasi" / period
+
+    def written_at() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+
+    first = write_verification_workbooks(warehouse, tmp_path / "restricted", period)
+    before = written_at()
+    assert sorted(before) == sorted(first)  # the record lies beside the folder, not in it
+    assert write_verification_workbooks(warehouse, tmp_path / "restricted", period) == first
+    assert written_at() == before, "the same inputs: the workbooks are kept"
+
+    with duckdb.connect(str(warehouse)) as con:
+        kode = scalar(con, "select min(kode_kecamatan) from restricted.verification_list")
+        con.execute(
+            "delete from restricted.verification_list where kode_kecamatan = ? "
+            "and person_id = (select min(person_id) from restricted.verification_list "
+            "where kode_kecamatan = ?)",
+            [kode, kode],
+        )
+    again = write_verification_workbooks(warehouse, tmp_path / "restricted", period)
+    assert sum(again.values()) < sum(first.values())
+    assert written_at() != before, "a changed list: written again"

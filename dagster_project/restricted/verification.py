@@ -13,6 +13,7 @@ name like `=HYPERLINK(...)` typed into a registry can never run on an officer's 
 from __future__ import annotations
 
 import itertools
+import json
 import multiprocessing
 import os
 import re
@@ -69,7 +70,8 @@ def write_verification_workbooks(
 ) -> dict[str, int]:
     """Write the workbooks of `period`, replacing that period's folder as a whole.
 
-    Returns {workbook file name: listed rows}. Each kecamatan with no case still gets its
+    Returns {workbook file name: listed rows}. Kept as they are when written before from the same
+    inputs (`_inputs`). Each kecamatan with no case still gets its
     workbook (a sheet saying so), so a missing file always means a failed run, never "no cases".
     Up to `in_process_rows` listed rows they are written in this process, above it by a pool
     of worker processes; the same workbooks either way (tests/test_verification_workbooks.py).
@@ -79,6 +81,20 @@ def write_verification_workbooks(
     root = restricted_dir / "verifikasi"
     root.mkdir(mode=0o700, exist_ok=True)
     final = root / period
+    # What the period's workbooks were written from, beside their folder (the folder itself is
+    # handed to the field as it is): the same inputs write the same workbooks (xlsx.py; all but
+    # the time in their properties), so they are kept. A koperasi report alone changes no
+    # verification case (transform/person_tables.py).
+    record = root / f".{period}.inputs.json"
+    with connect_read_only(warehouse) as con:
+        inputs = _inputs(con, period)
+    try:
+        recorded = json.loads(record.read_text())
+    except (OSError, ValueError):
+        recorded = None
+    if recorded is not None and recorded.get("inputs") == inputs and final.is_dir():
+        return dict(recorded["written"])
+    record.unlink(missing_ok=True)
     partial = root / f".{period}.partial"
     if partial.exists():
         shutil.rmtree(partial)
@@ -106,7 +122,31 @@ def write_verification_workbooks(
     if final.exists():
         shutil.rmtree(final)
     os.replace(partial, final)
+    descriptor = os.open(record, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        json.dump({"inputs": inputs, "written": written}, out)
     return written
+
+
+def _inputs(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, object]:
+    """Everything the period's workbooks are written from: the verification list's rows (their
+    count and two hashes of the set), the kecamatan, the period and the code."""
+    from dagster_project.pipeline import code_fingerprint
+
+    listed = con.execute(
+        "select count(*), sum(hash(v)::hugeint)::varchar, bit_xor(hash(v))::varchar "
+        "from restricted.verification_list as v"
+    ).fetchone()
+    kecamatan = con.execute(
+        "select distinct kode_kecamatan, nama_kecamatan from marts.dim_wilayah order by all"
+    ).fetchall()
+    return {
+        "period": period,
+        "verification_list": list(listed or ()),
+        "kecamatan": [list(k) for k in kecamatan],
+        "code": code_fingerprint(),
+        "duckdb": duckdb.__version__,
+    }
 
 
 def _write_kecamatan(

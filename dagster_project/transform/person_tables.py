@@ -1,10 +1,11 @@
 """The tables built from the DTKS and PKH files alone are kept while those files are unchanged.
 
 Person resolution and what follows from it without any other delivery (the cleaned DTKS and
-PKH rows, the match records, candidate pairs, their comparison, weights and scores, the
-person and household clusters, the persisted ids, `mart_person`, the review list) are about
-two thirds of a `jember` run's dbt stage. The koperasi reports and BPS tables arrive more often
-than a new DTKS or PKH delivery: a month's koperasi report should not pay for resolution again.
+PKH rows, the match records, candidate pairs, their comparison, weights and scores, the person
+and household clusters, the persisted ids, the targeting cases, `mart_person`, the review and
+verification lists) are ~90% of a `jember` run's dbt stage. The koperasi reports and BPS tables
+arrive more often than a new DTKS or PKH delivery: a month's koperasi report should not pay for
+resolution again.
 
 Which tables: every table model that reads no koperasi, BPS or ingest-log row, but through two
 kinds of model that pass on to their readers only what follows from the DTKS and PKH files
@@ -18,9 +19,10 @@ kinds of model that pass on to their readers only what follows from the DTKS and
   (the repeated deliveries), which the fingerprint below covers.
 
 Everything else that reads a koperasi or BPS row, the ingest log, or the month the data
-describes (`int_data_period`, which reads the koperasi reports and the clock) is built in every
-run. The list follows from the dbt graph (`kept_models`): a new model lands on the right side
-without an edit here.
+describes (`int_data_period`, which reads the koperasi reports and the clock; the targeting
+rules read the PKH year from `int_pkh_year` instead, which reads the PKH lists only) is built
+in every run. The list follows from the dbt graph (`kept_models`): a new model lands on the
+right side without an edit here.
 
 The rule, in the period-independent dbt step (transform/assets.py):
 

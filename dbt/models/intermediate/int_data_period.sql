@@ -1,8 +1,7 @@
 {#- The month the data describes and the PKH year, one row, whatever reporting period a run is
     for: the latest DTKS TANGGAL_UPDATE or koperasi TANGGAL_LAPORAN (dates after the run's own
     day are typing errors and do not count), and `pkh_tahun`, the PKH year the targeting rules
-    look at: the latest TAHUN in the PKH lists (ages for PKH components are taken on 1 January
-    of it). Not partitioned: a run without --period reads its month here, after building
+    look at (int_pkh_year, which they read themselves). Not partitioned: a run without --period reads its month here, after building
     everything that does not depend on the period, then builds that month's partition
     (int_reporting_period and everything downstream of it). -#}
 with
@@ -20,8 +19,7 @@ from_data as (
 ),
 
 pkh as (
-    select max(tahun) as pkh_tahun from {{ ref('int_pkh__disbursements_cleaned') }}
-    where not is_repeat_delivery and tahun between 2000 and year(current_date) + 1
+    select pkh_tahun from {{ ref('int_pkh_year') }}
 )
 
 select

@@ -1,7 +1,7 @@
 {#- PKH per village, every village of the reference list (0 where nothing is placed):
     - all years: PKH rows placed in the village, PKH families (distinct ID_PKH among
       first-delivery rows) and rupiah paid (a row pasted twice in one file is paid once);
-    - the PKH year of int_data_period (*_tahun_ini): the families of int_pkh_families,
+    - the PKH year of int_pkh_year (*_tahun_ini): the families of int_pkh_families,
       each placed by its latest row, their rupiah and the members per PKH component. -#}
 {%- set components = pkh_components() -%}
 with

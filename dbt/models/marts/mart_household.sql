@@ -1,7 +1,7 @@
 {#- One row per resolved household (analyst tier: no NIK, NO_KK, names or addresses).
     Members are the persons whose latest DTKS row places them in this household
     (int_household_members), so a person who split off or moved counts in the new household
-    only. Ages are taken on 1 January of the PKH year (int_data_period). Village, desil:
+    only. Ages are taken on 1 January of the PKH year (int_pkh_year). Village, desil:
     the household's latest DTKS row (int_households_dtks), disagreement kept as a flag. PKH: the
     families of the PKH year pointing to the household (int_pkh_families). Targeting problems:
     int_targeting_cases, one flag per kind. -#}

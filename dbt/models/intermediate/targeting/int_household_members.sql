@@ -11,8 +11,8 @@
     one digit from the neighbour's). -#}
 with
 
-period as (
-    select * from {{ ref('int_data_period') }}
+pkh_year as (
+    select * from {{ ref('int_pkh_year') }}
 ),
 
 komponen as (
@@ -63,10 +63,10 @@ members as (
         persons.is_alive,
         persons.is_hamil,
         persons.is_disabilitas,
-        {{ age_on_january_first('persons.tanggal_lahir', 'period.pkh_tahun') }} as age_pkh,
+        {{ age_on_january_first('persons.tanggal_lahir', 'pkh_year.pkh_tahun') }} as age_pkh,
     from memberships
     inner join persons using (person_id)
-    cross join period
+    cross join pkh_year
 ),
 
 -- each person against each component: certainly, possibly, or not eligible

@@ -1,4 +1,4 @@
-{#- One row per PKH family (ID_PKH) on the lists of the PKH year (int_data_period.pkh_tahun),
+{#- One row per PKH family (ID_PKH) on the lists of the PKH year (int_pkh_year.pkh_tahun),
     repeat deliveries left out, with what the lists say and what DTKS says about the same
     family. `household_id` is the resolved DTKS household most of its rows point to (through
     NO_KK, ID_PKH or the recipient; NULL when none); `recipient_person_id` the resolved person
@@ -10,8 +10,8 @@
     (stages_listed_again), so paid stages never exceed listed stages. -#}
 with
 
-period as (
-    select * from {{ ref('int_data_period') }}
+pkh_year as (
+    select * from {{ ref('int_pkh_year') }}
 ),
 
 komponen as (
@@ -37,12 +37,12 @@ pkh_rows as (
         lpad(coalesce(pkh.tahap, 0)::varchar, 2, '0') || '|' || pkh.source_path || '|'
         || pkh.sheet || '|' as recency_prefix,
     from {{ ref('int_pkh__disbursements_cleaned') }} as pkh
-    cross join period
+    cross join pkh_year
     inner join {{ ref('int_person_xref') }} as xref on xref.record_key = pkh.row_key
     where not pkh.is_repeat_delivery
         and not pkh.is_duplicate_disbursement
         and pkh.id_pkh is not null
-        and pkh.tahun = period.pkh_tahun
+        and pkh.tahun = pkh_year.pkh_tahun
 ),
 
 -- `recency`, the order in which a family's rows speak: the stage, then later path, sheet and
@@ -64,10 +64,10 @@ duplicates as (
         pkh.id_pkh,
         count(*) as duplicate_disbursement_rows,
     from {{ ref('int_pkh__disbursements_cleaned') }} as pkh
-    cross join period
+    cross join pkh_year
     where pkh.is_duplicate_disbursement
         and not pkh.is_repeat_delivery
-        and pkh.tahun = period.pkh_tahun
+        and pkh.tahun = pkh_year.pkh_tahun
     group by pkh.id_pkh
 ),
 
@@ -190,7 +190,7 @@ families as (
 )
 
 select
-    period.pkh_tahun as tahun,
+    pkh_year.pkh_tahun as tahun,
     families.*,
     stage_totals.stages_paid,
     stage_totals.nominal_rp,
@@ -199,7 +199,7 @@ select
     household_votes.household_id,
     recipient_votes.recipient_person_id,
 from families
-cross join period
+cross join pkh_year
 inner join stage_totals using (id_pkh)
 left join duplicates using (id_pkh)
 left join household_votes using (id_pkh)

@@ -1,7 +1,7 @@
 {#- Targeting problems: one row per kind and family. The rules live here and only here.
     A family is the resolved DTKS household (`household_id`), or, for a PKH family DTKS does not
     know, its ID_PKH (`family_key` = 'PKH-' || id_pkh). Only the PKH year's lists are looked at
-    (int_data_period.pkh_tahun); repeat deliveries never count.
+    (int_pkh_year.pkh_tahun); repeat deliveries never count.
 
     - inclusion: a PKH family in the programme this year (AKTIF in some stage, or paid) that is
       not in DTKS at all, or whose DTKS rows all carry desil 6 or above;
@@ -21,8 +21,8 @@
       unless who belongs to the household is itself uncertain (int_households_dtks). -#}
 with
 
-period as (
-    select * from {{ ref('int_data_period') }}
+pkh_year as (
+    select * from {{ ref('int_pkh_year') }}
 ),
 
 families as (
@@ -51,9 +51,9 @@ dtks_persons as (
 households_on_pkh_lists as (
     select distinct xref.household_id
     from {{ ref('int_pkh__disbursements_cleaned') }} as pkh
-    cross join period
+    cross join pkh_year
     inner join {{ ref('int_person_xref') }} as xref on xref.record_key = pkh.row_key
-    where not pkh.is_repeat_delivery and pkh.tahun = period.pkh_tahun
+    where not pkh.is_repeat_delivery and pkh.tahun = pkh_year.pkh_tahun
         and xref.household_id is not null
 ),
 
@@ -106,12 +106,12 @@ exclusion as (
         null::varchar as recipient_person_id,
         'desil ' || households.desil::varchar || ', anggota memenuhi komponen PKH ('
         || certain_components.components || '), tidak ada di daftar PKH '
-        || period.pkh_tahun::varchar as evidence,
+        || pkh_year.pkh_tahun::varchar as evidence,
     from households
-    cross join period
+    cross join pkh_year
     inner join certain_components using (household_id)
     left join households_on_pkh_lists using (household_id)
-    where period.pkh_tahun is not null
+    where pkh_year.pkh_tahun is not null
         and households.desil between 1 and 2
         and households_on_pkh_lists.household_id is null
         and not households.is_card_typo_fragment
