@@ -50,6 +50,17 @@ def mart_tables(
     ]
 
 
+def base_tables(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(schema, table) of every table of the connection's database, views left out."""
+    return {
+        (schema, table)
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_type = 'BASE TABLE'"
+        ).fetchall()
+    }
+
+
 def one_row(
     con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
 ) -> tuple[Any, ...]:

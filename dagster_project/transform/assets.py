@@ -57,7 +57,7 @@ from dagster_project.transform.person_tables import (
     record,
     reusable,
 )
-from dagster_project.warehouse import connect_read_only, scalar
+from dagster_project.warehouse import base_tables, connect_read_only, scalar
 
 # What dagster-dbt turns dbt's result events into (DbtCliEventMessage.to_default_asset_events)
 DbtEvent = (
@@ -319,13 +319,7 @@ def _table_observations(
             "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
         ).fetchall():
             columns.setdefault((schema, table), []).append((column, data_type))
-        tables = {
-            (schema, table)
-            for schema, table in con.execute(
-                "select table_schema, table_name from information_schema.tables "
-                "where table_catalog = current_database() and table_type = 'BASE TABLE'"
-            ).fetchall()
-        }
+        tables = base_tables(con)
         for key in keys:
             relation = tuple(key.path[-2:])
             metadata: dict[str, dg.TableSchema | int] = {}

@@ -55,6 +55,8 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.warehouse import base_tables, connect_read_only
+
 # Models whose rows come from the koperasi and BPS files or the ingest log: a table that reads
 # them (other than through PASS_THROUGH) is built in every run.
 OTHER_INPUTS = (
@@ -136,14 +138,8 @@ def person_inputs(con: duckdb.DuckDBPyConnection, code: str) -> str:
 def reusable(warehouse: Path, inputs: str, models: list[str]) -> bool:
     """True when the warehouse's kept tables were built, whole and successfully, from these
     inputs, and are all there."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = {
-            (schema, name)
-            for schema, name in con.execute(
-                "select table_schema, table_name from information_schema.tables "
-                "where table_catalog = current_database()"
-            ).fetchall()
-        }
+    with connect_read_only(warehouse) as con:
+        tables = base_tables(con)
         if tuple(STATE_TABLE.split(".")) not in tables:
             return False
         recorded = con.execute(f"select inputs from {STATE_TABLE}").fetchall()
