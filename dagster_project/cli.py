@@ -15,7 +15,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import sys
 import threading
 import time
@@ -79,7 +78,7 @@ class _StageLogHandler(logging.Handler):
         # the dbt step's line saying the person tables are kept, not built again
         from dagster_project.transform.person_tables import PERSON_TABLES_KEPT
 
-        self.kept_tables = re.compile(re.escape(PERSON_TABLES_KEPT) + r" (\d+) tables")
+        self.kept_tables = PERSON_TABLES_KEPT
         self.dbt_printed = (0, 0.0)  # (models, time) of the last progress line
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -115,12 +114,12 @@ class _StageLogHandler(logging.Handler):
                 return
         else:
             line = meta.get("orig_message") or record.getMessage()
-            kept = self.kept_tables.match(line) if stage == "dbt" else None
-            if kept:  # those tables are not built in this run: not counted among the models
-                self.dbt_total -= int(kept[1])
-            # dbt's chatter stays in the log file; its warnings and errors come through.
-            elif record.levelno < logging.INFO or (
-                stage == "dbt" and record.levelno < logging.WARNING
+            # dbt's chatter stays in the log file; its warnings and errors come through, and
+            # the step's own line when it keeps the person tables.
+            if record.levelno < logging.INFO or (
+                stage == "dbt"
+                and record.levelno < logging.WARNING
+                and not line.startswith(self.kept_tables)
             ):
                 return
         _print(f"[{now - self.started:6.1f}s] {stage:<10} {line}")

@@ -44,6 +44,7 @@ from dagster_project.resources import (
 from dagster_project.runstate import FIRST_PERIOD, PERIOD_TIMEZONE
 from dagster_project.transform.dbt_worker import (
     PARSE_WAREHOUSE,
+    DbtBuildError,
     last_period,
     remember_period,
     retire,
@@ -214,6 +215,7 @@ def _dbt_build(
     # those files are those of its last whole build (person_tables.py); any other build
     # forgets what they were built from before it starts.
     inputs = None
+    kept: list[str] = []
     if not period:
         models = kept_models(manifest)
         inputs = person_inputs_of(paths.warehouse)
@@ -231,6 +233,7 @@ def _dbt_build(
                 "the code and the year are those they were built from"
             )
             inputs = None  # the record stands as it is
+            kept = models
         else:
             forget(paths.warehouse)
             if not whole:
@@ -245,24 +248,42 @@ def _dbt_build(
     # The quality gate follows the dbt steps: its Great Expectations import is done meanwhile.
     import_gx_in_background()
     built: list[dg.AssetKey] = []
+    order = _DependencyOrder(context, manifest, translator)
+    # Each kept table's output all the same, as if dbt had built it: the steps after this one
+    # (in the same Dagster run, `jember run --period`) start only on the outputs they read, and
+    # the UI shows the table current in this run, saying why it was not built again.
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and node["name"] in kept:
+            key = translator.get_asset_key(node)
+            output_name = context.assets_def.get_output_name_for_asset_key(key)
+            yield from order.add(
+                dg.Output(None, output_name=output_name, metadata={"kept": KEPT_NOTE})
+            )
     with worker_for(target) as worker:
-        for message in worker.build(args, env):
-            if "log" in message:  # the line dbt would have printed: to the run's log
-                sys.stdout.write(message["log"] + "\n")
-                continue
-            result = DbtCoreCliEventMessage(raw_event=message["event"], event_history_metadata={})
-            for event in result.to_default_asset_events(
-                manifest=manifest,
-                dagster_dbt_translator=translator,
-                context=context,
-                target_path=target,
-                project=project,
-            ):
-                if isinstance(event, dg.Output):
-                    built.append(context.asset_key_for_output(event.output_name))
-                elif isinstance(event, dg.AssetMaterialization):
-                    built.append(event.asset_key)
-                yield event
+        try:
+            for message in worker.build(args, env):
+                if "log" in message:  # the line dbt would have printed: to the run's log
+                    sys.stdout.write(message["log"] + "\n")
+                    continue
+                result = DbtCoreCliEventMessage(
+                    raw_event=message["event"], event_history_metadata={}
+                )
+                for event in result.to_default_asset_events(
+                    manifest=manifest,
+                    dagster_dbt_translator=translator,
+                    context=context,
+                    target_path=target,
+                    project=project,
+                ):
+                    if isinstance(event, dg.Output):
+                        built.append(context.asset_key_for_output(event.output_name))
+                    elif isinstance(event, dg.AssetMaterialization):
+                        built.append(event.asset_key)
+                    yield from order.add(event)
+        except DbtBuildError:
+            yield from order.rest()  # what succeeded before the failure is recorded
+            raise
+    yield from order.rest()
     sys.stdout.flush()
     if inputs is not None:  # a whole build that built resolution, and succeeded
         record(paths.warehouse, inputs)
@@ -270,6 +291,91 @@ def _dbt_build(
         remember_period(target, value)
         retire(target)
     yield from _table_observations(paths, built)
+
+
+class _DependencyOrder:
+    """A step's asset outputs go to Dagster in dependency order: an asset after every asset of
+    the step it depends on (Dagster refuses the reverse). dbt finishes its nodes in that order,
+    but a kept table (person_tables.py) is no dbt node and dbt runs its readers at once. So an
+    asset's events (its output, then its checks) wait here until every selected asset of the
+    step it depends on has gone out. With no kept table nothing waits."""
+
+    def __init__(
+        self,
+        context: dg.AssetExecutionContext,
+        manifest: Mapping[str, Any],
+        translator: DagsterDbtTranslator,
+    ) -> None:
+        self.context = context
+        selected = set(context.selected_asset_keys)
+        nodes = manifest["nodes"]
+        key_of = {
+            uid: translator.get_asset_key(node)
+            for uid, node in nodes.items()
+            if node["resource_type"] in ("model", "seed", "snapshot")
+        }
+        self.parents = {
+            key: {key_of[p] for p in manifest["parent_map"].get(uid, []) if p in key_of} & selected
+            for uid, key in key_of.items()
+            if key in selected
+        }
+        self.rank = {
+            key: i for i, key in enumerate(key_of[uid] for uid in _topological(manifest, key_of))
+        }
+        self.out: set[dg.AssetKey] = set()  # assets whose output has gone out
+        self.waiting: dict[dg.AssetKey, list[DbtEvent]] = {}
+        self.has_output: set[dg.AssetKey] = set()
+
+    def add(self, event: DbtEvent) -> Iterator[DbtEvent]:
+        if isinstance(event, dg.Output):
+            key, is_output = self.context.asset_key_for_output(event.output_name), True
+        else:
+            key, is_output = event.asset_key, isinstance(event, dg.AssetMaterialization)
+        if key in self.out or key not in self.parents:
+            yield event
+            return
+        self.waiting.setdefault(key, []).append(event)
+        if is_output:
+            self.has_output.add(key)
+        progress = True
+        while progress:
+            progress = False
+            for ready in sorted(self.has_output - self.out, key=self.rank.__getitem__):
+                if self.parents[ready] <= self.out:
+                    self.out.add(ready)
+                    yield from self.waiting.pop(ready)
+                    progress = True
+
+    def rest(self) -> Iterator[DbtEvent]:
+        """At the end: whatever still waits (a failed build), in dependency order."""
+        for key in sorted(self.waiting, key=lambda k: self.rank.get(k, -1)):
+            self.out.add(key)
+            yield from self.waiting.pop(key)
+
+
+def _topological(manifest: Mapping[str, Any], nodes: Mapping[str, Any]) -> list[str]:
+    """The unique ids of `nodes`, each after every one of them it depends on."""
+    ordered: list[str] = []
+    seen: set[str] = set()
+
+    def visit(uid: str) -> None:
+        if uid in seen:
+            return
+        seen.add(uid)
+        for parent in manifest["parent_map"].get(uid, []):
+            if parent in nodes:
+                visit(parent)
+        ordered.append(uid)
+
+    for uid in sorted(nodes):
+        visit(uid)
+    return ordered
+
+
+KEPT_NOTE = (
+    "not built again in this run: the DTKS and PKH files, the code and the year are those it "
+    "was last built from (transform/person_tables.py)"
+)
 
 
 def _with_excluded(selection: list[str], models: list[str]) -> list[str]:

@@ -72,7 +72,7 @@ PASS_THROUGH = ("int_region_names_matched", "stg_dtks__persons", "stg_pkh__disbu
 PERSON_SOURCES = ("dtks", "pkh")
 
 STATE_TABLE = "pipeline.person_tables_build"
-# How the dbt step's log line saying so begins (the CLI counts the kept tables as done).
+# How the dbt step's log line saying so begins (the CLI prints it among dbt's progress).
 PERSON_TABLES_KEPT = "person tables kept:"
 
 
