@@ -91,7 +91,7 @@ UNIT_SECONDS = {
     "tests/test_partitions.py": 125,
     "tests/test_entry_points.py": 120,
     "tests/test_report.py": 115,
-    "tests/test_incremental.py": 135,
+    "tests/test_incremental.py": 95,
     "tests/test_pipeline.py": 80,
     OWN_UNITS[0]: 80,
     "tests/test_hostile_files.py": 70,

@@ -5,9 +5,9 @@
 - A run whose raw files, period and code are those of the published release's run says
   "nothing new" and ends in seconds, exit 0.
 - A new delivery re-reads only its source, and the result equals a full rebuild.
-- The tables built from the DTKS and PKH files alone (person resolution, households, ids) are
-  built again only when those files (or the code, or the year) changed: a koperasi report alone
-  keeps them, and the result equals a full rebuild.
+- The tables built from the DTKS and PKH files alone (person resolution, households, ids,
+  targeting) are built again only when those files (or the code, or the year) changed: a
+  koperasi report alone keeps them, and the result equals a full rebuild.
 """
 
 from __future__ import annotations
@@ -99,16 +99,14 @@ def test_nothing_new_ends_in_seconds_and_a_new_delivery_equals_a_full_rebuild(
 ) -> None:
     raw = copy_tree(REPO / "raw", tmp_path / "raw")
     data = tmp_path / "data"
-    # The last PKH tahap and September's koperasi report arrive later: the first run sees the
-    # delivery without them.
-    late = tmp_path / "late" / "tahap4"
-    shutil.move(raw / "pkh" / "2025" / "tahap4", late)
+    # September's koperasi report arrives later: the first run sees the delivery without it.
     late_report = tmp_path / "late" / "2025-09"
     shutil.move(raw / "koperasi" / "2025" / "2025-09", late_report)
 
     first = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
     release_first = (data / "published").resolve().name
+    assert PERSON_TABLES_KEPT not in first.stdout, first.stdout  # nothing to keep yet
 
     started = time.perf_counter()
     again = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
@@ -118,27 +116,20 @@ def test_nothing_new_ends_in_seconds_and_a_new_delivery_equals_a_full_rebuild(
     assert (data / "published").resolve().name == release_first
     assert seconds < 30, f"nothing new took {seconds:.1f} s (Python start included)"
 
-    shutil.move(late, raw / "pkh" / "2025" / "tahap4")
+    # The report arrives: only raw/koperasi is read again, and the tables built from the DTKS
+    # and PKH files alone (person resolution, households, ids, targeting) are kept
+    # (transform/person_tables.py); the rest is built again. Which files change the person
+    # tables' fingerprint: test_the_person_tables_follow_the_dtks_and_pkh_files_only.
+    shutil.move(late_report, raw / "koperasi" / "2025" / "2025-09")
     second = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
     assert second.returncode == 0, second.stdout[-4000:] + second.stderr[-4000:]
     assert "nothing new" not in second.stdout
-    for source in ("dtks", "bps", "koperasi"):
-        assert f"raw/{source} unchanged" in second.stdout, second.stdout
-    assert "read raw/pkh: 17 files" in second.stdout, second.stdout
-    assert (data / "published").resolve().name != release_first
-    # PKH changed: person resolution and what follows from it are built again
-    assert PERSON_TABLES_KEPT not in second.stdout, second.stdout
-
-    # A koperasi report alone: person resolution, households and ids follow from the DTKS and
-    # PKH files only, their tables are kept (transform/person_tables.py); the rest is built
-    # again.
-    shutil.move(late_report, raw / "koperasi" / "2025" / "2025-09")
-    third = run_jember("run", "--raw-dir", str(raw), "--data-dir", str(data))
-    assert third.returncode == 0, third.stdout[-4000:] + third.stderr[-4000:]
     for source in ("dtks", "pkh", "bps"):
-        assert f"raw/{source} unchanged" in third.stdout, third.stdout
-    kept = re.search(PERSON_TABLES_KEPT + r" (\d+) tables", third.stdout)
-    assert kept and int(kept[1]) >= 20, third.stdout
+        assert f"raw/{source} unchanged" in second.stdout, second.stdout
+    assert "read raw/koperasi: 11 files" in second.stdout, second.stdout
+    assert (data / "published").resolve().name != release_first
+    kept = re.search(PERSON_TABLES_KEPT + r" (\d+) tables", second.stdout)
+    assert kept and int(kept[1]) >= 20, second.stdout
 
     # The full rebuild of the same files: the session's `jember run --full` of the shipped
     # sample into an empty data folder (conftest.sample_run), shared with the report tests.
@@ -166,6 +157,38 @@ def test_nothing_new_ends_in_seconds_and_a_new_delivery_equals_a_full_rebuild(
     for name in ("person_xref.parquet", "rejected_rows.parquet"):
         kept, built = data / "restricted" / name, full_data / "restricted" / name
         assert kept.read_bytes() == built.read_bytes(), f"{name} differs from a full rebuild"
+
+
+def test_the_person_tables_follow_the_dtks_and_pkh_files_only(tmp_path):
+    """The fingerprint the kept person tables are compared by (transform/person_tables.py):
+    a koperasi report or a BPS table leaves it as it is; a PKH or DTKS file added or changed,
+    or other code, changes it."""
+    from dagster_project.ingestion.contract import SOURCES
+    from dagster_project.transform.person_tables import person_inputs
+
+    raw = copy_tree(REPO / "raw", tmp_path / "raw")
+
+    def again_with(con, source: str) -> None:
+        some_file = sorted((raw / source).rglob("*.csv"))[0]
+        shutil.copy(some_file, some_file.with_name("kirim_ulang_" + some_file.name))
+        ingest_source(raw, source, con)
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        for source in SOURCES:
+            ingest_source(raw, source, con)
+        before = person_inputs(con, "code")
+        assert person_inputs(con, "code") == before
+        assert person_inputs(con, "other code") != before
+        for source in ("koperasi", "bps"):
+            again_with(con, source)
+            assert person_inputs(con, "code") == before, source
+        again_with(con, "pkh")  # a repeated delivery: rows accounted for, the same persons
+        after_pkh = person_inputs(con, "code")
+        assert after_pkh != before
+        some_file = sorted((raw / "dtks").rglob("*.csv"))[0]
+        some_file.write_bytes(some_file.read_bytes() + b"\n")  # same name, other bytes
+        ingest_source(raw, "dtks", con)
+        assert person_inputs(con, "code") not in (before, after_pkh)
 
 
 def test_nothing_the_kept_person_tables_are_built_from_reads_a_clock_but_the_year():
