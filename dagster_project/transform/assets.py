@@ -10,6 +10,7 @@ definitions parses again with the dbt beside this interpreter. dagster-dbt's own
 """
 
 import contextlib
+import graphlib
 import os
 import sys
 import warnings
@@ -319,8 +320,11 @@ class _DependencyOrder:
             for uid, key in key_of.items()
             if key in selected
         }
+        graph = {
+            uid: [p for p in manifest["parent_map"].get(uid, []) if p in key_of] for uid in key_of
+        }
         self.rank = {
-            key: i for i, key in enumerate(key_of[uid] for uid in _topological(manifest, key_of))
+            key_of[uid]: i for i, uid in enumerate(graphlib.TopologicalSorter(graph).static_order())
         }
         self.out: set[dg.AssetKey] = set()  # assets whose output has gone out
         self.waiting: dict[dg.AssetKey, list[DbtEvent]] = {}
@@ -351,25 +355,6 @@ class _DependencyOrder:
         for key in sorted(self.waiting, key=lambda k: self.rank.get(k, -1)):
             self.out.add(key)
             yield from self.waiting.pop(key)
-
-
-def _topological(manifest: Mapping[str, Any], nodes: Mapping[str, Any]) -> list[str]:
-    """The unique ids of `nodes`, each after every one of them it depends on."""
-    ordered: list[str] = []
-    seen: set[str] = set()
-
-    def visit(uid: str) -> None:
-        if uid in seen:
-            return
-        seen.add(uid)
-        for parent in manifest["parent_map"].get(uid, []):
-            if parent in nodes:
-                visit(parent)
-        ordered.append(uid)
-
-    for uid in sorted(nodes):
-        visit(uid)
-    return ordered
 
 
 KEPT_NOTE = (

@@ -79,18 +79,11 @@ PERSON_TABLES_KEPT = "person tables kept:"
 def kept_models(manifest: Mapping[str, Any]) -> list[str]:
     """The table models a run may keep, by name: those no OTHER_INPUTS model reaches but
     through PASS_THROUGH."""
-    nodes, children = manifest["nodes"], manifest["child_map"]
-    models = {uid: n for uid, n in nodes.items() if n["resource_type"] == "model"}
+    models = _models(manifest)
     by_name = {n["name"]: uid for uid, n in models.items()}
-    reached: set[str] = set()
-    stack = [by_name[name] for name in OTHER_INPUTS]
-    while stack:
-        uid = stack.pop()
-        if uid in reached:
-            continue
-        reached.add(uid)
-        if models[uid]["name"] not in PASS_THROUGH:
-            stack.extend(c for c in children.get(uid, []) if c in models)
+    reached = _reached(
+        [by_name[name] for name in OTHER_INPUTS], manifest["child_map"], models, PASS_THROUGH
+    )
     return sorted(
         n["name"]
         for uid, n in models.items()
@@ -100,17 +93,34 @@ def kept_models(manifest: Mapping[str, Any]) -> list[str]:
 
 def kept_lineage(manifest: Mapping[str, Any]) -> list[str]:
     """Every model the kept tables are built from, themselves and views included: unique ids."""
-    nodes, parents = manifest["nodes"], manifest["parent_map"]
+    models = _models(manifest)
     kept = set(kept_models(manifest))
-    stack = [uid for uid, n in nodes.items() if n["resource_type"] == "model" and n["name"] in kept]
-    seen: set[str] = set()
+    starts = [uid for uid, n in models.items() if n["name"] in kept]
+    return sorted(_reached(starts, manifest["parent_map"], models))
+
+
+def _models(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    return {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+
+
+def _reached(
+    starts: list[str],
+    edges: Mapping[str, list[str]],
+    models: Mapping[str, Any],
+    stop_at: tuple[str, ...] = (),
+) -> set[str]:
+    """The models reached from `starts` along `edges` (the manifest's child_map or parent_map),
+    `starts` included; a model named in `stop_at` is reached but not gone through."""
+    reached: set[str] = set()
+    stack = list(starts)
     while stack:
         uid = stack.pop()
-        if uid in seen:
+        if uid in reached:
             continue
-        seen.add(uid)
-        stack.extend(p for p in parents.get(uid, []) if p.startswith("model."))
-    return sorted(seen)
+        reached.add(uid)
+        if models[uid]["name"] not in stop_at:
+            stack.extend(e for e in edges.get(uid, []) if e in models)
+    return reached
 
 
 def person_inputs(con: duckdb.DuckDBPyConnection, code: str) -> str:

@@ -1,9 +1,9 @@
 {#- The month the data describes and the PKH year, one row, whatever reporting period a run is
     for: the latest DTKS TANGGAL_UPDATE or koperasi TANGGAL_LAPORAN (dates after the run's own
     day are typing errors and do not count), and `pkh_tahun`, the PKH year the targeting rules
-    look at (int_pkh_year, which they read themselves). Not partitioned: a run without --period reads its month here, after building
-    everything that does not depend on the period, then builds that month's partition
-    (int_reporting_period and everything downstream of it). -#}
+    look at (int_pkh_year, which they read themselves). Not partitioned: a run without --period
+    reads its month here, after building everything that does not depend on the period, then
+    builds that month's partition (int_reporting_period and everything downstream of it). -#}
 with
 
 dated as (
