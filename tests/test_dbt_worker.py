@@ -96,3 +96,31 @@ def test_a_worker_that_dies_during_a_build_fails_that_build(raw_warehouse, tmp_p
                 own.process.send_signal(signal.SIGKILL)
     assert not own.alive()
     own.close()
+
+
+def test_dbt_log_holds_debug_lines_only_when_asked(worker, raw_warehouse, tmp_path, monkeypatch):
+    """The worker skips formatting dbt's debug events (_file_log_at_level): dbt.log at the
+    default level has none; JEMBER_DBT_LOG_LEVEL_FILE=debug still brings every SQL statement."""
+
+    def levels(target: Path) -> set[str]:
+        return {
+            json.loads(line)["info"]["level"]
+            for line in (target / "dbt.log").read_text().splitlines()
+            if line.startswith("{")
+        }
+
+    list(worker.build(["build", "--select", "stg_ingest__files"], _env(raw_warehouse)))
+    assert "info" in levels(worker.target) and "debug" not in levels(worker.target)
+    monkeypatch.setenv("JEMBER_DBT_LOG_LEVEL_FILE", "debug")
+    debug = DbtWorker(tmp_path / "dbt-target")
+    try:
+        list(debug.build(["build", "--select", "stg_ingest__files"], _env(raw_warehouse)))
+    finally:
+        debug.close()
+    assert "debug" in levels(debug.target)
+    sql = [
+        json.loads(line)
+        for line in (debug.target / "dbt.log").read_text().splitlines()
+        if '"SQLQuery"' in line
+    ]
+    assert any("stg_ingest__files" in event["data"]["sql"] for event in sql)

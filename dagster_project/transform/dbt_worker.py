@@ -263,6 +263,7 @@ def _serve(target: Path, out: IO[str]) -> int:
     from dbt_common.events.functions import msg_to_dict
 
     lock = threading.Lock()
+    _file_log_at_level()
 
     def send(message: dict[str, Any]) -> None:
         line = json.dumps(message, default=str)
@@ -307,6 +308,26 @@ def _serve(target: Path, out: IO[str]) -> int:
         _close_warehouse()
         send({"done": True, "success": bool(result.success), "errors": errors})
     return 0
+
+
+def _file_log_at_level() -> None:
+    """dbt.log's level applied before a line is written, not after. dbt's file logger turns
+    every event into its JSON line (~30 debug events per node: each SQL statement, each
+    connection) and only then lets Python's logging drop the ones under the file's level: ~1 s
+    of dbt's Python in a build of the shipped sample, on the thread every node waits for (the
+    GIL). Its filter (dbt.events.logging._logfile_filter, read when each command sets up its
+    loggers) now also passes over debug events, unless the file asks for them
+    (JEMBER_DBT_LOG_LEVEL_FILE=debug). dbt.log holds the same lines either way."""
+    import dbt.events.logging as dbt_logging
+
+    if (os.environ.get(DBT_LOG_LEVEL_FILE_ENV) or "info") == "debug":
+        return
+    keep = dbt_logging._logfile_filter
+
+    def at_level(log_cache_events: bool, line_format: Any, msg: Any) -> bool:
+        return msg.info.level != "debug" and keep(log_cache_events, line_format, msg)
+
+    dbt_logging._logfile_filter = at_level
 
 
 def _end(code: int, out: IO[str]) -> None:
