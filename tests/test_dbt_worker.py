@@ -99,7 +99,7 @@ def test_a_worker_that_dies_during_a_build_fails_that_build(raw_warehouse, tmp_p
 
 
 def test_dbt_log_holds_debug_lines_only_when_asked(worker, raw_warehouse, tmp_path, monkeypatch):
-    """The worker skips formatting dbt's debug events (_file_log_at_level): dbt.log at the
+    """The worker drops dbt's debug events (_debug_events_dropped): dbt.log at the
     default level has none; JEMBER_DBT_LOG_LEVEL_FILE=debug still brings every SQL statement."""
 
     def levels(target: Path) -> set[str]:

@@ -263,7 +263,7 @@ def _serve(target: Path, out: IO[str]) -> int:
     from dbt_common.events.functions import msg_to_dict
 
     lock = threading.Lock()
-    _file_log_at_level()
+    _debug_events_dropped()
 
     def send(message: dict[str, Any]) -> None:
         line = json.dumps(message, default=str)
@@ -310,24 +310,35 @@ def _serve(target: Path, out: IO[str]) -> int:
     return 0
 
 
-def _file_log_at_level() -> None:
-    """dbt.log's level applied before a line is written, not after. dbt's file logger turns
-    every event into its JSON line (~30 debug events per node: each SQL statement, each
-    connection) and only then lets Python's logging drop the ones under the file's level: ~1 s
-    of dbt's Python in a build of the shipped sample, on the thread every node waits for (the
-    GIL). Its filter (dbt.events.logging._logfile_filter, read when each command sets up its
-    loggers) now also passes over debug events, unless the file asks for them
-    (JEMBER_DBT_LOG_LEVEL_FILE=debug). dbt.log holds the same lines either way."""
-    import dbt.events.logging as dbt_logging
-
+def _debug_events_dropped() -> None:
+    """dbt's debug events (~30 per node: each SQL statement, each connection opened, reused,
+    closed) are dropped as they fire, unless dbt.log asks for them
+    (JEMBER_DBT_LOG_LEVEL_FILE=debug). dbt turns every event into a protobuf message, and its
+    file logger turns that into a JSON line, before Python's logging drops the ones under the
+    file's level: ~2 s of dbt's Python in a build of the shipped sample, on the one thread
+    every node waits for (the GIL). Nothing else here reads them: the run takes the result
+    events and the lines at info and above (on_event), dbt.log is written at info. Installed
+    through dbt's own hook for an event manager of the caller's (ctx_set_event_manager); each
+    command then sets up its loggers and callbacks on it as on dbt's own."""
     if (os.environ.get(DBT_LOG_LEVEL_FILE_ENV) or "info") == "debug":
         return
-    keep = dbt_logging._logfile_filter
+    from dbt_common.events.base_types import EventLevel
+    from dbt_common.events.event_manager import EventManager
+    from dbt_common.events.event_manager_client import ctx_set_event_manager
 
-    def at_level(log_cache_events: bool, line_format: Any, msg: Any) -> bool:
-        return msg.info.level != "debug" and keep(log_cache_events, line_format, msg)
+    class AtInfoEventManager(EventManager):
+        def fire_event(
+            self,
+            e: Any,
+            level: Any = None,
+            node: Any = None,
+            force_warn_or_error_handling: bool = False,
+        ) -> None:
+            if (level or e.level_tag()) == EventLevel.DEBUG and not force_warn_or_error_handling:
+                return
+            super().fire_event(e, level, node, force_warn_or_error_handling)
 
-    dbt_logging._logfile_filter = at_level
+    ctx_set_event_manager(AtInfoEventManager())
 
 
 def _end(code: int, out: IO[str]) -> None:
