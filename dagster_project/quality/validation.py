@@ -298,7 +298,7 @@ def _value_level(
     # whenever the column has one).
     selected = [f"{quote_identifier(c)} as v{k}" for k, c in enumerate(columns)]
     names = [f"v{k}" for k in range(len(columns))]
-    reader = con.execute(
+    reader = con.sql(
         f"select {', '.join(selected)}, grouping_id({', '.join(names)}) as set_id, "
         f"count(*) as n from {relation} "
         f"group by grouping sets ({', '.join(f'({n})' for n in names)}) "
@@ -397,7 +397,7 @@ def _row_level(
     index_of = {_config_key(c): i for i, c in zip(indexes, (configs[i] for i in indexes))}
     nonnull = dict.fromkeys(indexes, 0)
     batches = 0
-    reader = con.execute(f"select {columns} from ({spec.sql}) as validated").to_arrow_reader(
+    reader = con.sql(f"select {columns} from ({spec.sql}) as validated").to_arrow_reader(
         spec.batch_rows or DEFAULT_BATCH_ROWS
     )
     for record_batch in _batches_or_empty(reader):
