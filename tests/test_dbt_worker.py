@@ -17,13 +17,20 @@ from handmade_delivery import build_raw_warehouse
 from dagster_project.transform.dbt_worker import DbtBuildError, DbtWorker
 
 
+def _logged(target: Path) -> list[dict]:
+    """Every event in the worker's dbt.log (JSON lines)."""
+    return [
+        json.loads(line)
+        for line in (target / "dbt.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
+
+
 def _invocations(target: Path) -> list[set[str]]:
     """dbt's invocations in dbt.log, each as the names of the events it logged."""
     by_id: dict[str, set[str]] = {}
-    for line in (target / "dbt.log").read_text().splitlines():
-        if line.startswith("{"):
-            event = json.loads(line)
-            by_id.setdefault(event["info"]["invocation_id"], set()).add(event["info"]["name"])
+    for event in _logged(target):
+        by_id.setdefault(event["info"]["invocation_id"], set()).add(event["info"]["name"])
     return list(by_id.values())
 
 
@@ -103,11 +110,7 @@ def test_dbt_log_holds_debug_lines_only_when_asked(worker, raw_warehouse, tmp_pa
     default level has none; JEMBER_DBT_LOG_LEVEL_FILE=debug still brings every SQL statement."""
 
     def levels(target: Path) -> set[str]:
-        return {
-            json.loads(line)["info"]["level"]
-            for line in (target / "dbt.log").read_text().splitlines()
-            if line.startswith("{")
-        }
+        return {event["info"]["level"] for event in _logged(target)}
 
     list(worker.build(["build", "--select", "stg_ingest__files"], _env(raw_warehouse)))
     assert "info" in levels(worker.target) and "debug" not in levels(worker.target)
@@ -118,9 +121,5 @@ def test_dbt_log_holds_debug_lines_only_when_asked(worker, raw_warehouse, tmp_pa
     finally:
         debug.close()
     assert "debug" in levels(debug.target)
-    sql = [
-        json.loads(line)
-        for line in (debug.target / "dbt.log").read_text().splitlines()
-        if '"SQLQuery"' in line
-    ]
+    sql = [event for event in _logged(debug.target) if event["info"]["name"] == "SQLQuery"]
     assert any("stg_ingest__files" in event["data"]["sql"] for event in sql)

@@ -68,6 +68,11 @@ PRINTED_LEVELS = frozenset({"info", "warn", "error"})
 DBT_LOG_LEVEL_FILE_ENV = "JEMBER_DBT_LOG_LEVEL_FILE"
 
 
+def _log_level_file() -> str:
+    """dbt.log's level: info, or what JEMBER_DBT_LOG_LEVEL_FILE says."""
+    return os.environ.get(DBT_LOG_LEVEL_FILE_ENV) or "info"
+
+
 def _common_flags(target: Path) -> list[str]:
     return [
         "--project-dir",
@@ -81,7 +86,7 @@ def _common_flags(target: Path) -> list[str]:
         "--log-level",
         "none",
         "--log-level-file",
-        os.environ.get(DBT_LOG_LEVEL_FILE_ENV) or "info",
+        _log_level_file(),
         "--log-format-file",
         "json",
         "--no-write-json",
@@ -320,7 +325,7 @@ def _debug_events_dropped() -> None:
     events and the lines at info and above (on_event), dbt.log is written at info. Installed
     through dbt's own hook for an event manager of the caller's (ctx_set_event_manager); each
     command then sets up its loggers and callbacks on it as on dbt's own."""
-    if (os.environ.get(DBT_LOG_LEVEL_FILE_ENV) or "info") == "debug":
+    if _log_level_file() == "debug":
         return
     from dbt_common.events.base_types import EventLevel
     from dbt_common.events.event_manager import EventManager
