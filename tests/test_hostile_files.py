@@ -132,6 +132,44 @@ def test_two_stray_quotes_in_one_column_do_not_merge_two_rows(raw_dir, original)
         }
 
 
+# A narrow file (a DTKS file of its required columns and ALAMAT, a koperasi report of a few) and
+# an address or a business list on two lines holding more delimiters than the file has columns:
+# an honest quoted value, not a stray quote that swallowed a record. `exact`: a stray quote on
+# another row sends the file to the line-by-line reader, which must tell the two apart.
+@pytest.mark.parametrize("path", ["fast", "exact"])
+def test_a_quoted_value_on_two_lines_with_many_delimiters_is_one_field(raw_dir, path):
+    header = "NO_KK,NIK,NAMA,JENIS_KELAMIN,TANGGAL_LAHIR,HUBUNGAN_KELUARGA,DESA,KECAMATAN,ALAMAT"
+    alamat = "JL. MAWAR NO 1, RT 01, RW 02,\nDUSUN KRAJAN, DESA KLOMPANGAN, KEC. AJUNG, JAWA TIMUR"
+    rows = [
+        f'3509010000000001,3509014101800001,SITI AMINAH,P,01-01-1980,1,Klompangan,Ajung,"{alamat}"',
+        "3509010000000002,3509014101800002,NUR HASANAH,P,01-01-1980,1,Klompangan,Ajung,JL. MELATI",
+        "3509010000000003,3509014101800003,RINI,P,01-01-1980,1,Klompangan,Ajung,JL. KENANGA",
+    ]
+    if path == "exact":
+        rows[2] = rows[2].replace(",RINI,", ',"RINI,')
+    content = ("\n".join([header, *rows]) + "\n").encode()
+
+    [sheet] = read(raw_dir, "dtks/a.csv", content)
+    placed, rejected = accounted([sheet])
+
+    assert placed[("", 1)]["nama"] == "SITI AMINAH"
+    assert placed[("", 1)]["alamat"] == alamat
+    assert placed[("", 2)]["nama"] == "NUR HASANAH"
+    assert set(placed) == ({("", 1), ("", 2)} | ({("", 3)} if path == "fast" else set()))
+    assert rejected == ({} if path == "fast" else {("", 3): "unterminated_quote"})
+
+    report = (
+        "KECAMATAN,DESA,TAHAPAN,TANGGAL_LAPORAN,UNIT_USAHA\n"
+        'Ajung,Klompangan,OPERASIONAL,30-06-2025,"GERAI SEMBAKO, APOTEK DESA,\n'
+        'KLINIK DESA, SIMPAN PINJAM, LOGISTIK"\n'
+        "Ajung,Ajung,SOSIALISASI,30-06-2025,\n"
+    )
+    [sheet] = read(raw_dir, "koperasi/a.csv", report.encode(), source="koperasi")
+    placed, rejected = accounted([sheet])
+    assert rejected == {} and sorted(placed) == [("", 1), ("", 2)]
+    assert placed[("", 1)]["unit_usaha"].endswith("LOGISTIK")
+
+
 @pytest.mark.parametrize("where", ["title", "header"])
 def test_stray_quote_above_the_data_does_not_hide_the_header(raw_dir, original, where):
     """A stray quote in a title line or in the header swallowed the header into one field and

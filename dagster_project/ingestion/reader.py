@@ -263,6 +263,7 @@ def _no_header_problem(file: _FileInfo, sheet: str) -> str:
 CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 ASCII_BYTES = bytes(range(0x80))
 LINE_END = re.compile(rb"\r\n|\r|\n")
+TEXT_LINE_END = re.compile(r"\r\n|\r|\n")
 REPLACED_BYTE_NOTE = "byte(s) {bytes} undefined in Windows-1252, replaced by U+FFFD"
 CP1252_LINE_NOTE = "line read as Windows-1252 (other lines of the file are UTF-8)"
 
@@ -697,33 +698,48 @@ def _next_line(data: bytes, position: int) -> int:
 
 
 def _runaway_quote_field(cells: list[str], delimiter: str, field_count: int) -> int | None:
-    """Index of a quoted field that swallowed whole records, else None.
-
-    A quoted field may hold newlines (an address on two lines), but a field spanning lines that
-    holds as many delimiters as a whole record has swallowed a record: the quote that opened
-    it was stray. Either one line inside it is a record, or two stray quotes in the same
-    column of two lines paired up and the field holds the tail of one record and the head of
-    the next (together a record's delimiters), which would otherwise load as one row.
-    """
-    if field_count < 2:
-        return None
+    """Index of a quoted field that swallowed whole records, else None."""
     for index, cell in enumerate(cells):
-        if ("\n" in cell or "\r" in cell) and cell.count(delimiter) >= field_count - 1:
+        if _is_runaway_field(cell, index, delimiter, field_count):
             return index
     return None
 
 
+def _is_runaway_field(cell: str, index: int, delimiter: str, field_count: int) -> bool:
+    """Whether the quoted field at `index` was opened by a stray quote and swallowed a record.
+
+    A quoted field may hold newlines and delimiters (an address on two lines, `JL. MAWAR, RT 01,
+    RW 02` then `DUSUN KRAJAN, ...`). A field spanning lines that holds as many delimiters as a
+    whole record has swallowed one when either one line inside it is a record (a delimiter
+    per column), or two stray quotes paired up and the field holds the tail of one record and
+    the head of the next. In the second case the field's first line is the rest of a record
+    line after the stray quote: it holds no more delimiters than the record has columns to the
+    field's right. An honest value whose first line holds more than that cannot be such a tail,
+    whatever its delimiters in all (a narrow koperasi file, an address in the last column).
+    """
+    if field_count < 2 or cell.count(delimiter) < field_count - 1:
+        return False
+    lines = TEXT_LINE_END.split(cell)
+    if len(lines) < 2:
+        return False
+    return lines[0].count(delimiter) <= field_count - 1 - index or any(
+        line.count(delimiter) >= field_count - 1 for line in lines[1:-1]
+    )
+
+
 def _has_runaway_field(cells: pa.Table, delimiter: str, field_count: int) -> bool:
-    """`_runaway_quote_field` over a whole cell table, in Arrow."""
+    """`_runaway_quote_field` over a whole cell table: Arrow finds the few cells spanning lines
+    with a record's worth of delimiters, Python looks at those."""
     if field_count < 2:
         return False
-    for column in cells.columns:
+    for index, column in enumerate(cells.columns):
         # The delimiter count first: one pass, and almost never true.
         many = pc.greater_equal(pc.count_substring(column, delimiter), field_count - 1)
         if not pc.any(many).as_py():
             continue
         spans_lines = pc.match_substring_regex(column, r"[\r\n]")
-        if pc.any(pc.and_(spans_lines, many)).as_py():
+        candidates = column.filter(pc.and_(spans_lines, many)).to_pylist()
+        if any(_is_runaway_field(c, index, delimiter, field_count) for c in candidates):
             return True
     return False
 
