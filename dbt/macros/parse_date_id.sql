@@ -1,5 +1,6 @@
 {#- Dates as the contract allows them: DD-MM-YYYY, DD/MM/YYYY, YYYY-MM-DD (an .xlsx datetime
-    cell arrives as `YYYY-MM-DD HH:MM:SS`), `12 Mei 1980`, `3 Agustus 1975`, `12 Agu 1980`, or
+    cell arrives as `YYYY-MM-DD HH:MM:SS`), `12 Mei 1980`, `3 Agustus 1975`, `12 Agu 1980`
+    (also `12-Agu-1980`), or
     an Excel date serial number. An impossible date (31-02-1980) or anything else is NULL,
     never an error: every branch goes through try_strptime. -#}
 
@@ -36,7 +37,9 @@
             then try_strptime(
                 regexp_replace(trim({{ column }}), '[/.]', '-', 'g'), '%d-%m-%Y'
             )::date
-        when regexp_full_match(trim({{ column }}), '[0-9]{1,2}\s+[A-Za-z]{3,}\.?\s+[0-9]{4}')
+        {# `D MMMM YYYY`, also with dashes or slashes (`12-Agu-1980`: a spreadsheet's d-mmm-yyyy
+            date format, printed as text when saved as CSV); a two-digit year is not read #}
+        when regexp_full_match(trim({{ column }}), '[0-9]{1,2}[\s/.-]+[A-Za-z]{3,}\.?[\s/.-]+[0-9]{4}')
             then try_strptime(
                 regexp_extract(trim({{ column }}), '^([0-9]{1,2})', 1)
                 || '-'

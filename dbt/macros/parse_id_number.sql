@@ -1,5 +1,6 @@
 {#- Identity numbers (NIK, NO_KK) as the contract says they arrive: a leading `'`, spaces,
-    dots or dashes inside, a trailing `.0` (an Excel number printed as float), scientific
+    dots or dashes inside, a trailing `.0` (an Excel number printed as float; also `.00`,
+    `,00` and thousands commas, the other ways a number cell prints), scientific
     notation (`3.50912E+15`: the last digits are lost, so the value is unusable), fewer or
     more than 16 digits, or empty.
 
@@ -17,13 +18,16 @@
 {%- endmacro %}
 
 {% macro _id_number_stripped(column) -%}
-    {#- order matters: the trailing `.0` goes before the dots do -#}
+    {#- A number cell printed as text: a decimal part of zeros (`.0`, `.00`, or `,00` in the
+        Indonesian locale: one or two digits after the last separator are decimals, as the
+        contract reads every number) and thousands separators (`3.509.015.501.800.001`,
+        `3,509,015,501,800,001`). Order matters: the decimal part goes before the separators. -#}
     regexp_replace(
         regexp_replace(
             regexp_replace({{ column }}, '[\s\x{00A0}'']', '', 'g'),
-            '\.0$', ''
+            '[.,]0{1,2}$', ''
         ),
-        '[.\-]', '', 'g'
+        '[.,\-]', '', 'g'
     )
 {%- endmacro %}
 
