@@ -29,6 +29,8 @@ SUMBERSARI_KEBONSARI = "35.09.21.1001"  # a kelurahan
 KALIWATES_MANGLI = "35.09.19.1001"  # a kelurahan with no report
 SUMBERJAMBE_SUMBERPAKEM = "35.09.31.2002"  # a desa with no report
 AMBULU_ANDONGSARI = "35.09.12.2006"  # a report without a readable date, and a repeat delivery
+JOMBANG_WRINGINAGUNG = "35.09.01.2005"  # BADAN HUKUM, then a report back, never a document
+JOMBANG_NGAMPELREJO = "35.09.01.2004"  # documents given at BADAN HUKUM, blank at OPERASIONAL
 
 MAIN_FILE = "koperasi/2025/rekap.csv"
 TIE_FILE_A = "koperasi/2025/12/a.csv"
@@ -137,6 +139,46 @@ MAIN_ROWS: list[tuple[int, dict]] = [
         13,
         dict(
             kecamatan="Kalisat", desa="Ajung", tahapan="SOSIALISASI", tanggal_laporan="30-04-2025"
+        ),
+    ),
+    # Wringinagung: BADAN HUKUM without documents, then a report back at AKTA NOTARIS
+    (
+        14,
+        dict(
+            kecamatan="Jombang",
+            desa="Wringinagung",
+            tahapan="BADAN HUKUM",
+            tanggal_laporan="31-05-2025",
+        ),
+    ),
+    (
+        15,
+        dict(
+            kecamatan="Jombang",
+            desa="Wringinagung",
+            tahapan="AKTA NOTARIS",
+            tanggal_laporan="30-06-2025",
+        ),
+    ),
+    # Ngampelrejo: BADAN HUKUM with both documents, then OPERASIONAL leaving them blank
+    (
+        16,
+        dict(
+            kecamatan="Jombang",
+            desa="Ngampelrejo",
+            tahapan="BADAN HUKUM",
+            tanggal_laporan="31-05-2025",
+            nomor_akta="4",
+            nomor_sk_ahu="AHU-4",
+        ),
+    ),
+    (
+        17,
+        dict(
+            kecamatan="Jombang",
+            desa="Ngampelrejo",
+            tahapan="OPERASIONAL",
+            tanggal_laporan="30-06-2025",
         ),
     ),
 ]
@@ -315,6 +357,44 @@ def test_badan_hukum_without_sk_number_is_flagged(koperasi_warehouse):
     assert progress(koperasi_warehouse, AJUNG_AJUNG, "is_legal_docs_missing") == (False,)
 
 
+def test_a_village_at_badan_hukum_lacks_documents_even_when_its_current_report_went_back(
+    koperasi_warehouse,
+):
+    """The village's stage is the highest reached, so a current report back at AKTA NOTARIS
+    without the documents still leaves a village at BADAN HUKUM without them. The rule is the
+    raw contract's per report (a report at BADAN HUKUM or later carries both numbers): a
+    current report at OPERASIONAL that leaves them blank lacks them, whatever an earlier
+    report gave; the village keeps the numbers last given."""
+    columns = "tahapan, has_stage_regression, has_nomor_akta, has_nomor_sk_ahu, is_legal_docs_missing"
+    assert progress(koperasi_warehouse, JOMBANG_WRINGINAGUNG, columns) == (
+        "BADAN HUKUM",
+        True,
+        False,
+        False,
+        True,
+    )
+    assert progress(koperasi_warehouse, JOMBANG_NGAMPELREJO, columns + ", nomor_sk_ahu") == (
+        "OPERASIONAL",
+        False,
+        False,
+        False,
+        True,
+        "AHU-4",
+    )
+    reports = query(
+        koperasi_warehouse,
+        "select kode_desa, tahapan, is_legal_docs_missing from marts.mart_koperasi_reports "
+        f"where kode_desa in ('{JOMBANG_WRINGINAGUNG}', '{JOMBANG_NGAMPELREJO}') "
+        "order by kode_desa, report_date",
+    )
+    assert reports == [
+        (JOMBANG_NGAMPELREJO, "BADAN HUKUM", False),
+        (JOMBANG_NGAMPELREJO, "OPERASIONAL", True),
+        (JOMBANG_WRINGINAGUNG, "BADAN HUKUM", True),
+        (JOMBANG_WRINGINAGUNG, "AKTA NOTARIS", False),
+    ]
+
+
 def test_desa_with_no_report_is_flagged_and_in_no_stage(koperasi_warehouse):
     assert progress(
         koperasi_warehouse,
@@ -420,9 +500,9 @@ def test_funnel_counts_desa_per_stage_in_kecamatan_and_kabupaten(koperasi_wareho
         "select koperasi_desa_no_report, koperasi_desa_stuck, "
         "koperasi_desa_operasional, koperasi_kelurahan_reporting from marts.mart_kabupaten",
     )
-    # 226 desa, 8 of them report; 3 stuck (Ajung in AKTA NOTARIS since July, Mojosari,
-    # Sidorejo); the kelurahan Kebonsari reports
-    assert kabupaten == [(218, 3, 1, 1)]
+    # 226 desa, 10 of them report; 4 stuck (Ajung in AKTA NOTARIS since July, Mojosari,
+    # Sidorejo, Wringinagung in BADAN HUKUM since May); the kelurahan Kebonsari reports
+    assert kabupaten == [(216, 4, 2, 1)]
 
 
 def test_kabupaten_sets_the_delivered_poverty_figures_beside_the_reference(koperasi_warehouse):

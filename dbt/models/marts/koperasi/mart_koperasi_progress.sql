@@ -21,6 +21,11 @@ final_stage as (
     select max(urutan) as urutan from stages
 ),
 
+badan_hukum as (
+    select urutan from stages
+    where tahapan = 'BADAN HUKUM'
+),
+
 reports as (
     select * from {{ ref('int_koperasi__reports_sequenced') }}
 ),
@@ -45,7 +50,8 @@ per_village as (
             as {{ stage.column }}_reached_date,
         {%- endfor %}
         -- the latest report's own values (the current report)
-        bool_or(is_legal_docs_missing) filter (where is_latest_report) as latest_is_legal_docs_missing,
+        bool_or(nomor_akta is not null and nomor_sk_ahu is not null) filter (where is_latest_report)
+            as latest_has_legal_docs,
         bool_or(nomor_akta is not null) filter (where is_latest_report) as has_nomor_akta,
         bool_or(nomor_sk_ahu is not null) filter (where is_latest_report) as has_nomor_sk_ahu,
         -- the last known value: a later report may leave a field blank
@@ -100,12 +106,20 @@ progress as (
         coalesce(per_village.has_nomor_akta, false) as has_nomor_akta,
         coalesce(per_village.has_nomor_sk_ahu, false) as has_nomor_sk_ahu,
         coalesce(per_village.stage_regressions, 0) > 0 as has_stage_regression,
-        coalesce(per_village.latest_is_legal_docs_missing, false) as is_legal_docs_missing,
+        -- at BADAN HUKUM or later: the highest stage reached, not the current report's own,
+        -- which may have gone back below it (the raw contract's rule is per report:
+        -- mart_koperasi_reports.is_legal_docs_missing)
+        coalesce(
+            per_village.tahapan_urutan >= badan_hukum.urutan
+            and not coalesce(per_village.latest_has_legal_docs, false),
+            false
+        ) as is_legal_docs_missing,
         per_village.kode_desa is null as has_no_report,
         final_stage.urutan as final_tahapan_urutan,
     from villages
     cross join as_of
     cross join final_stage
+    cross join badan_hukum
     left join per_village on per_village.kode_desa = villages.kode_desa
     left join stages on stages.urutan = per_village.tahapan_urutan
 )
