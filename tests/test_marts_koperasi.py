@@ -514,6 +514,13 @@ def test_kabupaten_sets_the_delivered_poverty_figures_beside_the_reference(koper
     )
     # P0 2025 is only in the reference seed; the count and line of 2024 come from the delivery
     assert row == [(2025, 8.67, "reference", 2024, 230500, "delivered", 460000)]
+    # the meeting report's trend shows the same series: the delivered year over the seed's
+    trend = query(
+        koperasi_warehouse,
+        "select tahun, persen_miskin, jumlah_miskin_jiwa, garis_kemiskinan_rp "
+        "from reporting.rpt_bps_trend where tahun in (2024, 2025) order by tahun",
+    )
+    assert trend == [(2024, 9.5, 230500, 460000), (2025, 8.67, None, None)]
 
 
 # --- against the generator's truth -------------------------------------------------------------

@@ -1,6 +1,7 @@
-{#- The BPS poverty series of Jember, one row per year, beside the DTKS persons of the latest
-    stored period of that year (mart_desa_history), so the meeting sees both trends on one
-    chart. DTKS is null for years before the pipeline's first period. -#}
+{#- The BPS poverty series of Jember, one row per year (a delivered BPS file wins over the
+    reference seed, as in mart_kabupaten: int_bps__poverty_series), beside the DTKS persons of
+    the latest stored period of that year (mart_desa_history), so the meeting sees both trends
+    on one chart. DTKS is null for years before the pipeline's first period. -#}
 with
 
 bps as (
@@ -9,7 +10,7 @@ bps as (
         persen_miskin,
         jumlah_miskin_ribu,
         garis_kemiskinan_rp
-    from {{ ref('bps_kemiskinan_jember') }}
+    from {{ ref('int_bps__poverty_series') }}
 ),
 
 dtks_by_period as (
