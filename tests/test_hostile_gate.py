@@ -7,6 +7,7 @@ and the damage that must not (into an empty data folder); each test asserts its 
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -18,6 +19,7 @@ from helpers import blocking_failures, copy_tree, output, published_snapshot, qu
 
 PUGER_DTKS = Path("dtks/2025-04/puger/dtks_puger.csv")
 PUGER_PKH = Path("pkh/2025/tahap1/pkh_puger_tahap1.csv")
+PUGER_PKH_AGAIN = Path("pkh/2025/koreksi/pkh_puger_tahap1_koreksi.csv")
 KOPERASI = Path("koperasi/2025/2025-10/rekap_kopdes_2025-10-31.csv")
 SIXTEEN_DIGITS = "3509014101900001"
 
@@ -109,6 +111,18 @@ def publishable_damage(baseline: dict, tmp_path_factory: pytest.TempPathFactory)
     lines = path.read_bytes().splitlines(keepends=True)  # Windows-1252, as delivered
     header, data_rows, rest = lines[0], lines[1:6], lines[6:]
     path.write_bytes(header + b"".join(data_rows) + b"".join(data_rows) + b"".join(rest))
+    # Two families' stage-1 rows sent again in a file of their own (a corrected list: the
+    # rupiah written as plain digits, so not the same rows byte for byte): each stage is paid once.
+    with open(baseline["raw"] / PUGER_PKH, encoding="cp1252", newline="") as f:
+        header_cells, *cells = list(csv.reader(f))
+    nominal = header_cells.index("nominal")
+    again = [
+        row[:nominal] + [str(parse_rupiah(row[nominal]))] + row[nominal + 1 :]
+        for row in cells[10:12]
+    ]
+    (raw / PUGER_PKH_AGAIN).parent.mkdir(parents=True)
+    with open(raw / PUGER_PKH_AGAIN, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header_cells, *again])
     # A koperasi report whose file name holds a NIK-shaped number.
     named = raw / KOPERASI.with_name(f"rekap_kopdes_{SIXTEEN_DIGITS}_2025-10-31.csv")
     shutil.move(raw / KOPERASI, named)
@@ -128,6 +142,11 @@ def test_a_failed_koperasi_file_still_publishes_with_a_warning(publishable_damag
     assert "stg_ingest__files" in result.stdout  # the warning is reported
     report = (data / "reports" / "laporan-2025-12.html").read_text(encoding="utf-8")
     assert "rekap_kopdes_2025-05-31.csv" in report
+
+
+def parse_rupiah(text: str) -> int:
+    """`Rp1.500.000,00` as the sample writes it, in whole rupiah."""
+    return int(text.removeprefix("Rp").split(",")[0].replace(".", ""))
 
 
 def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publishes(
@@ -150,6 +169,13 @@ def test_pkh_rows_pasted_twice_are_paid_once_and_a_file_name_with_16_digits_publ
     for table in ("mart_kabupaten", "mart_kecamatan", "mart_desa"):
         total = f"select sum(pkh_nominal_rp), sum(pkh_nominal_rp_tahun_ini), sum(pkh_families) from {table}"
         assert query(published, total) == query(before, total), table
+    # the stages sent again are listed again, and paid once (the mart totals above)
+    assert query(
+        data / "warehouse.duckdb",
+        "select count(*) from intermediate.int_pkh__disbursements_cleaned "
+        "where is_stage_listed_later and source_path = ?",
+        [str(PUGER_PKH_AGAIN)],
+    ) == [(2,)]
     # the copies are kept, flagged and counted, not lost
     assert query(published, "select sum(duplicate_disbursement_rows) from mart_pkh_family") == [
         (5,)

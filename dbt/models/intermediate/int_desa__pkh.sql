@@ -1,6 +1,7 @@
 {#- PKH per village, every village of the reference list (0 where nothing is placed):
     - all years: PKH rows placed in the village, PKH families (distinct ID_PKH among
-      first-delivery rows) and rupiah paid (a row pasted twice in one file is paid once);
+      first-delivery rows) and rupiah paid (each family's stage once, by its latest row: a row
+      pasted twice in one file or a stage listed again in a later file is paid once);
     - the PKH year of int_pkh_year (*_tahun_ini): the families of int_pkh_families,
       each placed by its latest row, their rupiah and the members per PKH component. -#}
 {%- set components = pkh_components() -%}
@@ -15,8 +16,8 @@ pkh_counts as (
         kode_desa,
         count(*) as pkh_rows,
         count(distinct id_pkh) filter (where not is_repeat_delivery) as pkh_families,
-        -- a row pasted twice in one file is paid once (int_pkh__disbursements_cleaned)
-        sum(nominal) filter (where not is_repeat_delivery and not is_duplicate_disbursement) as pkh_nominal_rp,
+        -- a family's stage is paid once, by its latest row (int_pkh__disbursements_cleaned)
+        sum(nominal) filter (where not is_repeat_delivery and not is_stage_listed_later) as pkh_nominal_rp,
     from {{ ref('int_pkh__disbursements_cleaned') }}
     where kode_desa is not null
     group by kode_desa
