@@ -172,7 +172,9 @@ PKH_TAHAP_1 = [
         "P102", None, 1, {"aud": 1}, 750000, recipient=STRANGER, no_kk=kk(99)
     ),  # inclusion: not in DTKS
     pkh_row("P103", F["two_ids"], 1, {"sd": 1}, 225000),  # duplicate aid: one family, two ids
-    pkh_row("P104", F["two_ids"], 1, {"sd": 1}, 225000),
+    # and the second id's list writes two SD children where DTKS has one: a count mismatch of
+    # that id alone
+    pkh_row("P104", F["two_ids"], 1, {"sd": 2}, 450000),
     pkh_row("P105", F["giver"], 1, {"sd": 1}, 225000),  # the giver's own, correct
     pkh_row(
         "P106", F["taker"], 1, {"sd": 1}, 225000, recipient=F["giver"].mother()
@@ -201,7 +203,7 @@ EXPECTED = {  # family -> the flags mart_household must raise (all others false)
     "excluded": {"is_exclusion_candidate"},
     "poor_no_component": set(),
     "desil_4_no_pkh": set(),
-    "two_ids": {"is_duplicate_aid_case"},
+    "two_ids": {"is_duplicate_aid_case", "is_component_mismatch"},
     "giver": set(),
     "taker": {"is_duplicate_aid_case"},
     "deceased": {"is_deceased_recipient"},
@@ -319,6 +321,18 @@ def test_a_graduated_stage_without_components_is_no_component_mismatch(delivered
     ) == [(False,)]
 
 
+def test_a_pkh_familys_flags_are_its_own_cases_not_its_households(delivered):
+    """A household paid under two ID_PKH (duplicate aid: a case naming both) whose second list
+    alone writes a component DTKS does not have (a case naming that ID_PKH): mart_pkh_family
+    flags the mismatch on that ID_PKH only."""
+    rows = _query(
+        delivered["first"],
+        "select id_pkh, is_duplicate_aid_case, is_component_mismatch from marts.mart_pkh_family "
+        "where id_pkh in ('P103', 'P104') order by id_pkh",
+    )
+    assert rows == [("P103", True, False), ("P104", True, True)]
+
+
 def test_a_pkh_family_unknown_to_dtks_is_an_inclusion_candidate(delivered):
     rows = _query(
         delivered["first"],
@@ -359,8 +373,9 @@ def test_mart_desa_counts_families_per_kind_and_rollups_reconcile(delivered):
     village = _query(
         data, f"select {', '.join(columns)} from marts.mart_desa where kode_desa = '{KODE_DESA}'"
     )[0]
-    # inclusion: desil 7 + unknown to DTKS; duplicate aid: two ids + the taker family
-    assert village == (2, 1, 2, 1, 2)
+    # inclusion: desil 7 + unknown to DTKS; duplicate aid: two ids + the taker family;
+    # component mismatch: rupiah_off, count_off, and two_ids' second id
+    assert village == (2, 1, 2, 1, 3)
     kabupaten = _query(data, f"select {', '.join(columns)} from marts.mart_kabupaten")[0]
     kecamatan = _query(
         data, f"select {', '.join(f'sum({c})' for c in columns)} from marts.mart_kecamatan"

@@ -16,24 +16,14 @@ households as (
     from {{ ref('int_households_dtks') }}
 ),
 
--- a case keyed by household applies to every ID_PKH of it; one keyed by ID_PKH to that one.
--- Two equi-joins, not one join on an OR: DuckDB cannot hash an OR condition and compared every
--- family with every case (389 s at province scale). They read the model, not the CTE above:
--- a CTE read more than once is materialised, a copy of every column
+-- each case applies to the ID_PKH it names (int_targeting_cases.id_pkh_list: a component
+-- mismatch or a deceased recipient names one of a household's ID_PKH, not all of them)
 family_cases as (
     select
-        pkh.id_pkh,
-        cases.kind
-    from {{ ref('int_pkh_families') }} as pkh
-    inner join {{ ref('int_targeting_cases') }} as cases
-        on cases.household_id = pkh.household_id
-    union all
-    select
-        pkh.id_pkh,
-        cases.kind
-    from {{ ref('int_pkh_families') }} as pkh
-    inner join {{ ref('int_targeting_cases') }} as cases
-        on cases.household_id is null and cases.family_key = 'PKH-' || pkh.id_pkh
+        unnest(string_split(id_pkh_list, ', ')) as id_pkh,
+        kind
+    from {{ ref('int_targeting_cases') }}
+    where id_pkh_list is not null
 ),
 
 cases as (
