@@ -62,7 +62,7 @@ MAIN_ROWS: list[tuple[int, dict]] = [
             tanggal_laporan="31-07-2025",
             jumlah_anggota="120",
             nomor_akta="12",
-            unit_usaha="GERAI SEMBAKO; APOTEK DESA, KLINIK DESA",
+            unit_usaha="GERAI SEMBAKO; APOTEK DESA, KLINIK DESA, apotek  desa",
         ),
     ),
     (4, dict(kecamatan="Ajung", desa="Ajung", tahapan="AD/ART", tanggal_laporan="31-08-2025")),

@@ -60,12 +60,16 @@ sequenced as (
         reports.nama_koperasi,
         reports.jumlah_anggota,
         reports.unit_usaha,
-        -- UNIT_USAHA is a list separated by `;` or `,`
+        -- UNIT_USAHA is a list separated by `;` or `,`; a unit listed twice is one unit
         case
             when reports.unit_usaha is not null
-                then len(list_filter(
-                        string_split_regex(reports.unit_usaha, '[;,]'), lambda unit: trim(unit) != ''
-                    ))
+                then len(list_distinct(list_filter(
+                        list_transform(
+                            string_split_regex(reports.unit_usaha, '[;,]'),
+                            lambda unit: upper(regexp_replace(trim(unit), '\s+', ' ', 'g'))
+                        ),
+                        lambda unit: unit != ''
+                    )))
         end as unit_usaha_count,
         reports.modal_awal,
         reports.tanggal_musdesus,
