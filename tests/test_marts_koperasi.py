@@ -361,10 +361,11 @@ def test_a_village_at_badan_hukum_lacks_documents_even_when_its_current_report_w
     koperasi_warehouse,
 ):
     """The village's stage is the highest reached, so a current report back at AKTA NOTARIS
-    without the documents still leaves a village at BADAN HUKUM without them. The rule is the
-    raw contract's per report (a report at BADAN HUKUM or later carries both numbers): a
-    current report at OPERASIONAL that leaves them blank lacks them, whatever an earlier
-    report gave; the village keeps the numbers last given."""
+    does not hide that a village at BADAN HUKUM never gave its numbers. The rule is the raw
+    contract's per report (a report at BADAN HUKUM or later carries both numbers): a current
+    report at OPERASIONAL that leaves them blank lacks them, whatever an earlier report gave;
+    the village keeps the numbers last given. (A current report gone back below BADAN HUKUM
+    after one that gave both: nothing missing, tests/test_dbt_models.py.)"""
     columns = "tahapan, has_stage_regression, has_nomor_akta, has_nomor_sk_ahu, is_legal_docs_missing"
     assert progress(koperasi_warehouse, JOMBANG_WRINGINAGUNG, columns) == (
         "BADAN HUKUM",

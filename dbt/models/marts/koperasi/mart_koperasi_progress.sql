@@ -50,8 +50,7 @@ per_village as (
             as {{ stage.column }}_reached_date,
         {%- endfor %}
         -- the latest report's own values (the current report)
-        bool_or(nomor_akta is not null and nomor_sk_ahu is not null) filter (where is_latest_report)
-            as latest_has_legal_docs,
+        bool_or(is_legal_docs_missing) filter (where is_latest_report) as latest_is_legal_docs_missing,
         bool_or(nomor_akta is not null) filter (where is_latest_report) as has_nomor_akta,
         bool_or(nomor_sk_ahu is not null) filter (where is_latest_report) as has_nomor_sk_ahu,
         -- the last known value: a later report may leave a field blank
@@ -106,12 +105,17 @@ progress as (
         coalesce(per_village.has_nomor_akta, false) as has_nomor_akta,
         coalesce(per_village.has_nomor_sk_ahu, false) as has_nomor_sk_ahu,
         coalesce(per_village.stage_regressions, 0) > 0 as has_stage_regression,
-        -- at BADAN HUKUM or later: the highest stage reached, not the current report's own,
-        -- which may have gone back below it (the raw contract's rule is per report:
-        -- mart_koperasi_reports.is_legal_docs_missing)
+        -- at BADAN HUKUM or later (the highest stage reached), and either the current report,
+        -- itself at BADAN HUKUM or later, lacks a number (the raw contract's rule, per report:
+        -- mart_koperasi_reports.is_legal_docs_missing), or no report ever gave one: a current
+        -- report gone back below BADAN HUKUM does not hide that the numbers never came
         coalesce(
             per_village.tahapan_urutan >= badan_hukum.urutan
-            and not coalesce(per_village.latest_has_legal_docs, false),
+            and (
+                coalesce(per_village.latest_is_legal_docs_missing, false)
+                or per_village.nomor_akta is null
+                or per_village.nomor_sk_ahu is null
+            ),
             false
         ) as is_legal_docs_missing,
         per_village.kode_desa is null as has_no_report,
