@@ -366,7 +366,9 @@ def test_a_village_at_badan_hukum_lacks_documents_even_when_its_current_report_w
     report at OPERASIONAL that leaves them blank lacks them, whatever an earlier report gave;
     the village keeps the numbers last given. (A current report gone back below BADAN HUKUM
     after one that gave both: nothing missing, tests/test_dbt_models.py.)"""
-    columns = "tahapan, has_stage_regression, has_nomor_akta, has_nomor_sk_ahu, is_legal_docs_missing"
+    columns = (
+        "tahapan, has_stage_regression, has_nomor_akta, has_nomor_sk_ahu, is_legal_docs_missing"
+    )
     assert progress(koperasi_warehouse, JOMBANG_WRINGINAGUNG, columns) == (
         "BADAN HUKUM",
         True,
