@@ -21,11 +21,6 @@ final_stage as (
     select max(urutan) as urutan from stages
 ),
 
-badan_hukum as (
-    select urutan from stages
-    where tahapan = 'BADAN HUKUM'
-),
-
 reports as (
     select * from {{ ref('int_koperasi__reports_sequenced') }}
 ),
@@ -105,12 +100,13 @@ progress as (
         coalesce(per_village.has_nomor_akta, false) as has_nomor_akta,
         coalesce(per_village.has_nomor_sk_ahu, false) as has_nomor_sk_ahu,
         coalesce(per_village.stage_regressions, 0) > 0 as has_stage_regression,
-        -- at BADAN HUKUM or later (the highest stage reached), and either the current report,
-        -- itself at BADAN HUKUM or later, lacks a number (the raw contract's rule, per report:
-        -- mart_koperasi_reports.is_legal_docs_missing), or no report ever gave one: a current
-        -- report gone back below BADAN HUKUM does not hide that the numbers never came
+        -- at BADAN HUKUM or later (the highest stage reached: a report at it or later has a
+        -- date), and either the current report, itself at BADAN HUKUM or later, lacks a number
+        -- (the raw contract's rule, per report: mart_koperasi_reports.is_legal_docs_missing),
+        -- or no report ever gave one: a current report gone back below BADAN HUKUM does not
+        -- hide that the numbers never came
         coalesce(
-            per_village.tahapan_urutan >= badan_hukum.urutan
+            per_village.badan_hukum_reached_date is not null
             and (
                 coalesce(per_village.latest_is_legal_docs_missing, false)
                 or per_village.nomor_akta is null
@@ -123,7 +119,6 @@ progress as (
     from villages
     cross join as_of
     cross join final_stage
-    cross join badan_hukum
     left join per_village on per_village.kode_desa = villages.kode_desa
     left join stages on stages.urutan = per_village.tahapan_urutan
 )
