@@ -269,15 +269,16 @@ def test_analyst_tier_holds_no_identity_number_and_no_name_from_the_raw_files(ti
         "the scan needs the raw names to mean anything"
     )
     sixteen_digits = re.compile(r"(?<![0-9.])[0-9]{16}(?![0-9])")  # not a decimal fraction
+    # A Dagster run id (release.json) is a UUID; one whose first three groups came out all
+    # digits (about once in a thousand runs) reads as 16 digits once its dashes are dropped.
+    run_id = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
     cells = hits = 0
     for where, text in _analyst_tier_cells(data / "published"):
         cells += 1
         assert not sixteen_digits.search(text), (where, text)
         if not _is_number(text):  # a NIK written with separators: 3509.0141.0780.0003
-            assert not sixteen_digits.search(re.sub(r"(?<=[0-9])[ .-](?=[0-9])", "", text)), (
-                where,
-                text,
-            )
+            joined = re.sub(r"(?<=[0-9])[ .-](?=[0-9])", "", run_id.sub("", text))
+            assert not sixteen_digits.search(joined), (where, text)
         normal = _normalised(text)
         assert normal not in raw_names, (where, text)
         padded = f" {normal} "
