@@ -3,95 +3,69 @@
     or one digit dropped or doubled (typo 'nik_indel': nik_a the 15- or 17-digit NIK, nik_b the
     16-digit NIK it becomes). int_person_pairs_candidates pairs the records that carry them
     (its blocks nik_1digit and nik_indel). A model of its own, not a CTE of the candidates: its
-    five self-joins hold their hash tables until the query ends, and beside the candidates'
+    self-joins hold their hash tables until the query ends, and beside the candidates'
     other blocks they made that query spill 1.1-1.3 GB at kit `jember` (memory_limit 1.5GB):
     apart, 2.6 s and 2.7 s without spilling against 7.6 s in one (docs/benchmarks.md). -#}
-{#- Each value of an identity column (id__: the NIK, or a NIK of the wrong length) with each
-    match key its records carry (macro nik_match_keys: the name key and, apart, the birth
-    date): two NIKs a slip apart are paired only under an equal one of these. Written once with
-    a placeholder, applied to both columns. -#}
-{%- set match_keys -%}
-    select distinct *
-    from (
-        select
-            id__,
-            unnest([{{ nik_match_keys('keyed') }}]) as nama_key,
-        from keyed
-        where id__ is not null
-    )
-    where nama_key is not null
-{%- endset -%}
 with
 
--- not materialized: its two readers below (match_keys) each scan the table for their columns
-keyed as not materialized (
-    select
-        nik,
-        nik_wrong_length,
-        nama_key,
-        tanggal_lahir,
-    from {{ ref('int_person_match_records') }}
-),
-
--- each NIK with its match keys (match_keys above)
-distinct_nik_names as (
-    select
-        nik,
-        -- the NIK as a number (always 16 digits here: parse_id_number's valid_length), so that
-        -- the digits two NIKs share below are integer keys, which hash and compare faster and
-        -- hold less memory than substrings (digits 1-11 of a 16-digit number: // 10^5)
-        cast(nik as bigint) as nik_number,
-        nama_key,
-    from ({{ match_keys | replace('id__', 'nik') }})
+-- int_person_nik_match_keys: each 16-digit NIK with each match key of its records
+nik_match_keys as (
+    select * from {{ ref('int_person_nik_match_keys') }}
 ),
 
 -- NIKs one digit apart or with two adjacent digits swapped (a transposition while typing),
--- with the same name key (or birth date). Two NIKs one digit apart (16 digits:
--- parse_id_number's valid_length) share digits 1-11 (the different digit is in 12-16), digits
--- 1-6 and 12-16 (it is in 7-11) or digits 7-16 (it is in the region, 1-6: a mover's NIK
--- typed with another district's digit is_nik_region_typo_located); two with a swap share
--- digits 1-10 (the swap is in 11-16), 1-6 and 12-16 (in 7-11) or 8-16 (in 1-7). An
--- equi-join on each part finds every pair, where masking each of the 16 positions joined
--- lists of masked forms, and listing each NIK's 15 swapped forms joined 24M strings (same
--- pairs; ~10 s less at kit `jember`). Each part holds the birth digits or the region, so the
--- pairs per NIK do not grow with the population
+-- with the same name key (or birth date). Both change only digits p and p + 1 for some p, so
+-- each p joins the NIKs equal outside those two digits and tests the two: one digit
+-- different (each position once: the p that are odd), or the two swapped (every p). A key
+-- that leaves out only two digits is shared by at most 100 NIKs of one name key, whatever
+-- the population: joining on the digits on one side of the typo instead (digits 1-11 for a
+-- typo in the serial) tested every pair of a district's people born on one day, 305M + 263M
+-- pairs at province scale against 0.33M at kit `jember`, 891 s (docs/benchmarks.md)
 nik_near_pairs as (
-    {#- (the digits two NIKs share, one digit apart, a swap apart, only under the name key) #}
-    {%- for shared_part, one_digit, swap, only_names in [
-        ('a.nik_number // 100000 = b.nik_number // 100000', true, false, false),
-        ('a.nik_number // 10000000000 = b.nik_number // 10000000000'
-            ~ ' and a.nik_number % 100000 = b.nik_number % 100000', true, true, false),
-        ('a.nik_number % 10000000000 = b.nik_number % 10000000000', true, false, true),
-        ('a.nik_number // 1000000 = b.nik_number // 1000000', false, true, false),
-        ('a.nik_number % 1000000000 = b.nik_number % 1000000000', false, true, false),
-    ] %}
+    {%- for p in range(1, 16) %}
+    {#- digit p of the NIK is the one of place value 10^(16 - p) #}
+    {%- set high, low = 10 ** (16 - p), 10 ** (15 - p) %}
+    {%- set digit_p = '(side__.nik_number // ' ~ high ~ ') % 10' %}
+    {%- set digit_next = '(side__.nik_number // ' ~ low ~ ') % 10' %}
+    {%- set without_p = 'side__.nik_number // ' ~ high * 10 ~ ' * ' ~ low ~ ' + side__.nik_number % ' ~ low %}
     select
         a.nik as nik_a,
         b.nik as nik_b,
         a.nama_key
-    from distinct_nik_names as a
-    inner join distinct_nik_names as b
-        on {{ shared_part }} and a.nama_key = b.nama_key and a.nik < b.nik
-            {%- if swap and not one_digit %}
-            -- a swap of two digits keeps the number's remainder by 9 (its digit sum's): a key
-            -- that leaves the swap test a ninth of the pairs (digits 8-16 are shared by any two
-            -- people born one day with one serial in two districts, digits 1-10 by any two of
-            -- one district born on one day and month)
-            and a.nik_number % 9 = b.nik_number % 9
-            {%- endif %}
+    from nik_match_keys as a
+    -- digits 1 to p - 1 and p + 2 to 16 equal: the NIK without digits p and p + 1, one key
+    -- (two keys cost ~10% more at province scale)
+    inner join nik_match_keys as b
+        on a.nama_key_hash = b.nama_key_hash
+            and {{ without_p | replace('side__', 'a') }} = {{ without_p | replace('side__', 'b') }}
+            and a.nik_number < b.nik_number
             and (
-                {%- if one_digit %} hamming(a.nik, b.nik) = 1{% endif %}
-                {%- if one_digit and swap %} or{% endif %}
-                {%- if swap %} {{ niks_adjacent_digits_swapped('a.nik', 'b.nik') }}{% endif %}
+                {%- if p is odd %}
+                -- one digit different: digit p or digit p + 1 equal
+                (
+                    (
+                        {{ digit_p | replace('side__', 'a') }} = {{ digit_p | replace('side__', 'b') }}
+                        or {{ digit_next | replace('side__', 'a') }} = {{ digit_next | replace('side__', 'b') }}
+                    )
+                    {%- if p <= 5 %}
+                    -- in the region (digits 1-6), the name key only: NIKs a region digit apart
+                    -- have the same birth digits, so the same birth date pairs every two people
+                    -- born that day with one serial in two districts, and such a typo links
+                    -- only under the same name key (is_near_nik_name_birth)
+                    and starts_with(a.nama_key, 'N')
+                    {%- endif %}
+                )
+                or
+                {%- endif %}
+                -- the two swapped
+                (
+                    {{ digit_p | replace('side__', 'a') }} = {{ digit_next | replace('side__', 'b') }}
+                    and {{ digit_next | replace('side__', 'a') }} = {{ digit_p | replace('side__', 'b') }}
+                    and {{ digit_p | replace('side__', 'a') }} <> {{ digit_next | replace('side__', 'a') }}
+                )
             )
-    {%- if only_names %}
-    -- the name key only: NIKs a region digit apart have the same birth digits, so the same
-    -- birth date pairs every two people born that day with one serial in two districts, and
-    -- such a typo links only under the same name key (is_near_nik_name_birth)
-    where starts_with(a.nama_key, 'N')
-    {%- endif %}
     {%- if not loop.last %}
-    union
+    union all
     {%- endif %}
     {%- endfor %}
 ),
@@ -100,7 +74,15 @@ nik_near_pairs as (
 -- insertion or deletion, under the same name key or birth date. The changed position is in
 -- the first or the last eight digits, so the other half is equal: two equi-joins find them
 wrong_length_niks as (
-    {{ match_keys | replace('id__', 'nik_wrong_length') }}
+    select distinct *
+    from (
+        select
+            r.nik_wrong_length,
+            unnest([{{ nik_match_keys('r') }}]) as nama_key,
+        from {{ ref('int_person_match_records') }} as r
+        where r.nik_wrong_length is not null
+    )
+    where nama_key is not null
 ),
 
 nik_indel_pairs as (
@@ -110,7 +92,7 @@ nik_indel_pairs as (
         n.nik,
         n.nama_key
     from wrong_length_niks as w
-    inner join distinct_nik_names as n
+    inner join nik_match_keys as n
         on {{ half }}(w.nik_wrong_length, 8) = {{ half }}(n.nik, 8) and w.nama_key = n.nama_key
             and levenshtein(w.nik_wrong_length, n.nik) = 1
     {%- if not loop.last %}
