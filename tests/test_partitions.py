@@ -332,9 +332,16 @@ def test_another_month_keeps_the_person_tables_and_the_ui_says_why(two_months):
     files alone are not built again (transform/person_tables.py). In one Dagster run with the
     steps after dbt (`--period`), those steps still run, and the UI shows each kept table
     current in this run, saying why it was not built."""
+    from dagster_project.transform.person_tables import kept_models
+
     second = two_months["second"]
     assert second.returncode == 0, output(second)
-    assert "person tables kept: 38 tables" in second.stdout, second.stdout
+    # every table the manifest says may be kept (a count, so that a new resolution model does
+    # not need this test edited; which tables they are: test_incremental)
+    manifest = json.loads((REPO / "dbt" / "target" / "manifest.json").read_text())
+    kept = len(kept_models(manifest))
+    assert kept >= 30
+    assert f"person tables kept: {kept} tables" in second.stdout, second.stdout
     instance = dg.DagsterInstance.from_config(str(two_months["home"]))
     try:
         key = dg.AssetKey(["intermediate", "int_persons_clustered"])
