@@ -14,11 +14,4 @@ select
     -- about 1 in 10^7 per run at province scale), which makes no candidate pair, because
     -- int_person_pairs_candidates pairs two records only when both carry the pair's nama_key
     hash(nama_key) as nama_key_hash,
-from (
-    select distinct
-        r.nik,
-        unnest([{{ nik_match_keys('r') }}]) as nama_key,
-    from {{ ref('int_person_match_records') }} as r
-    where r.nik is not null
-)
-where nama_key is not null
+from ({{ nik_match_key_rows(ref('int_person_match_records'), 'nik') }})

@@ -9,7 +9,7 @@
 with
 
 -- int_person_nik_match_keys: each 16-digit NIK with each match key of its records
-nik_match_keys as (
+match_keys as (
     select * from {{ ref('int_person_nik_match_keys') }}
 ),
 
@@ -32,10 +32,10 @@ nik_near_pairs as (
         a.nik as nik_a,
         b.nik as nik_b,
         a.nama_key
-    from nik_match_keys as a
+    from match_keys as a
     -- digits 1 to p - 1 and p + 2 to 16 equal: the NIK without digits p and p + 1, one key
     -- (two keys cost ~10% more at province scale)
-    inner join nik_match_keys as b
+    inner join match_keys as b
         on a.nama_key_hash = b.nama_key_hash
             and {{ without_p | replace('side__', 'a') }} = {{ without_p | replace('side__', 'b') }}
             and a.nik_number < b.nik_number
@@ -74,15 +74,7 @@ nik_near_pairs as (
 -- insertion or deletion, under the same name key or birth date. The changed position is in
 -- the first or the last eight digits, so the other half is equal: two equi-joins find them
 wrong_length_niks as (
-    select distinct *
-    from (
-        select
-            r.nik_wrong_length,
-            unnest([{{ nik_match_keys('r') }}]) as nama_key,
-        from {{ ref('int_person_match_records') }} as r
-        where r.nik_wrong_length is not null
-    )
-    where nama_key is not null
+    {{ nik_match_key_rows(ref('int_person_match_records'), 'nik_wrong_length') }}
 ),
 
 nik_indel_pairs as (
@@ -92,7 +84,7 @@ nik_indel_pairs as (
         n.nik,
         n.nama_key
     from wrong_length_niks as w
-    inner join nik_match_keys as n
+    inner join match_keys as n
         on {{ half }}(w.nik_wrong_length, 8) = {{ half }}(n.nik, 8) and w.nama_key = n.nama_key
             and levenshtein(w.nik_wrong_length, n.nik) = 1
     {%- if not loop.last %}
