@@ -283,7 +283,6 @@ def _serve(target: Path, out: IO[str]) -> int:
     manifest = parsed.result
     assert isinstance(manifest, Manifest)
     send({"parsed": True})
-    _import_python_models_libraries()
 
     for line in sys.stdin:
         request = json.loads(line)
@@ -314,20 +313,6 @@ def _serve(target: Path, out: IO[str]) -> int:
         _close_warehouse()
         send({"done": True, "success": bool(result.success), "errors": errors})
     return 0
-
-
-# What the Python models import, and DuckDB with them: imported by the worker while it waits
-# for its first build (the run is still ingesting), not by the first Python model on the chain
-# of models every later one waits for. DuckDB imports pandas when a model registers an Arrow
-# table (int_persons_clustered: ~0.4 s on an idle machine); scipy's sparse graphs ~0.3 s.
-PYTHON_MODELS_LIBRARIES = ("pandas", "pyarrow", "scipy.sparse.csgraph")
-
-
-def _import_python_models_libraries() -> None:
-    import importlib
-
-    for name in PYTHON_MODELS_LIBRARIES:
-        importlib.import_module(name)
 
 
 def _debug_events_dropped() -> None:
